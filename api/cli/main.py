@@ -1,0 +1,56 @@
+"""The ``alliancegraph`` command: one sub-command module per topic in ``api/cli/commands``.
+
+Each module there defines ``register(subparsers)`` and sets ``func`` on its parsers; a
+``StoreError`` or ``ValueError`` ends the command with one clear line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from api.cli import commands
+from graph.records import BatchValidationError
+from graph.store import StoreError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every command module registered (sorted by module name)."""
+    parser = argparse.ArgumentParser(
+        prog="alliancegraph",
+        description="Manage alliances as a portfolio: load, analyse, serve and map the graph.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except BatchValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for err in exc.errors[5:50]:
+            print(f"  {err}", file=sys.stderr)
+        return 2
+    except (StoreError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Settings from the environment (``ALLIANCEGRAPH_*``, ``NEO4J_*``) or a ``.env`` file.
+
+Nothing reads the environment at import time: call :func:`get_settings` (cached) and
+``get_settings.cache_clear()`` in tests that change it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.factory import open_store
+from graph.store import GraphStore
+
+
+class Settings(BaseSettings):
+    """Every knob of the service and the command line, with safe defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ALLIANCEGRAPH_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    store: Literal["embedded", "neo4j"] = "embedded"
+    db_path: Path = Path("alliancegraph.db")
+    neo4j_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("NEO4J_URI", "ALLIANCEGRAPH_NEO4J_URI")
+    )
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "ALLIANCEGRAPH_NEO4J_USER")
+    )
+    neo4j_password: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices("NEO4J_PASSWORD", "ALLIANCEGRAPH_NEO4J_PASSWORD"),
+    )
+    neo4j_database: str = Field(
+        default="neo4j",
+        validation_alias=AliasChoices("NEO4J_DATABASE", "ALLIANCEGRAPH_NEO4J_DATABASE"),
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    def open_store(self) -> GraphStore:
+        """Open the store these settings name."""
+        return open_store(
+            self.store,
+            path=self.db_path,
+            uri=self.neo4j_uri,
+            user=self.neo4j_user,
+            password=self.neo4j_password.get_secret_value(),
+            database=self.neo4j_database,
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

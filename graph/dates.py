@@ -1,0 +1,85 @@
+"""Partial dates: real portfolio data says "2021" or "2021-03" as often as "2021-03-05".
+
+Dates are stored as ISO strings of 4, 7 or 10 characters. A partial date is read as the
+first day of its period when it starts something and as the last day when it ends it,
+so "joined 2021, left 2023" is active on every day of 2021 through 2023.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+def normalize_partial_date(value: object) -> str:
+    """Return ``value`` as an ISO partial date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``).
+
+    Accepts ``date``/``datetime`` objects and ISO strings (an ISO datetime keeps its
+    date). Raises ``ValueError`` with the reason for anything else.
+
+    >>> normalize_partial_date("2021-3")
+    '2021-03'
+    >>> normalize_partial_date(date(2020, 2, 29))
+    '2020-02-29'
+    """
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}")
+    text = value.strip()
+    if "T" in text or " " in text:
+        text = re.split(r"[T ]", text, maxsplit=1)[0]
+    match = _PARTIAL.match(text)
+    if not match:
+        raise ValueError(f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}")
+    year, month, day = match.groups()
+    if month is None:
+        return year
+    m = int(month)
+    if not 1 <= m <= 12:
+        raise ValueError(f"month {m} out of range in {value!r}")
+    if day is None:
+        return f"{year}-{m:02d}"
+    d = int(day)
+    if not 1 <= d <= calendar.monthrange(int(year), m)[1]:
+        raise ValueError(f"day {d} out of range in {value!r}")
+    return f"{year}-{m:02d}-{d:02d}"
+
+
+def period_start(value: str) -> date:
+    """First day covered by an ISO partial date."""
+    parts = [int(p) for p in value.split("-")]
+    return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+
+def period_end(value: str) -> date:
+    """Last day covered by an ISO partial date."""
+    parts = [int(p) for p in value.split("-")]
+    year = parts[0]
+    month = parts[1] if len(parts) > 1 else 12
+    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
+    return date(year, month, day)
+
+
+def is_active(start: str | None, end: str | None, as_of: date | None) -> bool:
+    """Whether what ran from ``start`` to ``end`` (either may be unknown) held on ``as_of``.
+
+    ``as_of=None`` means "ignore time": everything ever recorded counts.
+
+    >>> is_active("2021", "2023", date(2023, 12, 31))
+    True
+    >>> is_active("2021-06", None, date(2021, 5, 31))
+    False
+    """
+    if as_of is None:
+        return True
+    if start and period_start(start) > as_of:
+        return False
+    return not (end and period_end(end) < as_of)

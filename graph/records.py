@@ -1,0 +1,179 @@
+"""Validated rows as the stores take them, and whole-batch validation.
+
+A batch is validated completely before anything is written: one bad row refuses the
+batch, and the error names every bad row (0-based index), field, value and reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from graph.schema import NODE_MODELS, REL_MODELS
+from graph.vocabulary import NodeLabel, RelType
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """One node: its label, its id and its flat properties (``name`` included)."""
+
+    label: NodeLabel
+    id: str
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RelRecord:
+    """One relationship; identity is ``(type, source, target, key)``."""
+
+    type: RelType
+    source: str
+    target: str
+    key: str
+    props: dict[str, Any]
+
+    @property
+    def rel_id(self) -> str:
+        """Stable, readable id used as evidence: ``source-TYPE->target`` plus ``#key``."""
+        return rel_id(self.type, self.source, self.target, self.key)
+
+
+def rel_id(type_: str, source: str, target: str, key: str = "") -> str:
+    """The evidence id of a relationship."""
+    base = f"{source}-{type_}->{target}"
+    return f"{base}#{key}" if key else base
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """What is wrong with one row: where, which field, the value and why."""
+
+    row: int
+    field: str
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        shown = repr(self.value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return f"row {self.row}, field {self.field!r} = {shown}: {self.reason}"
+
+
+class BatchValidationError(ValueError):
+    """A batch was refused as a whole; ``errors`` says which rows and fields, and why."""
+
+    def __init__(self, what: str, errors: list[RowError]) -> None:
+        self.what = what
+        self.errors = errors
+        head = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{what}: batch refused, nothing written: {head}{more}")
+
+
+def row_errors(exc: ValidationError, row: int, data: Mapping[str, Any]) -> list[RowError]:
+    """Turn a pydantic error into ``RowError`` items for row ``row``."""
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(row)"
+        first = err["loc"][0] if err["loc"] else None
+        value = data.get(first) if isinstance(first, str) else err.get("input")
+        reason = err["msg"].removeprefix("Value error, ")
+        out.append(RowError(row, loc, value, reason))
+    return out
+
+
+def validate_node(label: NodeLabel, data: Mapping[str, Any], row: int = 0) -> NodeRecord:
+    """Validate one node row; raise ``BatchValidationError`` for it alone when bad."""
+    model = NODE_MODELS[label]
+    try:
+        obj = model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise BatchValidationError(f"{label} row", row_errors(exc, row, data)) from None
+    return NodeRecord(label, obj.id, {"name": obj.name, **obj.properties()})
+
+
+def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0) -> RelRecord:
+    """Validate one relationship row; raise ``BatchValidationError`` for it when bad."""
+    model = REL_MODELS[type_]
+    try:
+        obj = model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise BatchValidationError(f"{type_} row", row_errors(exc, row, data)) from None
+    return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties())
+
+
+def validate_nodes(label: NodeLabel | str, rows: Iterable[Mapping[str, Any]]) -> list[NodeRecord]:
+    """Validate a whole batch of node rows (dicts or ``NodeRecord``) or refuse it."""
+    label = NodeLabel(label)
+    out: list[NodeRecord] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for i, data in enumerate(rows):
+        if isinstance(data, NodeRecord):
+            data = {"id": data.id, **data.props}
+        try:
+            rec = validate_node(label, data, i)
+        except BatchValidationError as exc:
+            errors.extend(exc.errors)
+            continue
+        if rec.id in seen:
+            errors.append(RowError(i, "id", rec.id, f"duplicate of row {seen[rec.id]} in batch"))
+            continue
+        seen[rec.id] = i
+        out.append(rec)
+    if errors:
+        raise BatchValidationError(f"{label} batch", errors)
+    return out
+
+
+def validate_relationships(
+    type_: RelType | str, rows: Iterable[Mapping[str, Any]]
+) -> list[RelRecord]:
+    """Validate a whole batch of relationship rows (dicts or ``RelRecord``) or refuse it."""
+    type_ = RelType(type_)
+    out: list[RelRecord] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, data in enumerate(rows):
+        if isinstance(data, RelRecord):
+            data = {"source": data.source, "target": data.target, "key": data.key, **data.props}
+        try:
+            rec = validate_relationship(type_, data, i)
+        except BatchValidationError as exc:
+            errors.extend(exc.errors)
+            continue
+        ident = (rec.source, rec.target, rec.key)
+        if ident in seen:
+            errors.append(
+                RowError(i, "source", rec.source, f"duplicate of row {seen[ident]} in batch")
+            )
+            continue
+        seen[ident] = i
+        out.append(rec)
+    if errors:
+        raise BatchValidationError(f"{type_} batch", errors)
+    return out
+
+
+@dataclass
+class UpsertResult:
+    """What an upsert did, row by row: created, changed, or found identical."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+    @property
+    def written(self) -> int:
+        """Rows that changed the store."""
+        return self.created + self.updated
