@@ -8,12 +8,10 @@ of scalars under a plain identifier key, so real data keeps what the model does 
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -47,18 +45,12 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def _finite(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
 Text = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=MAX_TEXT)]
 Id = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=200)]
 PartialDate = Annotated[str, BeforeValidator(normalize_partial_date)]
-Money = Annotated[float, Field(ge=0), AfterValidator(_finite)]
-Unit = Annotated[float, Field(ge=0, le=1), AfterValidator(_finite)]
-Score = Annotated[float, Field(ge=1, le=5), AfterValidator(_finite)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Unit = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=1, le=5, allow_inf_nan=False)]
 Currency = Annotated[str, BeforeValidator(_strip), Field(pattern=r"^[A-Z]{3}$")]
 Year = Annotated[int, Field(ge=1800, le=2200)]
 
