@@ -1,0 +1,74 @@
+"""Every Cypher statement the Bolt store runs, by name, in one place.
+
+Values are always parameters (``$ids``, ``$rows``, ...). Labels and relationship types
+cannot be parameters, so templates carry ``{label}``, ``{source}``, ``{target}`` and
+``{type}`` slots that :func:`render` fills only from the allow-list enums of
+:mod:`graph.vocabulary`. Every write MERGEs on a labelled node's constrained ``id``
+(``tests/stores/test_cypher_rules.py`` holds every statement to that).
+
+Walk-through of a node upsert: ``node_lookup`` reads the stored properties of the batch's
+ids (index seeks), the store compares them in Python to count created / updated /
+unchanged, and ``node_merge`` writes only the rows that change something, then
+``version_bump`` moves the store version in the same transaction.
+"""
+
+from __future__ import annotations
+
+from graph.vocabulary import NodeLabel, RelType
+
+#: The label of the one bookkeeping node (store version); never part of the projection.
+META_LABEL = "AllianceGraphMeta"
+
+STATEMENTS: dict[str, str] = {
+    # schema, run at connect
+    "constraint": "CREATE CONSTRAINT {cname} IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
+    # reads
+    "label_of_ids": "UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN id",
+    "node_lookup": "UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN id, properties(n) AS props",
+    "rel_lookup": (
+        "UNWIND $keys AS k MATCH (a:{source} {{id: k.source}})-[r:{type}]->(b:{target} {{id: k.target}}) "
+        "WHERE r.key = k.key RETURN k.source AS source, k.target AS target, k.key AS key, "
+        "properties(r) AS props"
+    ),
+    "node_out": (
+        "MATCH (n:{label} {{id: $id}})-[r]->(m) "
+        "RETURN type(r) AS type, properties(r) AS props, labels(m) AS labels, properties(m) AS other"
+    ),
+    "node_in": (
+        "MATCH (n:{label} {{id: $id}})<-[r]-(m) "
+        "RETURN type(r) AS type, properties(r) AS props, labels(m) AS labels, properties(m) AS other"
+    ),
+    "count_label": "MATCH (n:{label}) RETURN count(n) AS n",
+    "count_type": "MATCH ()-[r:{type}]->() RETURN count(r) AS n",
+    "all_nodes": "MATCH (n:{label}) RETURN n.id AS id, properties(n) AS props",
+    "all_rels": (
+        "MATCH (a)-[r:{type}]->(b) RETURN a.id AS source, b.id AS target, properties(r) AS props"
+    ),
+    "version": "MATCH (m:" + META_LABEL + " {{id: 'store'}}) RETURN m.version AS version",
+    # writes
+    "node_merge": "UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props",
+    "rel_merge": (
+        "UNWIND $rows AS row MATCH (a:{source} {{id: row.source}}) MATCH (b:{target} {{id: row.target}}) "
+        "MERGE (a)-[r:{type} {{key: row.key}}]->(b) SET r += row.props"
+    ),
+    "node_delete": "MATCH (n:{label} {{id: $id}}) DETACH DELETE n",
+    "clear_label": "MATCH (n:{label}) DETACH DELETE n",
+    "version_bump": (
+        "MERGE (m:" + META_LABEL + " {{id: 'store'}}) SET m.version = coalesce(m.version, 0) + 1"
+    ),
+}
+
+_ALLOWED_LABELS = {str(v) for v in NodeLabel} | {META_LABEL}
+_ALLOWED_TYPES = {str(v) for v in RelType}
+
+
+def render(name: str, **slots: str) -> str:
+    """The statement ``name`` with its label/type slots filled from the allow-list only."""
+    for key, value in slots.items():
+        if key in ("label", "source", "target") and value not in _ALLOWED_LABELS:
+            raise ValueError(f"label {value!r} is not in the allow-list")
+        if key == "type" and value not in _ALLOWED_TYPES:
+            raise ValueError(f"relationship type {value!r} is not in the allow-list")
+        if key == "cname" and not value.replace("_", "").isalnum():
+            raise ValueError(f"constraint name {value!r} is not a plain identifier")
+    return STATEMENTS[name].format(**slots)
