@@ -97,7 +97,7 @@ class BoltStore:
 
         @unit_of_work(metadata={"query": name})
         def work(tx: ManagedTransaction) -> list[Any]:
-            return list(tx.run(text, params or {}))  # type: ignore[arg-type]
+            return list(tx.run(text, params or {}))
 
         with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
             return s.execute_read(work)
@@ -107,7 +107,7 @@ class BoltStore:
             for label in [*NodeLabel, META_LABEL]:
                 name = f"alliancegraph_{str(label).lower()}_id"
                 text = render("constraint", cname=name, label=str(label))
-                s.run(Query(text, metadata={"query": "constraint"})).consume()  # type: ignore[arg-type]
+                s.run(Query(text, metadata={"query": "constraint"})).consume()
 
     def _lookup(self, label: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Stored properties of the ``ids`` that exist with ``label``."""
@@ -135,8 +135,8 @@ class BoltStore:
         @unit_of_work(metadata={"query": name})
         def work(tx: ManagedTransaction) -> None:
             for text, params in statements:
-                tx.run(text, params).consume()  # type: ignore[arg-type]
-            tx.run(bump).consume()  # type: ignore[arg-type]
+                tx.run(text, params).consume()
+            tx.run(bump).consume()
 
         try:
             with self._driver.session(
@@ -150,7 +150,7 @@ class BoltStore:
 
     def upsert_nodes(self, label: NodeLabel | str, rows: Iterable[Row]) -> UpsertResult:
         label = NodeLabel(label)
-        records = validate_nodes(label, rows)  # type: ignore[arg-type]
+        records = validate_nodes(label, rows)
         result = UpsertResult()
         if not records:
             return result
@@ -184,7 +184,7 @@ class BoltStore:
 
     def upsert_relationships(self, type_: RelType | str, rows: Iterable[Row]) -> UpsertResult:
         type_ = RelType(type_)
-        records = validate_relationships(type_, rows)  # type: ignore[arg-type]
+        records = validate_relationships(type_, rows)
         result = UpsertResult()
         if not records:
             return result
@@ -290,11 +290,11 @@ class BoltStore:
     def projection(self) -> nx.MultiDiGraph:
         @unit_of_work(metadata={"query": "projection"})
         def work(tx: ManagedTransaction) -> tuple[int, list[NodeRecord], list[RelRecord]]:
-            rows = list(tx.run(render("version")))  # type: ignore[arg-type]
+            rows = list(tx.run(render("version")))
             version = int(rows[0]["version"]) if rows else 0
             nodes = []
             for lab in NodeLabel:
-                for rec in tx.run(render("all_nodes", label=str(lab))):  # type: ignore[arg-type]
+                for rec in tx.run(render("all_nodes", label=str(lab))):
                     props = dict(rec["props"])
                     props.pop("id", None)
                     nodes.append(NodeRecord(lab, rec["id"], props))

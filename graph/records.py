@@ -106,7 +106,9 @@ def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0)
     return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties())
 
 
-def validate_nodes(label: NodeLabel | str, rows: Iterable[Mapping[str, Any]]) -> list[NodeRecord]:
+def validate_nodes(
+    label: NodeLabel | str, rows: Iterable[Mapping[str, Any] | NodeRecord | RelRecord]
+) -> list[NodeRecord]:
     """Validate a whole batch of node rows (dicts or ``NodeRecord``) or refuse it."""
     label = NodeLabel(label)
     out: list[NodeRecord] = []
@@ -115,6 +117,8 @@ def validate_nodes(label: NodeLabel | str, rows: Iterable[Mapping[str, Any]]) ->
     for i, data in enumerate(rows):
         if isinstance(data, NodeRecord):
             data = {"id": data.id, **data.props}
+        elif isinstance(data, RelRecord):
+            raise TypeError("a RelRecord is not a node row")
         try:
             rec = validate_node(label, data, i)
         except BatchValidationError as exc:
@@ -131,7 +135,7 @@ def validate_nodes(label: NodeLabel | str, rows: Iterable[Mapping[str, Any]]) ->
 
 
 def validate_relationships(
-    type_: RelType | str, rows: Iterable[Mapping[str, Any]]
+    type_: RelType | str, rows: Iterable[Mapping[str, Any] | NodeRecord | RelRecord]
 ) -> list[RelRecord]:
     """Validate a whole batch of relationship rows (dicts or ``RelRecord``) or refuse it."""
     type_ = RelType(type_)
@@ -141,6 +145,8 @@ def validate_relationships(
     for i, data in enumerate(rows):
         if isinstance(data, RelRecord):
             data = {"source": data.source, "target": data.target, "key": data.key, **data.props}
+        elif isinstance(data, NodeRecord):
+            raise TypeError("a NodeRecord is not a relationship row")
         try:
             rec = validate_relationship(type_, data, i)
         except BatchValidationError as exc:

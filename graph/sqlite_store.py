@@ -103,7 +103,7 @@ class SQLiteStore:
 
     def upsert_nodes(self, label: NodeLabel | str, rows: Iterable[Row]) -> UpsertResult:
         label = NodeLabel(label)
-        records = validate_nodes(label, rows)  # type: ignore[arg-type]
+        records = validate_nodes(label, rows)
         result = UpsertResult()
         if not records:
             return result
@@ -141,7 +141,7 @@ class SQLiteStore:
 
     def upsert_relationships(self, type_: RelType | str, rows: Iterable[Row]) -> UpsertResult:
         type_ = RelType(type_)
-        records = validate_relationships(type_, rows)  # type: ignore[arg-type]
+        records = validate_relationships(type_, rows)
         result = UpsertResult()
         if not records:
             return result
