@@ -10,11 +10,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.factory import open_store
 from graph.store import GraphStore
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class Settings(BaseSettings):
@@ -42,6 +44,30 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    #: "keys" (API keys required) or "none" (the local demo; loopback only).
+    auth: Literal["keys", "none"] = "keys"
+    keys_path: Path | None = None
+    max_page_size: int = Field(default=200, ge=1, le=10_000)
+    max_path_hops: int = Field(default=8, ge=1, le=20)
+    max_paths: int = Field(default=10, ge=1, le=100)
+    max_ego_depth: int = Field(default=3, ge=1, le=6)
+    max_upload_mb: float = Field(default=50.0, gt=0)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    rate_limit_per_minute: int = Field(default=1200, ge=1)
+
+    @model_validator(mode="after")
+    def _safe(self) -> Settings:
+        if self.auth == "none" and self.host not in _LOOPBACK:
+            raise ValueError(
+                f"auth=none serves without keys and is allowed on loopback only, not {self.host}"
+            )
+        return self
+
+    def key_file(self) -> Path:
+        """Where API keys are kept: beside the embedded store unless set."""
+        if self.keys_path is not None:
+            return self.keys_path
+        return self.db_path.with_name(self.db_path.stem + "-keys.db")
 
     def open_store(self) -> GraphStore:
         """Open the store these settings name."""

@@ -1,0 +1,108 @@
+"""The FastAPI application factory: one store, one projection cache and one key store per process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse
+
+from api import problems
+from api.deps import AppState
+from api.keys import KeyStore
+from api.projection_cache import ProjectionCache
+from api.routers import entities, health
+from api.settings import Settings, get_settings
+from graph.store import GraphStore
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("alliancegraph.api")
+
+DESCRIPTION = """
+Manage alliances as a portfolio. Portfolio analysts ask where alliances create synergies,
+constrain each other or leave gaps; alliance managers ask who knows whom.
+
+Authenticate with `Authorization: Bearer <key>` (create keys with
+`alliancegraph keys create --role viewer|analyst|admin`). Errors are
+`application/problem+json` documents with a stable `type`.
+"""
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """Build the app; ``store`` is opened from ``settings`` at startup unless given."""
+    settings = settings or get_settings()
+    own_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        the_store = store if store is not None else settings.open_store()
+        keys = KeyStore(settings.key_file()) if settings.auth == "keys" else None
+        app.state.ag = AppState(
+            settings=settings,
+            store=the_store,
+            cache=ProjectionCache(the_store, check_interval=0.2),
+            keys=keys,
+        )
+        try:
+            yield
+        finally:
+            if keys is not None:
+                keys.close()
+            if own_store:
+                the_store.close()
+
+    app = FastAPI(
+        title="AllianceGraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    for router in entities.routers:
+        app.include_router(router)
+    _install_optional_routers(app)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
+
+    @app.middleware("http")
+    async def limits(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        cap = int(settings.max_upload_mb * 1024 * 1024)
+        if length and length.isdigit() and int(length) > cap:
+            return problems.problem_response(
+                413, f"the upload is {int(length):,} bytes; the limit is {cap:,} bytes"
+            )
+        try:
+            response = await asyncio.wait_for(
+                call_next(request), timeout=settings.request_timeout_s
+            )
+        except TimeoutError:
+            return problems.problem_response(
+                504, f"the request took longer than {settings.request_timeout_s:g} s"
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    return app
+
+
+def _install_optional_routers(app: FastAPI) -> None:
+    """Routers whose query modules may be absent in a partial install are added when present."""
+    import importlib
+
+    for name in ("portfolio", "paths", "maps", "imports"):
+        try:
+            module = importlib.import_module(f"api.routers.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("api.routers"):
+                continue
+            raise
+        for router in getattr(module, "routers", [getattr(module, "router", None)]):
+            if router is not None:
+                app.include_router(router)

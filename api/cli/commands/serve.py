@@ -1,0 +1,52 @@
+"""``alliancegraph serve``: the API on the configured store (API keys required)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``serve`` command."""
+    p = sub.add_parser("serve", help="serve the API (keys required; see `alliancegraph keys`)")
+    p.add_argument(
+        "--host", default=None, help="address to bind (default ALLIANCEGRAPH_HOST or 127.0.0.1)"
+    )
+    p.add_argument(
+        "--port", type=int, default=None, help="port (default ALLIANCEGRAPH_PORT or 8000)"
+    )
+    p.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve without keys (refused unless the host is loopback)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate the settings, open the store, serve until stopped."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings, get_settings
+
+    base = get_settings()
+    update: dict[str, object] = {}
+    if args.host:
+        update["host"] = args.host
+    if args.port is not None:
+        update["port"] = args.port
+    if args.no_auth:
+        update["auth"] = "none"
+    settings = Settings.model_validate({**base.model_dump(), **update})
+    store = settings.open_store()  # fail fast with one clear line before binding
+    app = create_app(settings, store=store)
+    print(
+        f"AllianceGraph API listening on http://{settings.host}:{settings.port} "
+        f"(store: {settings.store}, auth: {settings.auth})",
+        flush=True,
+    )
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,123 @@
+"""Request dependencies: the shared state, the caller's principal and what it may see."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import networkx as nx
+from fastapi import Depends, Request
+
+from api.access import Access
+from api.keys import KeyStore, Principal, Role
+from api.problems import ProblemError
+from api.projection_cache import ProjectionCache
+from api.settings import Settings
+from graph.store import GraphStore
+
+LOCAL = Principal("local", Role.ADMIN, None, "no-auth demo")
+
+
+@dataclass
+class AppState:
+    """Everything one process shares: settings, the store, the projection and the keys."""
+
+    settings: Settings
+    store: GraphStore
+    cache: ProjectionCache
+    keys: KeyStore | None
+    hits: dict[str, deque[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    access_cache: dict[tuple[int, str], Access] = field(default_factory=dict)
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.ag
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def get_principal(request: Request, state: StateDep) -> Principal:
+    """The caller, from ``Authorization: Bearer <key>`` or ``X-API-Key``; 401 without one."""
+    if state.settings.auth == "none":
+        return LOCAL
+    token = _token(request)
+    principal = state.keys.verify(token) if (token and state.keys) else None
+    if principal is None:
+        raise ProblemError(
+            401,
+            "a valid API key is required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    _rate_limit(state, principal)
+    return principal
+
+
+def _rate_limit(state: AppState, principal: Principal) -> None:
+    limit = state.settings.rate_limit_per_minute
+    now = time.monotonic()
+    with state.lock:
+        hits = state.hits.setdefault(principal.key_id, deque())
+        while hits and now - hits[0] > 60:
+            hits.popleft()
+        if len(hits) >= limit:
+            retry = max(1, int(60 - (now - hits[0])) + 1)
+            raise ProblemError(
+                429,
+                f"rate limit of {limit} requests a minute reached for this key",
+                headers={"Retry-After": str(retry)},
+            )
+        hits.append(now)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(role: Role) -> Any:
+    """A dependency that admits ``role`` and above, 403 otherwise."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.at_least(role):
+            raise ProblemError(
+                403,
+                f"this needs the {role.value} role or higher; the key has {principal.role.value}",
+            )
+        return principal
+
+    return Depends(check)
+
+
+def get_graph(state: StateDep) -> nx.MultiDiGraph:
+    return state.cache.get()
+
+
+def get_access(state: StateDep, principal: PrincipalDep) -> Access:
+    """What the caller may see of the current projection (cached per version and key)."""
+    graph = state.cache.get()
+    key = (int(graph.graph.get("version", 0)), principal.key_id)
+    access = state.access_cache.get(key)
+    if access is None:
+        access = Access(graph, principal)
+        with state.lock:
+            if len(state.access_cache) > 256:
+                state.access_cache.clear()
+            state.access_cache[key] = access
+    return access
+
+
+AccessDep = Annotated[Access, Depends(get_access)]
+ViewerDep = require(Role.VIEWER)
+AnalystDep = require(Role.ANALYST)
+AdminDep = require(Role.ADMIN)

@@ -1,0 +1,54 @@
+"""One in-memory projection per store version, shared by every request.
+
+A write moves the store version; the next request that notices starts one rebuild, and
+requests that arrive during the rebuild are served from the previous projection, so no
+request ever sees a half-loaded graph and no write causes more than one rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import networkx as nx
+
+from graph.store import GraphStore
+
+
+class ProjectionCache:
+    """Holds the latest complete projection of ``store`` and rebuilds it when stale."""
+
+    def __init__(self, store: GraphStore, *, check_interval: float = 0.0) -> None:
+        self._store = store
+        self._graph: nx.MultiDiGraph | None = None
+        self._lock = threading.Lock()
+        self._check_interval = check_interval
+        self._checked_at = 0.0
+        self.builds = 0
+
+    def get(self) -> nx.MultiDiGraph:
+        """The current projection (or the previous one while a rebuild is under way)."""
+        graph = self._graph
+        now = time.monotonic()
+        if graph is not None and now - self._checked_at < self._check_interval:
+            return graph
+        version = self._store.version()
+        self._checked_at = now
+        if graph is not None and graph.graph.get("version") == version:
+            return graph
+        if graph is not None:
+            if not self._lock.acquire(blocking=False):
+                return graph  # someone else is rebuilding: serve the previous version
+        else:
+            self._lock.acquire()
+        try:
+            current = self._graph
+            if current is not None and current.graph.get("version") == self._store.version():
+                return current
+            fresh = self._store.projection()
+            fresh.graph.setdefault("built_at", time.time())
+            self._graph = fresh
+            self.builds += 1
+            return fresh
+        finally:
+            self._lock.release()

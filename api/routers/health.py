@@ -1,0 +1,49 @@
+"""Health, version and counts."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter
+
+from api.deps import AccessDep, StateDep, ViewerDep
+from api.models import Counts, Health, VersionInfo
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", response_model=Health, summary="Is the service up and the store reachable?")
+def health(state: StateDep) -> Health:
+    graph = state.cache.get()
+    return Health(
+        status="ok",
+        store=state.settings.store,
+        store_version=int(graph.graph.get("version", 0)),
+        nodes=graph.number_of_nodes(),
+    )
+
+
+@router.get("/version", response_model=VersionInfo)
+def version_info() -> VersionInfo:
+    try:
+        v = version("alliancegraph")
+    except PackageNotFoundError:
+        v = "0+unknown"
+    return VersionInfo(version=v, api=1)
+
+
+@router.get(
+    "/stats",
+    response_model=Counts,
+    dependencies=[ViewerDep],
+    summary="Nodes per label and relationships per type that the key may count",
+)
+def stats(access: AccessDep) -> Counts:
+    view = access.view()
+    labels: dict[str, int] = {}
+    for _, data in view.nodes(data=True):
+        labels[data["label"]] = labels.get(data["label"], 0) + 1
+    types: dict[str, int] = {}
+    for _, _, data in view.edges(data=True):
+        types[data["type"]] = types.get(data["type"], 0) + 1
+    return Counts(labels=labels, types=types)
