@@ -200,6 +200,17 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
             currency="USD",
         )
 
+    # planted cases take disjoint blocks of alliances after the 8*scale used for overlaps,
+    # so that no two planted kinds ever land on one alliance at any scale
+    blocks: dict[str, list[str]] = {}
+    cursor_block = [8 * scale]
+
+    def block(name: str, per_scale: int) -> list[str]:
+        start = cursor_block[0]
+        cursor_block[0] += per_scale * scale
+        blocks[name] = alliances[start : cursor_block[0]]
+        return blocks[name]
+
     # members: each alliance draws from its own slice of the non-competitor pool so that
     # chance overlaps stay rare; overlaps and competitors are then planted on purpose
     members: dict[str, set[str]] = {a: set() for a in alliances}
@@ -240,13 +251,13 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
     coopetition = []
     comp_pool = list(competitors)
     rng.shuffle(comp_pool)
-    planted = alliances[20 : 20 + 4 * scale] if n_alliances >= 24 else alliances[:4]
+    planted = block("coopetition", 4)
     for alliance in planted:
         org = comp_pool.pop()
         b.rel(RelType.MEMBER_OF, org, alliance, role="member", joined="2022-01")
         members[alliance].add(org)
         coopetition.append({"alliance": alliance, "organization": org})
-    for alliance in alliances[30 : 30 + 3 * scale]:  # near-miss: competitor left before
+    for alliance in block("coopetition_left", 3):  # near-miss: competitor left before
         org = comp_pool.pop()
         b.rel(RelType.MEMBER_OF, org, alliance, role="member", joined="2019-01", left="2024-12")
         left[alliance].add(org)
@@ -263,7 +274,7 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
         )
         for i in range(15 * scale)
     ]
-    no_mgmt_funding = set(alliances[40 : 40 + 4 * scale])
+    no_mgmt_funding = set(block("no_management_funding", 4))
     major = donors[0]
     programme_total = 0.0
     major_total = 0.0
@@ -388,9 +399,7 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
 
     focal_staff = staff_of[FOCAL_ID]
     roles: dict[str, int] = defaultdict(int)
-    missing_manager = (
-        set(alliances[50 : 50 + 3 * scale]) if n_alliances >= 53 else set(alliances[-3:])
-    )
+    missing_manager = set(block("missing_alliance_manager", 3))
     over_committed = focal_staff[: 3 * scale]
     near_over = focal_staff[3 * scale]
     regular = focal_staff[3 * scale + 1 :]
@@ -454,20 +463,21 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
                 )
 
     # assessments: the relational-capital scorecard over time
-    never = set(alliances[12 : 12 + 3 * scale])
-    stale = set(alliances[15 : 15 + 3 * scale])
-    weak = set(alliances[24 : 24 + 3 * scale])
-    near_weak = set(alliances[27 : 27 + 2 * scale])
-    declining = set(alliances[34 : 34 + 2 * scale])
+    never = set(block("never_assessed", 3))
+    stale = set(block("stale_assessment", 3))
+    weak = set(block("weak", 3))
+    near_weak = set(block("near_weak", 2))
+    declining = set(block("declining", 2))
     for alliance in alliances:
         if alliance in never:
             continue
         dates = ["2025-06-15", "2025-12-15", "2026-05-15"]
         if alliance in stale:
             dates = ["2024-03-15", "2025-04-15"]
+        level = rng.uniform(3.3, 4.5)  # each alliance has its own level, with small noise
         for k, when in enumerate(dates):
             scores = {
-                s: round(rng.uniform(3.2, 4.8), 1)
+                s: round(level + rng.uniform(-0.3, 0.3), 1)
                 for s in (
                     "trust",
                     "social_interaction",
@@ -521,7 +531,7 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
         else [],
     }
     truth["near_misses"] = {
-        "coopetition_left": sorted(alliances[30 : 30 + 3 * scale]),
+        "coopetition_left": sorted(blocks["coopetition_left"]),
         "relational_capital_just_above": sorted(near_weak),
         "staff_roles_at_limit": [near_over],
     }

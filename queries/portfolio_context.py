@@ -1,0 +1,113 @@
+"""A focal organization's portfolio as of a date, read once from the projection.
+
+Every analysis of synergies, constraints and gaps starts from this: which alliances the
+focal organization belongs to, who their current members and staff are, how they are
+funded and assessed. Reading it once keeps each analysis a short, testable function.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import networkx as nx
+
+from graph.projection import edge_evidence_id, snapshot
+from graph.vocabulary import NodeLabel, RelType
+
+
+class UnknownOrganization(LookupError):
+    """The focal id is not an organization of the graph."""
+
+
+@dataclass
+class Portfolio:
+    """The portfolio of ``focal`` on ``as_of`` (``None``: everything ever recorded)."""
+
+    graph: nx.MultiDiGraph
+    focal: str
+    as_of: date | None
+    alliances: list[str] = field(default_factory=list)
+    members: dict[str, dict[str, str]] = field(default_factory=dict)  # alliance -> org -> rel id
+    staff: dict[str, list[tuple[str, str, str]]] = field(
+        default_factory=dict
+    )  # (person, role, rel)
+    topics: dict[str, dict[str, str]] = field(default_factory=dict)  # alliance -> topic -> rel id
+    funds: dict[str, list[tuple[str, dict[str, Any], str]]] = field(default_factory=dict)
+    assessments: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    partner_kind: dict[str, tuple[str, str]] = field(default_factory=dict)  # org -> (kind, rel)
+
+    @property
+    def reference_date(self) -> date:
+        """The date staleness is measured against."""
+        return self.as_of or date.today()
+
+    def name(self, node: str) -> str:
+        return str(self.graph.nodes[node].get("name", node)) if node in self.graph else node
+
+
+def load_portfolio(graph: nx.MultiDiGraph, focal: str, as_of: date | None = None) -> Portfolio:
+    """Read the focal organization's portfolio; raises :class:`UnknownOrganization`."""
+    if focal not in graph or graph.nodes[focal].get("label") != NodeLabel.ORGANIZATION:
+        raise UnknownOrganization(f"no organization with id {focal!r}")
+    g = snapshot(graph, as_of)
+    p = Portfolio(graph=g, focal=focal, as_of=as_of)
+    for _, alliance, data in g.out_edges(focal, data=True):
+        if data.get("type") == RelType.MEMBER_OF:
+            p.alliances.append(alliance)
+    p.alliances = sorted(set(p.alliances))
+    for alliance in p.alliances:
+        members: dict[str, str] = {}
+        staff: list[tuple[str, str, str]] = []
+        funds: list[tuple[str, dict[str, Any], str]] = []
+        assessments: list[tuple[str, dict[str, Any]]] = []
+        for src, _, data in g.in_edges(alliance, data=True):
+            t = data.get("type")
+            rid = edge_evidence_id(src, alliance, data)
+            if t == RelType.MEMBER_OF:
+                members[src] = rid
+            elif t == RelType.STAFFS:
+                staff.append((src, str(data.get("role", "")), rid))
+            elif t == RelType.FUNDS:
+                funds.append((src, data, rid))
+            elif t == RelType.ASSESSES:
+                assessments.append((src, dict(g.nodes[src])))
+        p.members[alliance] = members
+        p.staff[alliance] = staff
+        p.funds[alliance] = funds
+        p.assessments[alliance] = sorted(assessments, key=lambda a: str(a[1].get("date", "")))
+        p.topics[alliance] = {
+            t: edge_evidence_id(alliance, t, d)
+            for _, t, d in g.out_edges(alliance, data=True)
+            if d.get("type") == RelType.ADDRESSES
+        }
+    for _, other, data in g.out_edges(focal, data=True):
+        if data.get("type") == RelType.RELATES_TO and data.get("kind"):
+            p.partner_kind[other] = (str(data["kind"]), edge_evidence_id(focal, other, data))
+    return p
+
+
+def competitors_of(g: nx.MultiDiGraph, org: str) -> dict[str, str]:
+    """Organizations recorded as competitors of ``org`` (either direction) -> evidence id."""
+    found: dict[str, str] = {}
+    for u, v, data in [*g.out_edges(org, data=True), *g.in_edges(org, data=True)]:
+        if data.get("type") == RelType.RELATES_TO and data.get("kind") == "competitor":
+            found[v if u == org else u] = edge_evidence_id(u, v, data)
+    return found
+
+
+def pair_counts(groups: dict[str, set[str]]) -> dict[tuple[str, str], set[str]]:
+    """For groups keyed by id, the shared elements of every pair that shares any."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for key, items in groups.items():
+        for item in items:
+            index[item].append(key)
+    shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for item, keys in index.items():
+        keys = sorted(keys)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                shared[(a, b)].add(item)
+    return shared
