@@ -1,0 +1,294 @@
+"""Who knows whom: the best introduction paths, every hop explained.
+
+The cost of a tie is ``-log(strength)``, so the cheapest path is the most probable chain
+of introductions (its probability is the product of the strengths). The top ``k`` distinct
+paths come from Yen's algorithm over the contact graph (:mod:`queries.contact_graph`),
+with Dijkstra searches that stop as soon as the target is settled. A source or target may
+be a person or an organization (then: any of its current people).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from datetime import date
+from itertools import count
+
+import networkx as nx
+from pydantic import BaseModel, Field
+
+from graph.projection import edge_active
+from graph.vocabulary import NodeLabel, RelType
+from queries.contact_graph import CACHE, ContactGraph
+from queries.ties import TieDefaults
+
+SOURCE, TARGET = "\x00source", "\x00target"
+
+
+class UnknownEndpoint(LookupError):
+    """A path endpoint that is not a person or organization of the graph."""
+
+
+class Hop(BaseModel):
+    """One introduction: who knows whom, how, how strongly and on what evidence."""
+
+    source: str
+    target: str
+    source_name: str
+    target_name: str
+    kind: str = Field(description="knows, colleague, board or co_staff")
+    strength: float
+    origin: str = Field(description="stored, derived (from interactions) or default (by kind)")
+    via: str | None = Field(
+        None, description="the organization or alliance of a shared affiliation"
+    )
+    last_contact: str | None = None
+    explanation: str
+
+
+class IntroPath(BaseModel):
+    """One path from the source to the target."""
+
+    people: list[str]
+    hops: list[Hop]
+    probability: float
+    cost: float
+
+
+class PathsResult(BaseModel):
+    """The best paths between two endpoints."""
+
+    source: str
+    target: str
+    as_of: str | None
+    paths: list[IntroPath]
+    explanation: str
+
+
+def _people_of(projection: nx.MultiDiGraph, node: str, as_of: date | None) -> list[str]:
+    label = projection.nodes[node].get("label")
+    if label == NodeLabel.PERSON:
+        return [node]
+    if label != NodeLabel.ORGANIZATION:
+        raise UnknownEndpoint(f"{node!r} is a {label}, not a person or organization")
+    return sorted(
+        u
+        for u, _, d in projection.in_edges(node, data=True)
+        if d.get("type") == RelType.WORKS_AT and edge_active(d, as_of)
+    )
+
+
+class Overlay:
+    """The contact graph plus a virtual source and target joined at zero cost to the
+    endpoints' people; the shared graph itself is never modified (requests run at once)."""
+
+    def __init__(self, g: nx.Graph, sources: list[str], targets: list[str]) -> None:
+        self._adj = g._adj
+        self._start = {p: {"cost": 0.0} for p in sources if p in self._adj}
+        self._ends = {p for p in targets if p in self._adj}
+
+    def neighbours(self, u: str) -> dict[str, dict[str, float]]:
+        if u == SOURCE:
+            return self._start
+        if u in self._ends:
+            return {**self._adj[u], TARGET: {"cost": 0.0}}
+        return self._adj[u] if u != TARGET else {}
+
+    def cost(self, u: str, v: str) -> float:
+        return float(self.neighbours(u)[v]["cost"])
+
+
+def _dijkstra(
+    g: Overlay,
+    source: str,
+    target: str,
+    banned_nodes: set[str],
+    banned_edges: set[tuple[str, str]],
+) -> tuple[float, list[str]] | None:
+    """Cheapest path ``source`` -> ``target`` avoiding what is banned; stops at the target."""
+    dist = {source: 0.0}
+    prev: dict[str, str] = {}
+    tie = count()
+    heap = [(0.0, next(tie), source)]
+    done: set[str] = set()
+    while heap:
+        d, _, u = heapq.heappop(heap)
+        if u in done:
+            continue
+        if u == target:
+            path = [u]
+            while path[-1] != source:
+                path.append(prev[path[-1]])
+            return d, path[::-1]
+        done.add(u)
+        for v, data in g.neighbours(u).items():
+            if v in banned_nodes or v in done or (u, v) in banned_edges:
+                continue
+            nd = d + data["cost"]
+            if nd < dist.get(v, math.inf):
+                dist[v] = nd
+                prev[v] = u
+                heapq.heappush(heap, (nd, next(tie), v))
+    return None
+
+
+def _path_cost(g: Overlay, path: list[str]) -> float:
+    return sum(g.cost(u, v) for u, v in zip(path, path[1:], strict=False))
+
+
+def k_cheapest_paths(g: Overlay, source: str, target: str, k: int) -> list[tuple[float, list[str]]]:
+    """Yen's k shortest loopless paths by edge attribute ``cost``, cheapest first."""
+    first = _dijkstra(g, source, target, set(), set())
+    if first is None:
+        return []
+    found = [first]
+    seen = {tuple(first[1])}
+    candidates: list[tuple[float, int, list[str]]] = []
+    tie = count()
+    while len(found) < k:
+        _, last = found[-1]
+        for j in range(len(last) - 1):
+            spur, root = last[j], last[: j + 1]
+            banned_edges: set[tuple[str, str]] = set()
+            for _, p in found:
+                if p[: j + 1] == root and len(p) > j + 1:
+                    banned_edges.add((p[j], p[j + 1]))
+                    banned_edges.add((p[j + 1], p[j]))
+            spur_path = _dijkstra(g, spur, target, set(root[:-1]), banned_edges)
+            if spur_path is None:
+                continue
+            path = root[:-1] + spur_path[1]
+            if tuple(path) in seen:
+                continue
+            seen.add(tuple(path))
+            heapq.heappush(candidates, (_path_cost(g, path), next(tie), path))
+        if not candidates:
+            break
+        cost, _, path = heapq.heappop(candidates)
+        found.append((cost, path))
+    return found
+
+
+def _employer(projection: nx.MultiDiGraph, person: str, as_of: date | None) -> str | None:
+    for _, org, d in projection.out_edges(person, data=True):
+        if (
+            d.get("type") == RelType.WORKS_AT
+            and d.get("kind", "employee") == "employee"
+            and edge_active(d, as_of)
+        ):
+            return str(projection.nodes[org].get("name", org))
+    return None
+
+
+def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> list[Hop]:
+    g = cg.graph
+    inner = [n for n in path if n not in (SOURCE, TARGET)]
+    hops: list[Hop] = []
+    i = 0
+
+    def who(p: str) -> str:
+        name = str(projection.nodes[p].get("name", p))
+        org = _employer(projection, p, cg.as_of)
+        return f"{name} ({org})" if org else name
+
+    while i < len(inner) - 1:
+        a, b = inner[i], inner[i + 1]
+        data = g.edges[a, b]
+        if data["kind"] == "knows":
+            last = data.get("last_contact")
+            where = f", last contact {last}" if last else ""
+            system = f" from {data['source_system']}" if data.get("source_system") else ""
+            hops.append(
+                Hop(
+                    source=a,
+                    target=b,
+                    source_name=who(a),
+                    target_name=who(b),
+                    kind="knows",
+                    strength=round(data["strength"], 4),
+                    origin=data["origin"],
+                    last_contact=last,
+                    explanation=f"{who(a)} knows {who(b)}, strength {data['strength']:.2f} "
+                    f"({data['origin']}{system}){where}",
+                )
+            )
+            i += 1
+            continue
+        c = inner[i + 2]  # a hub sits between two people
+        hub = data["hub_of"]
+        hub_name = str(projection.nodes[hub].get("name", hub))
+        kind = data["kind"]
+        phrase = {
+            "colleague": f"work together at {hub_name}",
+            "board": f"sit on the board of {hub_name}",
+            "co_staff": f"both staff {hub_name}",
+        }[kind]
+        hops.append(
+            Hop(
+                source=a,
+                target=c,
+                source_name=who(a),
+                target_name=who(c),
+                kind=kind,
+                strength=round(data["strength"], 4),
+                origin="default",
+                via=hub,
+                explanation=f"{who(a)} and {who(c)} {phrase} (default {kind.replace('_', '-')} "
+                f"strength {data['strength']:.2f})",
+            )
+        )
+        i += 2
+    return hops
+
+
+def introduction_paths(
+    projection: nx.MultiDiGraph,
+    source: str,
+    target: str,
+    k: int = 3,
+    *,
+    as_of: date | None = None,
+    defaults: TieDefaults | None = None,
+    max_hops: int = 8,
+) -> PathsResult:
+    """The ``k`` most probable distinct introduction paths from ``source`` to ``target``.
+
+    Either end may be a person or an organization (any of its people on ``as_of``).
+    Paths of more than ``max_hops`` introductions are left out.
+    """
+    for node in (source, target):
+        if node not in projection:
+            raise UnknownEndpoint(f"no person or organization with id {node!r}")
+    sources = _people_of(projection, source, as_of)
+    targets = _people_of(projection, target, as_of)
+    cg = CACHE.get(projection, as_of, defaults)
+    overlay = Overlay(cg.graph, sources, targets)
+    raw = k_cheapest_paths(overlay, SOURCE, TARGET, k) if sources and targets else []
+    paths = []
+    for cost, path in raw:
+        hops = _explain(projection, cg, path)
+        if len(hops) > max_hops or not hops:
+            continue
+        people = [hops[0].source] + [h.target for h in hops]
+        paths.append(
+            IntroPath(
+                people=people, hops=hops, cost=round(cost, 9), probability=round(math.exp(-cost), 6)
+            )
+        )
+    name = lambda n: str(projection.nodes[n].get("name", n))  # noqa: E731
+    if paths:
+        text = (
+            f"{len(paths)} path(s) from {name(source)} to {name(target)}; the best has "
+            f"{len(paths[0].hops)} introduction(s), probability {paths[0].probability:.3f}"
+        )
+    elif set(sources) & set(targets):
+        text = f"{name(source)} and {name(target)} are the same people: no introduction needed"
+    else:
+        text = f"no chain of known ties links {name(source)} to {name(target)}"
+    return PathsResult(
+        source=source,
+        target=target,
+        as_of=as_of.isoformat() if as_of else None,
+        paths=paths,
+        explanation=text,
+    )
