@@ -48,6 +48,7 @@ class Access:
                     reach.update(graph.predecessors(node))
             self.universe = frozenset(reach - self.hidden)
         self._view: nx.MultiDiGraph | None = None
+        self._named: nx.MultiDiGraph | None = None
 
     @property
     def confidential(self) -> bool:
@@ -74,6 +75,17 @@ class Access:
                 self._view = nx.subgraph_view(self.graph, filter_node=keep)
                 self._view.graph.update(self.graph.graph)
         return self._view
+
+    def named_view(self) -> nx.MultiDiGraph:
+        """The projection without counts-only nodes either (for anything that names nodes)."""
+        if self._named is None:
+            if not self.counts_only:
+                self._named = self.view()
+            else:
+                keep = self.can_see
+                self._named = nx.subgraph_view(self.graph, filter_node=keep)
+                self._named.graph.update(self.graph.graph)
+        return self._named
 
     def props(self, data: dict[str, Any]) -> dict[str, Any]:
         """A node's or relationship's properties as this key may receive them."""

@@ -1,0 +1,168 @@
+"""Who-knows-whom on the command line: ``paths``, ``brokers``, ``ego``, ``profile``, ``metrics``."""
+
+from __future__ import annotations
+
+import argparse
+
+from api.cli.projection import load_projection, parse_date
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the who-knows-whom commands."""
+    p = sub.add_parser("paths", help="the best introduction paths between two people/organizations")
+    p.add_argument("source")
+    p.add_argument("target")
+    p.add_argument("-k", type=int, default=3, help="how many distinct paths (%(default)s)")
+    p.add_argument("--max-hops", type=int, default=8)
+    p.add_argument("--as-of")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=paths)
+    b = sub.add_parser("brokers", help="people who know someone on both sides of A and B")
+    b.add_argument("a")
+    b.add_argument("b")
+    b.add_argument("--as-of")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=brokers)
+    e = sub.add_parser("ego", help="the network around one node")
+    e.add_argument("id")
+    e.add_argument("--depth", type=int, default=2)
+    e.add_argument("--as-of")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=ego)
+    pr = sub.add_parser("profile", help="who in our organization knows a partner or topic")
+    pr.add_argument("target", help="an organization or topic id")
+    pr.add_argument(
+        "--organization", default=None, help="whose people (default: the focal organization)"
+    )
+    pr.add_argument("--as-of")
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=profile)
+    m = sub.add_parser(
+        "metrics", help="degree, betweenness, PageRank, Burt's measures, communities"
+    )
+    m.add_argument("--top", type=int, default=20)
+    m.add_argument("--as-of")
+    m.add_argument("--backend", default=None, help="a NetworkX backend, e.g. parallel")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=metrics)
+
+
+def paths(args: argparse.Namespace) -> int:
+    from queries.paths import UnknownEndpoint, introduction_paths
+
+    graph = load_projection()
+    try:
+        result = introduction_paths(
+            graph,
+            args.source,
+            args.target,
+            args.k,
+            as_of=parse_date(args.as_of),
+            max_hops=args.max_hops,
+        )
+    except UnknownEndpoint as exc:
+        raise ValueError(str(exc)) from None
+    if args.json:
+        print(result.model_dump_json())
+        return 0
+    print(result.explanation)
+    for i, path in enumerate(result.paths, 1):
+        print(f"\n{i}. probability {path.probability:.3f}, {len(path.hops)} introduction(s)")
+        for hop in path.hops:
+            print(f"   - {hop.explanation}")
+    return 0
+
+
+def brokers(args: argparse.Namespace) -> int:
+    from queries.neighbourhoods import UnknownNode, brokers
+
+    try:
+        result = brokers(load_projection(), args.a, args.b, as_of=parse_date(args.as_of))
+    except UnknownNode as exc:
+        raise ValueError(str(exc)) from None
+    if args.json:
+        print(result.model_dump_json())
+        return 0
+    print(result.explanation)
+    for b in result.brokers:
+        print(
+            f"  {b.name} ({b.id}): {len(b.ties_a)} tie(s) to A, {len(b.ties_b)} to B, score {b.score:g}"
+        )
+    return 0
+
+
+def ego(args: argparse.Namespace) -> int:
+    from queries.neighbourhoods import UnknownNode, ego_network
+
+    try:
+        result = ego_network(
+            load_projection(), args.id, depth=args.depth, as_of=parse_date(args.as_of)
+        )
+    except UnknownNode as exc:
+        raise ValueError(str(exc)) from None
+    if args.json:
+        print(result.model_dump_json())
+        return 0
+    print(
+        f"{len(result.nodes)} nodes and {len(result.relationships)} relationships within "
+        f"{result.depth} step(s) of {args.id}" + (" (truncated)" if result.truncated else "")
+    )
+    for n in sorted(result.nodes, key=lambda n: (n["depth"], str(n["label"]), str(n["name"])))[:50]:
+        print(f"  {n['depth']}  {n['label']:<13} {n['name']} ({n['id']})")
+    return 0
+
+
+def profile(args: argparse.Namespace) -> int:
+    from queries.neighbourhoods import UnknownNode, profile
+
+    graph = load_projection()
+    org = args.organization or next(
+        (
+            n
+            for n, d in graph.nodes(data=True)
+            if d.get("label") == "Organization" and d.get("focal")
+        ),
+        None,
+    )
+    if org is None:
+        raise ValueError("no focal organization in the graph; pass --organization ID")
+    try:
+        result = profile(graph, args.target, org, as_of=parse_date(args.as_of))
+    except UnknownNode as exc:
+        raise ValueError(str(exc)) from None
+    if args.json:
+        print(result.model_dump_json())
+        return 0
+    print(f"{len(result.people)} people at {org} know {args.target}")
+    for e in result.people:
+        print(f"  {e.name} ({e.person}): " + "; ".join(e.reasons))
+    return 0
+
+
+def metrics(args: argparse.Namespace) -> int:
+    from queries.metrics import network_metrics
+
+    result = network_metrics(
+        load_projection(), top=args.top, as_of=parse_date(args.as_of), backend=args.backend
+    )
+    if args.json:
+        print(result.model_dump_json())
+        return 0
+    how = (
+        "exact"
+        if result.betweenness_exact
+        else f"sampled from {result.betweenness_sample_size} sources"
+    )
+    print(
+        f"{result.node_count:,} people, {result.edge_count:,} ties, {result.communities} communities; "
+        f"betweenness {how}"
+    )
+    print(
+        f"  {'name':<28} {'degree':>6} {'betweenness':>11} {'pagerank':>9} {'constraint':>10} {'eff.size':>8}"
+    )
+    for n in result.nodes:
+        print(
+            f"  {n.name[:28]:<28} {n.degree:>6} {n.betweenness:>11.5f} {n.pagerank:>9.5f} "
+            f"{(n.constraint or 0):>10.3f} {(n.effective_size or 0):>8.2f}"
+        )
+    return 0

@@ -1,0 +1,118 @@
+"""Who knows whom: introduction paths, brokers, ego networks, the profiler and metrics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.access import Access
+from api.deps import AccessDep, AnalystDep, StateDep, ViewerDep
+from api.problems import ProblemError, not_found
+from queries.metrics import MetricsResult, network_metrics
+from queries.neighbourhoods import BrokersResult, EgoNetwork, Profile, brokers, ego_network, profile
+from queries.paths import PathsResult, introduction_paths
+
+router = APIRouter(tags=["who-knows-whom"])
+
+AsOf = Annotated[date | None, Query(description="use ties and jobs as they stood on this date")]
+Id = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+def _visible(access: Access, *ids: str) -> None:
+    for node in ids:
+        if not access.can_see(node):
+            raise not_found("node", node)
+
+
+@router.get(
+    "/paths",
+    response_model=PathsResult,
+    dependencies=[ViewerDep],
+    summary="The best introduction paths from a person or organization to another",
+)
+def paths(
+    state: StateDep,
+    access: AccessDep,
+    source: Id,
+    target: Id,
+    k: Annotated[int, Query(ge=1)] = 3,
+    as_of: AsOf = None,
+    max_hops: Annotated[int | None, Query(ge=1)] = None,
+) -> PathsResult:
+    settings = state.settings
+    if k > settings.max_paths:
+        raise ProblemError(422, f"k may be at most {settings.max_paths}", slug="limit-exceeded")
+    hops = max_hops or settings.max_path_hops
+    if hops > settings.max_path_hops:
+        raise ProblemError(
+            422, f"max_hops may be at most {settings.max_path_hops}", slug="limit-exceeded"
+        )
+    _visible(access, source, target)
+    label = {access.graph.nodes[n].get("label") for n in (source, target)}
+    if not label <= {"Person", "Organization"}:
+        raise ProblemError(422, "paths run between people or organizations")
+    return introduction_paths(access.named_view(), source, target, k, as_of=as_of, max_hops=hops)
+
+
+@router.get(
+    "/brokers",
+    response_model=BrokersResult,
+    dependencies=[ViewerDep],
+    summary="People who know someone on both sides of two alliances or organizations",
+)
+def brokers_between(access: AccessDep, a: Id, b: Id, as_of: AsOf = None) -> BrokersResult:
+    _visible(access, a, b)
+    labels = {access.graph.nodes[n].get("label") for n in (a, b)}
+    if not labels <= {"Alliance", "Organization"}:
+        raise ProblemError(422, "brokers are found between alliances or organizations")
+    return brokers(access.named_view(), a, b, as_of=as_of)
+
+
+@router.get(
+    "/ego/{node_id}",
+    response_model=EgoNetwork,
+    dependencies=[ViewerDep],
+    summary="The network around one node, to a depth",
+)
+def ego(
+    state: StateDep,
+    access: AccessDep,
+    node_id: Annotated[str, Path(max_length=200)],
+    depth: Annotated[int, Query(ge=1)] = 1,
+    as_of: AsOf = None,
+) -> EgoNetwork:
+    if depth > state.settings.max_ego_depth:
+        raise ProblemError(
+            422, f"depth may be at most {state.settings.max_ego_depth}", slug="limit-exceeded"
+        )
+    _visible(access, node_id)
+    return ego_network(access.named_view(), node_id, depth=depth, as_of=as_of)
+
+
+@router.get(
+    "/profile",
+    response_model=Profile,
+    dependencies=[AnalystDep],
+    summary="Who in an organization knows a partner or topic, and why",
+)
+def profile_of(access: AccessDep, target: Id, organization: Id, as_of: AsOf = None) -> Profile:
+    _visible(access, target, organization)
+    if access.graph.nodes[target].get("label") not in ("Organization", "Topic"):
+        raise ProblemError(422, "profile an organization or a topic")
+    if access.graph.nodes[organization].get("label") != "Organization":
+        raise ProblemError(422, "organization must be an organization id")
+    return profile(access.named_view(), target, organization, as_of=as_of)
+
+
+@router.get(
+    "/metrics",
+    response_model=MetricsResult,
+    dependencies=[AnalystDep],
+    summary="Degree, betweenness (sampled on large graphs), PageRank, Burt's measures",
+)
+def metrics(
+    access: AccessDep, top: Annotated[int, Query(ge=1, le=500)] = 50, as_of: AsOf = None
+) -> MetricsResult:
+    return network_metrics(access.named_view(), top=top, as_of=as_of)
