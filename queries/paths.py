@@ -170,14 +170,15 @@ def k_cheapest_paths(g: Overlay, source: str, target: str, k: int) -> list[tuple
 
 
 def _employer(projection: nx.MultiDiGraph, person: str, as_of: date | None) -> str | None:
-    for _, org, d in projection.out_edges(person, data=True):
-        if (
-            d.get("type") == RelType.WORKS_AT
-            and d.get("kind", "employee") == "employee"
-            and edge_active(d, as_of)
-        ):
-            return str(projection.nodes[org].get("name", org))
-    return None
+    """The person's employer on ``as_of`` (a job with no end date first)."""
+    jobs = [
+        (bool(d.get("until")), str(projection.nodes[org].get("name", org)))
+        for _, org, d in projection.out_edges(person, data=True)
+        if d.get("type") == RelType.WORKS_AT
+        and d.get("kind", "employee") == "employee"
+        and edge_active(d, as_of)
+    ]
+    return min(jobs)[1] if jobs else None
 
 
 def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> list[Hop]:
