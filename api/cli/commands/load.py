@@ -1,0 +1,122 @@
+"""``alliancegraph load``, ``review`` and ``export``: data in and out, with an exact report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``load``, ``review`` and ``export`` commands."""
+    p = sub.add_parser(
+        "load", help="load a portfolio document, CSV, Excel, GraphML or LinkedIn export"
+    )
+    p.add_argument("path", type=Path, help="a file, or a folder holding portfolio.json")
+    p.add_argument("--mapping", type=Path, help="a column mapping YAML file (CSV)")
+    p.add_argument("--owner", help="the person id whose LinkedIn connections these are")
+    p.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
+    p.add_argument(
+        "--skip-invalid", action="store_true", help="write the valid rows even if some are not"
+    )
+    p.add_argument("--json", action="store_true", help="print the import report as JSON")
+    p.add_argument("--batch-size", type=int, default=5_000)
+    p.set_defaults(func=load)
+    r = sub.add_parser("review", help="list, accept or reject ambiguous organization matches")
+    r.add_argument("action", nargs="?", choices=["list", "accept", "reject"], default="list")
+    r.add_argument("review_id", nargs="?")
+    r.add_argument("--into", help="with accept: the candidate id to merge into (default: the best)")
+    r.set_defaults(func=review)
+    e = sub.add_parser("export", help="export the graph as JSON (re-loadable), GraphML or CSV")
+    e.add_argument("--format", choices=["json", "graphml", "csv"], required=True)
+    e.add_argument("--out", type=Path, required=True, help="file to write (csv: a .zip)")
+    e.set_defaults(func=export)
+
+
+def review_file() -> Path:
+    """The review queue lives beside the embedded store (or the keys file for Neo4j)."""
+    from api.settings import get_settings
+
+    db = get_settings().db_path
+    return db.with_name(db.stem + "-review.json")
+
+
+def load(args: argparse.Namespace) -> int:
+    from api.settings import get_settings
+    from loaders.pipeline import load_path
+
+    store = get_settings().open_store()
+    interactive = sys.stderr.isatty() and not args.json
+    bar = None
+    if interactive:
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" rows", desc="writing", leave=False)
+    last: dict[str, int] = {}
+
+    def progress(what: str, done: int) -> None:
+        if bar is not None:
+            bar.update(done - last.get(what, 0))
+            bar.set_postfix_str(what)
+        last[what] = done
+
+    try:
+        report = load_path(
+            store,
+            args.path,
+            args.mapping,
+            owner=args.owner,
+            dry_run=args.dry_run,
+            skip_invalid=args.skip_invalid,
+            review_path=review_file(),
+            batch_size=args.batch_size,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+        store.close()
+    print(report.model_dump_json() if args.json else report.table())
+    return 1 if report.rejections and not args.skip_invalid else 0
+
+
+def review(args: argparse.Namespace) -> int:
+    from loaders.resolve import ReviewQueue
+
+    queue = ReviewQueue(review_file())
+    if args.action == "list":
+        items = queue.open_items()
+        if not items:
+            print("nothing to review")
+        for item in items:
+            cands = "; ".join(f"{c['name']} ({c['id']}, {c['score']})" for c in item.candidates)
+            print(f"[{item.review_id}] {item.incoming_name!r} might be: {cands}")
+        return 0
+    if not args.review_id:
+        raise ValueError(
+            f"review {args.action} needs a review id (see `alliancegraph review list`)"
+        )
+    decision = (
+        "reject" if args.action == "reject" else (f"accept:{args.into}" if args.into else "accept")
+    )
+    item = queue.decide(args.review_id, decision)
+    queue.save()
+    print(f"{item.review_id}: {item.decision}; re-run the load to apply it")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    from api.cli.projection import load_projection
+    from loaders.export import to_csv_zip, to_graphml, to_json
+
+    graph = load_projection()
+    if args.format == "json":
+        args.out.write_text(to_json(graph), encoding="utf-8")
+    elif args.format == "graphml":
+        args.out.write_text(to_graphml(graph), encoding="utf-8")
+    else:
+        args.out.write_bytes(to_csv_zip(graph))
+    print(
+        f"wrote {graph.number_of_nodes():,} nodes and {graph.number_of_edges():,} relationships to {args.out}"
+    )
+    return 0

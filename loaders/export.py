@@ -1,0 +1,140 @@
+"""Exports of the whole graph: the portfolio JSON document (loads back unchanged), GraphML,
+and CSV with spreadsheet formulas neutralised.
+
+CSV cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+prefixed with ``'`` so a spreadsheet shows them as text instead of running them; JSON and
+GraphML keep every value byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import networkx as nx
+
+from loaders.documents import FORMAT
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_document(graph: nx.MultiDiGraph) -> dict[str, Any]:
+    """The projection as a portfolio document (the import format)."""
+    nodes: dict[str, list[dict[str, Any]]] = {}
+    for node, data in graph.nodes(data=True):
+        row = {"id": node, **{k: v for k, v in data.items() if k != "label"}}
+        nodes.setdefault(data["label"], []).append(row)
+    rels: dict[str, list[dict[str, Any]]] = {}
+    for u, v, data in graph.edges(data=True):
+        row = {"source": u, "target": v}
+        if data.get("rel_key"):
+            row["key"] = data["rel_key"]
+        row.update({k: val for k, val in data.items() if k not in ("type", "rel_key")})
+        rels.setdefault(data["type"], []).append(row)
+    return {"format": FORMAT, "version": 1, "nodes": nodes, "relationships": rels}
+
+
+def to_json(graph: nx.MultiDiGraph) -> str:
+    return json.dumps(to_document(graph), ensure_ascii=False)
+
+
+def _graphml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def to_graphml(graph: nx.MultiDiGraph) -> str:
+    """GraphML with every property as a string key (lists as JSON); all text escaped."""
+    node_keys = sorted({k for _, d in graph.nodes(data=True) for k in d})
+    edge_keys = sorted(
+        {k for _, _, d in graph.edges(data=True) for k in d if k != "rel_key"} | {"key"}
+    )
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">',
+    ]
+    for i, k in enumerate(node_keys):
+        out.append(f'<key id="n{i}" for="node" attr.name={quoteattr(k)} attr.type="string"/>')
+    for i, k in enumerate(edge_keys):
+        out.append(f'<key id="e{i}" for="edge" attr.name={quoteattr(k)} attr.type="string"/>')
+    nk = {k: f"n{i}" for i, k in enumerate(node_keys)}
+    ek = {k: f"e{i}" for i, k in enumerate(edge_keys)}
+    out.append('<graph edgedefault="directed">')
+    for node, data in graph.nodes(data=True):
+        out.append(
+            f"<node id={quoteattr(node)}>"
+            + "".join(
+                f'<data key="{nk[k]}">{escape(_graphml_value(v))}</data>' for k, v in data.items()
+            )
+            + "</node>"
+        )
+    for u, v, data in graph.edges(data=True):
+        items = {("key" if k == "rel_key" else k): val for k, val in data.items()}
+        out.append(
+            f"<edge source={quoteattr(u)} target={quoteattr(v)}>"
+            + "".join(
+                f'<data key="{ek[k]}">{escape(_graphml_value(val))}</data>'
+                for k, val in items.items()
+                if val != "" or k != "key"
+            )
+            + "</edge>"
+        )
+    out.append("</graph></graphml>")
+    return "\n".join(out)
+
+
+def neutralise(value: Any) -> str:
+    """A CSV cell that a spreadsheet will show, never evaluate.
+
+    >>> neutralise("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    """
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv_zip(graph: nx.MultiDiGraph) -> bytes:
+    """A zip of ``nodes.csv`` and ``relationships.csv`` (UTF-8, formulas neutralised)."""
+    node_keys = sorted(
+        {k for _, d in graph.nodes(data=True) for k in d if k not in ("label", "name")}
+    )
+    edge_keys = sorted(
+        {k for _, _, d in graph.edges(data=True) for k in d if k not in ("type", "rel_key")}
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        text = io.StringIO()
+        w = csv.writer(text)
+        w.writerow(["id", "label", "name", *node_keys])
+        for node, d in graph.nodes(data=True):
+            w.writerow(
+                [
+                    neutralise(node),
+                    d["label"],
+                    neutralise(d.get("name", "")),
+                    *(neutralise(d[k]) if k in d else "" for k in node_keys),
+                ]
+            )
+        archive.writestr("nodes.csv", text.getvalue())
+        text = io.StringIO()
+        w = csv.writer(text)
+        w.writerow(["source", "type", "target", "key", *edge_keys])
+        for u, v, d in graph.edges(data=True):
+            w.writerow(
+                [
+                    neutralise(u),
+                    d["type"],
+                    neutralise(v),
+                    neutralise(d.get("rel_key", "")),
+                    *(neutralise(d[k]) if k in d else "" for k in edge_keys),
+                ]
+            )
+        archive.writestr("relationships.csv", text.getvalue())
+    return buf.getvalue()

@@ -1,0 +1,105 @@
+"""Normalizing organization and person names so that variants of one name compare equal.
+
+"IBM Corp.", "I.B.M. Corporation" and "ibm" all normalize to ``ibm``; accents, case,
+punctuation, "&"/"and" and legal suffixes (Inc., Ltd, GmbH, S.A., ...) are dropped.
+
+>>> normalize_org("Société Générale S.A.")
+'societe generale'
+>>> normalize_org("Procter & Gamble Co.")
+'procter and gamble'
+>>> normalize_org("I.B.M. Corporation")
+'ibm'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Legal-form words dropped wherever they stand at the end of a name (any order, repeated).
+LEGAL_SUFFIXES = {
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "lp",
+    "plc",
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "kgaa",
+    "se",
+    "sa",
+    "sas",
+    "sarl",
+    "spa",
+    "srl",
+    "bv",
+    "nv",
+    "oy",
+    "oyj",
+    "ab",
+    "as",
+    "asa",
+    "aps",
+    "pty",
+    "pte",
+    "kk",
+    "sl",
+    "sau",
+    "ltda",
+    "cv",
+    "sab",
+    "de",
+    "group",
+    "holding",
+    "holdings",
+    "the",
+}
+_PUNCT = re.compile(r"[^\w\s]")
+_SPACE = re.compile(r"\s+")
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, compatibility characters folded."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.casefold()
+
+
+def normalize_org(name: str) -> str:
+    """The comparison key of an organization name (see the module docstring)."""
+    text = fold(name)
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+    text = text.replace("&", " and ").replace("+", " and ")
+    text = _PUNCT.sub(" ", text)
+    words = _SPACE.sub(" ", text).strip().split(" ")
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    while len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return " ".join(w for w in words if w)
+
+
+def normalize_person(name: str) -> str:
+    """The comparison key of a person's name: folded, punctuation dropped, words sorted
+    (so "Ruiz, Ana" and "Ana Ruiz" agree)."""
+    text = _PUNCT.sub(" ", fold(name))
+    return " ".join(sorted(w for w in _SPACE.sub(" ", text).strip().split(" ") if w))
+
+
+def slug(text: str) -> str:
+    """An id fragment: folded, alphanumerics and dashes only.
+
+    >>> slug("Acme Corp. (Berlin)")
+    'acme-corp-berlin'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")

@@ -1,0 +1,125 @@
+"""The import report: exactly what a load created, changed, left alone, merged and rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Problem(BaseModel):
+    """One rejected value: where it was, what it was, and why."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = Field(None, description="1-based row in the file (header = row 1)")
+    column: str | None = None
+    value: Any = None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        shown = repr(self.value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        value = f" = {shown}" if self.value is not None else ""
+        return f"{', '.join(where)}{value}: {self.reason}"
+
+
+class Merge(BaseModel):
+    """An incoming record resolved onto an existing entity."""
+
+    incoming_id: str
+    incoming_name: str
+    into: str
+    into_name: str
+    rule: str = Field(
+        description="exact_id, exact_alias, email, name_and_organization, fuzzy, review"
+    )
+    score: float | None = None
+
+
+class Ambiguity(BaseModel):
+    """An incoming organization that might be an existing one: left for a person to decide."""
+
+    review_id: str
+    incoming_id: str
+    incoming_name: str
+    candidates: list[dict[str, Any]]
+
+
+class Counts(BaseModel):
+    """Rows of one label or type."""
+
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    merged: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return (
+            self.read == self.created + self.updated + self.unchanged + self.rejected + self.merged
+        )
+
+
+class ImportReport(BaseModel):
+    """The whole story of one load (also what ``--dry-run`` prints)."""
+
+    source: str
+    format: str
+    dry_run: bool
+    written: bool = False
+    counts: dict[str, Counts] = Field(default_factory=dict)
+    rejections: list[Problem] = Field(default_factory=list)
+    merges: list[Merge] = Field(default_factory=list)
+    ambiguities: list[Ambiguity] = Field(default_factory=list)
+    held: list[Problem] = Field(
+        default_factory=list,
+        description="rows held back until an ambiguity is reviewed (counted as rejected; "
+        "they do not stop the rest of the file)",
+    )
+    message: str = ""
+
+    def count(self, what: str) -> Counts:
+        return self.counts.setdefault(what, Counts())
+
+    @property
+    def balanced(self) -> bool:
+        """rows read = created + updated + unchanged + rejected (+ merged) for every kind."""
+        return all(c.balanced for c in self.counts.values())
+
+    def table(self) -> str:
+        """A readable summary for the terminal."""
+        head = f"{'':<20}{'read':>9}{'created':>9}{'updated':>9}{'same':>9}{'merged':>8}{'rejected':>9}"
+        lines = [
+            f"{self.source} ({self.format}){' — dry run, nothing written' if self.dry_run else ''}",
+            head,
+            "-" * len(head),
+        ]
+        for what, c in self.counts.items():
+            lines.append(
+                f"{what:<20}{c.read:>9,}{c.created:>9,}{c.updated:>9,}{c.unchanged:>9,}"
+                f"{c.merged:>8,}{c.rejected:>9,}"
+            )
+        for p in self.rejections[:20]:
+            lines.append(f"  rejected: {p}")
+        if len(self.rejections) > 20:
+            lines.append(f"  ... {len(self.rejections) - 20} more rejections (use --json)")
+        for m in self.merges[:10]:
+            lines.append(f"  merged: {m.incoming_name!r} -> {m.into_name!r} ({m.into}, {m.rule})")
+        if self.held:
+            lines.append(f"  held for review: {len(self.held)} row(s) (see `alliancegraph review`)")
+        for a in self.ambiguities[:10]:
+            names = ", ".join(f"{c['name']!r}" for c in a.candidates)
+            lines.append(f"  to review [{a.review_id}]: {a.incoming_name!r} might be {names}")
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)

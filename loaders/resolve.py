@@ -1,0 +1,206 @@
+"""Entity resolution: is this incoming organization or person one we already have?
+
+Organizations: exact id, then exact normalized name or alias, then fuzzy (rapidfuzz) —
+merged only when the best candidate is clearly above ``merge_at`` and clearly ahead of the
+next; candidates between ``review_at`` and ``merge_at`` go to the review queue and are never
+merged silently. A person's decision in the queue is remembered, so a re-import does not
+ask again. People: email first, then normalized name at the same organization.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from loaders.names import normalize_org, normalize_person
+
+MERGE_AT = 95.0
+REVIEW_AT = 85.0
+LEAD = 3.0
+
+
+def similarity(a: str, b: str) -> float:
+    """0..100 similarity of two normalized organization names.
+
+    Token-set similarity, but two names must share their first word unless one is a
+    single-word abbreviation of the other; a missing distinctive word costs a lot
+    ("Delta Air Lines" is not "Delta Electronics").
+    """
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 100.0
+    ta, tb = a.split(), b.split()
+    score = fuzz.token_sort_ratio(a, b)
+    if set(ta) <= set(tb) or set(tb) <= set(ta):
+        shorter, longer = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+        extra = len(longer) - len(shorter)
+        score = max(score, 100.0 - 12.0 * extra)
+    if ta[0] != tb[0] and fuzz.ratio(ta[0], tb[0]) < 85:
+        score = min(score, 60.0)
+    return float(score)
+
+
+@dataclass
+class Decision:
+    """What a person decided about one ambiguous match."""
+
+    review_id: str
+    incoming_name: str
+    candidates: list[dict[str, Any]]
+    decision: str | None = None  # "accept:<id>" or "reject"
+
+
+class ReviewQueue:
+    """Ambiguous organization matches and the decisions taken on them, in one JSON file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self.items: dict[str, Decision] = {}
+        if self.path.exists():
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            self.items = {k: Decision(**v) for k, v in raw.items()}
+
+    @staticmethod
+    def key(incoming_name: str) -> str:
+        return hashlib.sha1(normalize_org(incoming_name).encode()).hexdigest()[:10]
+
+    def ask(self, incoming_name: str, candidates: list[dict[str, Any]]) -> Decision:
+        """The remembered decision for this name, or a new open item."""
+        key = self.key(incoming_name)
+        with self._lock:
+            item = self.items.get(key)
+            if item is None:
+                item = Decision(key, incoming_name, candidates)
+                self.items[key] = item
+        return item
+
+    def decide(self, review_id: str, decision: str) -> Decision:
+        """Accept (``accept`` picks the best candidate, ``accept:<id>`` a given one) or reject."""
+        with self._lock:
+            item = self.items.get(review_id)
+            if item is None:
+                raise ValueError(f"no review item {review_id!r}; see `alliancegraph review list`")
+            if decision == "accept":
+                decision = f"accept:{item.candidates[0]['id']}"
+            if decision.startswith("accept:"):
+                target = decision.split(":", 1)[1]
+                if target not in {c["id"] for c in item.candidates}:
+                    raise ValueError(f"{target!r} is not a candidate of {review_id}")
+            elif decision != "reject":
+                raise ValueError("decide with accept, accept:<id> or reject")
+            item.decision = decision
+            return item
+
+    def open_items(self) -> list[Decision]:
+        return [d for d in self.items.values() if d.decision is None]
+
+    def save(self) -> None:
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(
+                json.dumps(
+                    {k: d.__dict__ for k, d in self.items.items()}, ensure_ascii=False, indent=1
+                ),
+                encoding="utf-8",
+            )
+            tmp.replace(self.path)
+
+
+@dataclass
+class Match:
+    """The outcome for one incoming organization."""
+
+    into: str | None  # existing id to merge into, or None: a new organization
+    rule: str
+    score: float | None = None
+    review: Decision | None = None
+
+
+@dataclass
+class OrgIndex:
+    """Known organizations by id and normalized name/alias."""
+
+    names: dict[str, str] = field(default_factory=dict)  # id -> display name
+    keys: dict[str, str] = field(default_factory=dict)  # normalized name/alias -> id
+    choices: dict[str, str] = field(default_factory=dict)  # id -> normalized name (fuzzy)
+
+    def add(self, org_id: str, name: str, aliases: list[str] | None = None) -> None:
+        self.names[org_id] = name
+        for text in [name, *(aliases or [])]:
+            key = normalize_org(text)
+            if key:
+                self.keys.setdefault(key, org_id)
+        self.choices[org_id] = normalize_org(name)
+
+    def match(
+        self,
+        org_id: str,
+        name: str,
+        queue: ReviewQueue | None,
+        merge_at: float = MERGE_AT,
+        review_at: float = REVIEW_AT,
+    ) -> Match:
+        """Resolve one incoming organization against the index."""
+        if org_id in self.names:
+            return Match(org_id, "exact_id")
+        key = normalize_org(name)
+        if key in self.keys:
+            return Match(self.keys[key], "exact_alias", 100.0)
+        if not key or not self.choices:
+            return Match(None, "new")
+        best = process.extract(
+            key, self.choices, scorer=lambda a, b, **_: similarity(a, b), limit=3
+        )
+        if not best or best[0][1] < review_at:
+            return Match(None, "new")
+        top_score, top_id = best[0][1], best[0][2]
+        runner_up = best[1][1] if len(best) > 1 else 0.0
+        if top_score >= merge_at and top_score - runner_up >= LEAD:
+            return Match(top_id, "fuzzy", top_score)
+        if queue is None:
+            return Match(None, "new")
+        candidates = [
+            {"id": c[2], "name": self.names[c[2]], "score": round(c[1], 1)}
+            for c in best
+            if c[1] >= review_at
+        ]
+        decision = queue.ask(name, candidates)
+        if decision.decision and decision.decision.startswith("accept:"):
+            return Match(decision.decision.split(":", 1)[1], "review", top_score)
+        if decision.decision == "reject":
+            return Match(None, "new")
+        return Match(None, "ambiguous", top_score, decision)
+
+
+@dataclass
+class PersonIndex:
+    """Known people by email and by (normalized name, organization)."""
+
+    emails: dict[str, str] = field(default_factory=dict)
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)
+
+    def add(self, person_id: str, name: str, email: str | None, orgs: list[str]) -> None:
+        self.ids.add(person_id)
+        if email:
+            self.emails.setdefault(email.strip().casefold(), person_id)
+        for org in orgs:
+            self.names.setdefault((normalize_person(name), org), person_id)
+
+    def match(self, person_id: str, name: str, email: str | None, org: str | None) -> Match:
+        if person_id in self.ids:
+            return Match(person_id, "exact_id")
+        if email and email.strip().casefold() in self.emails:
+            return Match(self.emails[email.strip().casefold()], "email")
+        if org and (normalize_person(name), org) in self.names:
+            return Match(self.names[(normalize_person(name), org)], "name_and_organization")
+        return Match(None, "new")

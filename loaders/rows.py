@@ -1,0 +1,28 @@
+"""What every reader yields: a row for one node or relationship, with where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class LoadError(ValueError):
+    """A file that cannot be read at all (wrong format, bomb, truncated): one clear line."""
+
+
+@dataclass
+class SourceRow:
+    """One node or relationship row before validation."""
+
+    kind: str  # "node" or "rel"
+    what: str  # label or relationship type, checked against the allow-list later
+    data: dict[str, Any]
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # field -> source column
+    resolve: bool = True  # take part in entity resolution (organizations, people)
+    derived_id: bool = (
+        False  # the id was made from names (a mapping template): resolve within the file too
+    )
+    error: str | None = None  # the row could not be read at all (e.g. wrong number of cells)
