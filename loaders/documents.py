@@ -28,6 +28,8 @@ FORMAT = "alliancegraph-portfolio"
 MAX_UNZIPPED = 512 * 1024 * 1024
 MAX_RATIO = 200
 _GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+#: Schema fields holding lists; GraphML carries them as JSON text (see loaders/export.py).
+LIST_FIELDS = {"aliases"}
 
 
 def _document_rows(doc: Any, name: str) -> Iterator[SourceRow]:
@@ -86,10 +88,17 @@ def read_graphml(data: bytes, name: str) -> Iterator[SourceRow]:
     keys = {k.get("id"): k.get("attr.name") for k in root.iter(f"{_GRAPHML}key")}
 
     def attrs(el: Any) -> dict[str, Any]:
-        return {
-            keys.get(d.get("key"), d.get("key")): d.text or ""
-            for d in el.findall(f"{_GRAPHML}data")
-        }
+        out: dict[str, Any] = {}
+        for d in el.findall(f"{_GRAPHML}data"):
+            key, text = keys.get(d.get("key"), d.get("key")), d.text or ""
+            if key in LIST_FIELDS and text.startswith("["):
+                try:
+                    out[key] = json.loads(text)
+                    continue
+                except json.JSONDecodeError:
+                    pass
+            out[key] = text
+        return out
 
     for i, node in enumerate(root.iter(f"{_GRAPHML}node"), 1):
         a = attrs(node)

@@ -44,6 +44,10 @@ def similarity(a: str, b: str) -> float:
         score = max(score, 100.0 - 12.0 * extra)
     if ta[0] != tb[0] and fuzz.ratio(ta[0], tb[0]) < 85:
         score = min(score, 60.0)
+    if {t for t in ta if any(c.isdigit() for c in t)} != {
+        t for t in tb if any(c.isdigit() for c in t)
+    }:
+        score = min(score, 60.0)  # "Company 1" is not "Company 10"
     return float(score)
 
 

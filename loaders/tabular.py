@@ -99,7 +99,7 @@ def read_csv(
     for _ in range(skip):
         text.readline()
     dialect = _sniff(head.split("\n", 1)[0] + "\n" + "\n".join(lines[skip + 1 : skip + 20]))
-    reader = csv.reader(text, dialect)
+    reader = csv.reader(text, dialect, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
