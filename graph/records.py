@@ -47,6 +47,17 @@ def rel_id(type_: str, source: str, target: str, key: str = "") -> str:
     return f"{base}#{key}" if key else base
 
 
+def parse_rel_id(evidence: str) -> tuple[str, str, str, str] | None:
+    """``(source, type, target, key)`` of an evidence id, or ``None`` if it is not one."""
+    for type_ in RelType:
+        marker = f"-{type_}->"
+        if marker in evidence:
+            source, rest = evidence.split(marker, 1)
+            target, _, key = rest.partition("#")
+            return source, str(type_), target, key
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """What is wrong with one row: where, which field, the value and why."""

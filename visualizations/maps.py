@@ -1,0 +1,359 @@
+"""The maps: portfolio, ego network, who-knows-whom path, finding overlay, alliance contacts.
+
+Each builder takes the projection (or a view of it that the caller's key may see) and a
+query result, and returns a :class:`~visualizations.render.MapSpec`; ``render`` turns it
+into HTML. Above ``max_nodes`` a map keeps the highlighted nodes and the best connected
+others and says so; above ``physics_limit`` the layout is computed here and physics is off,
+so large maps open at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import networkx as nx
+
+from graph.dates import period_end, period_start
+from graph.projection import TIME_FIELDS, snapshot
+from graph.records import parse_rel_id
+from graph.vocabulary import NodeLabel, RelType
+from queries.findings import Finding
+from queries.paths import PathsResult
+from queries.ties import knows_strength
+from visualizations.render import PALETTE, MapEdge, MapGroup, MapNode, MapSpec
+
+TOOLTIP_FIELDS = (
+    "industry",
+    "country",
+    "form",
+    "status",
+    "kind",
+    "title",
+    "role",
+    "date",
+    "funding_model",
+    "email",
+    "trust",
+    "started",
+    "ended",
+)
+
+
+class UnknownMapNode(LookupError):
+    """An id the map was asked to centre on is not in the graph."""
+
+
+def build_spec(
+    g: nx.MultiDiGraph,
+    node_ids: Iterable[str],
+    *,
+    title: str,
+    subtitle: str = "",
+    highlight: Iterable[str] = (),
+    highlight_edges: Iterable[tuple[str, str]] = (),
+    hide: frozenset[str] = frozenset(),
+    color_by: str = "label",
+    max_nodes: int = 2_000,
+    physics_limit: int = 400,
+    note: str = "",
+    as_of: date | None = None,
+) -> MapSpec:
+    """A map of ``node_ids`` and the relationships among them."""
+    marked = {n for n in highlight if n in g}
+    wanted = [n for n in dict.fromkeys([*marked, *node_ids]) if n in g]
+    total = len(wanted)
+    sub = g.subgraph(wanted)
+    if total > max_nodes:
+        ranked = sorted((n for n in wanted if n not in marked), key=lambda n: -sub.degree(n))
+        wanted = [*marked, *ranked[: max(0, max_nodes - len(marked))]]
+        sub = g.subgraph(wanted)
+        note = (note + " " if note else "") + (
+            f"Showing {len(wanted):,} of {total:,} nodes (the best connected); search, filter "
+            "or open an ego map to see the rest."
+        )
+    groups: dict[str, int] = {}
+    counts: Counter[str] = Counter()
+
+    def group_of(n: str) -> int:
+        d = g.nodes[n]
+        name = (
+            str(d.get(color_by) or d.get("label", "?")) if color_by != "label" else str(d["label"])
+        )
+        if name not in groups:
+            groups[name] = len(groups)
+        counts[name] += 1
+        return groups[name]
+
+    undirected = nx.Graph(sub)
+    degree = dict(undirected.degree())
+    top = max(degree.values(), default=1) or 1
+    positions: dict[str, Any] = {}
+    physics = len(wanted) <= physics_limit
+    if not physics and wanted:
+        positions = nx.spring_layout(
+            undirected,
+            iterations=30 if len(wanted) < 3000 else 10,
+            seed=7,
+            scale=60 * len(wanted) ** 0.5,
+        )
+    nodes = []
+    for n in wanted:
+        d = g.nodes[n]
+        tip = {k: d[k] for k in TOOLTIP_FIELDS if k in d and k not in hide}
+        node = MapNode(
+            i=n,
+            l=str(d.get("name", n)),
+            g=group_of(n),
+            s=round(8 + 22 * degree[n] / top, 1),
+            h=True if n in marked else None,
+            p=tip or None,
+        )
+        if d.get("label") in (NodeLabel.ALLIANCE, NodeLabel.PROJECT):
+            node.t0 = period_start(d["started"]).isoformat() if d.get("started") else None
+            node.t1 = period_end(d["ended"]).isoformat() if d.get("ended") else None
+        if n in positions:
+            node.x, node.y = (round(float(v), 1) for v in positions[n])
+        nodes.append(node)
+    hot = {frozenset(e) for e in highlight_edges}
+    edges = []
+    seen: set[frozenset[str]] = set()
+    for u, v, d in sub.edges(data=True):
+        pair = frozenset((u, v))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        edge = MapEdge(f=u, t=v, h=True if pair in hot else None)
+        if d.get("type") == RelType.KNOWS:
+            strength, _ = knows_strength(d, as_of)
+            edge.s = round(strength, 2)
+            edge.w = round(1 + 5 * strength, 1)
+        if pair in hot:
+            edge.w = max(edge.w or 1, 4)
+        fields = TIME_FIELDS.get(d.get("type", ""))
+        if fields:
+            if d.get(fields[0]):
+                edge.t0 = period_start(d[fields[0]]).isoformat()
+            if d.get(fields[1]):
+                edge.t1 = period_end(d[fields[1]]).isoformat()
+        edges.append(edge)
+    return MapSpec(
+        title=title,
+        subtitle=subtitle,
+        note=note,
+        groups=[
+            MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=counts[name])
+            for name, i in groups.items()
+        ],
+        nodes=nodes,
+        edges=edges,
+        physics=physics,
+    )
+
+
+def _need(g: nx.MultiDiGraph, node: str) -> dict[str, Any]:
+    if node not in g:
+        raise UnknownMapNode(f"no node with id {node!r}")
+    return dict(g.nodes[node])
+
+
+def portfolio_map(
+    g: nx.MultiDiGraph,
+    focal: str,
+    *,
+    as_of: date | None = None,
+    aggregate_over: int = 1_500,
+    **options: Any,
+) -> MapSpec:
+    """The focal organization, its alliances, their members and the members' boundary networks.
+
+    With more than ``aggregate_over`` members, each alliance's members collapse into one
+    cluster node (their count on it), so a portfolio of any size opens at once.
+    """
+    name = _need(g, focal).get("name", focal)
+    view = snapshot(g, as_of)
+    alliances = sorted(
+        a for _, a, d in view.out_edges(focal, data=True) if d["type"] == RelType.MEMBER_OF
+    )
+    members = {
+        a: sorted(
+            u
+            for u, _, d in view.in_edges(a, data=True)
+            if d["type"] == RelType.MEMBER_OF and u != focal
+        )
+        for a in alliances
+    }
+    everyone = {m for ms in members.values() for m in ms}
+    subtitle = f"{len(alliances)} alliances, {len(everyone):,} partners" + (
+        f", as of {as_of.isoformat()}" if as_of else ""
+    )
+    if len(everyone) > aggregate_over:
+        return _aggregated_portfolio(
+            view, focal, str(name), alliances, members, subtitle, **options
+        )
+    networks = {
+        n
+        for m in everyone
+        for _, n, d in view.out_edges(m, data=True)
+        if d["type"] == RelType.BELONGS_TO
+    }
+    return build_spec(
+        view,
+        [focal, *alliances, *sorted(everyone), *sorted(networks)],
+        title=f"Alliance portfolio of {name}",
+        subtitle=subtitle,
+        highlight=[focal],
+        as_of=as_of,
+        **options,
+    )
+
+
+def _aggregated_portfolio(
+    g: nx.MultiDiGraph,
+    focal: str,
+    name: str,
+    alliances: list[str],
+    members: dict[str, list[str]],
+    subtitle: str,
+    **options: Any,
+) -> MapSpec:
+    spec = build_spec(
+        g,
+        [focal, *alliances],
+        title=f"Alliance portfolio of {name}",
+        subtitle=subtitle,
+        highlight=[focal],
+        physics_limit=10**9,
+        **options,
+    )
+    group = len(spec.groups)
+    spec.groups.append(
+        MapGroup(name="member cluster", color=PALETTE[group % len(PALETTE)], count=len(alliances))
+    )
+    for a in alliances:
+        cid = f"{a}::members"
+        spec.nodes.append(
+            MapNode(
+                i=cid,
+                l=f"{len(members[a])} members of {g.nodes[a].get('name', a)}",
+                g=group,
+                s=round(8 + min(40.0, len(members[a]) ** 0.5 * 3), 1),
+                p={"members": len(members[a])},
+            )
+        )
+        spec.edges.append(MapEdge(f=cid, t=a, w=2))
+    spec.note = (
+        f"{sum(len(m) for m in members.values()):,} memberships are shown as one cluster "
+        "per alliance; open an alliance's contact map or ego map to see its members."
+    )
+    return spec
+
+
+def ego_map(
+    g: nx.MultiDiGraph, center: str, *, depth: int = 1, as_of: date | None = None, **options: Any
+) -> MapSpec:
+    """Everything within ``depth`` steps of ``center``."""
+    name = _need(g, center).get("name", center)
+    view = snapshot(g, as_of)
+    reach = nx.single_source_shortest_path_length(
+        view.to_undirected(as_view=True), center, cutoff=depth
+    )
+    return build_spec(
+        view,
+        sorted(reach, key=lambda n: (reach[n], n)),
+        title=f"Ego network of {name}",
+        subtitle=f"{len(reach) - 1:,} nodes within {depth} step(s)",
+        highlight=[center],
+        as_of=as_of,
+        **options,
+    )
+
+
+def path_map(
+    g: nx.MultiDiGraph, result: PathsResult, *, context: int = 8, **options: Any
+) -> MapSpec:
+    """The introduction paths highlighted within their surroundings (up to ``context``
+    neighbours of each person on a path)."""
+    on_path: list[str] = []
+    hot: list[tuple[str, str]] = []
+    for path in result.paths:
+        for hop in path.hops:
+            on_path += [hop.source, hop.target] + ([hop.via] if hop.via else [])
+            if hop.via:
+                hot += [(hop.source, hop.via), (hop.via, hop.target)]
+            else:
+                hot.append((hop.source, hop.target))
+    around: list[str] = []
+    for n in dict.fromkeys(on_path):
+        around += sorted(nx.all_neighbors(g, n))[:context]
+    src = g.nodes[result.source].get("name", result.source) if result.source in g else result.source
+    dst = g.nodes[result.target].get("name", result.target) if result.target in g else result.target
+    return build_spec(
+        g,
+        [result.source, result.target, *on_path, *around],
+        title=f"Who knows whom: {src} → {dst}",
+        subtitle=result.explanation,
+        highlight=[*on_path, result.source, result.target],
+        highlight_edges=hot,
+        **options,
+    )
+
+
+def finding_map(
+    g: nx.MultiDiGraph, finding: Finding, *, context: int = 5, **options: Any
+) -> MapSpec:
+    """The evidence of one finding highlighted, with a little context around it."""
+    evidence = [n for n in finding.evidence_nodes if n in g]
+    hot = [(p[0], p[2]) for rid in finding.evidence_relationships if (p := parse_rel_id(rid))]
+    around: list[str] = []
+    for n in evidence:
+        around += sorted(nx.all_neighbors(g, n))[:context]
+    return build_spec(
+        g,
+        [*evidence, *around],
+        title=f"{finding.category.title()}: {finding.kind.replace('_', ' ')}",
+        subtitle=finding.explanation,
+        highlight=evidence,
+        highlight_edges=hot,
+        **options,
+    )
+
+
+def alliance_contacts_map(
+    g: nx.MultiDiGraph, alliance: str, *, as_of: date | None = None, **options: Any
+) -> MapSpec:
+    """One alliance's contact network: its staff, its members' people and who knows whom."""
+    data = _need(g, alliance)
+    view = snapshot(g, as_of)
+    members = [
+        u for u, _, d in view.in_edges(alliance, data=True) if d["type"] == RelType.MEMBER_OF
+    ]
+    staff = [u for u, _, d in view.in_edges(alliance, data=True) if d["type"] == RelType.STAFFS]
+    people = {
+        u
+        for m in members
+        for u, _, d in view.in_edges(m, data=True)
+        if d["type"] == RelType.WORKS_AT
+    }
+    return build_spec(
+        view,
+        [alliance, *members, *staff, *sorted(people)],
+        title=f"Contact network of {data.get('name', alliance)}",
+        subtitle=f"{len(members)} members, {len(staff)} staff, {len(people):,} people",
+        highlight=[alliance, *staff],
+        as_of=as_of,
+        **options,
+    )
+
+
+__all__ = [
+    "UnknownMapNode",
+    "alliance_contacts_map",
+    "build_spec",
+    "ego_map",
+    "finding_map",
+    "path_map",
+    "portfolio_map",
+]
