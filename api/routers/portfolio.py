@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from api.access import Access
 from api.deps import AccessDep, AnalystDep
 from api.problems import not_found
+from graph.records import parse_rel_id
 from queries.findings import Finding
 from queries.portfolio import PortfolioReport, build_report
 from queries.scorecards import Scorecard
@@ -27,17 +28,55 @@ def report_for(access: Access, org: str, as_of: date | None) -> PortfolioReport:
     report = build_report(access.view(), org, as_of)
     if not access.counts_only:
         return report
-    ok = lambda f: all(access.can_see(n) for n in [*f.subject, *f.evidence_nodes])  # noqa: E731
     return report.model_copy(
         update={
             "alliances": access.visible(report.alliances),
-            "synergies": [f for f in report.synergies if ok(f)],
-            "constraints": [f for f in report.constraints if ok(f)],
-            "gaps": [f for f in report.gaps if ok(f)],
+            "synergies": _visible_findings(access, report.synergies),
+            "constraints": _visible_findings(access, report.constraints),
+            "gaps": _visible_findings(access, report.gaps),
             "scorecards": [c for c in report.scorecards if access.can_see(c.alliance)],
             "contributions": [c for c in report.contributions if access.can_see(c.alliance)],
+            "configuration": [
+                m.model_copy(
+                    update={
+                        "drivers": access.visible(m.drivers),
+                        "distribution": {
+                            k: v
+                            for k, v in m.distribution.items()
+                            if k not in access.graph or access.can_see(k)
+                        },
+                    }
+                )
+                for m in report.configuration
+            ],
         }
     )
+
+
+def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
+    """Findings about what the key may see, their evidence trimmed to what it may see.
+
+    A finding about a counts-only node is dropped; a visible finding keeps its score (the
+    aggregate) but names no counts-only node in its evidence.
+    """
+    out = []
+    for f in findings:
+        if not all(access.can_see(n) for n in f.subject):
+            continue
+        rels = [
+            r
+            for r in f.evidence_relationships
+            if (p := parse_rel_id(r)) and access.can_see(p[0]) and access.can_see(p[2])
+        ]
+        out.append(
+            f.model_copy(
+                update={
+                    "evidence_nodes": access.visible(f.evidence_nodes),
+                    "evidence_relationships": rels,
+                }
+            )
+        )
+    return out
 
 
 @router.get(

@@ -1,0 +1,92 @@
+"""Imports (an uploaded file through the loader pipeline), exports, and deletes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from api.access import Access
+from api.deps import AccessDep, AdminDep, AnalystDep, StateDep
+from api.problems import ProblemError, not_found
+from loaders.export import to_csv_zip, to_graphml, to_json
+from loaders.pipeline import FORMATS, load_bytes
+from loaders.report import ImportReport
+from loaders.rows import LoadError
+
+router = APIRouter(tags=["data"])
+
+
+@router.post(
+    "/imports",
+    response_model=ImportReport,
+    dependencies=[AdminDep],
+    summary="Upload a portfolio document, Excel workbook or GraphML file; get the import report",
+    responses={413: {"description": "upload too large"}, 422: {"description": "unreadable file"}},
+)
+async def import_file(
+    request: Request,
+    state: StateDep,
+    file: UploadFile,
+    dry_run: Annotated[bool, Query()] = False,
+    skip_invalid: Annotated[bool, Query()] = False,
+) -> ImportReport:
+    cap = int(state.settings.max_upload_mb * 1024 * 1024)
+    data = await file.read(cap + 1)
+    if len(data) > cap:
+        raise ProblemError(413, f"the upload is larger than the limit of {cap:,} bytes")
+    name = file.filename or "upload"
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in FORMATS or FORMATS[suffix] == "csv":
+        raise ProblemError(
+            422,
+            f"{name}: upload a .json, .yaml, .xlsx or .graphml file "
+            "(CSV files need a mapping: load them with `alliancegraph load`)",
+        )
+    try:
+        return load_bytes(state.store, data, name, dry_run=dry_run, skip_invalid=skip_invalid)
+    except LoadError as exc:
+        raise ProblemError(422, str(exc), slug="unreadable-file") from None
+
+
+@router.get(
+    "/exports/graph.{fmt}",
+    dependencies=[AnalystDep],
+    summary="The graph this key may see as JSON (re-loadable), GraphML or zipped CSV",
+    responses={
+        200: {"content": {"application/json": {}, "application/xml": {}, "application/zip": {}}}
+    },
+)
+def export(
+    fmt: Annotated[str, Path(pattern="^(json|graphml|csv)$")], access: AccessDep
+) -> Response:
+    view = access.named_view()
+    if fmt == "json":
+        return Response(to_json(view), media_type="application/json")
+    if fmt == "graphml":
+        return Response(to_graphml(view), media_type="application/xml")
+    return Response(
+        to_csv_zip(view),
+        media_type="application/zip",
+        headers={"Content-Disposition": "attachment; filename=graph-csv.zip"},
+    )
+
+
+@router.delete(
+    "/nodes/{node_id}",
+    status_code=204,
+    dependencies=[AdminDep],
+    summary="Delete a node with all its relationships",
+)
+def delete(
+    node_id: Annotated[str, Path(max_length=200)], state: StateDep, access: AccessDep
+) -> Response:
+    _exists(access, node_id)
+    state.store.delete_node(node_id)
+    return Response(status_code=204)
+
+
+def _exists(access: Access, node_id: str) -> None:
+    if not access.can_see(node_id):
+        raise not_found("node", node_id)
