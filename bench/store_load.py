@@ -1,0 +1,271 @@
+"""Store load rates against each backend's own ceiling, measured in the same run.
+
+    python bench/store_load.py [--nodes 100000] [--rels 500000] [--sweep] [--quick] [--json]
+
+For each store: upsert N nodes and M relationships (rows/s), then the projection's build
+time and peak memory. Beside it, the ceiling the backend allows for the same rows: a bare
+``executemany`` into a SQLite file of the same schema, and one bare ``UNWIND ... MERGE``
+statement per batch on the same Bolt server (ArcadeDB from the arcadedb-embedded wheel,
+started here). ``ratio`` = our rate / the ceiling's. ``--sweep`` tries Bolt batch sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import emit_json, print_table  # noqa: E402
+from graph.bolt_store import BoltStore  # noqa: E402
+from graph.sqlite_store import SQLiteStore  # noqa: E402
+from graph.store import GraphStore  # noqa: E402
+
+
+def make_rows(n: int, m: int, seed: int = 1) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rng = random.Random(seed)
+    nodes = [{"id": f"p{i}", "name": f"Person {i}", "email": f"p{i}@example.org"} for i in range(n)]
+    rels = []
+    seen = set()
+    while len(rels) < m:
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a != b and (a, b) not in seen:
+            seen.add((a, b))
+            rels.append({"source": f"p{a}", "target": f"p{b}", "strength": round(rng.random(), 2)})
+    return nodes, rels
+
+
+def timed_upsert(
+    store: GraphStore, nodes: list[dict[str, Any]], rels: list[dict[str, Any]], batch: int
+) -> tuple[float, float]:
+    start = time.perf_counter()
+    for i in range(0, len(nodes), batch):
+        store.upsert_nodes("Person", nodes[i : i + batch])
+    mid = time.perf_counter()
+    for i in range(0, len(rels), batch):
+        store.upsert_relationships("KNOWS", rels[i : i + batch])
+    return mid - start, time.perf_counter() - mid
+
+
+def sqlite_ceiling(
+    path: Path, nodes: list[dict[str, Any]], rels: list[dict[str, Any]], batch: int
+) -> tuple[float, float]:
+    """Bare executemany of the same rows into the same schema, a transaction per batch."""
+    SQLiteStore(path).close()  # same schema, same pragmas
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    dumps = json.dumps
+    start = time.perf_counter()
+    for i in range(0, len(nodes), batch):
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT OR REPLACE INTO nodes(id, label, props) VALUES (?, 'Person', ?)",
+            [
+                (r["id"], dumps({"name": r["name"], "email": r["email"]}))
+                for r in nodes[i : i + batch]
+            ],
+        )
+        conn.execute("COMMIT")
+    mid = time.perf_counter()
+    for i in range(0, len(rels), batch):
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT OR REPLACE INTO rels(type, source, target, key, props) VALUES ('KNOWS', ?, ?, '', ?)",
+            [
+                (r["source"], r["target"], dumps({"strength": r["strength"]}))
+                for r in rels[i : i + batch]
+            ],
+        )
+        conn.execute("COMMIT")
+    end = time.perf_counter()
+    conn.close()
+    return mid - start, end - mid
+
+
+def bolt_ceiling(
+    store: BoltStore, nodes: list[dict[str, Any]], rels: list[dict[str, Any]], batch: int
+) -> tuple[float, float]:
+    """One bare UNWIND ... MERGE statement per batch, on the same server and driver."""
+    driver = store._driver
+    node_q = "UNWIND $rows AS row MERGE (n:Person {id: row.id}) SET n += row.props"
+    rel_q = (
+        "UNWIND $rows AS row MATCH (a:Person {id: row.source}) MATCH (b:Person {id: row.target}) "
+        "MERGE (a)-[r:KNOWS {key: ''}]->(b) SET r += row.props"
+    )
+    start = time.perf_counter()
+    for i in range(0, len(nodes), batch):
+        rows = [
+            {"id": r["id"], "props": {"name": r["name"], "email": r["email"]}}
+            for r in nodes[i : i + batch]
+        ]
+        driver.execute_query(node_q, rows=rows, database_=store.database)
+    mid = time.perf_counter()
+    for i in range(0, len(rels), batch):
+        rows = [
+            {"source": r["source"], "target": r["target"], "props": {"strength": r["strength"]}}
+            for r in rels[i : i + batch]
+        ]
+        driver.execute_query(rel_q, rows=rows, database_=store.database)
+    return mid - start, time.perf_counter() - mid
+
+
+def projection_cost(store: GraphStore) -> tuple[float, float]:
+    tracemalloc.start()
+    start = time.perf_counter()
+    g = store.projection()
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del g
+    return elapsed, peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="store load rates vs each backend's ceiling")
+    parser.add_argument("--nodes", type=int, default=100_000)
+    parser.add_argument("--rels", type=int, default=500_000)
+    parser.add_argument("--batch", type=int, default=None, help="default: each store's default")
+    parser.add_argument("--sweep", action="store_true", help="sweep Bolt batch sizes 1k-50k")
+    parser.add_argument("--skip-bolt", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="5,000 nodes and 25,000 relationships")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.nodes, args.rels = 5_000, 25_000
+    nodes, rels = make_rows(args.nodes, args.rels)
+    total = len(nodes) + len(rels)
+    figures: dict[str, Any] = {"nodes": len(nodes), "relationships": len(rels)}
+    rows = []
+    tmp = Path(tempfile.mkdtemp())
+
+    batch = args.batch or 20_000
+    store = SQLiteStore(tmp / "ours.db")
+    tn, tr = timed_upsert(store, nodes, rels, batch)
+    proj_s, proj_mb = projection_cost(store)
+    store.close()
+    cn, cr = sqlite_ceiling(tmp / "bare.db", nodes, rels, batch)
+    ours, ceiling = total / (tn + tr), total / (cn + cr)
+    rows.append(
+        [
+            "embedded (SQLite)",
+            batch,
+            len(nodes) / tn,
+            len(rels) / tr,
+            ours,
+            ceiling,
+            ours / ceiling,
+            proj_s,
+            proj_mb,
+        ]
+    )
+    figures.update(
+        {
+            "embedded_rows_per_s": round(ours),
+            "embedded_ceiling_rows_per_s": round(ceiling),
+            "embedded_ratio": round(ours / ceiling, 3),
+            "embedded_projection_s": round(proj_s, 3),
+            "embedded_projection_peak_mb": round(proj_mb, 1),
+        }
+    )
+
+    if not args.skip_bolt:
+        from tests.support.arcadedb import arcadedb_server
+
+        with arcadedb_server(tmp / "arcadedb") as server:
+
+            def bolt(size: int) -> BoltStore:
+                s = BoltStore(
+                    server.uri,
+                    user=server.user,
+                    password=server.password,
+                    database=server.database,
+                    batch_size=size,
+                )
+                s.clear()
+                return s
+
+            from graph.bolt_store import DEFAULT_BATCH_SIZE
+
+            sizes = (
+                [1_000, 5_000, 20_000, 50_000] if args.sweep else [args.batch or DEFAULT_BATCH_SIZE]
+            )
+            sweep = []
+            for size in sizes:
+                s = bolt(size)
+                tn, tr = timed_upsert(s, nodes, rels, size)
+                sweep.append((size, total / (tn + tr), tn, tr))
+                s.close()
+            best = max(sweep, key=lambda x: x[1])
+            size, ours, tn, tr = (
+                next(x for x in sweep if x[0] == (args.batch or DEFAULT_BATCH_SIZE))
+                if any(x[0] == (args.batch or DEFAULT_BATCH_SIZE) for x in sweep)
+                else best
+            )
+            s = bolt(size)
+            timed_upsert(s, nodes, rels, size)
+            proj_s, proj_mb = projection_cost(s)
+            s.clear()
+            cn, cr = bolt_ceiling(s, nodes, rels, size)
+            s.close()
+            ceiling = total / (cn + cr)
+            rows.append(
+                [
+                    "Bolt (ArcadeDB)",
+                    size,
+                    len(nodes) / tn,
+                    len(rels) / tr,
+                    ours,
+                    ceiling,
+                    ours / ceiling,
+                    proj_s,
+                    proj_mb,
+                ]
+            )
+            figures.update(
+                {
+                    "bolt_rows_per_s": round(ours),
+                    "bolt_ceiling_rows_per_s": round(ceiling),
+                    "bolt_ratio": round(ours / ceiling, 3),
+                    "bolt_projection_s": round(proj_s, 3),
+                    "bolt_projection_peak_mb": round(proj_mb, 1),
+                    "bolt_batch": size,
+                }
+            )
+            if args.sweep:
+                print_table(
+                    "Bolt batch-size sweep (ours)",
+                    ["batch", "rows/s", "ratio to best"],
+                    [[b, r, r / best[1]] for b, r, _, _ in sweep],
+                )
+                figures["bolt_default_vs_best_ratio"] = round(ours / best[1], 3)
+
+    print_table(
+        f"store load: {len(nodes):,} nodes + {len(rels):,} relationships",
+        [
+            "store",
+            "batch",
+            "nodes/s",
+            "rels/s",
+            "rows/s",
+            "ceiling rows/s",
+            "ratio",
+            "projection s",
+            "projection peak MB",
+        ],
+        rows,
+    )
+    if args.json:
+        emit_json(figures)
+
+
+if __name__ == "__main__":
+    main()

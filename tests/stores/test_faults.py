@@ -1,0 +1,224 @@
+"""Faults: a process killed mid-upsert, a Bolt connection cut mid-load, errors not retried."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j.exceptions import ClientError, CypherSyntaxError
+
+from graph.bolt_store import BoltStore
+from graph.sqlite_store import SQLiteStore
+from tests.support.arcadedb import BoltServer
+
+ROOT = Path(__file__).resolve().parents[2]
+WRITER = """
+import sys
+from graph.sqlite_store import SQLiteStore
+store = SQLiteStore(sys.argv[1])
+rows = [{"id": f"p{i}", "name": f"Person {i}", "email": f"p{i}@x.example"} for i in range(200_000)]
+print("ready", flush=True)
+store.upsert_nodes("Person", rows)
+print("done", flush=True)
+"""
+
+
+def test_killed_mid_upsert_leaves_the_file_before_or_after_never_between(tmp_path: Path) -> None:
+    db = tmp_path / "kill.db"
+    store = SQLiteStore(db)
+    store.upsert_nodes("Person", [{"id": "p-first", "name": "First"}])
+    store.close()
+    outcomes = set()
+    for delay in (0.3, 0.9, 1.6):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        check = SQLiteStore(db)
+        n = check.counts().labels["Person"]
+        check.close()
+        assert n in (1, 200_001), f"between: {n} people after a kill at {delay}s"
+        outcomes.add(n)
+    assert 1 in outcomes or 200_001 in outcomes
+
+
+class CuttingProxy:
+    """A loopback TCP proxy to a Bolt server that drops every connection once ``cut()`` is called."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.pairs: list[tuple[socket.socket, socket.socket]] = []
+        self.cuts = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.pairs.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+            self.cuts += 1
+        for a, b in pairs:
+            for s in (a, b):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.listener.close()
+        self.cut()
+
+
+@pytest.fixture
+def proxy(bolt_server: BoltServer) -> Iterator[CuttingProxy]:
+    port = int(bolt_server.uri.rsplit(":", 1)[1])
+    p = CuttingProxy(port)
+    yield p
+    p.close()
+
+
+def _rows(n: int) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    nodes = [{"id": f"cut-{i}", "name": f"Node {i}"} for i in range(n)]
+    rels = [
+        {"source": f"cut-{i}", "target": f"cut-{(i * 7 + 1) % n}", "strength": 0.5}
+        for i in range(n)
+    ]
+    return nodes, rels
+
+
+@pytest.mark.bolt
+def test_bolt_connection_cut_mid_load_ends_with_the_fault_free_graph(
+    bolt_server: BoltServer, proxy: CuttingProxy
+) -> None:
+    nodes, rels = _rows(6_000)
+    reference = BoltStore(
+        bolt_server.uri,
+        user=bolt_server.user,
+        password=bolt_server.password,
+        database=bolt_server.database,
+    )
+    reference.clear()
+    store = BoltStore(
+        f"bolt://127.0.0.1:{proxy.port}",
+        user=bolt_server.user,
+        password=bolt_server.password,
+        database=bolt_server.database,
+        batch_size=500,
+    )
+
+    def load() -> None:
+        for i in range(0, len(nodes), 1_000):
+            store.upsert_nodes("Person", nodes[i : i + 1_000])
+        for i in range(0, len(rels), 1_000):
+            store.upsert_relationships("KNOWS", rels[i : i + 1_000])
+
+    stop = threading.Event()
+
+    def saboteur() -> None:
+        while not stop.is_set():
+            time.sleep(0.15)
+            proxy.cut()
+
+    cutter = threading.Thread(target=saboteur, daemon=True)
+    cutter.start()
+    try:
+        try:
+            load()  # the driver retries transient failures itself
+        except Exception:  # noqa: BLE001 - a cut past the retry budget: run the load again
+            stop.set()
+            load()
+    finally:
+        stop.set()
+        cutter.join()
+    load()  # a re-run of an idempotent load changes nothing
+    assert proxy.cuts >= 2
+    g = reference.projection()
+    assert g.number_of_nodes() == len(nodes)
+    assert g.number_of_edges() == len(rels)
+    assert {(u, v) for u, v in g.edges()} == {(r["source"], r["target"]) for r in rels}
+    counts = reference.counts()
+    assert counts.labels["Person"] == len(nodes) and counts.types["KNOWS"] == len(rels)
+    store.close()
+    reference.close()
+
+
+@pytest.mark.bolt
+def test_client_errors_are_attempted_once_not_retried(bolt_server: BoltServer) -> None:
+    store = BoltStore(
+        bolt_server.uri,
+        user=bolt_server.user,
+        password=bolt_server.password,
+        database=bolt_server.database,
+        max_retry_time=30,
+    )
+    store.clear()
+    attempts = []
+
+    def syntax_error(tx: object) -> None:
+        attempts.append(1)
+        tx.run("THIS IS NOT CYPHER").consume()  # type: ignore[attr-defined]
+
+    with (
+        store._driver.session(database=store.database) as s,
+        pytest.raises((CypherSyntaxError, ClientError)),
+    ):
+        s.execute_write(syntax_error)
+    assert len(attempts) == 1
+    store.upsert_nodes("Person", [{"id": "dup", "name": "A"}])
+    attempts.clear()
+
+    def duplicate(tx: object) -> None:
+        attempts.append(1)
+        tx.run("CREATE (n:Person {id: 'dup', name: 'B'})").consume()  # type: ignore[attr-defined]
+
+    started = time.monotonic()
+    with store._driver.session(database=store.database) as s, pytest.raises(ClientError):
+        s.execute_write(duplicate)
+    assert len(attempts) == 1 and time.monotonic() - started < 5
+    store.close()
