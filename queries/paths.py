@@ -86,6 +86,7 @@ class Overlay:
         self._adj = g._adj
         self._start = {p: {"cost": 0.0} for p in sources if p in self._adj}
         self._ends = {p for p in targets if p in self._adj}
+        self._into_target = {p: {"cost": 0.0} for p in self._ends}
 
     def neighbours(self, u: str) -> dict[str, dict[str, float]]:
         if u == SOURCE:
@@ -93,6 +94,14 @@ class Overlay:
         if u in self._ends:
             return {**self._adj[u], TARGET: {"cost": 0.0}}
         return self._adj[u] if u != TARGET else {}
+
+    def reverse(self, u: str) -> dict[str, dict[str, float]]:
+        """Who has an edge into ``u`` (the contact graph itself is undirected)."""
+        if u == TARGET:
+            return self._into_target
+        if u in self._start:
+            return {**self._adj[u], SOURCE: {"cost": 0.0}}
+        return self._adj[u] if u != SOURCE else {}
 
     def cost(self, u: str, v: str) -> float:
         return float(self.neighbours(u)[v]["cost"])
@@ -105,31 +114,56 @@ def _dijkstra(
     banned_nodes: set[str],
     banned_edges: set[tuple[str, str]],
 ) -> tuple[float, list[str]] | None:
-    """Cheapest path ``source`` -> ``target`` avoiding what is banned; stops at the target."""
-    dist = {source: 0.0}
-    prev: dict[str, str] = {}
+    """Cheapest path ``source`` -> ``target`` avoiding what is banned.
+
+    Bidirectional: searches from both ends and stops when a node is settled by both, so it
+    explores two small balls instead of one large one.
+    """
+    if source == target:
+        return 0.0, [source]
+    settled: list[dict[str, float]] = [{}, {}]
+    seen: list[dict[str, float]] = [{source: 0.0}, {target: 0.0}]
+    preds: list[dict[str, str | None]] = [{source: None}, {target: None}]
     tie = count()
-    heap = [(0.0, next(tie), source)]
-    done: set[str] = set()
-    while heap:
-        d, _, u = heapq.heappop(heap)
-        if u in done:
+    fringe: list[list[tuple[float, int, str]]] = [
+        [(0.0, next(tie), source)],
+        [(0.0, next(tie), target)],
+    ]
+    best, meet = math.inf, None
+    side = 1
+    while fringe[0] and fringe[1]:
+        side = 1 - side
+        d, _, v = heapq.heappop(fringe[side])
+        if v in settled[side]:
             continue
-        if u == target:
-            path = [u]
-            while path[-1] != source:
-                path.append(prev[path[-1]])
-            return d, path[::-1]
-        done.add(u)
-        for v, data in g.neighbours(u).items():
-            if v in banned_nodes or v in done or (u, v) in banned_edges:
+        settled[side][v] = d
+        if v in settled[1 - side]:
+            break
+        nbrs = g.neighbours(v) if side == 0 else g.reverse(v)
+        mine, other = seen[side], seen[1 - side]
+        for w, data in nbrs.items():
+            if w in banned_nodes or w in settled[side]:
                 continue
-            nd = d + data["cost"]
-            if nd < dist.get(v, math.inf):
-                dist[v] = nd
-                prev[v] = u
-                heapq.heappush(heap, (nd, next(tie), v))
-    return None
+            if ((v, w) if side == 0 else (w, v)) in banned_edges:
+                continue
+            vw = d + data["cost"]
+            if vw < mine.get(w, math.inf):
+                mine[w] = vw
+                preds[side][w] = v
+                heapq.heappush(fringe[side], (vw, next(tie), w))
+                if w in other and vw + other[w] < best:
+                    best, meet = vw + other[w], w
+    if meet is None:
+        return None
+    path = [meet]
+    while (p := preds[0][path[-1]]) is not None:
+        path.append(p)
+    path.reverse()
+    node = meet
+    while (p := preds[1][node]) is not None:
+        path.append(p)
+        node = p
+    return best, path
 
 
 def _path_cost(g: Overlay, path: list[str]) -> float:
