@@ -1,0 +1,160 @@
+"""API throughput and latency under concurrent clients, against the framework's own ceiling.
+
+    python bench/api_load.py [--requests 300] [--quick] [--json]
+
+Starts ``alliancegraph demo`` (the sample portfolio, embedded store) on a free loopback port
+in one process, and runs the load generator in another: 1, 10 and 50 concurrent clients
+against ``GET /paths`` and ``GET /portfolio/{org}/report``, and ``GET /health`` beside them
+as the ceiling on this machine. Every run is bounded in requests and in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import emit_json, print_table  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _generate(url: str, paths: list[str], clients: int, limit_s: float, out: Any) -> None:
+    """The load generator (its own process): ``clients`` threads share the request list."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + limit_s
+    todo = list(paths)
+
+    def worker(mine: list[str]) -> tuple[list[float], int]:
+        lat, err = [], 0
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for path in mine:
+                if time.monotonic() > deadline:
+                    break
+                start = time.perf_counter()
+                try:
+                    status = client.get(path).status_code
+                except httpx.HTTPError:
+                    status = 0
+                lat.append((time.perf_counter() - start) * 1000)
+                err += status != 200
+        return lat, err
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for lat, err in pool.map(worker, [todo[i::clients] for i in range(clients)]):
+            latencies += lat
+            errors += err
+    out.put({"elapsed": time.perf_counter() - start, "latencies": latencies, "errors": errors})
+
+
+def run_load(url: str, paths: list[str], clients: int, limit_s: float) -> dict[str, float]:
+    queue: Any = mp.get_context("spawn").Queue()
+    proc = mp.get_context("spawn").Process(
+        target=_generate, args=(url, paths, clients, limit_s, queue)
+    )
+    proc.start()
+    result = queue.get(timeout=limit_s + 120)
+    proc.join()
+    lat = sorted(result["latencies"])
+    return {
+        "rps": len(lat) / result["elapsed"],
+        "p50": statistics.median(lat),
+        "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        "errors": result["errors"],
+        "n": len(lat),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="requests per endpoint and level")
+    parser.add_argument("--seconds", type=float, default=60, help="time bound per run")
+    parser.add_argument("--quick", action="store_true", help="60 requests, clients 1 and 10")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    levels = [1, 10] if args.quick else [1, 10, 50]
+    n = 60 if args.quick else args.requests
+    tmp = Path(tempfile.mkdtemp())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCEGRAPH_", "NEO4J_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli.main", "demo", "--port", "0", "--db", str(tmp / "demo.db")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = ""
+        assert server.stdout is not None
+        for line in server.stdout:
+            if m := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
+                url = m.group(1)
+                break
+        rng = random.Random(5)
+        targets = [f"org-{rng.randrange(1000):05d}" for _ in range(n)]
+        work = {
+            "GET /health": ["/health"] * n,
+            "GET /paths": [f"/paths?source=org-focal&target={t}" for t in targets],
+            "GET /portfolio/{org}/report": ["/portfolio/org-focal/report"] * max(10, n // 6),
+        }
+        import httpx
+
+        for path in ("/paths?source=org-focal&target=org-00001", "/portfolio/org-focal/report"):
+            httpx.get(url + path, timeout=60)  # warm the projection and contact-graph caches
+        rows = []
+        figures: dict[str, Any] = {}
+        ceiling: dict[int, float] = {}
+        for clients in levels:
+            for name, paths in work.items():
+                r = run_load(url, paths, clients, args.seconds)
+                if name == "GET /health":
+                    ceiling[clients] = r["rps"]
+                ratio = r["rps"] / ceiling[clients]
+                rows.append(
+                    [name, clients, r["n"], r["rps"], r["p50"], r["p99"], r["errors"], ratio]
+                )
+                key = name.split()[1].strip("/").split("/")[0] or "health"
+                figures[f"{key}_c{clients}_rps"] = round(r["rps"], 1)
+                figures[f"{key}_c{clients}_p50_ms"] = round(r["p50"], 1)
+                figures[f"{key}_c{clients}_p99_ms"] = round(r["p99"], 1)
+                figures[f"{key}_c{clients}_errors"] = r["errors"]
+                figures[f"{key}_c{clients}_ratio"] = round(ratio, 3)
+        print_table(
+            "API under load (sample portfolio, embedded store, one uvicorn worker)",
+            [
+                "endpoint",
+                "clients",
+                "requests",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "errors",
+                "ratio to /health",
+            ],
+            rows,
+        )
+        if args.json:
+            emit_json(figures)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
