@@ -62,29 +62,44 @@ LEGAL_SUFFIXES = {
     "holding",
     "holdings",
     "the",
+    "aktiengesellschaft",
+    "publ",
+    "sca",
+    "bhd",
+    "sdn",
+    "tbk",
+    "pjsc",
+    "jsc",
+    "sae",
 }
+#: Legal forms that stand first ("AB Electrolux", "PT Bank Mandiri").
+LEADING = {"the", "ab", "pt", "oao", "pao", "ooo", "ao"}
+_PAREN = re.compile(r"\([^)]*\)")
+#: Letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "þ": "th", "ı": "i"}
+)
 _PUNCT = re.compile(r"[^\w\s]")
 _SPACE = re.compile(r"\s+")
-_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")
 
 
 def fold(text: str) -> str:
     """Lower case, accents removed, compatibility characters folded."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.casefold()
+    return text.casefold().translate(_LETTERS)
 
 
 def normalize_org(name: str) -> str:
     """The comparison key of an organization name (see the module docstring)."""
-    text = fold(name)
-    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+    text = _PAREN.sub(" ", fold(name))
+    text = text.replace("a/s", " as ").replace(".", "")
     text = text.replace("&", " and ").replace("+", " and ")
     text = _PUNCT.sub(" ", text)
     words = _SPACE.sub(" ", text).strip().split(" ")
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
-    while len(words) > 1 and words[0] == "the":
+    while len(words) > 1 and words[0] in LEADING:
         words.pop(0)
     return " ".join(w for w in words if w)
 

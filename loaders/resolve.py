@@ -44,9 +44,11 @@ def similarity(a: str, b: str) -> float:
         score = max(score, 100.0 - 12.0 * extra)
     if ta[0] != tb[0] and fuzz.ratio(ta[0], tb[0]) < 85:
         score = min(score, 60.0)
-    if {t for t in ta if any(c.isdigit() for c in t)} != {
-        t for t in tb if any(c.isdigit() for c in t)
-    }:
+    only_a, only_b = set(ta) - set(tb), set(tb) - set(ta)
+    if only_a and only_b and any(max(fuzz.ratio(x, y) for y in only_b) < 80 for x in only_a):
+        score = min(score, 80.0)  # a distinct word on each side: "Save the Children US" / "UK"
+    digits_a = {t for t in ta if any(c.isdigit() for c in t)}
+    if digits_a != {t for t in tb if any(c.isdigit() for c in t)}:
         score = min(score, 60.0)  # "Company 1" is not "Company 10"
     return float(score)
 
