@@ -1,0 +1,207 @@
+"""The loader's speed and memory on a large contacts CSV, against the store's bare upsert.
+
+    python bench/loader.py [--rows 1000000] [--skip-bolt] [--quick] [--json]
+
+Generates a CRM contacts export (Contact ID, Full Name, Email, Company, Job Title, Since;
+ROWS people across ROWS/100 companies), then loads it with the shipped mapping
+(loaders/mappings/contacts.yaml) into the embedded store and through the Bolt store
+(ArcadeDB, started here): rows/s and peak memory. Beside it, the same store's own upsert of
+the same people, organizations and WORKS_AT rows handed over ready-made (no reading,
+mapping, validation passes or resolution): ``ratio`` = loader rate / bare upsert rate, the
+loader's overhead. Each load runs in its own process so peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import emit_json, print_table  # noqa: E402
+
+MAPPING = Path(__file__).resolve().parents[1] / "loaders" / "mappings" / "contacts.yaml"
+
+
+def write_csv(path: Path, rows: int) -> None:
+    companies = max(1, rows // 100)
+    with path.open("w", encoding="utf-8") as f:
+        f.write("Contact ID,Full Name,Email,Company,Job Title,Since\n")
+        for i in range(rows):
+            f.write(
+                f"{i},Person {i},p{i}@example.org,Company {i % companies} Ltd,Analyst,2020-01-01\n"
+            )
+
+
+def _store(kind: str, where: str, bolt: dict[str, str] | None) -> Any:
+    if kind == "embedded":
+        from graph.sqlite_store import SQLiteStore
+
+        return SQLiteStore(where)
+    from graph.bolt_store import BoltStore
+
+    assert bolt is not None
+    store = BoltStore(
+        bolt["uri"], user=bolt["user"], password=bolt["password"], database=bolt["database"]
+    )
+    store.clear()
+    return store
+
+
+def _run(
+    mode: str, kind: str, where: str, csv_path: str, bolt: dict[str, str] | None, out: Any
+) -> None:
+    with open(csv_path, encoding="utf-8") as f:
+        rows = sum(1 for _ in f) - 1
+    store = _store(kind, where, bolt)
+    start = time.perf_counter()
+    if mode == "loader":
+        from loaders.pipeline import load_path
+
+        report = load_path(store, csv_path, MAPPING, batch_size=20_000)
+        assert report.written and not report.rejections, report.table()
+    else:
+        companies = max(1, rows // 100)
+        orgs = [
+            {"id": f"org-company-{c}-ltd", "name": f"Company {c} Ltd"} for c in range(companies)
+        ]
+        store.upsert_nodes("Organization", orgs)
+        for i in range(0, rows, 20_000):
+            chunk = range(i, min(rows, i + 20_000))
+            store.upsert_nodes(
+                "Person",
+                [
+                    {
+                        "id": f"person-{j}",
+                        "name": f"Person {j}",
+                        "email": f"p{j}@example.org",
+                        "title": "Analyst",
+                    }
+                    for j in chunk
+                ],
+            )
+        for i in range(0, rows, 20_000):
+            chunk = range(i, min(rows, i + 20_000))
+            store.upsert_relationships(
+                "WORKS_AT",
+                [
+                    {
+                        "source": f"person-{j}",
+                        "target": f"org-company-{j % companies}-ltd",
+                        "title": "Analyst",
+                        "since": "2020-01-01",
+                    }
+                    for j in chunk
+                ],
+            )
+    elapsed = time.perf_counter() - start
+    store.close()
+    out.put(
+        {
+            "rows": rows,
+            "seconds": elapsed,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+
+
+def measure(
+    mode: str, kind: str, where: Path, csv_path: Path, bolt: dict[str, str] | None
+) -> dict[str, float]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_run, args=(mode, kind, str(where), str(csv_path), bolt, queue))
+    proc.start()
+    result = queue.get(timeout=7200)
+    proc.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--bolt-rows", type=int, default=None, help="rows for the Bolt store (default: --rows)"
+    )
+    parser.add_argument("--skip-bolt", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="20,000 rows")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.rows = 20_000
+    tmp = Path(tempfile.mkdtemp())
+    csv_path = tmp / "contacts.csv"
+    write_csv(csv_path, args.rows)
+    rows_table, figures = [], {"rows": args.rows}
+    loader = measure("loader", "embedded", tmp / "loader.db", csv_path, None)
+    bare = measure("bare", "embedded", tmp / "bare.db", csv_path, None)
+    ratio = (loader["rows"] / loader["seconds"]) / (bare["rows"] / bare["seconds"])
+    rows_table.append(
+        [
+            "embedded",
+            loader["rows"],
+            loader["rows"] / loader["seconds"],
+            loader["peak_mb"],
+            bare["rows"] / bare["seconds"],
+            ratio,
+        ]
+    )
+    figures.update(
+        {
+            "embedded_rows_per_s": round(loader["rows"] / loader["seconds"]),
+            "embedded_peak_mb": round(loader["peak_mb"]),
+            "embedded_overhead_ratio": round(ratio, 3),
+            "embedded_bare_rows_per_s": round(bare["rows"] / bare["seconds"]),
+        }
+    )
+    if not args.skip_bolt:
+        from tests.support.arcadedb import arcadedb_server
+
+        bolt_csv = csv_path
+        if args.bolt_rows and args.bolt_rows != args.rows:
+            bolt_csv = tmp / "contacts-bolt.csv"
+            write_csv(bolt_csv, args.bolt_rows)
+        with arcadedb_server(tmp / "arcadedb") as server:
+            bolt = {
+                "uri": server.uri,
+                "user": server.user,
+                "password": server.password,
+                "database": server.database,
+            }
+            loader = measure("loader", "bolt", tmp, bolt_csv, bolt)
+            bare = measure("bare", "bolt", tmp, bolt_csv, bolt)
+        ratio = (loader["rows"] / loader["seconds"]) / (bare["rows"] / bare["seconds"])
+        rows_table.append(
+            [
+                "Bolt (ArcadeDB)",
+                loader["rows"],
+                loader["rows"] / loader["seconds"],
+                loader["peak_mb"],
+                bare["rows"] / bare["seconds"],
+                ratio,
+            ]
+        )
+        figures.update(
+            {
+                "bolt_rows_per_s": round(loader["rows"] / loader["seconds"]),
+                "bolt_peak_mb": round(loader["peak_mb"]),
+                "bolt_overhead_ratio": round(ratio, 3),
+            }
+        )
+    print_table(
+        "contacts CSV through the loader vs the store's bare upsert",
+        ["store", "CSV rows", "loader rows/s", "loader peak MB", "bare upsert rows/s", "ratio"],
+        rows_table,
+    )
+    if args.json:
+        emit_json(figures)
+
+
+if __name__ == "__main__":
+    main()
