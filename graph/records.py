@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import NodeLabel, RelType
@@ -117,24 +118,65 @@ def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0)
     return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties())
 
 
+def _as_dicts(
+    rows: Iterable[Mapping[str, Any] | NodeRecord | RelRecord], kind: str
+) -> list[dict[str, Any]]:
+    out = []
+    for data in rows:
+        if isinstance(data, NodeRecord):
+            if kind != "node":
+                raise TypeError("a NodeRecord is not a relationship row")
+            out.append({"id": data.id, **data.props})
+        elif isinstance(data, RelRecord):
+            if kind != "rel":
+                raise TypeError("a RelRecord is not a node row")
+            out.append(
+                {"source": data.source, "target": data.target, "key": data.key, **data.props}
+            )
+        else:
+            out.append(dict(data))
+    return out
+
+
+@cache
+def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _fast_dumps(model: type[BaseModel], dicts: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The whole batch validated and dumped in one call, or ``None`` if any row is bad."""
+    adapter = _adapter(model)
+    try:
+        objs = adapter.validate_python(dicts)
+    except ValidationError:
+        return None
+    return adapter.dump_python(objs, mode="json", exclude_none=True, exclude_unset=True)
+
+
 def validate_nodes(
     label: NodeLabel | str, rows: Iterable[Mapping[str, Any] | NodeRecord | RelRecord]
 ) -> list[NodeRecord]:
-    """Validate a whole batch of node rows (dicts or ``NodeRecord``) or refuse it."""
+    """Validate a whole batch of node rows (dicts or ``NodeRecord``) or refuse it.
+
+    The batch is validated in one pydantic call; only a batch with a bad row is walked
+    row by row, to name every bad row and field.
+    """
     label = NodeLabel(label)
+    dicts = _as_dicts(rows, "node")
+    dumped = _fast_dumps(NODE_MODELS[label], dicts)
     out: list[NodeRecord] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for i, data in enumerate(rows):
-        if isinstance(data, NodeRecord):
-            data = {"id": data.id, **data.props}
-        elif isinstance(data, RelRecord):
-            raise TypeError("a RelRecord is not a node row")
-        try:
-            rec = validate_node(label, data, i)
-        except BatchValidationError as exc:
-            errors.extend(exc.errors)
-            continue
+    for i, data in enumerate(dicts):
+        if dumped is not None:
+            props = dumped[i]
+            rec = NodeRecord(label, props.pop("id"), props)
+        else:
+            try:
+                rec = validate_node(label, data, i)
+            except BatchValidationError as exc:
+                errors.extend(exc.errors)
+                continue
         if rec.id in seen:
             errors.append(RowError(i, "id", rec.id, f"duplicate of row {seen[rec.id]} in batch"))
             continue
@@ -150,19 +192,23 @@ def validate_relationships(
 ) -> list[RelRecord]:
     """Validate a whole batch of relationship rows (dicts or ``RelRecord``) or refuse it."""
     type_ = RelType(type_)
+    dicts = _as_dicts(rows, "rel")
+    dumped = _fast_dumps(REL_MODELS[type_], dicts)
     out: list[RelRecord] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for i, data in enumerate(rows):
-        if isinstance(data, RelRecord):
-            data = {"source": data.source, "target": data.target, "key": data.key, **data.props}
-        elif isinstance(data, NodeRecord):
-            raise TypeError("a NodeRecord is not a relationship row")
-        try:
-            rec = validate_relationship(type_, data, i)
-        except BatchValidationError as exc:
-            errors.extend(exc.errors)
-            continue
+    for i, data in enumerate(dicts):
+        if dumped is not None:
+            props = dumped[i]
+            rec = RelRecord(
+                type_, props.pop("source"), props.pop("target"), props.pop("key", ""), props
+            )
+        else:
+            try:
+                rec = validate_relationship(type_, data, i)
+            except BatchValidationError as exc:
+                errors.extend(exc.errors)
+                continue
         ident = (rec.source, rec.target, rec.key)
         if ident in seen:
             errors.append(
