@@ -199,19 +199,24 @@ def main() -> None:
                 [1_000, 5_000, 20_000, 50_000] if args.sweep else [args.batch or DEFAULT_BATCH_SIZE]
             )
             sweep = []
-            for size in sizes:
-                s = bolt(size)
-                tn, tr = timed_upsert(s, nodes, rels, size)
-                sweep.append((size, total / (tn + tr), tn, tr))
-                s.close()
-            best = max(sweep, key=lambda x: x[1])
-            size, ours, tn, tr = (
-                next(x for x in sweep if x[0] == (args.batch or DEFAULT_BATCH_SIZE))
-                if any(x[0] == (args.batch or DEFAULT_BATCH_SIZE) for x in sweep)
-                else best
+            few_nodes, few_rels = (
+                nodes[: len(nodes) // 2],
+                [
+                    r
+                    for r in rels[: len(rels) // 5]
+                    if int(r["source"][1:]) < len(nodes) // 2
+                    and int(r["target"][1:]) < len(nodes) // 2
+                ],
             )
+            for size in sizes if args.sweep else []:  # the sweep runs on a part of the rows
+                s = bolt(size)
+                tn, tr = timed_upsert(s, few_nodes, few_rels, size)
+                sweep.append((size, (len(few_nodes) + len(few_rels)) / (tn + tr)))
+                s.close()
+            size = args.batch or DEFAULT_BATCH_SIZE
             s = bolt(size)
-            timed_upsert(s, nodes, rels, size)
+            tn, tr = timed_upsert(s, nodes, rels, size)
+            ours = total / (tn + tr)
             proj_s, proj_mb = projection_cost(s)
             s.clear()
             cn, cr = bolt_ceiling(s, nodes, rels, size)
@@ -240,13 +245,16 @@ def main() -> None:
                     "bolt_batch": size,
                 }
             )
-            if args.sweep:
+            if sweep:
+                best = max(r for _, r in sweep)
+                at_default = dict(sweep).get(size)
                 print_table(
-                    "Bolt batch-size sweep (ours)",
+                    f"Bolt batch-size sweep ({len(few_nodes):,} nodes + {len(few_rels):,} rels each)",
                     ["batch", "rows/s", "ratio to best"],
-                    [[b, r, r / best[1]] for b, r, _, _ in sweep],
+                    [[b, r, r / best] for b, r in sweep],
                 )
-                figures["bolt_default_vs_best_ratio"] = round(ours / best[1], 3)
+                if at_default:
+                    figures["bolt_default_vs_best_ratio"] = round(at_default / best, 3)
 
     print_table(
         f"store load: {len(nodes):,} nodes + {len(rels):,} relationships",

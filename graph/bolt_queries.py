@@ -23,7 +23,8 @@ STATEMENTS: dict[str, str] = {
     # schema, run at connect
     "constraint": "CREATE CONSTRAINT {cname} IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE",
     # reads
-    "label_of_ids": "UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN id",
+    # one part per label, joined with UNION ALL: one round trip finds an id's label
+    "label_of_ids": "UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN id, labels(n) AS labels",
     "node_lookup": "UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN id, properties(n) AS props",
     "rel_lookup": (
         "UNWIND $keys AS k MATCH (a:{source} {{id: k.source}})-[r:{type}]->(b:{target} {{id: k.target}}) "

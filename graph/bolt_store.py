@@ -121,11 +121,18 @@ class BoltStore:
 
     def _labels_of(self, ids: Sequence[str], labels: Iterable[str]) -> dict[str, str]:
         """``id -> label`` for the ids found under any of ``labels``."""
+        wanted = [str(label) for label in labels]
+        text = " UNION ALL ".join(render("label_of_ids", label=label) for label in wanted)
+
+        @unit_of_work(metadata={"query": "label_of_ids"})
+        def work(tx: ManagedTransaction, part: list[str]) -> list[Any]:
+            return list(tx.run(text, {"ids": part}))
+
         found: dict[str, str] = {}
-        for label in labels:
+        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
             for part in _chunks(ids, _LOOKUP_BATCH):
-                for rec in self._read("label_of_ids", {"ids": list(part)}, label=label):
-                    found[rec["id"]] = label
+                for rec in s.execute_read(work, list(part)):
+                    found[rec["id"]] = next(x for x in rec["labels"] if x in wanted)
         return found
 
     def _write(self, statements: list[tuple[str, dict[str, Any]]], name: str) -> None:
