@@ -30,20 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import networkx as nx  # noqa: E402
 
 from bench._common import emit_json, print_table  # noqa: E402
+from tests.support.chromium import ARGS, CHROMIUM  # noqa: E402
 from visualizations import ASSETS_DIR, build_spec, render  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 
 
 def graph(n: int) -> nx.MultiDiGraph:

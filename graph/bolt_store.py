@@ -29,11 +29,11 @@ from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceU
 from graph.bolt_queries import META_LABEL, render
 from graph.projection import build_projection
 from graph.records import (
-    BatchValidationError,
     NodeRecord,
     RelRecord,
-    RowError,
     UpsertResult,
+    check_ends,
+    check_id_labels,
     validate_nodes,
     validate_relationships,
 )
@@ -163,13 +163,7 @@ class BoltStore:
             return result
         ids = [r.id for r in records]
         others = self._labels_of(ids, [str(lab) for lab in NodeLabel if lab != label])
-        if others:
-            errors = [
-                RowError(i, "id", r.id, f"id already used by a node labelled {others[r.id]}")
-                for i, r in enumerate(records)
-                if r.id in others
-            ]
-            raise BatchValidationError(f"{label} batch", errors)
+        check_id_labels(label, records, others)
         for part in _chunks(records, self.batch_size):
             existing = self._lookup(str(label), [r.id for r in part])
             changed = []
@@ -198,17 +192,7 @@ class BoltStore:
         sources, targets = REL_ENDPOINTS[type_]
         ends = sorted({r.source for r in records} | {r.target for r in records})
         labels = self._labels_of(ends, sorted(str(x) for x in sources | targets))
-        errors: list[RowError] = []
-        for i, r in enumerate(records):
-            for field, end, allowed in (
-                ("source", r.source, sources),
-                ("target", r.target, targets),
-            ):
-                if labels.get(end) not in allowed:
-                    want = " or ".join(sorted(allowed))
-                    errors.append(RowError(i, field, end, f"no {want} with this id"))
-        if errors:
-            raise BatchValidationError(f"{type_} batch", errors)
+        check_ends(type_, records, labels)
         for part in _chunks(records, self.batch_size):
             groups: dict[tuple[str, str], list[RelRecord]] = defaultdict(list)
             for r in part:

@@ -222,6 +222,34 @@ def validate_relationships(
     return out
 
 
+def check_id_labels(label: NodeLabel, records: list[NodeRecord], stored: Mapping[str, str]) -> None:
+    """Refuse the batch if an id is stored under another label (``stored``: id -> label)."""
+    errors = [
+        RowError(i, "id", r.id, f"id already used by a node labelled {stored[r.id]}")
+        for i, r in enumerate(records)
+        if r.id in stored and stored[r.id] != label
+    ]
+    if errors:
+        raise BatchValidationError(f"{label} batch", errors)
+
+
+def check_ends(type_: RelType, records: list[RelRecord], stored: Mapping[str, str]) -> None:
+    """Refuse the batch unless both ends of every row exist with a label the type allows."""
+    from graph.vocabulary import REL_ENDPOINTS
+
+    sources, targets = REL_ENDPOINTS[type_]
+    errors: list[RowError] = []
+    for i, r in enumerate(records):
+        for field, end, allowed in (("source", r.source, sources), ("target", r.target, targets)):
+            found = stored.get(end)
+            if found not in allowed:
+                want = " or ".join(sorted(allowed))
+                extra = f" (it is a {found})" if found else ""
+                errors.append(RowError(i, field, end, f"no {want} with this id{extra}"))
+    if errors:
+        raise BatchValidationError(f"{type_} batch", errors)
+
+
 @dataclass
 class UpsertResult:
     """What an upsert did, row by row: created, changed, or found identical."""

@@ -18,16 +18,16 @@ import networkx as nx
 
 from graph.projection import build_projection
 from graph.records import (
-    BatchValidationError,
     NodeRecord,
     RelRecord,
-    RowError,
     UpsertResult,
+    check_ends,
+    check_id_labels,
     validate_nodes,
     validate_relationships,
 )
 from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavailable
-from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
+from graph.vocabulary import NodeLabel, RelType
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -109,13 +109,7 @@ class SQLiteStore:
             return result
         with self._lock, self._transaction():
             existing = self._existing([r.id for r in records])
-            errors = [
-                RowError(i, "id", r.id, f"id already used by a node labelled {existing[r.id][0]}")
-                for i, r in enumerate(records)
-                if r.id in existing and existing[r.id][0] != label
-            ]
-            if errors:
-                raise BatchValidationError(f"{label} batch", errors)
+            check_id_labels(label, records, {k: v[0] for k, v in existing.items()})
             writes: list[tuple[str, str, str]] = []
             for r in records:
                 old = existing.get(r.id)
@@ -145,30 +139,9 @@ class SQLiteStore:
         result = UpsertResult()
         if not records:
             return result
-        sources, targets = REL_ENDPOINTS[type_]
         with self._lock, self._transaction():
             ends = self._existing(sorted({r.source for r in records} | {r.target for r in records}))
-            errors: list[RowError] = []
-            for i, r in enumerate(records):
-                for field, end, allowed in (
-                    ("source", r.source, sources),
-                    ("target", r.target, targets),
-                ):
-                    if end not in ends:
-                        want = " or ".join(sorted(allowed))
-                        errors.append(RowError(i, field, end, f"no {want} with this id"))
-                    elif ends[end][0] not in allowed:
-                        errors.append(
-                            RowError(
-                                i,
-                                field,
-                                end,
-                                f"is a {ends[end][0]}; {type_} needs "
-                                f"{' or '.join(sorted(allowed))}",
-                            )
-                        )
-            if errors:
-                raise BatchValidationError(f"{type_} batch", errors)
+            check_ends(type_, records, {k: v[0] for k, v in ends.items()})
             old = self._existing_rels(type_, records)
             writes: list[tuple[str, str, str, str, str]] = []
             for r in records:
