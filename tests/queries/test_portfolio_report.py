@@ -26,7 +26,7 @@ def test_planted_findings_are_found_with_precision_and_recall_at_least_095(scale
         assert s["recall"] >= 0.95, (kind, s)
 
 
-@pytest.mark.parametrize("scale", [1, 5])
+@pytest.mark.parametrize("scale", [1, 5, 20])
 def test_every_finding_has_existing_evidence_and_an_explanation(scale: int) -> None:
     _, graph = sample_at(scale)
     report = build_report(graph, "org-focal", REFERENCE)

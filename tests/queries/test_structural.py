@@ -60,3 +60,33 @@ def test_borgatti_style_ego_network() -> None:
     g = nx.Graph([("ego", "a"), ("ego", "b"), ("ego", "c"), ("ego", "d"), ("a", "b")])
     assert effective_size(g)["ego"] == pytest.approx(3.5)
     assert burt_constraint(g)["ego"] == pytest.approx(nx.constraint(g)["ego"])
+
+
+# Borgatti (1997), "Structural Holes: Unpacking Burt's Redundancy Measures", CONNECTIONS
+# 20(1): the published example ego network and its published values.
+BORGATTI = [
+    ("A", "B"),
+    ("A", "F"),
+    ("A", "G"),
+    ("A", "E"),
+    ("E", "G"),
+    ("F", "G"),
+    ("B", "G"),
+    ("B", "D"),
+    ("D", "G"),
+    ("G", "C"),
+]
+
+
+def test_borgatti_1997_published_values() -> None:
+    g = nx.Graph(BORGATTI)
+    constraint = burt_constraint(g)
+    assert constraint["G"] == pytest.approx(0.400, abs=1e-3)
+    assert constraint["A"] == pytest.approx(0.595, abs=1e-3)
+    size = effective_size(g)
+    assert size["G"] == pytest.approx(4.67, abs=1e-2)
+    assert size["A"] == pytest.approx(2.50, abs=1e-2)
+    nx.set_edge_attributes(g, 1, "weight")
+    weighted = effective_size(g, weight="weight")
+    assert weighted["G"] == pytest.approx(4.67, abs=1e-2)
+    assert weighted["A"] == pytest.approx(2.50, abs=1e-2)
