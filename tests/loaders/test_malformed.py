@@ -312,3 +312,39 @@ def test_killed_load_completes_on_rerun_with_nothing_lost_or_doubled(tmp_path: P
     assert counts.types["WORKS_AT"] == 60_000
     assert report.counts["Person"].created == 60_000 - partial
     store.close()
+
+
+def test_injection_strings_pass_through_csv_and_excel_fields_unchanged(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    import csv as csv_module
+
+    path = tmp_path / "inj.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv_module.writer(f)
+        w.writerow(["Contact ID", "Full Name", "Email", "Company", "Job Title", "Since"])
+        for i, s in enumerate(INJECTIONS):
+            w.writerow([str(i), s, f"p{i}@x.example", f"Org {i} {s}", s, ""])
+    report = load_path(store, path, CONTACTS)
+    assert not report.rejections, report.table()
+    g = store.projection()
+    for i, s in enumerate(INJECTIONS):
+        assert g.nodes[f"person-{i}"]["name"] == s
+        assert g.nodes[f"person-{i}"]["title"] == s
+        employer = next(
+            v for _, v, d in g.out_edges(f"person-{i}", data=True) if d["type"] == "WORKS_AT"
+        )
+        assert g.nodes[employer]["name"] == f"Org {i} {s}"
+        assert g.edges[f"person-{i}", employer, "WORKS_AT"]["title"] == s
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Topic"
+    sheet.append(["id", "name", "note"])
+    for i, s in enumerate(INJECTIONS):
+        sheet.append([f"topic-{i}", s, s])
+    xlsx = tmp_path / "inj.xlsx"
+    book.save(xlsx)
+    assert not load_path(store, xlsx).rejections
+    g = store.projection()
+    for i, s in enumerate(INJECTIONS):
+        assert g.nodes[f"topic-{i}"]["name"] == s and g.nodes[f"topic-{i}"]["note"] == s
