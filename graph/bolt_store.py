@@ -41,7 +41,7 @@ from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavai
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 
 #: Rows per write transaction (from the sweep in bench/store_load.py).
-DEFAULT_BATCH_SIZE = 5_000
+DEFAULT_BATCH_SIZE = 20_000
 _LOOKUP_BATCH = 20_000
 _LABELS = frozenset(str(lab) for lab in NodeLabel)
 

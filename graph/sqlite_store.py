@@ -93,6 +93,16 @@ class SQLiteStore:
                 found[nid] = (label, props)
         return found
 
+    def _labels(self, ids: Sequence[str]) -> dict[str, str]:
+        """``id -> label`` for the ids that exist (no properties read)."""
+        found: dict[str, str] = {}
+        for part in _chunks(ids, _LOOKUP_CHUNK):
+            marks = ",".join("?" * len(part))
+            found.update(
+                self._conn.execute(f"SELECT id, label FROM nodes WHERE id IN ({marks})", part)
+            )
+        return found
+
     def _bump(self) -> None:
         self._conn.execute("UPDATE meta SET v = v + 1 WHERE k = 'version'")
 
@@ -140,8 +150,8 @@ class SQLiteStore:
         if not records:
             return result
         with self._lock, self._transaction():
-            ends = self._existing(sorted({r.source for r in records} | {r.target for r in records}))
-            check_ends(type_, records, {k: v[0] for k, v in ends.items()})
+            ends = self._labels(sorted({r.source for r in records} | {r.target for r in records}))
+            check_ends(type_, records, ends)
             old = self._existing_rels(type_, records)
             writes: list[tuple[str, str, str, str, str]] = []
             for r in records:
