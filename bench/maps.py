@@ -75,8 +75,11 @@ def time_ours(page: Any, url: str, cap: float) -> float | None:
 
 def time_pyvis(page: Any, url: str, cap: float) -> float | None:
     start = time.perf_counter()
-    page.goto(url)
-    page.wait_for_function("typeof network !== 'undefined'", timeout=cap * 1000)
+    page.goto(url, timeout=cap * 1000)
+    try:
+        page.wait_for_function("typeof network !== 'undefined'", timeout=cap * 1000)
+    except Exception:  # noqa: BLE001 - Playwright's timeout: the page never even drew
+        return None
     left = max(0.1, cap - (time.perf_counter() - start))
     done = page.evaluate(
         """(ms) => new Promise(resolve => {

@@ -88,3 +88,23 @@ def store(request: pytest.FixtureRequest, store_factory: Callable[[str], GraphSt
     if request.param.startswith("bolt"):
         request.applymarker(pytest.mark.bolt)
     return store_factory(request.param)
+
+
+_EXIT = {"status": 0}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT["status"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave without tearing down ArcadeDB's embedded JVM: its shutdown at interpreter exit
+    can crash the process after every test has passed and every report is written."""
+    import sys
+
+    jpype = sys.modules.get("jpype")
+    if jpype is not None and jpype.isJVMStarted():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT["status"])
