@@ -83,6 +83,7 @@ def time_pyvis(page: Any, url: str, cap: float) -> float | None:
     left = max(0.1, cap - (time.perf_counter() - start))
     done = page.evaluate(
         """(ms) => new Promise(resolve => {
+            if (network.physics && network.physics.stabilized) { resolve(true); return; }
             const t = setTimeout(() => resolve(false), ms);
             network.once('stabilized', () => { clearTimeout(t); resolve(true); });
             network.once('stabilizationIterationsDone', () => { clearTimeout(t); resolve(true); });
