@@ -18,6 +18,7 @@ import networkx as nx
 
 from graph.projection import edge_active, node_active
 from graph.vocabulary import NodeLabel, RelType
+from queries.path_search import CsrGraph
 from queries.ties import TieDefaults, knows_strength
 
 HUB_SUFFIX = {"colleague": "", "board": "#board", "co_staff": ""}
@@ -31,6 +32,7 @@ class ContactGraph:
     people: frozenset[str]
     as_of: date | None
     version: object
+    csr: CsrGraph  # the same graph as arrays, for the compiled path search
 
 
 def _add(g: nx.Graph, u: str, v: str, cost: float, **attrs: Any) -> None:
@@ -97,7 +99,9 @@ def build_contact_graph(
                 hub_of=v,
                 role=data.get("role"),
             )
-    return ContactGraph(g, frozenset(people), as_of, projection.graph.get("version"))
+    return ContactGraph(
+        g, frozenset(people), as_of, projection.graph.get("version"), CsrGraph.from_graph(g)
+    )
 
 
 class ContactGraphCache:

@@ -3,16 +3,14 @@
 The cost of a tie is ``-log(strength)``, so the cheapest path is the most probable chain
 of introductions (its probability is the product of the strengths). The top ``k`` distinct
 paths come from Yen's algorithm over the contact graph (:mod:`queries.contact_graph`),
-with Dijkstra searches that stop as soon as the target is settled. A source or target may
+each search a compiled bidirectional Dijkstra (:mod:`queries.path_search`). A source or target may
 be a person or an organization (then: any of its current people).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from datetime import date
-from itertools import count
 
 import networkx as nx
 from pydantic import BaseModel, Field
@@ -20,6 +18,7 @@ from pydantic import BaseModel, Field
 from graph.projection import edge_active
 from graph.vocabulary import NodeLabel, RelType
 from queries.contact_graph import CACHE, ContactGraph
+from queries.path_search import PathSearch
 from queries.ties import TieDefaults
 
 SOURCE, TARGET = "\x00source", "\x00target"
@@ -76,131 +75,6 @@ def _people_of(projection: nx.MultiDiGraph, node: str, as_of: date | None) -> li
         for u, _, d in projection.in_edges(node, data=True)
         if d.get("type") == RelType.WORKS_AT and edge_active(d, as_of)
     )
-
-
-class Overlay:
-    """The contact graph plus a virtual source and target joined at zero cost to the
-    endpoints' people; the shared graph itself is never modified (requests run at once)."""
-
-    def __init__(self, g: nx.Graph, sources: list[str], targets: list[str]) -> None:
-        self._adj = g._adj
-        self._start = {p: {"cost": 0.0} for p in sources if p in self._adj}
-        self._ends = {p for p in targets if p in self._adj}
-        self._into_target = {p: {"cost": 0.0} for p in self._ends}
-
-    def neighbours(self, u: str) -> dict[str, dict[str, float]]:
-        if u == SOURCE:
-            return self._start
-        if u in self._ends:
-            return {**self._adj[u], TARGET: {"cost": 0.0}}
-        return self._adj[u] if u != TARGET else {}
-
-    def reverse(self, u: str) -> dict[str, dict[str, float]]:
-        """Who has an edge into ``u`` (the contact graph itself is undirected)."""
-        if u == TARGET:
-            return self._into_target
-        if u in self._start:
-            return {**self._adj[u], SOURCE: {"cost": 0.0}}
-        return self._adj[u] if u != SOURCE else {}
-
-    def cost(self, u: str, v: str) -> float:
-        return float(self.neighbours(u)[v]["cost"])
-
-
-def _dijkstra(
-    g: Overlay,
-    source: str,
-    target: str,
-    banned_nodes: set[str],
-    banned_edges: set[tuple[str, str]],
-) -> tuple[float, list[str]] | None:
-    """Cheapest path ``source`` -> ``target`` avoiding what is banned.
-
-    Bidirectional: searches from both ends and stops when a node is settled by both, so it
-    explores two small balls instead of one large one.
-    """
-    if source == target:
-        return 0.0, [source]
-    settled: list[dict[str, float]] = [{}, {}]
-    seen: list[dict[str, float]] = [{source: 0.0}, {target: 0.0}]
-    preds: list[dict[str, str | None]] = [{source: None}, {target: None}]
-    tie = count()
-    fringe: list[list[tuple[float, int, str]]] = [
-        [(0.0, next(tie), source)],
-        [(0.0, next(tie), target)],
-    ]
-    best, meet = math.inf, None
-    side = 1
-    while fringe[0] and fringe[1]:
-        side = 1 - side
-        d, _, v = heapq.heappop(fringe[side])
-        if v in settled[side]:
-            continue
-        settled[side][v] = d
-        if v in settled[1 - side]:
-            break
-        nbrs = g.neighbours(v) if side == 0 else g.reverse(v)
-        mine, other = seen[side], seen[1 - side]
-        for w, data in nbrs.items():
-            if w in banned_nodes or w in settled[side]:
-                continue
-            if ((v, w) if side == 0 else (w, v)) in banned_edges:
-                continue
-            vw = d + data["cost"]
-            if vw < mine.get(w, math.inf):
-                mine[w] = vw
-                preds[side][w] = v
-                heapq.heappush(fringe[side], (vw, next(tie), w))
-                if w in other and vw + other[w] < best:
-                    best, meet = vw + other[w], w
-    if meet is None:
-        return None
-    path = [meet]
-    while (p := preds[0][path[-1]]) is not None:
-        path.append(p)
-    path.reverse()
-    node = meet
-    while (p := preds[1][node]) is not None:
-        path.append(p)
-        node = p
-    return best, path
-
-
-def _path_cost(g: Overlay, path: list[str]) -> float:
-    return sum(g.cost(u, v) for u, v in zip(path, path[1:], strict=False))
-
-
-def k_cheapest_paths(g: Overlay, source: str, target: str, k: int) -> list[tuple[float, list[str]]]:
-    """Yen's k shortest loopless paths by edge attribute ``cost``, cheapest first."""
-    first = _dijkstra(g, source, target, set(), set())
-    if first is None:
-        return []
-    found = [first]
-    seen = {tuple(first[1])}
-    candidates: list[tuple[float, int, list[str]]] = []
-    tie = count()
-    while len(found) < k:
-        _, last = found[-1]
-        for j in range(len(last) - 1):
-            spur, root = last[j], last[: j + 1]
-            banned_edges: set[tuple[str, str]] = set()
-            for _, p in found:
-                if p[: j + 1] == root and len(p) > j + 1:
-                    banned_edges.add((p[j], p[j + 1]))
-                    banned_edges.add((p[j + 1], p[j]))
-            spur_path = _dijkstra(g, spur, target, set(root[:-1]), banned_edges)
-            if spur_path is None:
-                continue
-            path = root[:-1] + spur_path[1]
-            if tuple(path) in seen:
-                continue
-            seen.add(tuple(path))
-            heapq.heappush(candidates, (_path_cost(g, path), next(tie), path))
-        if not candidates:
-            break
-        cost, _, path = heapq.heappop(candidates)
-        found.append((cost, path))
-    return found
 
 
 def _employer(projection: nx.MultiDiGraph, person: str, as_of: date | None) -> str | None:
@@ -297,10 +171,12 @@ def introduction_paths(
     sources = _people_of(projection, source, as_of)
     targets = _people_of(projection, target, as_of)
     cg = CACHE.get(projection, as_of, defaults)
-    overlay = Overlay(cg.graph, sources, targets)
-    raw = k_cheapest_paths(overlay, SOURCE, TARGET, k) if sources and targets else []
+    search = PathSearch(cg.csr, sources, targets)
+    raw = search.k_cheapest(k) if sources and targets else []
+    ids = [*cg.csr.nodes, SOURCE, TARGET]
     paths = []
-    for cost, path in raw:
+    for cost, found in raw:
+        path = [ids[i] for i in found]
         hops = _explain(projection, cg, path)
         if len(hops) > max_hops or not hops:
             continue

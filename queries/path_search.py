@@ -1,0 +1,255 @@
+"""Compiled cheapest-path search for introduction paths: Yen's k shortest loopless paths
+over a CSR copy of the contact graph, each search a bidirectional Dijkstra in Numba.
+
+The contact graph is undirected. Two virtual nodes join the query's ends at zero cost:
+``S`` (index ``n``) to every source person and every target person to ``T`` (``n + 1``),
+so "from any of an organization's people" is one search, and the shared arrays are never
+modified (concurrent requests read them at once).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from itertools import count
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+Path = list[int]
+
+
+@dataclass(frozen=True)
+class CsrGraph:
+    """An undirected weighted graph as compressed rows: node ``i``'s neighbours are
+    ``indices[indptr[i]:indptr[i + 1]]`` at ``cost`` of the same slice."""
+
+    nodes: list[str]
+    index: dict[str, int]
+    indptr: npt.NDArray[np.int64]
+    indices: npt.NDArray[np.int32]
+    cost: npt.NDArray[np.float64]
+
+    @classmethod
+    def from_graph(cls, g: nx.Graph, weight: str = "cost") -> CsrGraph:
+        """Copy ``g`` (one entry per direction of every edge)."""
+        nodes = list(g)
+        index = {v: i for i, v in enumerate(nodes)}
+        degree = np.fromiter((len(g._adj[v]) for v in nodes), np.int64, len(nodes))
+        indptr = np.zeros(len(nodes) + 1, np.int64)
+        np.cumsum(degree, out=indptr[1:])
+        total = int(indptr[-1])
+        indices = np.fromiter((index[w] for v in nodes for w in g._adj[v]), np.int32, total)
+        cost = np.fromiter(
+            (d[weight] for v in nodes for d in g._adj[v].values()), np.float64, total
+        )
+        return cls(nodes, index, indptr, indices, cost)
+
+    def edge_cost(self, u: int, v: int) -> float:
+        """Cost of the edge ``u``-``v``, zero for the virtual ends' edges."""
+        n = len(self.nodes)
+        if u >= n or v >= n:
+            return 0.0
+        row = slice(self.indptr[u], self.indptr[u + 1])
+        at = np.flatnonzero(self.indices[row] == v)
+        return float(self.cost[row][at[0]])
+
+
+@njit(cache=True, nogil=True)
+def _banned(u: int, v: int, banned_edges: npt.NDArray[np.int64]) -> bool:
+    for i in range(banned_edges.shape[0]):
+        a, b = banned_edges[i, 0], banned_edges[i, 1]
+        if (a == u and b == v) or (a == v and b == u):
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _search(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    start: int,
+    banned_nodes: npt.NDArray[np.uint8],
+    banned_edges: npt.NDArray[np.int64],
+    dist: npt.NDArray[np.float64],
+    pred: npt.NDArray[np.int64],
+    done: npt.NDArray[np.uint8],
+    out: npt.NDArray[np.int64],
+) -> tuple[float, int]:
+    """Cheapest ``start`` -> T path avoiding what is banned; writes it into ``out`` and
+    returns (cost, length), length 0 if there is none.
+
+    ``dist``/``pred``/``done`` are workspaces of shape (2, n + 2) holding inf / -1 / 0,
+    restored before returning. The search alternates sides and stops once the two
+    fringes' minima add up to at least the best meeting found.
+    """
+    n = indptr.shape[0] - 1
+    s_node, t_node = n, n + 1
+    goal = t_node
+    touched = [start, goal]
+    dist[0, start] = 0.0
+    dist[1, goal] = 0.0
+    heap0 = [(0.0, start)]
+    heap1 = [(0.0, goal)]
+    best = np.inf
+    meet = -1
+    while len(heap0) > 0 and len(heap1) > 0:
+        if heap0[0][0] + heap1[0][0] >= best:
+            break
+        side = 0 if heap0[0][0] <= heap1[0][0] else 1
+        d, v = heapq.heappop(heap0) if side == 0 else heapq.heappop(heap1)
+        if done[side, v] == 1:
+            continue
+        done[side, v] = 1
+        other = 1 - side
+        # v's neighbours: its row of the contact graph, then the virtual ends' edges
+        row = indptr[v + 1] - indptr[v] if v < n else 0
+        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
+        extra = -1
+        if v < n and side == 0 and is_target[v] == 1:
+            extra = t_node
+        elif v < n and side == 1 and is_source[v] == 1:
+            extra = s_node
+        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
+        for i in range(total):
+            if i < row:
+                w = int(indices[indptr[v] + i])
+                c = cost[indptr[v] + i]
+            elif i < row + virtual.shape[0]:
+                w = int(virtual[i - row])
+                c = 0.0
+            else:
+                w = extra
+                c = 0.0
+            if banned_nodes[w] == 1 or done[side, w] == 1:
+                continue
+            if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
+                continue
+            vw = d + c
+            if vw < dist[side, w]:
+                if dist[0, w] == np.inf and dist[1, w] == np.inf:
+                    touched.append(w)
+                dist[side, w] = vw
+                pred[side, w] = v
+                if side == 0:
+                    heapq.heappush(heap0, (vw, w))
+                else:
+                    heapq.heappush(heap1, (vw, w))
+                if dist[other, w] < np.inf and vw + dist[other, w] < best:
+                    best = vw + dist[other, w]
+                    meet = w
+    length = 0
+    if meet >= 0:
+        # start ... meet from the forward side, then meet ... goal from the backward side
+        node = meet
+        while node != -1:
+            out[length] = node
+            length += 1
+            node = pred[0, node]
+        out[:length] = out[:length][::-1].copy()
+        node = meet
+        while node != goal:
+            node = pred[1, node]
+            out[length] = node
+            length += 1
+    for v in touched:
+        dist[0, v] = np.inf
+        dist[1, v] = np.inf
+        pred[0, v] = -1
+        pred[1, v] = -1
+        done[0, v] = 0
+        done[1, v] = 0
+    return best, length
+
+
+class PathSearch:
+    """One query's sources and targets over a shared :class:`CsrGraph`, with its own
+    workspaces (one per request: searches never share mutable state)."""
+
+    def __init__(self, csr: CsrGraph, sources: list[str], targets: list[str]) -> None:
+        self.csr = csr
+        n = len(csr.nodes)
+        self.n = n
+        self.source = n
+        self.target = n + 1
+        self.sources = np.array(sorted({csr.index[p] for p in sources if p in csr.index}), np.int64)
+        self.targets = np.array(sorted({csr.index[p] for p in targets if p in csr.index}), np.int64)
+        self.is_source = np.zeros(n + 2, np.uint8)
+        self.is_source[self.sources] = 1
+        self.is_target = np.zeros(n + 2, np.uint8)
+        self.is_target[self.targets] = 1
+        self.dist = np.full((2, n + 2), np.inf)
+        self.pred = np.full((2, n + 2), -1, np.int64)
+        self.done = np.zeros((2, n + 2), np.uint8)
+        self.banned = np.zeros(n + 2, np.uint8)
+        self.out = np.empty(n + 2, np.int64)
+
+    def cheapest(
+        self, start: int, banned_nodes: Path, banned_edges: list[tuple[int, int]]
+    ) -> tuple[float, Path] | None:
+        """The cheapest ``start`` -> T path that avoids the banned nodes and edges."""
+        self.banned[banned_nodes] = 1
+        edges = np.array(banned_edges, np.int64).reshape(-1, 2)
+        try:
+            best, length = _search(
+                self.csr.indptr,
+                self.csr.indices,
+                self.csr.cost,
+                self.sources,
+                self.targets,
+                self.is_source,
+                self.is_target,
+                start,
+                self.banned,
+                edges,
+                self.dist,
+                self.pred,
+                self.done,
+                self.out,
+            )
+        finally:
+            self.banned[banned_nodes] = 0
+        if length == 0:
+            return None
+        return float(best), [int(x) for x in self.out[:length]]
+
+    def path_cost(self, path: Path) -> float:
+        return sum(self.csr.edge_cost(u, v) for u, v in zip(path, path[1:], strict=False))
+
+    def k_cheapest(self, k: int) -> list[tuple[float, Path]]:
+        """Yen's k shortest loopless S -> T paths, cheapest first."""
+        first = self.cheapest(self.source, [], [])
+        if first is None:
+            return []
+        found = [first]
+        seen = {tuple(first[1])}
+        candidates: list[tuple[float, int, Path]] = []
+        tie = count()
+        while len(found) < k:
+            _, last = found[-1]
+            for j in range(len(last) - 1):
+                spur, root = last[j], last[: j + 1]
+                banned_edges = [
+                    (p[j], p[j + 1]) for _, p in found if p[: j + 1] == root and len(p) > j + 1
+                ]
+                spur_path = self.cheapest(spur, root[:-1], banned_edges)
+                if spur_path is None:
+                    continue
+                path = root[:-1] + spur_path[1]
+                if tuple(path) in seen:
+                    continue
+                seen.add(tuple(path))
+                root_cost = self.path_cost(root)
+                heapq.heappush(candidates, (root_cost + spur_path[0], next(tie), path))
+            if not candidates:
+                break
+            cost, _, path = heapq.heappop(candidates)
+            found.append((cost, path))
+        return found
