@@ -61,3 +61,33 @@ def test_demo_prints_its_url_and_health_answers(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_demo_socket_lets_asyncio_turn_nagle_off() -> None:
+    """Kept-alive responses waited 40 ms each when accepted sockets kept Nagle on."""
+    import asyncio
+    import socket
+
+    from api.cli.commands.demo import bind_loopback
+
+    sock = bind_loopback(0)
+    port = sock.getsockname()[1]
+    nodelay: list[int] = []
+
+    async def main() -> None:
+        def accepted(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            conn = writer.get_extra_info("socket")
+            nodelay.append(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=sock)
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(100):
+            if nodelay:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    asyncio.run(main())
+    assert nodelay and nodelay[0] != 0
