@@ -15,6 +15,7 @@ from api.access import Access
 from api.keys import KeyStore, Principal, Role
 from api.problems import ProblemError
 from api.projection_cache import ProjectionCache
+from api.result_cache import ResultCache
 from api.settings import Settings
 from graph.store import GraphStore
 
@@ -32,6 +33,7 @@ class AppState:
     hits: dict[str, deque[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     access_cache: dict[tuple[int, str], Access] = field(default_factory=dict)
+    results: ResultCache = field(default_factory=ResultCache)
 
 
 def get_state(request: Request) -> AppState:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.access import Access
-from api.deps import AccessDep, AnalystDep
+from api.deps import AccessDep, AnalystDep, AppState, StateDep
 from api.problems import not_found
 from graph.records import parse_rel_id
 from queries.findings import Finding
@@ -21,10 +21,18 @@ AsOf = Annotated[date | None, Query(description="analyse the portfolio as it sto
 OrgId = Annotated[str, Path(max_length=200, description="the focal organization's id")]
 
 
-def report_for(access: Access, org: str, as_of: date | None) -> PortfolioReport:
-    """The report on what this key may see; anything naming a counts-only node is left out."""
+def report_for(state: AppState, access: Access, org: str, as_of: date | None) -> PortfolioReport:
+    """The report on what this key may see, computed once per store version, key, org and
+    date (see :mod:`api.result_cache`)."""
     if not access.can_see(org) or access.graph.nodes[org].get("label") != "Organization":
         raise not_found("organization", org)
+    version = access.graph.graph.get("version")
+    key = ("report", id(access.graph), version, access.principal.key_id, org, as_of)
+    return state.results.get(key, lambda: _report(access, org, as_of))
+
+
+def _report(access: Access, org: str, as_of: date | None) -> PortfolioReport:
+    """The report on what this key may see; anything naming a counts-only node is left out."""
     report = build_report(access.view(), org, as_of)
     if not access.counts_only:
         return report
@@ -84,23 +92,25 @@ def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
     response_model=PortfolioReport,
     summary="Synergies, constraints, gaps, configuration, scorecards and money",
 )
-def report(org: OrgId, access: AccessDep, as_of: AsOf = None) -> PortfolioReport:
-    return report_for(access, org, as_of)
+def report(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> PortfolioReport:
+    return report_for(state, access, org, as_of)
 
 
 @router.get("/{org}/synergies", response_model=list[Finding])
-def synergies(org: OrgId, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
-    return report_for(access, org, as_of).synergies
+def synergies(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
+    return report_for(state, access, org, as_of).synergies
 
 
 @router.get("/{org}/constraints", response_model=list[Finding])
-def constraints(org: OrgId, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
-    return report_for(access, org, as_of).constraints
+def constraints(
+    org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None
+) -> list[Finding]:
+    return report_for(state, access, org, as_of).constraints
 
 
 @router.get("/{org}/gaps", response_model=list[Finding])
-def gaps(org: OrgId, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
-    return report_for(access, org, as_of).gaps
+def gaps(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
+    return report_for(state, access, org, as_of).gaps
 
 
 @router.get(
@@ -108,5 +118,7 @@ def gaps(org: OrgId, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
     response_model=list[Scorecard],
     summary="Relational-capital scores over time, with their trend",
 )
-def scorecards(org: OrgId, access: AccessDep, as_of: AsOf = None) -> list[Scorecard]:
-    return report_for(access, org, as_of).scorecards
+def scorecards(
+    org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None
+) -> list[Scorecard]:
+    return report_for(state, access, org, as_of).scorecards
