@@ -9,7 +9,7 @@ import networkx as nx
 from graph.records import rel_id
 from graph.vocabulary import NodeLabel, RelType
 from queries.findings import Finding
-from queries.portfolio_context import Portfolio, competitors_of
+from queries.portfolio_context import Portfolio
 
 SCORES = ("trust", "social_interaction", "transparency", "commitment", "compatibility")
 
@@ -17,9 +17,8 @@ SCORES = ("trust", "social_interaction", "transparency", "commitment", "compatib
 def coopetition(p: Portfolio) -> list[Finding]:
     """Competitors of the focal organization, or of each other, inside one alliance; and
     competitors in different alliances that address the same topic."""
-    g = p.graph
     out = []
-    focal_rivals = competitors_of(g, p.focal)
+    focal_rivals = p.competitors(p.focal)
     where: dict[str, list[str]] = defaultdict(list)
     for a in p.alliances:
         members = p.members[a]
@@ -42,7 +41,7 @@ def coopetition(p: Portfolio) -> list[Finding]:
                 )
         others = sorted(o for o in members if o != p.focal)
         for i, o1 in enumerate(others):
-            rivals = competitors_of(g, o1)
+            rivals = p.competitors(o1)
             for o2 in others[i + 1 :]:
                 if o2 in rivals:
                     out.append(
@@ -59,7 +58,7 @@ def coopetition(p: Portfolio) -> list[Finding]:
     for org, alliances in where.items():
         if org == p.focal:
             continue
-        for rival, rid in competitors_of(g, org).items():
+        for rival, rid in p.competitors(org).items():
             if rival == p.focal or rival <= org or rival not in where:
                 continue
             for a1 in alliances:

@@ -14,8 +14,10 @@ from typing import Any
 
 import networkx as nx
 
-from graph.projection import edge_evidence_id, snapshot
+from graph.projection import edge_active, edge_evidence_id, node_active, snapshot
 from graph.vocabulary import NodeLabel, RelType
+
+Edge = tuple[str, str, dict[str, Any]]
 
 
 class UnknownOrganization(LookupError):
@@ -38,6 +40,53 @@ class Portfolio:
     funds: dict[str, list[tuple[str, dict[str, Any], str]]] = field(default_factory=dict)
     assessments: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     partner_kind: dict[str, tuple[str, str]] = field(default_factory=dict)  # org -> (kind, rel)
+    source: nx.MultiDiGraph | None = None  # the whole projection ``graph`` is a view of
+    _typed: dict[str, list[Edge]] | None = field(default=None, repr=False)
+    _active: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
+    _competitors: dict[str, dict[str, str]] | None = field(default=None, repr=False)
+    _inactive: set[str] | None = field(default=None, repr=False)
+
+    def edges_of(self, type_: RelType | str) -> list[Edge]:
+        """Every relationship of ``type_`` that held on ``as_of`` between nodes that existed.
+
+        Analyses that need every tie of a kind (a million KNOWS ties) read them from here:
+        one pass over the whole projection, shared by every analysis of the report, instead
+        of filtering the dated view edge by edge.
+        """
+        type_ = str(type_)
+        if type_ in self._active:
+            return self._active[type_]
+        raw = self.source if self.source is not None else self.graph
+        if self._typed is None:
+            typed: dict[str, list[Edge]] = defaultdict(list)
+            for u, v, d in raw.edges(data=True):
+                typed[d.get("type", "")].append((u, v, d))
+            self._typed = typed
+        edges = self._typed.get(type_, [])
+        if self.as_of is not None:
+            as_of = self.as_of
+            if self._inactive is None:
+                self._inactive = {n for n, d in raw.nodes(data=True) if not node_active(d, as_of)}
+            dated = self._inactive
+            edges = [
+                e
+                for e in edges
+                if edge_active(e[2], as_of) and e[0] not in dated and e[1] not in dated
+            ]
+        self._active[type_] = edges
+        return edges
+
+    def competitors(self, org: str) -> dict[str, str]:
+        """Organizations recorded as competitors of ``org`` (either direction) -> evidence id."""
+        if self._competitors is None:
+            index: dict[str, dict[str, str]] = defaultdict(dict)
+            for u, v, d in self.edges_of(RelType.RELATES_TO):
+                if d.get("kind") == "competitor":
+                    rid = edge_evidence_id(u, v, d)
+                    index[u][v] = rid
+                    index[v][u] = rid
+            self._competitors = index
+        return self._competitors.get(org, {})
 
     @property
     def reference_date(self) -> date:
@@ -53,7 +102,7 @@ def load_portfolio(graph: nx.MultiDiGraph, focal: str, as_of: date | None = None
     if focal not in graph or graph.nodes[focal].get("label") != NodeLabel.ORGANIZATION:
         raise UnknownOrganization(f"no organization with id {focal!r}")
     g = snapshot(graph, as_of)
-    p = Portfolio(graph=g, focal=focal, as_of=as_of)
+    p = Portfolio(graph=g, focal=focal, as_of=as_of, source=graph)
     for _, alliance, data in g.out_edges(focal, data=True):
         if data.get("type") == RelType.MEMBER_OF:
             p.alliances.append(alliance)
@@ -87,15 +136,6 @@ def load_portfolio(graph: nx.MultiDiGraph, focal: str, as_of: date | None = None
         if data.get("type") == RelType.RELATES_TO and data.get("kind"):
             p.partner_kind[other] = (str(data["kind"]), edge_evidence_id(focal, other, data))
     return p
-
-
-def competitors_of(g: nx.MultiDiGraph, org: str) -> dict[str, str]:
-    """Organizations recorded as competitors of ``org`` (either direction) -> evidence id."""
-    found: dict[str, str] = {}
-    for u, v, data in [*g.out_edges(org, data=True), *g.in_edges(org, data=True)]:
-        if data.get("type") == RelType.RELATES_TO and data.get("kind") == "competitor":
-            found[v if u == org else u] = edge_evidence_id(u, v, data)
-    return found
 
 
 def pair_counts(groups: dict[str, set[str]]) -> dict[tuple[str, str], set[str]]:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import networkx as nx
-
 from graph.projection import edge_evidence_id
-from graph.vocabulary import NodeLabel, RelType
+from graph.vocabulary import RelType
 from queries.findings import Finding
 from queries.portfolio_context import Portfolio, pair_counts
 
@@ -184,12 +182,10 @@ def complementary_partners(
                 candidates[org].append((topic, edge_evidence_id(org, topic, d)))
     if not candidates:
         return []
-    co = _organization_graph(g)
-    pairs = [(c, p.focal) for c in candidates if c in co and p.focal in co]
-    closeness = {u: s for u, _, s in nx.resource_allocation_index(co, pairs)}
+    closeness = _resource_allocation(p, list(candidates), p.focal)
     out = []
     for org, caps in candidates.items():
-        ra = closeness.get(org, 0.0)
+        ra = closeness[org]
         score = round(len(caps) * (1.0 + ra), 4)
         names = ", ".join(sorted(p.name(t) for t, _ in caps))
         out.append(
@@ -212,21 +208,39 @@ def complementary_partners(
     return out[:top_n]
 
 
-def _organization_graph(g: nx.MultiDiGraph) -> nx.Graph:
-    """Organizations linked when they share an alliance, boundary network or project."""
-    hubs: dict[str, list[str]] = defaultdict(list)
-    for u, v, d in g.edges(data=True):
-        if d.get("type") in (RelType.MEMBER_OF, RelType.BELONGS_TO, RelType.PARTICIPATES_IN):
-            hubs[v].append(u)
-    co = nx.Graph()
-    co.add_nodes_from(n for n, d in g.nodes(data=True) if d.get("label") == NodeLabel.ORGANIZATION)
-    for orgs in hubs.values():
-        if len(orgs) > 200:  # a very large hub says little about closeness and costs O(n^2)
-            continue
-        for i, a in enumerate(orgs):
-            for b in orgs[i + 1 :]:
-                co.add_edge(a, b)
-    return co
+def _resource_allocation(p: Portfolio, sources: list[str], target: str) -> dict[str, float]:
+    """The resource-allocation index of each source with ``target`` on the organization
+    graph, where two organizations are linked when they share an alliance, a boundary
+    network or a project: the sum of 1/degree over their common neighbours.
+
+    Computed from the memberships directly (only the neighbourhoods asked about), not by
+    building the whole organization graph, which is quadratic in every hub's size.
+    """
+    hubs: dict[str, set[str]] = defaultdict(set)
+    for t in (RelType.MEMBER_OF, RelType.BELONGS_TO, RelType.PARTICIPATES_IN):
+        for u, v, _ in p.edges_of(t):
+            hubs[v].add(u)
+    # a very large hub says little about closeness and costs O(n^2)
+    small = {h: orgs for h, orgs in hubs.items() if len(orgs) <= 200}
+    of: dict[str, list[str]] = defaultdict(list)
+    for h, orgs in small.items():
+        for o in orgs:
+            of[o].append(h)
+    degree: dict[str, int] = {}
+
+    def neighbours(x: str) -> set[str]:
+        return {y for h in of.get(x, ()) for y in small[h]} - {x}
+
+    def deg(x: str) -> int:
+        if x not in degree:
+            degree[x] = len(neighbours(x))
+        return degree[x]
+
+    around_target = neighbours(target)
+    return {
+        s: sum(1 / deg(w) for w in neighbours(s) & around_target) if s != target else 0.0
+        for s in sources
+    }
 
 
 def find_synergies(
