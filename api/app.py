@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
 from api import problems
 from api.deps import AppState
 from api.keys import KeyStore
+from api.limits import LimitsMiddleware
 from api.projection_cache import ProjectionCache
 from api.routers import entities, health
 from api.settings import Settings, get_settings
@@ -68,27 +68,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     def favicon() -> FileResponse:
         return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
-    @app.middleware("http")
-    async def limits(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        cap = int(settings.max_upload_mb * 1024 * 1024)
-        if length and length.isdigit() and int(length) > cap:
-            return problems.problem_response(
-                413, f"the upload is {int(length):,} bytes; the limit is {cap:,} bytes"
-            )
-        try:
-            response = await asyncio.wait_for(
-                call_next(request), timeout=settings.request_timeout_s
-            )
-        except TimeoutError:
-            return problems.problem_response(
-                504, f"the request took longer than {settings.request_timeout_s:g} s"
-            )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
-
+    app.add_middleware(
+        LimitsMiddleware,
+        max_upload_bytes=int(settings.max_upload_mb * 1024 * 1024),
+        timeout_s=settings.request_timeout_s,
+    )
     return app
 
 

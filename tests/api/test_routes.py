@@ -212,6 +212,21 @@ def test_oversize_upload_is_413(tmp_path: Any) -> None:
     assert response.headers["content-type"] == PROBLEM
 
 
+def test_slow_request_is_504_and_every_response_says_nosniff(tmp_path: Any) -> None:
+    from tests.api.conftest import make_api
+
+    client, keys, store = make_api(tmp_path, request_timeout_s=0.001)
+    with client:
+        response = client.get(
+            "/portfolio/org-focal/report", headers={"Authorization": f"Bearer {keys['analyst']}"}
+        )
+    store.close()
+    assert response.status_code == 504
+    assert response.headers["content-type"] == PROBLEM
+    assert "longer than 0.001 s" in response.json()["detail"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
 def test_rate_limit_answers_429_with_retry_after(tmp_path: Any) -> None:
     from tests.api.conftest import make_api
 
