@@ -23,6 +23,7 @@ from graph.vocabulary import NodeLabel, RelType
 from queries.findings import Finding
 from queries.paths import PathsResult
 from queries.ties import knows_strength
+from visualizations.layout import force_layout
 from visualizations.render import PALETTE, MapEdge, MapGroup, MapNode, MapSpec
 
 TOOLTIP_FIELDS = (
@@ -93,12 +94,7 @@ def build_spec(
     positions: dict[str, Any] = {}
     physics = len(wanted) <= physics_limit
     if not physics and wanted:
-        positions = nx.spring_layout(
-            undirected,
-            iterations=30 if len(wanted) < 3000 else 10,
-            seed=7,
-            scale=60 * len(wanted) ** 0.5,
-        )
+        positions = force_layout(undirected, scale=60 * len(wanted) ** 0.5, iterations=60)
     nodes = []
     for n in wanted:
         d = g.nodes[n]
