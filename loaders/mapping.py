@@ -10,9 +10,11 @@ See docs/loaders.md for a worked example.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +57,42 @@ class FieldSpec:
     lower: bool = False
     owner: bool = False  # the --owner id given on the command line
 
-    def columns(self) -> list[str]:
+    def __post_init__(self) -> None:
         if self.column:
-            return [self.column]
-        if self.template:
-            import string
+            self._columns = [self.column]
+        elif self.template:
+            self._columns = [f for _, f, _, _ in string.Formatter().parse(self.template) if f]
+        else:
+            self._columns = []
+        self._lower_map = {str(k).lower(): v for k, v in self.map.items()}
+        self.getter = self._compile()
 
-            return [f for _, f, _, _ in string.Formatter().parse(self.template) if f]
-        return []
+    def _compile(self) -> Callable[[dict[str, str], str | None], Any]:
+        """``get`` specialised for the two commonest specs (a plain column, a slugged
+        template); the loader calls it for every field of every row."""
+        plain = not (self.lower or self.map or self.slug or self.owner) and self.value is None
+        if plain and self.column is not None and self.type == "str":
+            column = self.column
+
+            def plain_column(row: dict[str, str], owner: str | None) -> Any:
+                return row.get(column, "").strip() or None
+
+            return plain_column
+        if self.template is not None and self.slug and not (self.owner or self.value):
+            template, columns = self.template, self._columns
+
+            def slugged_template(row: dict[str, str], owner: str | None) -> Any:
+                parts = {c: row.get(c, "").strip() for c in columns}
+                if not any(parts.values()):
+                    return None
+                return template.format(**{k: slug(v) for k, v in parts.items()})
+
+            return slugged_template
+        return self.get
+
+    def columns(self) -> list[str]:
+        """The columns this value is read from."""
+        return self._columns
 
     def get(self, row: dict[str, str], owner: str | None) -> Any:
         """The value for ``row``; ``None`` when its cells are empty; ``ValueError`` when bad."""
@@ -74,7 +104,7 @@ class FieldSpec:
             raw: Any = row.get(self.column, "").strip()
         else:
             assert self.template is not None
-            parts = {c: row.get(c, "").strip() for c in self.columns()}
+            parts = {c: row.get(c, "").strip() for c in self._columns}
             if not any(parts.values()):
                 return None
             raw = self.template.format(
@@ -89,8 +119,8 @@ class FieldSpec:
         if self.map:
             if raw in self.map:
                 raw = self.map[raw]
-            elif raw.lower() in {k.lower() for k in self.map}:
-                raw = next(v for k, v in self.map.items() if k.lower() == raw.lower())
+            elif raw.lower() in self._lower_map:
+                raw = self._lower_map[raw.lower()]
         if self.slug:
             raw = slug(raw)
         return self._convert(raw)
@@ -111,14 +141,20 @@ class FieldSpec:
             raise ValueError(f"expected yes/no, got {raw!r}")
         if self.type == "date":
             if self.format:
-                try:
-                    return datetime.strptime(raw, self.format).date().isoformat()
-                except ValueError:
-                    raise ValueError(f"expected a date like {self.format!r}") from None
+                return _parse_date(raw, self.format)
             return raw
         if self.type == "list":
             return [p.strip() for p in raw.split(self.split or ";") if p.strip()]
         return raw
+
+
+@lru_cache(maxsize=65_536)
+def _parse_date(raw: str, fmt: str) -> str:
+    """``raw`` read with ``fmt`` as an ISO date (cached: exports repeat their dates)."""
+    try:
+        return datetime.strptime(raw, fmt).date().isoformat()
+    except ValueError:
+        raise ValueError(f"expected a date like {fmt!r}") from None
 
 
 def _spec(raw: Any, where: str) -> FieldSpec:
@@ -144,6 +180,16 @@ class Entry:
     optional: bool = False
     resolve: bool = True
 
+    @property
+    def columns(self) -> dict[str, str]:
+        """Field name -> the column (or template) it comes from, for error messages."""
+        if not hasattr(self, "_columns"):
+            self._columns = {
+                name: spec.column or spec.template or "(constant)"
+                for name, spec in self.fields.items()
+            }
+        return self._columns
+
 
 @dataclass
 class Mapping:
@@ -167,12 +213,11 @@ class Mapping:
         """The node and relationship rows one table row becomes (errors kept per field)."""
         for entry in self.entries:
             data: dict[str, Any] = {}
-            columns: dict[str, str] = {}
+            columns = entry.columns
             bad: list[tuple[str, str, Any, str]] = []
             for name, spec in entry.fields.items():
-                columns[name] = spec.column or spec.template or "(constant)"
                 try:
-                    value = spec.get(row, owner)
+                    value = spec.getter(row, owner)
                 except ValueError as exc:
                     bad.append((name, columns[name], row.get(spec.column or "", ""), str(exc)))
                     continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: Legal-form words dropped wherever they stand at the end of a name (any order, repeated).
 LEGAL_SUFFIXES = {
@@ -90,6 +91,7 @@ def fold(text: str) -> str:
     return text.casefold().translate(_LETTERS)
 
 
+@lru_cache(maxsize=65_536)
 def normalize_org(name: str) -> str:
     """The comparison key of an organization name (see the module docstring)."""
     text = _PAREN.sub(" ", fold(name))
@@ -111,6 +113,7 @@ def normalize_person(name: str) -> str:
     return " ".join(sorted(w for w in _SPACE.sub(" ", text).strip().split(" ") if w))
 
 
+@lru_cache(maxsize=65_536)
 def slug(text: str) -> str:
     """An id fragment: folded, alphanumerics and dashes only.
 

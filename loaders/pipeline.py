@@ -1,17 +1,15 @@
 """One import pipeline for the command line and the API: read, map, validate, resolve, write.
 
-Files are read more than once instead of held in memory: pass 1 validates every row,
-resolves entities and checks that relationship ends exist (in the file or the store);
-only when nothing is wrong (or ``skip_invalid``) do pass 2 (nodes) and pass 3
-(relationships) write, in batches through the store, each batch one transaction. Re-running
+Files are read twice instead of held in memory: pass 1 validates every row, resolves
+entities and checks that relationship ends exist (in the file or the store); only when
+nothing is wrong (or ``skip_invalid``) does pass 2 write, in batches through the store,
+each batch one transaction, nodes always before the relationships that need them. Re-running
 the same file changes nothing, and a load killed part-way completes on a re-run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -135,8 +133,17 @@ def _problem(row: SourceRow, reason: str, column: str | None = None, value: Any 
     )
 
 
-def _digest(data: dict[str, Any]) -> str:
-    return hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+def _digest(data: dict[str, Any]) -> int:
+    """A fingerprint of validated values, to tell a repeated row from a conflicting one."""
+    return hash(repr(sorted(data.items())))
+
+
+def _raw_key(row: SourceRow) -> int | None:
+    """A fingerprint of a node row's cells as read, or ``None`` if they cannot be hashed."""
+    try:
+        return hash((row.what, tuple(row.data.items())))
+    except TypeError:
+        return None
 
 
 def load_source(
@@ -190,7 +197,8 @@ def _validate(
                 v for _, v, d in graph.out_edges(node, data=True) if d["type"] == "WORKS_AT"
             ]
             people.add(node, str(data.get("name", node)), data.get("email"), employers)
-    seen: dict[str, tuple[str, int, str]] = {}  # id -> (label, file row, digest)
+    seen: dict[str, tuple[str, int, int]] = {}  # id -> (label, file row, digest)
+    repeats: dict[int, Any] = {}  # raw key -> raw id of accepted rows (a company per contact)
     rels: list[tuple[int, SourceRow]] = []
     for seq, row in enumerate(source.rows()):
         what = f"{row.what}" if row.what else "(unreadable row)"
@@ -203,6 +211,11 @@ def _validate(
             continue
         if row.kind == "rel":
             rels.append((seq, row))
+            continue
+        raw = _raw_key(row)
+        if raw is not None and repeats.get(raw, "\x00") == row.data.get("id"):
+            plan.duplicates.add(seq)  # the very same cells as an accepted row: nothing new
+            counts.merged += 1
             continue
         try:
             label = NodeLabel(row.what)
@@ -313,6 +326,8 @@ def _validate(
             counts.rejected += 1
             continue
         seen[node_id] = (str(label), row.row or seq, digest)
+        if raw is not None:
+            repeats[raw] = row.data.get("id")
         labels[node_id] = str(label)
     for seq, row in rels:
         counts = report.count(row.what)
@@ -370,16 +385,24 @@ def _validate(
     return plan
 
 
-def _rows_to_write(source: _Source, plan: _Plan, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _rows_to_write(
+    source: _Source, plan: _Plan, kinds: tuple[str, ...] = ("node", "rel")
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(kind, label or type, data)`` of every row pass 1 accepted, ends remapped."""
     for seq, row in enumerate(source.rows()):
-        if row.kind != kind or seq in plan.rejected or seq in plan.held or seq in plan.duplicates:
+        if (
+            row.kind not in kinds
+            or seq in plan.rejected
+            or seq in plan.held
+            or seq in plan.duplicates
+        ):
             continue
         data = dict(row.data)
-        if kind == "rel":
+        if row.kind == "rel":
             for end in ("source", "target"):
                 if data.get(end) in plan.remap:
                     data[end] = plan.remap[data[end]]
-        yield row.what, data
+        yield row.kind, row.what, data
 
 
 def _write(
@@ -390,42 +413,30 @@ def _write(
     batch_size: int,
     progress: Progress | None,
 ) -> None:
+    """One more read of the source, writing nodes and relationships in batches.
+
+    Before a batch of relationships is written every buffered node is, so both ends of
+    each relationship are in the store when it arrives (pass 1 checked they exist).
+    """
     graph_aliases: dict[str, list[str]] = {}
     if plan.aliases:
         for org, names in plan.aliases.items():
             hood = store.get_node(org)
             old = list(hood.node.props.get("aliases", [])) if hood else []
             graph_aliases[org] = old + [n for n in dict.fromkeys(names) if n not in old]
-    for kind in ("node", "rel"):
-        _write_kind(store, _rows_to_write(source, plan, kind), kind, report, batch_size, progress)
-        if kind == "node" and graph_aliases:
-            rows = [
-                {"id": org, "name": store.get_node(org).node.props["name"], "aliases": names}  # type: ignore[union-attr]
-                for org, names in graph_aliases.items()
-            ]
-            store.upsert_nodes(NodeLabel.ORGANIZATION, rows)
-
-
-def _write_kind(
-    store: GraphStore,
-    rows: Iterator[tuple[str, dict[str, Any]]],
-    kind: str,
-    report: ImportReport,
-    batch_size: int,
-    progress: Progress | None,
-) -> None:
-    """Upsert ``rows`` in batches per label or type, counting what the store did."""
-    buffers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    buffers: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     written = 0
 
-    def flush(what: str) -> None:
+    def flush(kind: str, what: str) -> None:
         nonlocal written
-        batch = buffers.pop(what, [])
+        batch = buffers.pop((kind, what), [])
         if not batch:
             return
         if kind == "node":
             result = store.upsert_nodes(what, batch)
         else:
+            for other in [k for k in buffers if k[0] == "node"]:
+                flush(*other)
             result = store.upsert_relationships(what, batch)
         c = report.count(what)
         c.created += result.created
@@ -435,18 +446,24 @@ def _write_kind(
         if progress:
             progress(what, written)
 
-    for what, data in rows:
-        buffers[what].append(data)
-        if len(buffers[what]) >= batch_size:
-            flush(what)
-    for what in list(buffers):
-        flush(what)
+    for kind, what, data in _rows_to_write(source, plan):
+        buffers[kind, what].append(data)
+        if len(buffers[kind, what]) >= batch_size:
+            flush(kind, what)
+    for key in sorted(buffers, key=lambda k: k[0] != "node"):
+        flush(*key)
+    if graph_aliases:
+        rows = [
+            {"id": org, "name": store.get_node(org).node.props["name"], "aliases": names}  # type: ignore[union-attr]
+            for org, names in graph_aliases.items()
+        ]
+        store.upsert_nodes(NodeLabel.ORGANIZATION, rows)
 
 
 def _estimate(source: _Source, graph: nx.MultiDiGraph, plan: _Plan, report: ImportReport) -> None:
     """What a real load would create, update or leave unchanged (for ``--dry-run``)."""
     for kind in ("node", "rel"):
-        for what, data in _rows_to_write(source, plan, kind):
+        for _, what, data in _rows_to_write(source, plan, (kind,)):
             c = report.count(what)
             if kind == "node":
                 node = str(data.get("id", "")).strip()

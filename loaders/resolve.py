@@ -131,13 +131,32 @@ class Match:
     review: Decision | None = None
 
 
+FIRST_WORD_CAP = 60.0  # what :func:`similarity` caps a pair with different first words at
+FIRST_WORD_SIMILAR = 85.0  # first words at least this similar escape that cap
+
+
+def _block(key: str) -> tuple[str, frozenset[str]]:
+    """The first word and the numbers of a normalized name: a pair that differs in either
+    scores at most ``FIRST_WORD_CAP`` (see :func:`similarity`)."""
+    words = key.split()
+    return words[0], frozenset(w for w in words if any(c.isdigit() for c in w))
+
+
 @dataclass
 class OrgIndex:
-    """Known organizations by id and normalized name/alias."""
+    """Known organizations by id and normalized name/alias.
+
+    Fuzzy matching compares an incoming name only with names whose first word is the same
+    or close and whose numbers are the same, the only pairs :func:`similarity` can score
+    above ``FIRST_WORD_CAP``; so matching stays fast with tens of thousands of
+    organizations and gives the same answer as comparing with all of them.
+    """
 
     names: dict[str, str] = field(default_factory=dict)  # id -> display name
     keys: dict[str, str] = field(default_factory=dict)  # normalized name/alias -> id
     choices: dict[str, str] = field(default_factory=dict)  # id -> normalized name (fuzzy)
+    blocks: dict[tuple[str, frozenset[str]], dict[str, str]] = field(default_factory=dict)
+    near: dict[str, set[str]] = field(default_factory=dict)  # first word -> close first words
 
     def add(self, org_id: str, name: str, aliases: list[str] | None = None) -> None:
         self.names[org_id] = name
@@ -145,7 +164,43 @@ class OrgIndex:
             key = normalize_org(text)
             if key:
                 self.keys.setdefault(key, org_id)
-        self.choices[org_id] = normalize_org(name)
+        key = normalize_org(name)
+        old = self.choices.get(org_id)
+        if old:
+            self.blocks.get(_block(old), {}).pop(org_id, None)
+        self.choices[org_id] = key
+        if key:
+            block = _block(key)
+            self._first_word(block[0])
+            self.blocks.setdefault(block, {})[org_id] = key
+
+    def _close_words(self, word: str) -> set[str]:
+        """Known first words at least ``FIRST_WORD_SIMILAR`` like ``word`` (one C-speed scan)."""
+        found = process.extract(
+            word, list(self.near), scorer=fuzz.ratio, score_cutoff=FIRST_WORD_SIMILAR, limit=None
+        )
+        return {str(w) for w, _, _ in found}
+
+    def _first_word(self, word: str) -> set[str]:
+        """The known first words close to ``word`` (kept up to date as words arrive)."""
+        if word not in self.near:
+            close = self._close_words(word)
+            for w in close:
+                self.near[w].add(word)
+            self.near[word] = close | {word}
+        return self.near[word]
+
+    def _candidates(self, key: str, review_at: float) -> dict[str, str]:
+        if review_at <= FIRST_WORD_CAP:
+            return self.choices
+        first, numbers = _block(key)
+        close = self.near.get(first)
+        if close is None:
+            close = self._close_words(first)
+        out: dict[str, str] = {}
+        for word in close:
+            out.update(self.blocks.get((word, numbers), {}))
+        return out
 
     def match(
         self,
@@ -163,9 +218,8 @@ class OrgIndex:
             return Match(self.keys[key], "exact_alias", 100.0)
         if not key or not self.choices:
             return Match(None, "new")
-        best = process.extract(
-            key, self.choices, scorer=lambda a, b, **_: similarity(a, b), limit=3
-        )
+        pool = self._candidates(key, review_at)
+        best = process.extract(key, pool, scorer=lambda a, b, **_: similarity(a, b), limit=3)
         if not best or best[0][1] < review_at:
             return Match(None, "new")
         top_score, top_id = best[0][1], best[0][2]
