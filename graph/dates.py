@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -33,6 +34,12 @@ def normalize_partial_date(value: object) -> str:
         return str(value)
     if not isinstance(value, str):
         raise ValueError(f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}")
+    return _normalize_text(value)
+
+
+@lru_cache(maxsize=65_536)
+def _normalize_text(value: str) -> str:
+    """:func:`normalize_partial_date` for text (cached: a file repeats its dates)."""
     text = value.strip()
     if "T" in text or " " in text:
         text = re.split(r"[T ]", text, maxsplit=1)[0]

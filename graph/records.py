@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 from typing import Any
 
@@ -17,24 +18,53 @@ from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import NodeLabel, RelType
 
 
+class _Checked:
+    """Marks a record made by this module's validation (pickles as a reference to the one
+    instance, so a record kept in a temporary file stays marked when read back)."""
+
+    def __reduce__(self) -> str:
+        return "_CHECKED"
+
+
+_CHECKED = _Checked()
+
+
 @dataclass(frozen=True, slots=True)
 class NodeRecord:
-    """One node: its label, its id and its flat properties (``name`` included)."""
+    """One node: its label, its id and its flat properties (``name`` included).
+
+    A record returned by :func:`validate_node` or :func:`validate_nodes` is marked as
+    validated, and the batch functions take it as it is instead of validating it again
+    (its ``props`` must then be left unchanged).
+    """
 
     label: NodeLabel
     id: str
     props: dict[str, Any]
+    checked: object = dataclass_field(default=None, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # by constructor: the dataclass default walks fields() for every record
+        return (NodeRecord, (self.label, self.id, self.props, self.checked))
 
 
 @dataclass(frozen=True, slots=True)
 class RelRecord:
-    """One relationship; identity is ``(type, source, target, key)``."""
+    """One relationship; identity is ``(type, source, target, key)`` (validated records are
+    marked as for :class:`NodeRecord`)."""
 
     type: RelType
     source: str
     target: str
     key: str
     props: dict[str, Any]
+    checked: object = dataclass_field(default=None, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            RelRecord,
+            (self.type, self.source, self.target, self.key, self.props, self.checked),
+        )
 
     @property
     def rel_id(self) -> str:
@@ -105,7 +135,7 @@ def validate_node(label: NodeLabel, data: Mapping[str, Any], row: int = 0) -> No
         obj = model.model_validate(dict(data))
     except ValidationError as exc:
         raise BatchValidationError(f"{label} row", row_errors(exc, row, data)) from None
-    return NodeRecord(label, obj.id, {"name": obj.name, **obj.properties()})
+    return NodeRecord(label, obj.id, {"name": obj.name, **obj.properties()}, _CHECKED)
 
 
 def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0) -> RelRecord:
@@ -115,7 +145,7 @@ def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0)
         obj = model.model_validate(dict(data))
     except ValidationError as exc:
         raise BatchValidationError(f"{type_} row", row_errors(exc, row, data)) from None
-    return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties())
+    return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties(), _CHECKED)
 
 
 def _as_dicts(
@@ -162,6 +192,9 @@ def validate_nodes(
     row by row, to name every bad row and field.
     """
     label = NodeLabel(label)
+    rows = list(rows)
+    if all(isinstance(r, NodeRecord) and r.checked is _CHECKED and r.label == label for r in rows):
+        return _unique_nodes(label, rows)  # type: ignore[arg-type]
     dicts = _as_dicts(rows, "node")
     dumped = _fast_dumps(NODE_MODELS[label], dicts)
     out: list[NodeRecord] = []
@@ -170,7 +203,7 @@ def validate_nodes(
     for i, data in enumerate(dicts):
         if dumped is not None:
             props = dumped[i]
-            rec = NodeRecord(label, props.pop("id"), props)
+            rec = NodeRecord(label, props.pop("id"), props, _CHECKED)
         else:
             try:
                 rec = validate_node(label, data, i)
@@ -192,6 +225,9 @@ def validate_relationships(
 ) -> list[RelRecord]:
     """Validate a whole batch of relationship rows (dicts or ``RelRecord``) or refuse it."""
     type_ = RelType(type_)
+    rows = list(rows)
+    if all(isinstance(r, RelRecord) and r.checked is _CHECKED and r.type == type_ for r in rows):
+        return _unique_rels(type_, rows)  # type: ignore[arg-type]
     dicts = _as_dicts(rows, "rel")
     dumped = _fast_dumps(REL_MODELS[type_], dicts)
     out: list[RelRecord] = []
@@ -201,7 +237,12 @@ def validate_relationships(
         if dumped is not None:
             props = dumped[i]
             rec = RelRecord(
-                type_, props.pop("source"), props.pop("target"), props.pop("key", ""), props
+                type_,
+                props.pop("source"),
+                props.pop("target"),
+                props.pop("key", ""),
+                props,
+                _CHECKED,
             )
         else:
             try:
@@ -220,6 +261,35 @@ def validate_relationships(
     if errors:
         raise BatchValidationError(f"{type_} batch", errors)
     return out
+
+
+def _unique_nodes(label: NodeLabel, records: list[NodeRecord]) -> list[NodeRecord]:
+    """Validated records as they are, refused if an id repeats in the batch."""
+    seen: dict[str, int] = {}
+    errors = []
+    for i, rec in enumerate(records):
+        if rec.id in seen:
+            errors.append(RowError(i, "id", rec.id, f"duplicate of row {seen[rec.id]} in batch"))
+        seen.setdefault(rec.id, i)
+    if errors:
+        raise BatchValidationError(f"{label} batch", errors)
+    return records
+
+
+def _unique_rels(type_: RelType, records: list[RelRecord]) -> list[RelRecord]:
+    """Validated records as they are, refused if an identity repeats in the batch."""
+    seen: dict[tuple[str, str, str], int] = {}
+    errors = []
+    for i, rec in enumerate(records):
+        ident = (rec.source, rec.target, rec.key)
+        if ident in seen:
+            errors.append(
+                RowError(i, "source", rec.source, f"duplicate of row {seen[ident]} in batch")
+            )
+        seen.setdefault(ident, i)
+    if errors:
+        raise BatchValidationError(f"{type_} batch", errors)
+    return records
 
 
 def check_id_labels(label: NodeLabel, records: list[NodeRecord], stored: Mapping[str, str]) -> None:

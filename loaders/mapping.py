@@ -68,26 +68,37 @@ class FieldSpec:
         self.getter = self._compile()
 
     def _compile(self) -> Callable[[dict[str, str], str | None], Any]:
-        """``get`` specialised for the two commonest specs (a plain column, a slugged
-        template); the loader calls it for every field of every row."""
-        plain = not (self.lower or self.map or self.slug or self.owner) and self.value is None
-        if plain and self.column is not None and self.type == "str":
-            column = self.column
+        """``get`` specialised for the common specs (a column, optionally lower-cased or a
+        date with a format; a template of one column, optionally slugged); the loader calls
+        it for every field of every row. Anything else uses :meth:`get`."""
+        if self.owner or self.value is not None or self.map:
+            return self.get
+        if self.column is not None and not self.slug and self.type in ("str", "date"):
+            column, lower = self.column, self.lower
+            fmt = self.format if self.type == "date" else None
 
-            def plain_column(row: dict[str, str], owner: str | None) -> Any:
-                return row.get(column, "").strip() or None
-
-            return plain_column
-        if self.template is not None and self.slug and not (self.owner or self.value):
-            template, columns = self.template, self._columns
-
-            def slugged_template(row: dict[str, str], owner: str | None) -> Any:
-                parts = {c: row.get(c, "").strip() for c in columns}
-                if not any(parts.values()):
+            def from_column(row: dict[str, str], owner: str | None) -> Any:
+                raw = row.get(column, "").strip()
+                if not raw:
                     return None
-                return template.format(**{k: slug(v) for k, v in parts.items()})
+                if lower:
+                    raw = raw.lower()
+                return _parse_date(raw, fmt) if fmt else raw
 
-            return slugged_template
+            return from_column
+        parts = list(string.Formatter().parse(self.template or ""))
+        if len(parts) == 1 and parts[0][1] and not parts[0][2] and not parts[0][3]:
+            prefix, column = parts[0][0], parts[0][1]
+            slugged = self.slug
+
+            def from_template(row: dict[str, str], owner: str | None) -> Any:
+                raw = row.get(column, "").strip()
+                if not raw:
+                    return None
+                return prefix + (slug(raw) if slugged else raw)
+
+            if self.slug or (not self.lower and self.type == "str"):
+                return from_template
         return self.get
 
     def columns(self) -> list[str]:
@@ -180,6 +191,11 @@ class Entry:
     optional: bool = False
     resolve: bool = True
 
+    def __post_init__(self) -> None:
+        self.key_fields = ("id",) if self.kind == "node" else ("source", "target")
+        id_spec = self.fields.get("id")
+        self.derived_id = id_spec is not None and id_spec.template is not None
+
     @property
     def columns(self) -> dict[str, str]:
         """Field name -> the column (or template) it comes from, for error messages."""
@@ -223,19 +239,18 @@ class Mapping:
                     continue
                 if value is not None:
                     data[name] = value
-            key_fields = ("id",) if entry.kind == "node" else ("source", "target")
-            if entry.optional and any(k not in data for k in key_fields):
+            if entry.optional and any(k not in data for k in entry.key_fields):
                 continue
-            id_spec = entry.fields.get("id")
             out = SourceRow(
                 entry.kind,
                 entry.what,
                 data,
                 file,
-                row=line,
-                columns=columns,
-                resolve=entry.resolve,
-                derived_id=id_spec is not None and id_spec.template is not None,
+                None,
+                line,
+                columns,
+                entry.resolve,
+                entry.derived_id,
             )
             if bad:
                 name, column, value, reason = bad[0]

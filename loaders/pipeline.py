@@ -1,15 +1,18 @@
 """One import pipeline for the command line and the API: read, map, validate, resolve, write.
 
-Files are read twice instead of held in memory: pass 1 validates every row, resolves
-entities and checks that relationship ends exist (in the file or the store); only when
-nothing is wrong (or ``skip_invalid``) does pass 2 write, in batches through the store,
-each batch one transaction, nodes always before the relationships that need them. Re-running
+Files are streamed, not held in memory: pass 1 reads and validates every row, resolves
+entities and checks that relationship ends exist (in the file or the store), keeping the
+accepted records in temporary spill files; only when nothing is wrong (or
+``skip_invalid``) does pass 2 write them from the spills, in batches through the store,
+each batch one transaction, nodes before the relationships that need them. Re-running
 the same file changes nothing, and a load killed part-way completes on a re-run.
 """
 
 from __future__ import annotations
 
 import io
+import pickle
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +21,13 @@ from typing import IO, Any
 
 import networkx as nx
 
-from graph.records import BatchValidationError, validate_node, validate_relationship
+from graph.records import (
+    BatchValidationError,
+    NodeRecord,
+    RelRecord,
+    validate_node,
+    validate_relationship,
+)
 from graph.store import GraphStore
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
@@ -72,6 +81,42 @@ class _Plan:
     duplicates: set[int] = field(default_factory=set)
     remap: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, list[str]] = field(default_factory=dict)  # org id -> aliases to add
+
+
+class _Spill:
+    """Records pass 1 validated, in a temporary file: the write pass reads them back
+    instead of parsing, mapping and validating the source again, and memory stays flat.
+    They stay marked as validated (:class:`graph.records.NodeRecord`), so the store does
+    not validate them a second time."""
+
+    CHUNK = 10_000
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._buffer: list[Any] = []
+
+    def add(self, record: NodeRecord | RelRecord) -> None:
+        self._buffer.append(record)
+        if len(self._buffer) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            pickle.dump(self._buffer, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._buffer = []
+
+    def __iter__(self) -> Iterator[Any]:
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self._file)  # our own file, written above
+            except EOFError:
+                return
+            yield from chunk
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _file_opener(path: Path) -> Callable[[], IO[bytes]]:
@@ -135,7 +180,10 @@ def _problem(row: SourceRow, reason: str, column: str | None = None, value: Any 
 
 def _digest(data: dict[str, Any]) -> int:
     """A fingerprint of validated values, to tell a repeated row from a conflicting one."""
-    return hash(repr(sorted(data.items())))
+    try:
+        return hash(tuple(sorted(data.items())))
+    except TypeError:  # a list value
+        return hash(repr(sorted(data.items())))
 
 
 def _raw_key(row: SourceRow) -> int | None:
@@ -160,29 +208,39 @@ def load_source(
     report = ImportReport(source=source.name, format=source.format, dry_run=dry_run)
     graph = store.projection()
     queue = ReviewQueue(review_path) if review_path else None
-    plan = _validate(source, graph, report, queue)
-    if queue is not None:
-        queue.save()
-    if report.rejections and not skip_invalid:
-        for c in report.counts.values():
-            c.created = c.updated = c.unchanged = 0
-            c.rejected = c.read - c.merged
-        report.message = (
-            f"{len(report.rejections)} problem(s): nothing was written. Fix them, or "
-            "load with --skip-invalid to write the valid rows."
-        )
+    nodes, rels = _Spill(), _Spill()
+    try:
+        plan = _validate(source, graph, report, queue, nodes, rels)
+        if queue is not None:
+            queue.save()
+        if report.rejections and not skip_invalid:
+            for c in report.counts.values():
+                c.created = c.updated = c.unchanged = 0
+                c.rejected = c.read - c.merged
+            report.message = (
+                f"{len(report.rejections)} problem(s): nothing was written. Fix them, or "
+                "load with --skip-invalid to write the valid rows."
+            )
+            return report
+        if dry_run:
+            _estimate(nodes, rels, graph, report)
+            report.message = "dry run: nothing was written"
+            return report
+        _write(store, nodes, rels, plan, report, batch_size, progress)
+        report.written = True
         return report
-    if dry_run:
-        _estimate(source, graph, plan, report)
-        report.message = "dry run: nothing was written"
-        return report
-    _write(store, source, plan, report, batch_size, progress)
-    report.written = True
-    return report
+    finally:
+        nodes.close()
+        rels.close()
 
 
 def _validate(
-    source: _Source, graph: nx.MultiDiGraph, report: ImportReport, queue: ReviewQueue | None
+    source: _Source,
+    graph: nx.MultiDiGraph,
+    report: ImportReport,
+    queue: ReviewQueue | None,
+    nodes: _Spill,
+    rels_out: _Spill,
 ) -> _Plan:
     plan = _Plan()
     orgs = OrgIndex()
@@ -326,9 +384,11 @@ def _validate(
             counts.rejected += 1
             continue
         seen[node_id] = (str(label), row.row or seq, digest)
+        nodes.add(rec)
         if raw is not None:
             repeats[raw] = row.data.get("id")
         labels[node_id] = str(label)
+    seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = {}
     for seq, row in rels:
         counts = report.count(row.what)
         try:
@@ -382,61 +442,56 @@ def _validate(
             (report.held if held else report.rejections).append(entry)
             (plan.held if held else plan.rejected).add(seq)
             counts.rejected += 1
-    return plan
-
-
-def _rows_to_write(
-    source: _Source, plan: _Plan, kinds: tuple[str, ...] = ("node", "rel")
-) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """``(kind, label or type, data)`` of every row pass 1 accepted, ends remapped."""
-    for seq, row in enumerate(source.rows()):
-        if (
-            row.kind not in kinds
-            or seq in plan.rejected
-            or seq in plan.held
-            or seq in plan.duplicates
-        ):
             continue
-        data = dict(row.data)
-        if row.kind == "rel":
-            for end in ("source", "target"):
-                if data.get(end) in plan.remap:
-                    data[end] = plan.remap[data[end]]
-        yield row.kind, row.what, data
+        ident = (str(type_), rrec.source, rrec.target, rrec.key)
+        digest = _digest(rrec.props)
+        if ident in seen_rels:
+            first_row, first_digest = seen_rels[ident]
+            if first_digest == digest:
+                plan.duplicates.add(seq)  # the same relationship again: nothing new
+                counts.merged += 1
+                continue
+            report.rejections.append(
+                _problem(
+                    row, f"conflicts with row {first_row}: same relationship, different values"
+                )
+            )
+            plan.rejected.add(seq)
+            counts.rejected += 1
+            continue
+        seen_rels[ident] = (row.row or seq, digest)
+        rels_out.add(rrec)
+    return plan
 
 
 def _write(
     store: GraphStore,
-    source: _Source,
+    nodes: _Spill,
+    rels: _Spill,
     plan: _Plan,
     report: ImportReport,
     batch_size: int,
     progress: Progress | None,
 ) -> None:
-    """One more read of the source, writing nodes and relationships in batches.
-
-    Before a batch of relationships is written every buffered node is, so both ends of
-    each relationship are in the store when it arrives (pass 1 checked they exist).
-    """
+    """The accepted records in batches per label, then per type: every node is in the store
+    before the relationships that need it."""
     graph_aliases: dict[str, list[str]] = {}
     if plan.aliases:
         for org, names in plan.aliases.items():
             hood = store.get_node(org)
             old = list(hood.node.props.get("aliases", [])) if hood else []
             graph_aliases[org] = old + [n for n in dict.fromkeys(names) if n not in old]
-    buffers: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    buffers: dict[str, list[Any]] = defaultdict(list)
     written = 0
 
-    def flush(kind: str, what: str) -> None:
+    def flush(what: str) -> None:
         nonlocal written
-        batch = buffers.pop((kind, what), [])
+        batch = buffers.pop(what, [])
         if not batch:
             return
-        if kind == "node":
+        if isinstance(batch[0], NodeRecord):
             result = store.upsert_nodes(what, batch)
         else:
-            for other in [k for k in buffers if k[0] == "node"]:
-                flush(*other)
             result = store.upsert_relationships(what, batch)
         c = report.count(what)
         c.created += result.created
@@ -446,48 +501,46 @@ def _write(
         if progress:
             progress(what, written)
 
-    for kind, what, data in _rows_to_write(source, plan):
-        buffers[kind, what].append(data)
-        if len(buffers[kind, what]) >= batch_size:
-            flush(kind, what)
-    for key in sorted(buffers, key=lambda k: k[0] != "node"):
-        flush(*key)
-    if graph_aliases:
-        rows = [
-            {"id": org, "name": store.get_node(org).node.props["name"], "aliases": names}  # type: ignore[union-attr]
-            for org, names in graph_aliases.items()
-        ]
-        store.upsert_nodes(NodeLabel.ORGANIZATION, rows)
+    for spill in (nodes, rels):
+        for rec in spill:
+            what = str(rec.label if isinstance(rec, NodeRecord) else rec.type)
+            buffers[what].append(rec)
+            if len(buffers[what]) >= batch_size:
+                flush(what)
+        for what in list(buffers):
+            flush(what)
+        if spill is nodes and graph_aliases:
+            rows = [
+                {"id": org, "name": store.get_node(org).node.props["name"], "aliases": names}  # type: ignore[union-attr]
+                for org, names in graph_aliases.items()
+            ]
+            store.upsert_nodes(NodeLabel.ORGANIZATION, rows)
 
 
-def _estimate(source: _Source, graph: nx.MultiDiGraph, plan: _Plan, report: ImportReport) -> None:
+def _estimate(nodes: _Spill, rels: _Spill, graph: nx.MultiDiGraph, report: ImportReport) -> None:
     """What a real load would create, update or leave unchanged (for ``--dry-run``)."""
-    for kind in ("node", "rel"):
-        for _, what, data in _rows_to_write(source, plan, (kind,)):
-            c = report.count(what)
-            if kind == "node":
-                node = str(data.get("id", "")).strip()
-                if node not in graph:
-                    c.created += 1
-                    continue
-                rec = validate_node(NodeLabel(what), data)
-                old = {k: v for k, v in graph.nodes[node].items() if k != "label"}
-                if {**old, **rec.props} == old:
-                    c.unchanged += 1
-                else:
-                    c.updated += 1
-            else:
-                rec2 = validate_relationship(RelType(what), data)
-                key = f"{what}#{rec2.key}" if rec2.key else what
-                if not graph.has_edge(rec2.source, rec2.target, key):
-                    c.created += 1
-                    continue
-                old = {
-                    k: v
-                    for k, v in graph.edges[rec2.source, rec2.target, key].items()
-                    if k not in ("type", "rel_key")
-                }
-                if {**old, **rec2.props} == old:
-                    c.unchanged += 1
-                else:
-                    c.updated += 1
+    for rec in nodes:
+        c = report.count(str(rec.label))
+        if rec.id not in graph:
+            c.created += 1
+            continue
+        old = {k: v for k, v in graph.nodes[rec.id].items() if k != "label"}
+        if {**old, **rec.props} == old:
+            c.unchanged += 1
+        else:
+            c.updated += 1
+    for rrec in rels:
+        c = report.count(str(rrec.type))
+        key = f"{rrec.type}#{rrec.key}" if rrec.key else str(rrec.type)
+        if not graph.has_edge(rrec.source, rrec.target, key):
+            c.created += 1
+            continue
+        old = {
+            k: v
+            for k, v in graph.edges[rrec.source, rrec.target, key].items()
+            if k not in ("type", "rel_key")
+        }
+        if {**old, **rrec.props} == old:
+            c.unchanged += 1
+        else:
+            c.updated += 1

@@ -89,7 +89,11 @@ class ImportReport(BaseModel):
     message: str = ""
 
     def count(self, what: str) -> Counts:
-        return self.counts.setdefault(what, Counts())
+        """The counts of one label or type (created on first use)."""
+        counts = self.counts.get(what)
+        if counts is None:
+            counts = self.counts[what] = Counts()
+        return counts
 
     @property
     def balanced(self) -> bool:

@@ -7,7 +7,8 @@ import pytest
 from loaders.mapping import FieldSpec
 
 ROWS = [
-    {"Company": "  Acme Corp. (Berlin) ", "Name": " Ana ", "Id": "7"},
+    {"Company": "  Acme Corp. (Berlin) ", "Name": " Ana ", "Id": "7", "Since": "2020-01-31"},
+    {"Company": "X", "Name": "B", "Id": "9", "Since": " 31/01/2020 "},
     {"Company": "", "Name": "", "Id": ""},
     {"Company": "Ünïcode & Co", "Name": '=HYPERLINK("x")', "Id": " 8 "},
     {},
@@ -19,6 +20,12 @@ SPECS = [
     FieldSpec(template="org-{Company}-{Id}", slug=True),
     FieldSpec(template="person-{Id}"),
     FieldSpec(column="Name", lower=True),
+    FieldSpec(column="Since", type="date", format="%Y-%m-%d"),
+    FieldSpec(column="Since", type="date"),
+    FieldSpec(template="{Id}"),
+    FieldSpec(template="p-{Id}-x"),
+    FieldSpec(template="p-{Id}", lower=True),
+    FieldSpec(column="Id", type="int"),
     FieldSpec(value="constant"),
     FieldSpec(owner=True),
 ]
@@ -27,4 +34,10 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.column or s.template or "other")
 def test_getter_equals_general_get(spec: FieldSpec) -> None:
     for row in ROWS:
-        assert spec.getter(row, "org-me") == spec.get(row, "org-me")
+        try:
+            expected = spec.get(row, "org-me")
+        except ValueError as exc:
+            with pytest.raises(ValueError, match=str(exc)):
+                spec.getter(row, "org-me")
+            continue
+        assert spec.getter(row, "org-me") == expected
