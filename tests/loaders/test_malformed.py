@@ -169,6 +169,28 @@ def test_wrong_cell_count_and_bad_date_in_csv(tmp_path: Path, seeded: GraphStore
     assert problems[4].column == "Since" and "%Y-%m-%d" in problems[4].reason
 
 
+def test_repeated_contact_rows_load_once_and_conflicting_ones_are_refused(
+    tmp_path: Path, seeded: GraphStore
+) -> None:
+    head = "Contact ID,Full Name,Email,Company,Job Title,Since\n"
+    row = "1,Ana,a@x.example,Acme Corporation,CEO,2020-01-01\n"
+    same = tmp_path / "same.csv"
+    same.write_text(head + row + row + "2,Li,li@x.example,Acme Corporation,CTO,2021-05-01\n")
+    report = load_path(seeded, same, CONTACTS)
+    assert report.written and not report.rejections and report.balanced
+    assert report.counts["WORKS_AT"].created == 2 and report.counts["WORKS_AT"].merged == 1
+    assert report.counts["Person"].merged == 1
+    assert load_path(seeded, same, CONTACTS).counts["WORKS_AT"].created == 0
+    before = snapshot(seeded)
+    clash = tmp_path / "clash.csv"
+    clash.write_text(head + row + row.replace("CEO", "Chair"))
+    report = load_path(seeded, clash, CONTACTS)
+    assert not report.written
+    reasons = [p.reason for p in report.rejections]
+    assert any("same relationship, different values" in r for r in reasons), reasons
+    assert snapshot(seeded) == before
+
+
 def test_xlsx_zip_bomb_is_refused_quickly(tmp_path: Path, seeded: GraphStore) -> None:
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
