@@ -72,6 +72,26 @@ class RelRecord:
         return rel_id(self.type, self.source, self.target, self.key)
 
 
+SpillForm = tuple[Any, ...]
+
+
+def spill_form(record: NodeRecord | RelRecord) -> SpillForm:
+    """A validated record as plain values, for a temporary file of the caller's own
+    (pickling plain tuples is several times faster than pickling records)."""
+    if record.checked is not _CHECKED:
+        raise ValueError("only validated records can be spilled")
+    if isinstance(record, NodeRecord):
+        return (str(record.label), record.id, record.props)
+    return (str(record.type), record.source, record.target, record.key, record.props)
+
+
+def from_spill_form(form: SpillForm) -> NodeRecord | RelRecord:
+    """The validated record :func:`spill_form` was given back, still marked as validated."""
+    if len(form) == 3:
+        return NodeRecord(NodeLabel(form[0]), form[1], form[2], _CHECKED)
+    return RelRecord(RelType(form[0]), form[1], form[2], form[3], form[4], _CHECKED)
+
+
 def rel_id(type_: str, source: str, target: str, key: str = "") -> str:
     """The evidence id of a relationship."""
     base = f"{source}-{type_}->{target}"

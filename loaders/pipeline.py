@@ -25,6 +25,8 @@ from graph.records import (
     BatchValidationError,
     NodeRecord,
     RelRecord,
+    from_spill_form,
+    spill_form,
     validate_node,
     validate_relationship,
 )
@@ -95,8 +97,8 @@ class _Spill:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._buffer: list[Any] = []
 
-    def add(self, record: NodeRecord | RelRecord) -> None:
-        self._buffer.append(record)
+    def add(self, item: Any) -> None:
+        self._buffer.append(item)
         if len(self._buffer) >= self.CHUNK:
             self._flush()
 
@@ -104,6 +106,11 @@ class _Spill:
         if self._buffer:
             pickle.dump(self._buffer, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             self._buffer = []
+
+    def records(self) -> Iterator[NodeRecord | RelRecord]:
+        """The spilled validated records back (see :func:`graph.records.spill_form`)."""
+        for form in self:
+            yield from_spill_form(form)
 
     def __iter__(self) -> Iterator[Any]:
         self._flush()
@@ -208,9 +215,10 @@ def load_source(
     report = ImportReport(source=source.name, format=source.format, dry_run=dry_run)
     graph = store.projection()
     queue = ReviewQueue(review_path) if review_path else None
-    nodes, rels = _Spill(), _Spill()
+    nodes, rels, pending = _Spill(), _Spill(), _Spill()
     try:
-        plan = _validate(source, graph, report, queue, nodes, rels)
+        plan = _validate(source, graph, report, queue, nodes, rels, pending)
+        pending.close()
         if queue is not None:
             queue.save()
         if report.rejections and not skip_invalid:
@@ -230,8 +238,8 @@ def load_source(
         report.written = True
         return report
     finally:
-        nodes.close()
-        rels.close()
+        for spill in (nodes, rels, pending):
+            spill.close()
 
 
 def _validate(
@@ -241,7 +249,10 @@ def _validate(
     queue: ReviewQueue | None,
     nodes: _Spill,
     rels_out: _Spill,
+    rels: _Spill,
 ) -> _Plan:
+    """Pass 1: every row read, validated and resolved; accepted records go to ``nodes`` and
+    ``rels_out``, relationship rows wait in ``rels`` until every node row has been seen."""
     plan = _Plan()
     orgs = OrgIndex()
     people = PersonIndex()
@@ -255,9 +266,7 @@ def _validate(
                 v for _, v, d in graph.out_edges(node, data=True) if d["type"] == "WORKS_AT"
             ]
             people.add(node, str(data.get("name", node)), data.get("email"), employers)
-    seen: dict[str, tuple[str, int, int]] = {}  # id -> (label, file row, digest)
-    repeats: dict[int, Any] = {}  # raw key -> raw id of accepted rows (a company per contact)
-    rels: list[tuple[int, SourceRow]] = []
+    seen: dict[str, tuple[str, int, int, int | None]] = {}  # id -> (label, row, digest, raw)
     for seq, row in enumerate(source.rows()):
         what = f"{row.what}" if row.what else "(unreadable row)"
         counts = report.count(what)
@@ -268,10 +277,11 @@ def _validate(
             counts.rejected += 1
             continue
         if row.kind == "rel":
-            rels.append((seq, row))
+            rels.add((seq, row.what, row.data, row.file, row.sheet, row.row, row.columns))
             continue
         raw = _raw_key(row)
-        if raw is not None and repeats.get(raw, "\x00") == row.data.get("id"):
+        first = seen.get(row.data.get("id")) if raw is not None else None  # type: ignore[arg-type]
+        if first is not None and first[3] == raw:
             plan.duplicates.add(seq)  # the very same cells as an accepted row: nothing new
             counts.merged += 1
             continue
@@ -370,7 +380,7 @@ def _validate(
             continue
         digest = _digest(rec.props)
         if node_id in seen:
-            first_label, first_row, first_digest = seen[node_id]
+            first_label, first_row, first_digest, _ = seen[node_id]
             if first_label != label:
                 reason = f"id also used by a {first_label} row (row {first_row}) in this file"
             elif first_digest != digest:
@@ -383,13 +393,12 @@ def _validate(
             plan.rejected.add(seq)
             counts.rejected += 1
             continue
-        seen[node_id] = (str(label), row.row or seq, digest)
-        nodes.add(rec)
-        if raw is not None:
-            repeats[raw] = row.data.get("id")
+        seen[node_id] = (str(label), row.row or seq, digest, raw)
+        nodes.add(spill_form(rec))
         labels[node_id] = str(label)
     seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = {}
-    for seq, row in rels:
+    for seq, what, data, file, sheet, line, columns in rels:
+        row = SourceRow("rel", what, data, file, sheet, line, columns)
         counts = report.count(row.what)
         try:
             type_ = RelType(row.what)
@@ -460,7 +469,7 @@ def _validate(
             counts.rejected += 1
             continue
         seen_rels[ident] = (row.row or seq, digest)
-        rels_out.add(rrec)
+        rels_out.add(spill_form(rrec))
     return plan
 
 
@@ -502,7 +511,7 @@ def _write(
             progress(what, written)
 
     for spill in (nodes, rels):
-        for rec in spill:
+        for rec in spill.records():
             what = str(rec.label if isinstance(rec, NodeRecord) else rec.type)
             buffers[what].append(rec)
             if len(buffers[what]) >= batch_size:
@@ -519,7 +528,8 @@ def _write(
 
 def _estimate(nodes: _Spill, rels: _Spill, graph: nx.MultiDiGraph, report: ImportReport) -> None:
     """What a real load would create, update or leave unchanged (for ``--dry-run``)."""
-    for rec in nodes:
+    for rec in nodes.records():
+        assert isinstance(rec, NodeRecord)
         c = report.count(str(rec.label))
         if rec.id not in graph:
             c.created += 1
@@ -529,7 +539,8 @@ def _estimate(nodes: _Spill, rels: _Spill, graph: nx.MultiDiGraph, report: Impor
             c.unchanged += 1
         else:
             c.updated += 1
-    for rrec in rels:
+    for rrec in rels.records():
+        assert isinstance(rrec, RelRecord)
         c = report.count(str(rrec.type))
         key = f"{rrec.type}#{rrec.key}" if rrec.key else str(rrec.type)
         if not graph.has_edge(rrec.source, rrec.target, key):
