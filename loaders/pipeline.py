@@ -10,6 +10,7 @@ the same file changes nothing, and a load killed part-way completes on a re-run.
 
 from __future__ import annotations
 
+import gc
 import io
 import pickle
 import tempfile
@@ -216,6 +217,10 @@ def load_source(
     graph = store.projection()
     queue = ReviewQueue(review_path) if review_path else None
     nodes, rels, pending = _Spill(), _Spill(), _Spill()
+    # Pass 1 keeps a few entries per row (ids seen, labels, people); with millions of
+    # rows the cyclic collector would rescan them over and over for no garbage.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         plan = _validate(source, graph, report, queue, nodes, rels, pending)
         pending.close()
@@ -240,6 +245,8 @@ def load_source(
     finally:
         for spill in (nodes, rels, pending):
             spill.close()
+        if collecting:
+            gc.enable()
 
 
 def _validate(

@@ -45,3 +45,15 @@ def test_validated_batches_still_refuse_repeated_ids_and_other_labels() -> None:
     # a validated Person handed over as an Organization is validated as one
     org = validate_nodes(NodeLabel.ORGANIZATION, [rec])
     assert org[0].label == NodeLabel.ORGANIZATION
+
+
+def test_spill_form_round_trips_validated_records_only() -> None:
+    from graph.records import from_spill_form, spill_form
+
+    node = validate_node(NodeLabel.ORGANIZATION, {"id": "o1", "name": "Acme", "aliases": ["A"]})
+    rel = validate_relationship(RelType.WORKS_AT, {"source": "p", "target": "o1", "since": "2020"})
+    for rec in (node, rel):
+        back = from_spill_form(pickle.loads(pickle.dumps(spill_form(rec))))
+        assert back == rec and back.checked is rec.checked
+    with pytest.raises(ValueError, match="only validated"):
+        spill_form(NodeRecord(NodeLabel.PERSON, "p", {"name": "P"}))

@@ -370,3 +370,22 @@ def test_injection_strings_pass_through_csv_and_excel_fields_unchanged(
     g = store.projection()
     for i, s in enumerate(INJECTIONS):
         assert g.nodes[f"topic-{i}"]["name"] == s and g.nodes[f"topic-{i}"]["note"] == s
+
+
+def test_the_collector_is_back_on_after_a_load_even_a_failed_one(
+    tmp_path: Path, seeded: GraphStore
+) -> None:
+    import gc
+
+    good = write_doc(tmp_path / "ok.json", {"Topic": [{"id": "t1", "name": "Water"}]})
+    bad = write_doc(tmp_path / "bad.json", {"Topic": [{"id": "t2"}]})
+    assert gc.isenabled()
+    load_path(seeded, good)
+    assert gc.isenabled()
+    load_path(seeded, bad)
+    assert gc.isenabled()
+    cut = tmp_path / "cut.json"
+    cut.write_text(good.read_text()[:30])
+    with pytest.raises(LoadError):
+        load_path(seeded, cut)  # raised while reading, inside the load
+    assert gc.isenabled()
