@@ -67,6 +67,7 @@ def test_demo_socket_lets_asyncio_turn_nagle_off() -> None:
     """Kept-alive responses waited 40 ms each when accepted sockets kept Nagle on."""
     import asyncio
     import socket
+    import threading
 
     from api.cli.commands.demo import bind_loopback
 
@@ -89,5 +90,8 @@ def test_demo_socket_lets_asyncio_turn_nagle_off() -> None:
         writer.close()
         server.close()
 
-    asyncio.run(main())
+    # a thread of its own: a session-wide browser fixture may hold this thread's event loop
+    worker = threading.Thread(target=asyncio.run, args=(main(),))
+    worker.start()
+    worker.join(timeout=30)
     assert nodelay and nodelay[0] != 0
