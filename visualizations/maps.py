@@ -66,11 +66,10 @@ def build_spec(
     marked = {n for n in highlight if n in g}
     wanted = [n for n in dict.fromkeys([*marked, *node_ids]) if n in g]
     total = len(wanted)
-    sub = g.subgraph(wanted)
     if total > max_nodes:
-        ranked = sorted((n for n in wanted if n not in marked), key=lambda n: -sub.degree(n))
+        degree_in = _degrees_within(g, wanted)
+        ranked = sorted((n for n in wanted if n not in marked), key=lambda n: -degree_in[n])
         wanted = [*marked, *ranked[: max(0, max_nodes - len(marked))]]
-        sub = g.subgraph(wanted)
         note = (note + " " if note else "") + (
             f"Showing {len(wanted):,} of {total:,} nodes (the best connected); search, filter "
             "or open an ego map to see the rest."
@@ -88,7 +87,14 @@ def build_spec(
         counts[name] += 1
         return groups[name]
 
-    undirected = nx.Graph(sub)
+    # the subgraph's nodes and edges in its own order, read straight from ``g``: a
+    # subgraph view filters every adjacency it walks, which cost more than the layout
+    keep = set(wanted)
+    order = [n for n in g if n in keep]
+    sub_edges = [(u, v, d) for u, v, d in g.edges(order, data=True) if v in keep]
+    undirected = nx.Graph()
+    undirected.add_nodes_from(order)
+    undirected.add_edges_from((u, v) for u, v, _ in sub_edges)
     degree = dict(undirected.degree())
     top = max(degree.values(), default=1) or 1
     positions: dict[str, Any] = {}
@@ -116,7 +122,7 @@ def build_spec(
     hot = {frozenset(e) for e in highlight_edges}
     edges = []
     seen: set[frozenset[str]] = set()
-    for u, v, d in sub.edges(data=True):
+    for u, v, d in sub_edges:
         pair = frozenset((u, v))
         if pair in seen:
             continue
@@ -147,6 +153,18 @@ def build_spec(
         edges=edges,
         physics=physics,
     )
+
+
+def _degrees_within(g: nx.Graph, nodes: list[str]) -> dict[str, int]:
+    """Each node's degree in the subgraph of ``nodes`` (as ``g.subgraph(nodes).degree``
+    counts it: parallel edges each, self-loops twice), in one pass over their edges;
+    the subgraph view's own degree filters every adjacency and took ~0.3 s at 20,000."""
+    degree = dict.fromkeys(nodes, 0)
+    for u, v in g.edges(nodes):
+        if u in degree and v in degree:
+            degree[u] += 1
+            degree[v] += 1
+    return degree
 
 
 def _need(g: nx.MultiDiGraph, node: str) -> dict[str, Any]:
