@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, StateDep, ViewerDep
@@ -40,7 +40,7 @@ def paths(
     k: Annotated[int, Query(ge=1)] = 3,
     as_of: AsOf = None,
     max_hops: Annotated[int | None, Query(ge=1)] = None,
-) -> PathsResult:
+) -> Response:
     settings = state.settings
     if k > settings.max_paths:
         raise ProblemError(422, f"k may be at most {settings.max_paths}", slug="limit-exceeded")
@@ -53,7 +53,9 @@ def paths(
     label = {access.graph.nodes[n].get("label") for n in (source, target)}
     if not label <= {"Person", "Organization"}:
         raise ProblemError(422, "paths run between people or organizations")
-    return introduction_paths(access.named_view(), source, target, k, as_of=as_of, max_hops=hops)
+    result = introduction_paths(access.named_view(), source, target, k, as_of=as_of, max_hops=hops)
+    # encoded once here: the default response path would validate the model again first
+    return Response(content=result.model_dump_json(), media_type="application/json")
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, AppState, StateDep
@@ -24,11 +24,15 @@ OrgId = Annotated[str, Path(max_length=200, description="the focal organization'
 def report_for(state: AppState, access: Access, org: str, as_of: date | None) -> PortfolioReport:
     """The report on what this key may see, computed once per store version, key, org and
     date (see :mod:`api.result_cache`)."""
+    return state.results.get(_key(access, org, as_of), lambda: _report(access, org, as_of))
+
+
+def _key(access: Access, org: str, as_of: date | None) -> tuple[object, ...]:
+    """The report's cache key, once the key may see ``org`` (404 otherwise)."""
     if not access.can_see(org) or access.graph.nodes[org].get("label") != "Organization":
         raise not_found("organization", org)
     version = access.graph.graph.get("version")
-    key = ("report", id(access.graph), version, access.principal.key_id, org, as_of)
-    return state.results.get(key, lambda: _report(access, org, as_of))
+    return ("report", id(access.graph), version, access.principal.key_id, org, as_of)
 
 
 def _report(access: Access, org: str, as_of: date | None) -> PortfolioReport:
@@ -92,8 +96,13 @@ def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
     response_model=PortfolioReport,
     summary="Synergies, constraints, gaps, configuration, scorecards and money",
 )
-def report(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> PortfolioReport:
-    return report_for(state, access, org, as_of)
+def report(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> Response:
+    # the serialised report is shared too: hundreds of kilobytes are not re-encoded per request
+    body = state.results.get(
+        (*_key(access, org, as_of), "json"),
+        lambda: report_for(state, access, org, as_of).model_dump_json().encode(),
+    )
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/{org}/synergies", response_model=list[Finding])
