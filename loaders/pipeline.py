@@ -77,11 +77,9 @@ class _Source:
 
 @dataclass
 class _Plan:
-    """What pass 1 decided, by row sequence number."""
+    """What pass 1 decided that the write pass needs (rejected, held and repeated rows are
+    counted in the report and simply not spilled: no per-row sets held for a million rows)."""
 
-    rejected: set[int] = field(default_factory=set)
-    held: set[int] = field(default_factory=set)
-    duplicates: set[int] = field(default_factory=set)
     remap: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, list[str]] = field(default_factory=dict)  # org id -> aliases to add
 
@@ -274,13 +272,13 @@ def _validate(
             ]
             people.add(node, str(data.get("name", node)), data.get("email"), employers)
     seen: dict[str, tuple[str, int, int, int | None]] = {}  # id -> (label, row, digest, raw)
+    node_labels: dict[str, NodeLabel] = {str(x): x for x in NodeLabel}  # no Enum() per row
     for seq, row in enumerate(source.rows()):
         what = f"{row.what}" if row.what else "(unreadable row)"
         counts = report.count(what)
         counts.read += 1
         if row.error:
             report.rejections.append(_problem(row, row.error, row.columns.get("(error)")))
-            plan.rejected.add(seq)
             counts.rejected += 1
             continue
         if row.kind == "rel":
@@ -289,11 +287,10 @@ def _validate(
         raw = _raw_key(row)
         first = seen.get(row.data.get("id")) if raw is not None else None  # type: ignore[arg-type]
         if first is not None and first[3] == raw:
-            plan.duplicates.add(seq)  # the very same cells as an accepted row: nothing new
-            counts.merged += 1
+            counts.merged += 1  # the very same cells as an accepted row: nothing new
             continue
         try:
-            label = NodeLabel(row.what)
+            label = node_labels.get(row.what) or NodeLabel(row.what)
             rec = validate_node(label, row.data, seq)
         except ValueError as exc:
             errors = exc.errors if isinstance(exc, BatchValidationError) else []
@@ -308,7 +305,6 @@ def _validate(
                         f"unknown node label {row.what!r}; expected one of {', '.join(NodeLabel)}",
                     )
                 )
-            plan.rejected.add(seq)
             counts.rejected += 1
             continue
         node_id = rec.id
@@ -323,7 +319,6 @@ def _validate(
                         candidates=match.review.candidates,
                     )
                 )
-                plan.held.add(seq)
                 plan.remap[node_id] = "\x00held"
                 report.held.append(
                     _problem(
@@ -351,7 +346,6 @@ def _validate(
                         score=match.score,
                     )
                 )
-                plan.duplicates.add(seq)
                 counts.merged += 1
                 continue
             if row.derived_id:  # ids made from names: variants within the file are one entity
@@ -373,7 +367,6 @@ def _validate(
                         rule=match.rule,
                     )
                 )
-                plan.duplicates.add(seq)
                 counts.merged += 1
                 continue
             people.add(node_id, str(rec.props.get("name", "")), rec.props.get("email"), [])
@@ -382,7 +375,6 @@ def _validate(
             report.rejections.append(
                 _problem(row, f"id already used by a node labelled {known}", "id", node_id)
             )
-            plan.rejected.add(seq)
             counts.rejected += 1
             continue
         digest = _digest(rec.props)
@@ -393,22 +385,21 @@ def _validate(
             elif first_digest != digest:
                 reason = f"conflicts with row {first_row}: same id, different values"
             else:
-                plan.duplicates.add(seq)  # the same row again: nothing new to write
-                counts.merged += 1
+                counts.merged += 1  # the same row again: nothing new to write
                 continue
             report.rejections.append(_problem(row, reason, "id", node_id))
-            plan.rejected.add(seq)
             counts.rejected += 1
             continue
         seen[node_id] = (str(label), row.row or seq, digest, raw)
         nodes.add(spill_form(rec))
         labels[node_id] = str(label)
     seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = {}
+    rel_types: dict[str, RelType] = {str(x): x for x in RelType}
     for seq, what, data, file, sheet, line, columns in rels:
         row = SourceRow("rel", what, data, file, sheet, line, columns)
         counts = report.count(row.what)
         try:
-            type_ = RelType(row.what)
+            type_ = rel_types.get(row.what) or RelType(row.what)
         except ValueError:
             report.rejections.append(
                 _problem(
@@ -416,7 +407,6 @@ def _validate(
                     f"unknown relationship type {row.what!r}; expected one of {', '.join(RelType)}",
                 )
             )
-            plan.rejected.add(seq)
             counts.rejected += 1
             continue
         data = {**row.data}
@@ -430,7 +420,6 @@ def _validate(
                 report.rejections.append(
                     _problem(row, e.reason, row.columns.get(e.field, e.field), e.value)
                 )
-            plan.rejected.add(seq)
             counts.rejected += 1
             continue
         sources, targets = REL_ENDPOINTS[type_]
@@ -456,7 +445,6 @@ def _validate(
             entry = _problem(row, problem[2], row.columns.get(problem[0], problem[0]), problem[1])
             held = "held for review" in problem[2]
             (report.held if held else report.rejections).append(entry)
-            (plan.held if held else plan.rejected).add(seq)
             counts.rejected += 1
             continue
         ident = (str(type_), rrec.source, rrec.target, rrec.key)
@@ -464,15 +452,13 @@ def _validate(
         if ident in seen_rels:
             first_row, first_digest = seen_rels[ident]
             if first_digest == digest:
-                plan.duplicates.add(seq)  # the same relationship again: nothing new
-                counts.merged += 1
+                counts.merged += 1  # the same relationship again: nothing new
                 continue
             report.rejections.append(
                 _problem(
                     row, f"conflicts with row {first_row}: same relationship, different values"
                 )
             )
-            plan.rejected.add(seq)
             counts.rejected += 1
             continue
         seen_rels[ident] = (row.row or seq, digest)
