@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             store=the_store,
             cache=ProjectionCache(the_store, check_interval=0.2),
             keys=keys,
+            path_lane=CapacityLimiter(settings.path_workers),
+            check_lane=CapacityLimiter(4),
         )
         try:
             yield

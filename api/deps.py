@@ -8,7 +8,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import anyio.to_thread
 import networkx as nx
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 
 from api.access import Access
@@ -34,9 +36,15 @@ class AppState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     access_cache: dict[tuple[int, str], Access] = field(default_factory=dict)
     results: ResultCache = field(default_factory=ResultCache)
+    #: the threads introduction paths run on (sized by ``settings.path_workers``), apart
+    #: from the general pool so long reports and imports never hold them up
+    path_lane: CapacityLimiter | None = None
+    #: threads for store-version checks, rebuilds and new keys' views: never queued
+    #: behind long reports and imports in the general pool either
+    check_lane: CapacityLimiter | None = None
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.ag
     return state
 
@@ -51,7 +59,7 @@ def _token(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def get_principal(request: Request, state: StateDep) -> Principal:
+async def get_principal(request: Request, state: StateDep) -> Principal:
     """The caller, from ``Authorization: Bearer <key>`` or ``X-API-Key``; 401 without one."""
     if state.settings.auth == "none":
         return LOCAL
@@ -90,7 +98,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 def require(role: Role) -> Any:
     """A dependency that admits ``role`` and above, 403 otherwise."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if not principal.at_least(role):
             raise ProblemError(
                 403,
@@ -105,13 +113,22 @@ def get_graph(state: StateDep) -> nx.MultiDiGraph:
     return state.cache.get()
 
 
-def get_access(state: StateDep, principal: PrincipalDep) -> Access:
-    """What the caller may see of the current projection (cached per version and key)."""
-    graph = state.cache.get()
+async def get_access(state: StateDep, principal: PrincipalDep) -> Access:
+    """What the caller may see of the current projection (cached per version and key).
+
+    Answered on the event loop when nothing needs doing (the usual case); checking the
+    store, rebuilding the projection or building a new key's view runs on a thread.
+    """
+    current = state.cache.fresh()
+    graph: nx.MultiDiGraph = (
+        current
+        if current is not None
+        else await anyio.to_thread.run_sync(state.cache.get, limiter=state.check_lane)
+    )
     key = (int(graph.graph.get("version", 0)), principal.key_id)
     access = state.access_cache.get(key)
     if access is None:
-        access = Access(graph, principal)
+        access = await anyio.to_thread.run_sync(Access, graph, principal, limiter=state.check_lane)
         with state.lock:
             if len(state.access_cache) > 256:
                 state.access_cache.clear()

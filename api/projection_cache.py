@@ -26,6 +26,14 @@ class ProjectionCache:
         self._checked_at = 0.0
         self.builds = 0
 
+    def fresh(self) -> nx.MultiDiGraph | None:
+        """The current projection if the store was checked within the interval, without
+        touching the store (``None`` otherwise: call :meth:`get`, which may rebuild)."""
+        graph = self._graph
+        if graph is not None and time.monotonic() - self._checked_at < self._check_interval:
+            return graph
+        return None
+
     def get(self) -> nx.MultiDiGraph:
         """The current projection (or the previous one while a rebuild is under way)."""
         graph = self._graph

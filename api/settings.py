@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     max_path_hops: int = Field(default=8, ge=1, le=20)
     max_paths: int = Field(default=10, ge=1, le=100)
     max_ego_depth: int = Field(default=3, ge=1, le=6)
+    #: threads that compute introduction paths: CPU work under one interpreter lock, so a
+    #: few threads serve requests in turn where many would all finish late
+    path_workers: int = Field(default=2, ge=1, le=64)
     max_upload_mb: float = Field(default=50.0, gt=0)
     request_timeout_s: float = Field(default=30.0, gt=0)
     rate_limit_per_minute: int = Field(default=1200, ge=1)

@@ -10,7 +10,8 @@ modified (concurrent requests read them at once).
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from itertools import count
 
 import networkx as nx
@@ -19,6 +20,13 @@ import numpy.typing as npt
 from numba import njit
 
 Path = list[int]
+Workspace = tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.int64],
+]
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,24 @@ class CsrGraph:
     indptr: npt.NDArray[np.int64]
     indices: npt.NDArray[np.int32]
     cost: npt.NDArray[np.float64]
+    _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
+
+    def workspace(self) -> Workspace:
+        """This thread's search workspaces (dist, pred, done, banned, out), made once per
+        thread: every search leaves them as it found them, and filling fresh ones per
+        request cost a tenth of a query."""
+        ws: Workspace | None = getattr(self._local, "ws", None)
+        if ws is None:
+            n = len(self.nodes) + 2
+            ws = (
+                np.full((2, n), np.inf),
+                np.full((2, n), -1, np.int64),
+                np.zeros((2, n), np.uint8),
+                np.zeros(n, np.uint8),
+                np.empty(n, np.int64),
+            )
+            self._local.ws = ws
+        return ws
 
     @classmethod
     def from_graph(cls, g: nx.Graph, weight: str = "cost") -> CsrGraph:
@@ -82,9 +108,10 @@ def _search(
     pred: npt.NDArray[np.int64],
     done: npt.NDArray[np.uint8],
     out: npt.NDArray[np.int64],
+    limit: float,
 ) -> tuple[float, int]:
-    """Cheapest ``start`` -> T path avoiding what is banned; writes it into ``out`` and
-    returns (cost, length), length 0 if there is none.
+    """Cheapest ``start`` -> T path avoiding what is banned and costing less than
+    ``limit``; writes it into ``out`` and returns (cost, length), length 0 if there is none.
 
     ``dist``/``pred``/``done`` are workspaces of shape (2, n + 2) holding inf / -1 / 0,
     restored before returning. The search alternates sides and stops once the two
@@ -98,7 +125,7 @@ def _search(
     dist[1, goal] = 0.0
     heap0 = [(0.0, start)]
     heap1 = [(0.0, goal)]
-    best = np.inf
+    best = limit  # nothing at or above it is wanted: the search may stop there
     meet = -1
     while len(heap0) > 0 and len(heap1) > 0:
         if heap0[0][0] + heap1[0][0] >= best:
@@ -185,16 +212,17 @@ class PathSearch:
         self.is_source[self.sources] = 1
         self.is_target = np.zeros(n + 2, np.uint8)
         self.is_target[self.targets] = 1
-        self.dist = np.full((2, n + 2), np.inf)
-        self.pred = np.full((2, n + 2), -1, np.int64)
-        self.done = np.zeros((2, n + 2), np.uint8)
-        self.banned = np.zeros(n + 2, np.uint8)
-        self.out = np.empty(n + 2, np.int64)
+        self.dist, self.pred, self.done, self.banned, self.out = csr.workspace()
 
     def cheapest(
-        self, start: int, banned_nodes: Path, banned_edges: list[tuple[int, int]]
+        self,
+        start: int,
+        banned_nodes: Path,
+        banned_edges: list[tuple[int, int]],
+        limit: float = np.inf,
     ) -> tuple[float, Path] | None:
-        """The cheapest ``start`` -> T path that avoids the banned nodes and edges."""
+        """The cheapest ``start`` -> T path that avoids the banned nodes and edges and costs
+        less than ``limit``."""
         self.banned[banned_nodes] = 1
         edges = np.array(banned_edges, np.int64).reshape(-1, 2)
         try:
@@ -213,6 +241,7 @@ class PathSearch:
                 self.pred,
                 self.done,
                 self.out,
+                limit,
             )
         finally:
             self.banned[banned_nodes] = 0
@@ -222,6 +251,16 @@ class PathSearch:
 
     def path_cost(self, path: Path) -> float:
         return sum(self.csr.edge_cost(u, v) for u, v in zip(path, path[1:], strict=False))
+
+    @staticmethod
+    def _limit(candidates: list[tuple[float, int, Path]], need: int, root_cost: float) -> float:
+        """What a spur path may cost at most and still matter: once ``need`` candidates
+        wait, a dearer one would never be chosen (it would also lose every tie, coming
+        later), so its search can stop at that cost. A hair of slack absorbs rounding."""
+        if len(candidates) < need:
+            return float(np.inf)
+        worst = heapq.nsmallest(need, candidates)[-1][0]
+        return worst - root_cost + 1e-9
 
     def k_cheapest(self, k: int) -> list[tuple[float, Path]]:
         """Yen's k shortest loopless S -> T paths, cheapest first."""
@@ -234,19 +273,27 @@ class PathSearch:
         tie = count()
         while len(found) < k:
             _, last = found[-1]
+            prefix = [0.0]  # cost of last[: j + 1], summed in the same order as path_cost
+            for u, v in zip(last, last[1:], strict=False):
+                prefix.append(prefix[-1] + self.csr.edge_cost(u, v))
             for j in range(len(last) - 1):
                 spur, root = last[j], last[: j + 1]
                 banned_edges = [
                     (p[j], p[j + 1]) for _, p in found if p[: j + 1] == root and len(p) > j + 1
                 ]
-                spur_path = self.cheapest(spur, root[:-1], banned_edges)
+                root_cost = prefix[j]
+                spur_path = self.cheapest(
+                    spur,
+                    root[:-1],
+                    banned_edges,
+                    self._limit(candidates, k - len(found), root_cost),
+                )
                 if spur_path is None:
                     continue
                 path = root[:-1] + spur_path[1]
                 if tuple(path) in seen:
                     continue
                 seen.add(tuple(path))
-                root_cost = self.path_cost(root)
                 heapq.heappush(candidates, (root_cost + spur_path[0], next(tie), path))
             if not candidates:
                 break

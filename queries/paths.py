@@ -95,10 +95,14 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
     hops: list[Hop] = []
     i = 0
 
+    named: dict[str, str] = {}
+
     def who(p: str) -> str:
-        name = str(projection.nodes[p].get("name", p))
-        org = _employer(projection, p, cg.as_of)
-        return f"{name} ({org})" if org else name
+        if p not in named:  # each person is named several times per hop
+            name = str(projection.nodes[p].get("name", p))
+            org = _employer(projection, p, cg.as_of)
+            named[p] = f"{name} ({org})" if org else name
+        return named[p]
 
     while i < len(inner) - 1:
         a, b = inner[i], inner[i + 1]

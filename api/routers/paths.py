@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Response
 
 from api.access import Access
@@ -32,7 +33,7 @@ def _visible(access: Access, *ids: str) -> None:
     dependencies=[ViewerDep],
     summary="The best introduction paths from a person or organization to another",
 )
-def paths(
+async def paths(
     state: StateDep,
     access: AccessDep,
     source: Id,
@@ -53,9 +54,15 @@ def paths(
     label = {access.graph.nodes[n].get("label") for n in (source, target)}
     if not label <= {"Person", "Organization"}:
         raise ProblemError(422, "paths run between people or organizations")
-    result = introduction_paths(access.named_view(), source, target, k, as_of=as_of, max_hops=hops)
-    # encoded once here: the default response path would validate the model again first
-    return Response(content=result.model_dump_json(), media_type="application/json")
+    view = access.named_view()
+
+    def search() -> bytes:
+        result = introduction_paths(view, source, target, k, as_of=as_of, max_hops=hops)
+        # encoded once here: the default response path would validate the model again first
+        return result.model_dump_json().encode()
+
+    body = await anyio.to_thread.run_sync(search, limiter=state.path_lane)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get(

@@ -4,9 +4,11 @@ and one write causes one projection rebuild however many requests arrive."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -65,4 +67,46 @@ def test_one_rebuild_per_write_under_concurrent_requests(tmp_path: Path) -> None
     assert cache.builds == 2
     assert all(g.number_of_nodes() in (1, 2) for g in graphs)
     assert cache.get().number_of_nodes() == 2
+    store.close()
+
+
+def test_fresh_projection_is_offered_only_within_the_check_interval(tmp_path: Path) -> None:
+    """Requests take the projection on the event loop only while it needs no store check."""
+    store = SQLiteStore(tmp_path / "f.db")
+    store.upsert_nodes("Topic", [{"id": "t0", "name": "T0"}])
+    cache = ProjectionCache(store, check_interval=60)
+    assert cache.fresh() is None  # nothing built yet: get() must build it off the loop
+    built = cache.get()
+    assert cache.fresh() is built
+    assert ProjectionCache(store, check_interval=0).fresh() is None
+    store.close()
+
+
+@pytest.mark.timeout(60)  # without the lanes this request would wait forever
+def test_paths_answer_while_the_general_pool_is_busy(tmp_path: Path) -> None:
+    """Introduction paths run on threads of their own: blocking work filling every thread
+    of the general pool does not hold them up."""
+    import anyio.to_thread
+
+    store = SQLiteStore(tmp_path / "p.db")
+    load_sample(store, scale=1)
+    app = create_app(Settings(auth="none", db_path=tmp_path / "p.db"), store=store)
+    release = threading.Event()
+    with TestClient(app) as client:
+        assert client.get("/paths?source=org-focal&target=org-00001").status_code == 200
+
+        def shrink_pool() -> None:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = 2
+
+        portal = client.portal
+        assert portal is not None
+        portal.call(shrink_pool)
+        for _ in range(2):  # both general threads now wait on ``release``
+            portal.start_task_soon(anyio.to_thread.run_sync, release.wait)
+        time.sleep(0.3)  # and the projection's check interval has passed
+        try:
+            response = client.get("/paths?source=org-focal&target=org-00002", timeout=20)
+            assert response.status_code == 200 and response.json()["source"] == "org-focal"
+        finally:
+            release.set()
     store.close()

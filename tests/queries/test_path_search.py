@@ -70,3 +70,26 @@ def test_unreachable_target_gives_no_path() -> None:
     g = _random_graph(5)
     search = PathSearch(CsrGraph.from_graph(g), ["v1"], ["lonely"])
     assert search.k_cheapest(3) == []
+
+
+def test_workspaces_are_one_per_thread() -> None:
+    """Searches reuse their thread's workspaces; concurrent requests never share them."""
+    import threading
+
+    csr = CsrGraph.from_graph(_random_graph(4))
+    here = PathSearch(csr, ["v1"], ["v2"]).dist
+    assert PathSearch(csr, ["v3"], ["v4"]).dist is here
+    elsewhere: list[object] = []
+    worker = threading.Thread(target=lambda: elsewhere.append(PathSearch(csr, ["v1"], ["v2"]).dist))
+    worker.start()
+    worker.join()
+    assert elsewhere[0] is not here
+
+
+def test_a_search_with_a_limit_finds_only_cheaper_paths() -> None:
+    g = _random_graph(6)
+    search = PathSearch(CsrGraph.from_graph(g), ["v1"], ["v2"])
+    best = search.cheapest(search.source, [], [])
+    assert best is not None
+    assert search.cheapest(search.source, [], [], best[0] + 1e-9) == best
+    assert search.cheapest(search.source, [], [], best[0]) is None
