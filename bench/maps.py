@@ -5,8 +5,8 @@ defaults on the same graph.
 
 For each size a random small-world graph is drawn (two links per node). Times are totals:
 building the HTML in Python plus navigation until the map is stabilised and interactive.
-Ours: the map the API serves (above 2,000 nodes it keeps the best-connected and says so;
-above 400 the layout is computed in Python and physics is off), timed warm as in a running
+Ours: the map the API serves (above 2,000 nodes its communities are drawn as clusters and
+the map says so; above 400 the layout is computed in Python and physics is off), timed warm as in a running
 server; the one-time load of the compiled layout is printed on its own. pyvis:
 ``Network()`` with its defaults (physics on, nothing aggregated), its CDN links pointed at
 the vis-network copy packaged in the pyvis wheel. Both pages are served from a loopback

@@ -9,10 +9,11 @@ so large maps open at once.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -20,6 +21,7 @@ from graph.dates import period_end, period_start
 from graph.projection import TIME_FIELDS, snapshot
 from graph.records import parse_rel_id
 from graph.vocabulary import NodeLabel, RelType
+from queries.communities import label_propagation
 from queries.findings import Finding
 from queries.paths import PathsResult
 from queries.ties import knows_strength
@@ -61,11 +63,28 @@ def build_spec(
     physics_limit: int = 400,
     note: str = "",
     as_of: date | None = None,
+    reduce: Literal["clusters", "top"] = "clusters",
 ) -> MapSpec:
-    """A map of ``node_ids`` and the relationships among them."""
+    """A map of ``node_ids`` and the relationships among them.
+
+    Above ``max_nodes`` the map is reduced: ``"clusters"`` draws each community (nodes
+    that link mostly to each other) as one node, the highlighted nodes staying themselves;
+    ``"top"`` keeps the highlighted and the best-connected nodes.
+    """
     marked = {n for n in highlight if n in g}
     wanted = [n for n in dict.fromkeys([*marked, *node_ids]) if n in g]
     total = len(wanted)
+    if total > max_nodes and reduce == "clusters":
+        return _clustered_spec(
+            g,
+            wanted,
+            marked,
+            title=title,
+            subtitle=subtitle,
+            note=note,
+            max_nodes=max_nodes,
+            physics_limit=physics_limit,
+        )
     if total > max_nodes:
         degree_in = _degrees_within(g, wanted)
         ranked = sorted((n for n in wanted if n not in marked), key=lambda n: -degree_in[n])
@@ -141,6 +160,107 @@ def build_spec(
             if d.get(fields[1]):
                 edge.t1 = period_end(d[fields[1]]).isoformat()
         edges.append(edge)
+    return MapSpec(
+        title=title,
+        subtitle=subtitle,
+        note=note,
+        groups=[
+            MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=counts[name])
+            for name, i in groups.items()
+        ],
+        nodes=nodes,
+        edges=edges,
+        physics=physics,
+    )
+
+
+def _clustered_spec(
+    g: nx.MultiDiGraph,
+    wanted: list[str],
+    marked: set[str],
+    *,
+    title: str,
+    subtitle: str,
+    note: str,
+    max_nodes: int,
+    physics_limit: int,
+) -> MapSpec:
+    """``wanted`` drawn as its communities (label propagation on the links among them):
+    one node per community, sized by its members and named for its best-connected one;
+    one edge per pair of linked communities, as wide as their links are many. The
+    highlighted nodes stay themselves; past ``max_nodes`` the smallest communities share
+    one node; nodes with no link among ``wanted`` share another."""
+    keep = set(wanted)
+    links = [(u, v) for u, v in g.edges(wanted) if v in keep and u != v]
+    degree = _degrees_within(g, wanted)
+    found = (sorted(c - marked, key=lambda n: (-degree[n], n)) for c in label_propagation(links))
+    communities = sorted((c for c in found if c), key=lambda c: (-len(c), c[0]))
+    members: list[list[str]] = [[n] for n in wanted if n in marked]
+    room = max(1, max_nodes - len(members) - 2)
+    rest = [n for c in communities[room:] for n in c]
+    members += communities[:room]
+    linked = {n for c in communities for n in c}
+    alone = [n for n in wanted if n not in linked and n not in marked]
+    kinds: list[str] = ["highlighted"] * sum(1 for n in wanted if n in marked)
+    kinds += ["community"] * (len(members) - len(kinds))
+    for extra, kind in ((rest, "small communities"), (alone, "unlinked")):
+        if extra:
+            members.append(sorted(extra, key=lambda n: (-degree[n], n)))
+            kinds.append(kind)
+    owner = {n: i for i, group_members in enumerate(members) for n in group_members}
+    weight: Counter[tuple[int, int]] = Counter()
+    for u, v in links:
+        a, b = owner[u], owner[v]
+        if a != b:
+            weight[(min(a, b), max(a, b))] += 1
+    size = [len(group_members) for group_members in members]
+    groups: dict[str, int] = {}
+    counts: Counter[str] = Counter()
+    ids: list[str] = []
+    nodes: list[MapNode] = []
+    biggest = max(size, default=1) or 1
+    for i, mine in enumerate(members):
+        head = mine[0]
+        label = str(g.nodes[head].get("label", "?"))
+        if kinds[i] == "highlighted":
+            ids.append(head)
+            name = label
+            node = MapNode(i=head, l=str(g.nodes[head].get("name", head)), g=0, s=30, h=True)
+        else:
+            ids.append(f"cluster:{i}")
+            name = f"{label} cluster" if kinds[i] == "community" else f"{kinds[i]} ({label}…)"
+            top = ", ".join(str(g.nodes[n].get("name", n)) for n in mine[:5])
+            node = MapNode(
+                i=ids[-1],
+                l=f"{len(mine):,} around {g.nodes[head].get('name', head)}"
+                if kinds[i] == "community"
+                else f"{len(mine):,} in {kinds[i]}",
+                g=0,
+                s=round(8 + 42 * (len(mine) / biggest) ** 0.5, 1),
+                p={"nodes": len(mine), "best connected": top},
+            )
+        if name not in groups:
+            groups[name] = len(groups)
+        node.g = groups[name]
+        counts[name] += 1
+        nodes.append(node)
+    edges = [
+        MapEdge(f=ids[a], t=ids[b], w=round(1 + 2 * math.log2(count), 1))
+        for (a, b), count in sorted(weight.items())
+    ]
+    physics = len(nodes) <= physics_limit
+    if not physics:
+        cluster_graph = nx.Graph()
+        cluster_graph.add_nodes_from(ids)
+        cluster_graph.add_edges_from((e.f, e.t) for e in edges)
+        positions = force_layout(cluster_graph, scale=60 * len(ids) ** 0.5, iterations=60)
+        for node in nodes:
+            node.x, node.y = (round(float(v), 1) for v in positions[node.i])
+    shown = sum(1 for k in kinds if k != "highlighted")
+    note = (note + " " if note else "") + (
+        f"{len(wanted):,} nodes are drawn as {shown:,} clusters of nodes that link mostly to "
+        "each other (hover for their best-connected members); open an ego map to see one."
+    )
     return MapSpec(
         title=title,
         subtitle=subtitle,

@@ -1,5 +1,6 @@
-"""``build_spec`` on large maps: the reduction keeps the highlighted and the best connected
-nodes, and above the physics limit every node arrives with a place and physics off."""
+"""``build_spec`` on large maps: the reduction draws communities as clusters (or keeps the
+highlighted and the best connected nodes), and above the physics limit every node arrives
+with a place and physics off."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_degrees_within_match_the_subgraph_degree() -> None:
 
 def test_reduction_keeps_highlighted_and_best_connected() -> None:
     g = _graph(600)
-    spec = build_spec(g, list(g), title="t", highlight=["n599"], max_nodes=100)
+    spec = build_spec(g, list(g), title="t", highlight=["n599"], max_nodes=100, reduce="top")
     kept = [node.i for node in spec.nodes]
     assert len(kept) == 100 and kept[0] == "n599"
     degree = dict(g.degree())
@@ -54,3 +55,35 @@ def test_layout_above_the_physics_limit_only() -> None:
     )
     again = build_spec(g, list(g), title="t", physics_limit=100)
     assert [(n.x, n.y) for n in again.nodes] == [(n.x, n.y) for n in large.nodes]
+
+
+def test_clusters_account_for_every_node_once() -> None:
+    g = _graph(600)
+    g.add_node("lonely", label="Person", name="Lonely")
+    spec = build_spec(g, list(g), title="t", highlight=["n599", "n0"], max_nodes=100)
+    assert len(spec.nodes) <= 100
+    ids = {node.i for node in spec.nodes}
+    assert {"n599", "n0"} <= ids
+    assert all(node.h for node in spec.nodes if node.i in ("n599", "n0"))
+    clusters = [node for node in spec.nodes if node.i.startswith("cluster:")]
+    assert len(clusters) == len(spec.nodes) - 2
+    assert sum(node.p["nodes"] for node in clusters if node.p) == len(g) - 2
+    assert any(node.l == "1 in unlinked" for node in clusters)
+    assert all(e.f in ids and e.t in ids and e.f != e.t for e in spec.edges)
+    assert "601 nodes are drawn as" in spec.note
+
+
+def test_clusters_follow_communities() -> None:
+    """Two dense groups joined by one link become two clusters and one edge."""
+    g = nx.MultiDiGraph()
+    for side in "ab":
+        for i in range(30):
+            g.add_node(f"{side}{i}", label="Person", name=f"{side.upper()} {i}")
+        for i in range(30):
+            for j in range(i + 1, 30):
+                g.add_edge(f"{side}{i}", f"{side}{j}", type="KNOWS")
+    g.add_edge("a0", "b0", type="KNOWS")
+    spec = build_spec(g, list(g), title="t", max_nodes=10)
+    assert sorted(node.p["nodes"] for node in spec.nodes if node.p) == [30, 30]
+    assert len(spec.edges) == 1 and spec.edges[0].w == 1.0
+    assert {node.l for node in spec.nodes} == {"30 around A 0", "30 around B 0"}
