@@ -105,7 +105,7 @@ def test_paths_answer_while_the_general_pool_is_busy(tmp_path: Path) -> None:
             portal.start_task_soon(anyio.to_thread.run_sync, release.wait)
         time.sleep(0.3)  # and the projection's check interval has passed
         try:
-            response = client.get("/paths?source=org-focal&target=org-00002", timeout=20)
+            response = client.get("/paths?source=org-focal&target=org-00002")
             assert response.status_code == 200 and response.json()["source"] == "org-focal"
         finally:
             release.set()
