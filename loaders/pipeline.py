@@ -85,6 +85,29 @@ class _Tally:
     merged: int = 0
 
 
+class _Tallies:
+    """A :class:`_Tally` per kind, in the order the kinds were met, for ``report``."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self._report = report
+        self._by_kind: dict[str, _Tally] = {}
+
+    def __call__(self, what: str) -> _Tally:
+        found = self._by_kind.get(what)
+        if found is None:
+            found = self._by_kind[what] = _Tally()
+            self._report.count(what)  # the report lists kinds in the order they were met
+        return found
+
+    def fold(self) -> None:
+        """Add the tallies to the report's counts."""
+        for what, t in self._by_kind.items():
+            counts = self._report.count(what)
+            counts.read += t.read
+            counts.rejected += t.rejected
+            counts.merged += t.merged
+
+
 @dataclass
 class _Plan:
     """What pass 1 decided that the write pass needs (rejected, held and repeated rows are
@@ -230,7 +253,11 @@ def load_source(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        plan = _validate(source, graph, report, queue, nodes, rels, pending)
+        tallies = _Tallies(report)
+        try:
+            plan = _validate(source, graph, report, queue, nodes, rels, pending, tallies)
+        finally:
+            tallies.fold()
         pending.close()
         if queue is not None:
             queue.save()
@@ -265,38 +292,10 @@ def _validate(
     nodes: _Spill,
     rels_out: _Spill,
     rels: _Spill,
+    tally: _Tallies,
 ) -> _Plan:
     """Pass 1: every row read, validated and resolved; accepted records go to ``nodes`` and
     ``rels_out``, relationship rows wait in ``rels`` until every node row has been seen."""
-    tallies: dict[str, _Tally] = {}
-
-    def tally(what: str) -> _Tally:
-        found = tallies.get(what)
-        if found is None:
-            found = tallies[what] = _Tally()
-            report.count(what)  # the report lists kinds in the order they were met
-        return found
-
-    try:
-        return _validate_rows(source, graph, report, queue, nodes, rels_out, rels, tally)
-    finally:
-        for what, t in tallies.items():
-            counts = report.count(what)
-            counts.read += t.read
-            counts.rejected += t.rejected
-            counts.merged += t.merged
-
-
-def _validate_rows(
-    source: _Source,
-    graph: nx.MultiDiGraph,
-    report: ImportReport,
-    queue: ReviewQueue | None,
-    nodes: _Spill,
-    rels_out: _Spill,
-    rels: _Spill,
-    tally: Callable[[str], _Tally],
-) -> _Plan:
     plan = _Plan()
     orgs = OrgIndex()
     people = PersonIndex()

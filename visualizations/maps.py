@@ -164,10 +164,7 @@ def build_spec(
         title=title,
         subtitle=subtitle,
         note=note,
-        groups=[
-            MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=counts[name])
-            for name, i in groups.items()
-        ],
+        groups=_legend(groups, counts),
         nodes=nodes,
         edges=edges,
         physics=physics,
@@ -265,14 +262,19 @@ def _clustered_spec(
         title=title,
         subtitle=subtitle,
         note=note,
-        groups=[
-            MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=counts[name])
-            for name, i in groups.items()
-        ],
+        groups=_legend(groups, counts),
         nodes=nodes,
         edges=edges,
         physics=physics,
     )
+
+
+def _legend(groups: dict[str, int], counts: Counter[str]) -> list[MapGroup]:
+    """The groups in the order they were numbered, each with its colour and count."""
+    return [
+        MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=counts[name])
+        for name, i in groups.items()
+    ]
 
 
 def _degrees_within(g: nx.Graph, nodes: list[str]) -> dict[str, int]:
