@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -33,8 +34,15 @@ Authenticate with `Authorization: Bearer <key>` (create keys with
 """
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
-    """Build the app; ``store`` is opened from ``settings`` at startup unless given."""
+def create_app(
+    settings: Settings | None = None, store: GraphStore | None = None, *, serving: bool = False
+) -> FastAPI:
+    """Build the app; ``store`` is opened from ``settings`` at startup unless given.
+
+    ``serving``: this process is the server (``serve``, ``demo``): the projection is built
+    before the first request and each build is hidden from the cyclic garbage collector
+    (:func:`api.projection_cache.settle_heap`).
+    """
     settings = settings or get_settings()
     own_store = store is None
 
@@ -45,11 +53,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.ag = AppState(
             settings=settings,
             store=the_store,
-            cache=ProjectionCache(the_store, check_interval=0.2),
+            cache=ProjectionCache(the_store, check_interval=0.2, freeze_heap=serving),
             keys=keys,
             path_lane=CapacityLimiter(settings.path_workers),
             check_lane=CapacityLimiter(4),
         )
+        if serving:
+            try:  # the first request should not wait for the projection
+                await anyio.to_thread.run_sync(app.state.ag.cache.get)
+            except Exception as exc:  # the store may come up later: requests will say so
+                log.warning("projection not built at startup: %s", exc)
         try:
             yield
         finally:

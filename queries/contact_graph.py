@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -33,6 +33,9 @@ class ContactGraph:
     as_of: date | None
     version: object
     csr: CsrGraph  # the same graph as arrays, for the compiled path search
+    #: answers derived from the same projection and date (an organization's people, a
+    #: person's employer), kept because every query asks them again
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _add(g: nx.Graph, u: str, v: str, cost: float, **attrs: Any) -> None:

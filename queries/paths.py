@@ -10,7 +10,9 @@ be a person or an organization (then: any of its current people).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import networkx as nx
 from pydantic import BaseModel, Field
@@ -20,6 +22,8 @@ from graph.vocabulary import NodeLabel, RelType
 from queries.contact_graph import CACHE, ContactGraph
 from queries.path_search import PathSearch
 from queries.ties import TieDefaults
+
+T = TypeVar("T")
 
 SOURCE, TARGET = "\x00source", "\x00target"
 
@@ -64,6 +68,15 @@ class PathsResult(BaseModel):
     explanation: str
 
 
+def _memo(cg: ContactGraph, kind: str, node: str, compute: Callable[[], T]) -> T:
+    """``compute()``, once per contact graph (so per projection and date) and node."""
+    key = (kind, node)
+    if key not in cg.memo:
+        cg.memo[key] = compute()  # concurrent first calls agree: the same inputs
+    value: T = cg.memo[key]
+    return value
+
+
 def _people_of(projection: nx.MultiDiGraph, node: str, as_of: date | None) -> list[str]:
     label = projection.nodes[node].get("label")
     if label == NodeLabel.PERSON:
@@ -100,7 +113,7 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
     def who(p: str) -> str:
         if p not in named:  # each person is named several times per hop
             name = str(projection.nodes[p].get("name", p))
-            org = _employer(projection, p, cg.as_of)
+            org = _memo(cg, "employer", p, lambda: _employer(projection, p, cg.as_of))
             named[p] = f"{name} ({org})" if org else name
         return named[p]
 
@@ -172,9 +185,9 @@ def introduction_paths(
     for node in (source, target):
         if node not in projection:
             raise UnknownEndpoint(f"no person or organization with id {node!r}")
-    sources = _people_of(projection, source, as_of)
-    targets = _people_of(projection, target, as_of)
     cg = CACHE.get(projection, as_of, defaults)
+    sources = _memo(cg, "people", source, lambda: _people_of(projection, source, as_of))
+    targets = _memo(cg, "people", target, lambda: _people_of(projection, target, as_of))
     search = PathSearch(cg.csr, sources, targets)
     raw = search.k_cheapest(k) if sources and targets else []
     ids = [*cg.csr.nodes, SOURCE, TARGET]

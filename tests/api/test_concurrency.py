@@ -110,3 +110,28 @@ def test_paths_answer_while_the_general_pool_is_busy(tmp_path: Path) -> None:
         finally:
             release.set()
     store.close()
+
+
+def test_a_serving_cache_hides_its_projection_from_the_collector_without_leaking(
+    tmp_path: Path,
+) -> None:
+    """Full collections stop scanning the served projection (they stalled requests for
+    150-250 ms), and the projection a rebuild replaces is still freed."""
+    import gc
+    import weakref
+
+    store = SQLiteStore(tmp_path / "g.db")
+    store.upsert_nodes("Topic", [{"id": "t0", "name": "T0"}])
+    cache = ProjectionCache(store, freeze_heap=True)
+    try:
+        served = cache.get()
+        _ = served.nodes, served.edges, served.pred  # views that refer back: a cycle
+        first = weakref.ref(served)
+        del served, _
+        assert gc.get_freeze_count() > 0
+        store.upsert_nodes("Topic", [{"id": "t1", "name": "T1"}])
+        assert cache.get().number_of_nodes() == 2
+        assert first() is None  # collected, not frozen for good
+    finally:
+        gc.unfreeze()
+        store.close()

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     settings = get_settings().model_copy(
         update={"store": "embedded", "db_path": args.db, "host": "127.0.0.1", "auth": "none"}
     )
-    app = create_app(settings, store=store)
+    app = create_app(settings, store=store, serving=True)
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"

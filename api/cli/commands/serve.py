@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         update["auth"] = "none"
     settings = Settings.model_validate({**base.model_dump(), **update})
     store = settings.open_store()  # fail fast with one clear line before binding
-    app = create_app(settings, store=store)
+    app = create_app(settings, store=store, serving=True)
     print(
         f"AllianceGraph API listening on http://{settings.host}:{settings.port} "
         f"(store: {settings.store}, auth: {settings.auth})",
