@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -108,10 +109,18 @@ def build_contact_graph(
 
 
 class ContactGraphCache:
-    """One contact graph per (projection, as_of, defaults); thread-safe."""
+    """One contact graph per (projection, as_of, defaults); thread-safe.
+
+    Entries are found by the projection's ``id`` and checked against a weak reference to
+    it: a view freed and another made at the same address (each API key has its own)
+    must not be handed the first one's contact graph.
+    """
 
     def __init__(self, size: int = 8) -> None:
-        self._items: dict[tuple[int, object, date | None, str], ContactGraph] = {}
+        self._items: dict[
+            tuple[int, object, date | None, str],
+            tuple[weakref.ref[nx.MultiDiGraph], ContactGraph],
+        ] = {}
         self._lock = threading.Lock()
         self._size = size
 
@@ -129,13 +138,14 @@ class ContactGraphCache:
         )
         with self._lock:
             hit = self._items.get(key)
-        if hit is not None:
-            return hit
+        if hit is not None and hit[0]() is projection:
+            return hit[1]
         built = build_contact_graph(projection, as_of, defaults)
         with self._lock:
+            self._items.pop(key, None)
             if len(self._items) >= self._size:
                 self._items.pop(next(iter(self._items)))
-            self._items[key] = built
+            self._items[key] = (weakref.ref(projection), built)
         return built
 
 

@@ -95,3 +95,27 @@ def test_affiliations_are_ties_through_hubs() -> None:
     (hop,) = path.hops
     assert hop.kind == "board" and hop.via == "o" and hop.strength == TieDefaults().board
     assert "sit on the board of Org" in hop.explanation
+
+
+def test_contact_graph_cache_never_hands_a_dead_views_graph_to_a_new_one() -> None:
+    """Each API key has its own view of the projection; a view freed and another made at
+    the same address (same version) must get its own contact graph."""
+    import gc
+
+    from queries.contact_graph import ContactGraphCache
+
+    def view(person: str) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph(version=7)
+        g.add_node(person, label="Person", name=person)
+        return g
+
+    cache = ContactGraphCache()
+    first = view("alice")
+    assert set(cache.get(first).people) == {"alice"}
+    second = view("bob")
+    # as if ``second`` had been made where ``first`` lived: its entry sits under that id
+    key, entry = cache._items.popitem()
+    cache._items[(id(second), *key[1:])] = entry
+    del first, entry
+    gc.collect()
+    assert set(cache.get(second).people) == {"bob"}
