@@ -218,20 +218,24 @@ def _clustered_spec(
     biggest = max(size, default=1) or 1
     for i, mine in enumerate(members):
         head = mine[0]
-        label = str(g.nodes[head].get("label", "?"))
         if kinds[i] == "highlighted":
             ids.append(head)
-            name = label
+            name = str(g.nodes[head].get("label", "?"))
             node = MapNode(i=head, l=str(g.nodes[head].get("name", head)), g=0, s=30, h=True)
         else:
             ids.append(f"cluster:{i}")
-            name = f"{label} cluster" if kinds[i] == "community" else f"{kinds[i]} ({label}…)"
             top = ", ".join(str(g.nodes[n].get("name", n)) for n in mine[:5])
+            if kinds[i] == "community":
+                most = Counter(str(g.nodes[n].get("label", "?")) for n in mine).most_common(1)
+                name = f"{most[0][0]} cluster"
+                text = f"{len(mine):,} around {g.nodes[head].get('name', head)}"
+            elif kinds[i] == "small communities":
+                name, text = kinds[i], f"{len(mine):,} in small communities"
+            else:
+                name, text = "unlinked nodes", f"{len(mine):,} with no link among these"
             node = MapNode(
                 i=ids[-1],
-                l=f"{len(mine):,} around {g.nodes[head].get('name', head)}"
-                if kinds[i] == "community"
-                else f"{len(mine):,} in {kinds[i]}",
+                l=text,
                 g=0,
                 s=round(8 + 42 * (len(mine) / biggest) ** 0.5, 1),
                 p={"nodes": len(mine), "best connected": top},

@@ -68,7 +68,8 @@ def test_clusters_account_for_every_node_once() -> None:
     clusters = [node for node in spec.nodes if node.i.startswith("cluster:")]
     assert len(clusters) == len(spec.nodes) - 2
     assert sum(node.p["nodes"] for node in clusters if node.p) == len(g) - 2
-    assert any(node.l == "1 in unlinked" for node in clusters)
+    assert any(node.l == "1 with no link among these" for node in clusters)
+    assert {group.name for group in spec.groups} >= {"Organization cluster", "unlinked nodes"}
     assert all(e.f in ids and e.t in ids and e.f != e.t for e in spec.edges)
     assert "601 nodes are drawn as" in spec.note
 
