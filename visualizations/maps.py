@@ -93,18 +93,14 @@ def build_spec(
             f"Showing {len(wanted):,} of {total:,} nodes (the best connected); search, filter "
             "or open an ego map to see the rest."
         )
-    groups: dict[str, int] = {}
-    counts: Counter[str] = Counter()
+    legend = _Legend()
 
     def group_of(n: str) -> int:
         d = g.nodes[n]
         name = (
             str(d.get(color_by) or d.get("label", "?")) if color_by != "label" else str(d["label"])
         )
-        if name not in groups:
-            groups[name] = len(groups)
-        counts[name] += 1
-        return groups[name]
+        return legend.group(name)
 
     # the subgraph's nodes and edges in its own order, read straight from ``g``: a
     # subgraph view filters every adjacency it walks, which cost more than the layout
@@ -116,10 +112,6 @@ def build_spec(
     undirected.add_edges_from((u, v) for u, v, _ in sub_edges)
     degree = dict(undirected.degree())
     top = max(degree.values(), default=1) or 1
-    positions: dict[str, Any] = {}
-    physics = len(wanted) <= physics_limit
-    if not physics and wanted:
-        positions = force_layout(undirected, scale=60 * len(wanted) ** 0.5, iterations=60)
     nodes = []
     for n in wanted:
         d = g.nodes[n]
@@ -135,8 +127,6 @@ def build_spec(
         if d.get("label") in (NodeLabel.ALLIANCE, NodeLabel.PROJECT):
             node.t0 = period_start(d["started"]).isoformat() if d.get("started") else None
             node.t1 = period_end(d["ended"]).isoformat() if d.get("ended") else None
-        if n in positions:
-            node.x, node.y = (round(float(v), 1) for v in positions[n])
         nodes.append(node)
     hot = {frozenset(e) for e in highlight_edges}
     edges = []
@@ -164,10 +154,10 @@ def build_spec(
         title=title,
         subtitle=subtitle,
         note=note,
-        groups=_legend(groups, counts),
+        groups=legend.entries(),
         nodes=nodes,
         edges=edges,
-        physics=physics,
+        physics=_place(nodes, undirected, physics_limit),
     )
 
 
@@ -192,72 +182,60 @@ def _clustered_spec(
     degree = _degrees_within(g, wanted)
     found = (sorted(c - marked, key=lambda n: (-degree[n], n)) for c in label_propagation(links))
     communities = sorted((c for c in found if c), key=lambda c: (-len(c), c[0]))
-    members: list[list[str]] = [[n] for n in wanted if n in marked]
-    room = max(1, max_nodes - len(members) - 2)
-    rest = [n for c in communities[room:] for n in c]
-    members += communities[:room]
+    room = max(1, max_nodes - len(marked) - 2)
+    parts: list[tuple[str, list[str]]] = [("highlighted", [n]) for n in wanted if n in marked]
+    parts += [("community", c) for c in communities[:room]]
     linked = {n for c in communities for n in c}
-    alone = [n for n in wanted if n not in linked and n not in marked]
-    kinds: list[str] = ["highlighted"] * sum(1 for n in wanted if n in marked)
-    kinds += ["community"] * (len(members) - len(kinds))
-    for extra, kind in ((rest, "small communities"), (alone, "unlinked")):
-        if extra:
-            members.append(sorted(extra, key=lambda n: (-degree[n], n)))
-            kinds.append(kind)
-    owner = {n: i for i, group_members in enumerate(members) for n in group_members}
+    shared = (
+        ("small communities", [n for c in communities[room:] for n in c]),
+        ("unlinked", [n for n in wanted if n not in linked and n not in marked]),
+    )
+    parts += [
+        (kind, sorted(extra, key=lambda n: (-degree[n], n))) for kind, extra in shared if extra
+    ]
+    owner = {n: i for i, (_, mine) in enumerate(parts) for n in mine}
     weight: Counter[tuple[int, int]] = Counter()
     for u, v in links:
         a, b = owner[u], owner[v]
         if a != b:
             weight[(min(a, b), max(a, b))] += 1
-    size = [len(group_members) for group_members in members]
-    groups: dict[str, int] = {}
-    counts: Counter[str] = Counter()
-    ids: list[str] = []
+    legend = _Legend()
     nodes: list[MapNode] = []
-    biggest = max(size, default=1) or 1
-    for i, mine in enumerate(members):
+    biggest = max((len(mine) for _, mine in parts), default=1)
+    for i, (kind, mine) in enumerate(parts):
         head = mine[0]
-        if kinds[i] == "highlighted":
-            ids.append(head)
+        if kind == "highlighted":
             name = str(g.nodes[head].get("label", "?"))
             node = MapNode(i=head, l=str(g.nodes[head].get("name", head)), g=0, s=30, h=True)
         else:
-            ids.append(f"cluster:{i}")
-            top = ", ".join(str(g.nodes[n].get("name", n)) for n in mine[:5])
-            if kinds[i] == "community":
+            if kind == "community":
                 most = Counter(str(g.nodes[n].get("label", "?")) for n in mine).most_common(1)
                 name = f"{most[0][0]} cluster"
                 text = f"{len(mine):,} around {g.nodes[head].get('name', head)}"
-            elif kinds[i] == "small communities":
-                name, text = kinds[i], f"{len(mine):,} in small communities"
+            elif kind == "small communities":
+                name, text = kind, f"{len(mine):,} in small communities"
             else:
                 name, text = "unlinked nodes", f"{len(mine):,} with no link among these"
             node = MapNode(
-                i=ids[-1],
+                i=f"cluster:{i}",
                 l=text,
                 g=0,
                 s=round(8 + 42 * (len(mine) / biggest) ** 0.5, 1),
-                p={"nodes": len(mine), "best connected": top},
+                p={
+                    "nodes": len(mine),
+                    "best connected": ", ".join(str(g.nodes[n].get("name", n)) for n in mine[:5]),
+                },
             )
-        if name not in groups:
-            groups[name] = len(groups)
-        node.g = groups[name]
-        counts[name] += 1
+        node.g = legend.group(name)
         nodes.append(node)
     edges = [
-        MapEdge(f=ids[a], t=ids[b], w=round(1 + 2 * math.log2(count), 1))
+        MapEdge(f=nodes[a].i, t=nodes[b].i, w=round(1 + 2 * math.log2(count), 1))
         for (a, b), count in sorted(weight.items())
     ]
-    physics = len(nodes) <= physics_limit
-    if not physics:
-        cluster_graph = nx.Graph()
-        cluster_graph.add_nodes_from(ids)
-        cluster_graph.add_edges_from((e.f, e.t) for e in edges)
-        positions = force_layout(cluster_graph, scale=60 * len(ids) ** 0.5, iterations=60)
-        for node in nodes:
-            node.x, node.y = (round(float(v), 1) for v in positions[node.i])
-    shown = sum(1 for k in kinds if k != "highlighted")
+    cluster_graph = nx.Graph()
+    cluster_graph.add_nodes_from(node.i for node in nodes)
+    cluster_graph.add_edges_from((e.f, e.t) for e in edges)
+    shown = sum(1 for kind, _ in parts if kind != "highlighted")
     note = (note + " " if note else "") + (
         f"{len(wanted):,} nodes are drawn as {shown:,} clusters of nodes that link mostly to "
         "each other (hover for their best-connected members); open an ego map to see one."
@@ -266,19 +244,43 @@ def _clustered_spec(
         title=title,
         subtitle=subtitle,
         note=note,
-        groups=_legend(groups, counts),
+        groups=legend.entries(),
         nodes=nodes,
         edges=edges,
-        physics=physics,
+        physics=_place(nodes, cluster_graph, physics_limit),
     )
 
 
-def _legend(groups: dict[str, int], counts: Counter[str]) -> list[MapGroup]:
-    """The groups in the order they were numbered, each with its colour and count."""
-    return [
-        MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=counts[name])
-        for name, i in groups.items()
-    ]
+class _Legend:
+    """Map groups numbered in the order they are first met, with how many nodes each has."""
+
+    def __init__(self) -> None:
+        self._index: dict[str, int] = {}
+        self._counts: Counter[str] = Counter()
+
+    def group(self, name: str) -> int:
+        """The number of group ``name`` (a new one if unseen), counting one more node."""
+        if name not in self._index:
+            self._index[name] = len(self._index)
+        self._counts[name] += 1
+        return self._index[name]
+
+    def entries(self) -> list[MapGroup]:
+        return [
+            MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=self._counts[name])
+            for name, i in self._index.items()
+        ]
+
+
+def _place(nodes: list[MapNode], links: nx.Graph, physics_limit: int) -> bool:
+    """Whether the browser's physics should lay the map out; above ``physics_limit`` nodes
+    it is laid out here instead (every node gets its place) and physics stays off."""
+    if len(nodes) <= physics_limit:
+        return True
+    positions = force_layout(links, scale=60 * len(nodes) ** 0.5, iterations=60)
+    for node in nodes:
+        node.x, node.y = (round(float(v), 1) for v in positions[node.i])
+    return False
 
 
 def _degrees_within(g: nx.Graph, nodes: list[str]) -> dict[str, int]:
