@@ -1,8 +1,15 @@
-"""One in-memory projection per store version, shared by every request.
+"""The in-memory projection every request reads, kept current by applying each write.
 
-A write moves the store version; the next request that notices starts one rebuild, and
-requests that arrive during the rebuild are served from the previous projection, so no
-request ever sees a half-loaded graph and no write causes more than one rebuild.
+Two replicas of the projection are kept. Requests read the *current* one under a lease;
+when the store's version moves, the writes since the *standby* replica's version
+(``GraphStore.changes_since``) are applied to the standby — time proportional to what was
+written, not to the graph — and the two swap. The old current replica becomes the standby
+once its last reader is done. So no request ever sees a graph change under it, and no write
+costs a rebuild. A full rebuild (``GraphStore.projection``) happens at start-up, when the
+store cannot say what changed, or when a change is larger than rebuilding.
+
+While an import is writing (``graph.writer.writing_in_progress``) the current replica keeps
+being served, so readers see the graph before the import or after it, never between.
 """
 
 from __future__ import annotations
@@ -10,63 +17,180 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import networkx as nx
 
+from graph.projection import apply_changes
 from graph.store import GraphStore
+from graph.writer import writing_in_progress
+
+#: Apply changes incrementally up to this share of the graph's size; rebuild beyond it.
+REBUILD_SHARE = 0.25
+
+
+@dataclass
+class _Replica:
+    graph: nx.MultiDiGraph
+    readers: int = 0
+
+    @property
+    def version(self) -> int:
+        return int(self.graph.graph.get("version", 0))
 
 
 class ProjectionCache:
-    """Holds the latest complete projection of ``store`` and rebuilds it when stale."""
+    """Holds the current projection of ``store`` and follows the store's writes."""
 
     def __init__(
-        self, store: GraphStore, *, check_interval: float = 0.0, freeze_heap: bool = False
+        self,
+        store: GraphStore,
+        *,
+        check_interval: float = 0.0,
+        freeze_heap: bool = False,
+        follow: bool = True,
     ) -> None:
         self._store = store
         self._freeze_heap = freeze_heap
-        self._graph: nx.MultiDiGraph | None = None
-        self._lock = threading.Lock()
+        self._follow = follow
+        self._current: _Replica | None = None
+        self._standby: _Replica | None = None
+        self._lock = threading.Lock()  # one update at a time
+        self._state = threading.Lock()  # guards replicas and reader counts
         self._check_interval = check_interval
         self._checked_at = 0.0
         self.builds = 0
+        self.applied = 0
+
+    # ------------------------------------------------------------------ reads
 
     def fresh(self) -> nx.MultiDiGraph | None:
         """The current projection if the store was checked within the interval, without
-        touching the store (``None`` otherwise: call :meth:`get`, which may rebuild)."""
-        graph = self._graph
-        if graph is not None and time.monotonic() - self._checked_at < self._check_interval:
-            return graph
+        touching the store (``None`` otherwise: call :meth:`get`, which may update)."""
+        current = self._current
+        if current is not None and time.monotonic() - self._checked_at < self._check_interval:
+            return current.graph
         return None
 
     def get(self) -> nx.MultiDiGraph:
-        """The current projection (or the previous one while a rebuild is under way)."""
-        graph = self._graph
+        """The current projection, brought up to the store's version when it has moved
+        (while another thread updates it, the previous version is served)."""
+        current = self._current
         now = time.monotonic()
-        if graph is not None and now - self._checked_at < self._check_interval:
-            return graph
+        if current is not None and now - self._checked_at < self._check_interval:
+            return current.graph
         version = self._store.version()
         self._checked_at = now
-        if graph is not None and graph.graph.get("version") == version:
-            return graph
-        if graph is not None:
+        if current is not None and (current.version == version or self._writing()):
+            return current.graph
+        if current is not None:
             if not self._lock.acquire(blocking=False):
-                return graph  # someone else is rebuilding: serve the previous version
+                return current.graph  # someone else is updating: serve the previous version
         else:
             self._lock.acquire()
         try:
-            current = self._graph
-            if current is not None and current.graph.get("version") == self._store.version():
-                return current
-            fresh = self._store.projection()
-            fresh.graph.setdefault("built_at", time.time())
-            self._graph = fresh
-            self.builds += 1
-            if self._freeze_heap:
-                del graph, current  # this frame's hold on the previous projection
-                settle_heap()
-            return fresh
+            return self._update().graph
         finally:
             self._lock.release()
+
+    @contextmanager
+    def lease(self) -> Iterator[nx.MultiDiGraph]:
+        """The current projection, guaranteed not to change until the ``with`` block ends."""
+        self.get()
+        with self._state:
+            replica = self._current
+            assert replica is not None
+            replica.readers += 1
+        try:
+            yield replica.graph
+        finally:
+            with self._state:
+                replica.readers -= 1
+
+    def refresh(self) -> nx.MultiDiGraph:
+        """Check the store now (after a write in this process) and follow it."""
+        self._checked_at = 0.0
+        return self.get()
+
+    # ------------------------------------------------------------------ updates
+
+    def _writing(self) -> bool:
+        try:
+            return writing_in_progress(self._store)
+        except AttributeError:  # a store without meta data cannot be writing
+            return False
+
+    def _update(self) -> _Replica:
+        current = self._current
+        version = self._store.version()
+        if current is not None and current.version == version:
+            return current
+        if current is not None and self._follow:
+            followed = self._follow_writes(current)
+            if followed is not None:
+                return followed
+        return self._rebuild(current)
+
+    def _follow_writes(self, current: _Replica) -> _Replica | None:
+        """Apply the store's changes to the standby and swap; ``None`` to rebuild instead."""
+        with self._state:
+            standby = self._standby
+            if standby is not None and standby.readers:
+                standby = None  # still read by requests of an older version
+            self._standby = None
+        if standby is None:
+            standby = _copy(current)  # reading ``current`` meanwhile is safe: nobody writes it
+        changes = self._store.changes_since(standby.version)
+        size = standby.graph.number_of_nodes() + standby.graph.number_of_edges()
+        if changes is None:
+            return None
+        touched = len(changes.nodes) + len(changes.deleted_nodes) + len(changes.rels)
+        if touched > max(10_000, REBUILD_SHARE * size):
+            return None
+        nodes, rels = self._store.fetch(changes.nodes, changes.rels)
+        apply_changes(standby.graph, changes, nodes, rels)
+        standby.graph.graph["built_at"] = time.time()
+        with self._state:
+            self._standby = current
+            self._current = standby
+        self.applied += 1
+        return standby
+
+    def _rebuild(self, previous: _Replica | None) -> _Replica:
+        fresh = self._store.projection()
+        fresh.graph.setdefault("built_at", time.time())
+        replica = _Replica(fresh)
+        with self._state:
+            self._current = replica
+            self._standby = None
+        self.builds += 1
+        if self._freeze_heap:
+            del previous  # this frame's hold on the previous projection
+            settle_heap()
+        if self._follow:
+            threading.Thread(target=self._prepare_standby, daemon=True).start()
+        return replica
+
+    def _prepare_standby(self) -> None:
+        """Copy the current replica as the standby ahead of the first write, so following
+        that write costs only the write."""
+        with self._lock:
+            current = self._current
+            if current is None or self._standby is not None:
+                return
+            standby = _copy(current)
+            with self._state:
+                if self._current is current and self._standby is None:
+                    self._standby = standby
+
+
+def _copy(replica: _Replica) -> _Replica:
+    """An independent replica (own attribute dicts; values are never mutated in place)."""
+    graph = replica.graph.copy()
+    graph.graph.update(replica.graph.graph)
+    return _Replica(graph)
 
 
 def settle_heap() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import networkx as nx
 
 from graph.dates import is_active, period_end, period_start
-from graph.records import NodeRecord, RelRecord, rel_id
+from graph.records import ChangeSet, NodeRecord, RelRecord, rel_id
 from graph.vocabulary import NodeLabel, RelType
 
 #: For each relationship type, the properties holding its start and end.
@@ -56,6 +56,53 @@ def build_projection(
             **r.props,
         )
     return g
+
+
+def apply_changes(
+    g: nx.MultiDiGraph,
+    changes: ChangeSet,
+    nodes: Iterable[NodeRecord],
+    rels: Iterable[RelRecord],
+) -> None:
+    """Bring ``g`` up to ``changes.to_version`` in place, in time proportional to the change.
+
+    ``nodes`` and ``rels`` are the current stored state of the changed entities (see
+    ``GraphStore.fetch``); an entity in ``changes`` but not among them no longer exists.
+    Attributes are replaced whole, so applying the same change twice is harmless.
+    """
+    for node in changes.deleted_nodes:
+        if node in g:
+            g.remove_node(node)
+    present = set()
+    for n in nodes:
+        present.add(n.id)
+        if n.id in g:
+            attrs = g.nodes[n.id]
+            attrs.clear()
+            attrs["label"] = str(n.label)
+            attrs.update(n.props)
+        else:
+            g.add_node(n.id, label=str(n.label), **n.props)
+    for gone in changes.nodes - present:
+        if gone in g:
+            g.remove_node(gone)
+    found = set()
+    for r in rels:
+        key = edge_key(r.type, r.key)
+        found.add((str(r.type), r.source, r.target, r.key))
+        if g.has_edge(r.source, r.target, key):
+            attrs = g.edges[r.source, r.target, key]
+            attrs.clear()
+            attrs.update(type=str(r.type), rel_key=r.key)
+            attrs.update(r.props)
+        elif r.source in g and r.target in g:
+            g.add_edge(r.source, r.target, key=key, type=str(r.type), rel_key=r.key, **r.props)
+    for type_, source, target, rkey in changes.rels:
+        if (type_, source, target, rkey) not in found and g.has_edge(
+            source, target, edge_key(type_, rkey)
+        ):
+            g.remove_edge(source, target, edge_key(type_, rkey))
+    g.graph["version"] = changes.to_version
 
 
 def node_ids(g: nx.MultiDiGraph, label: NodeLabel | str) -> list[str]:
@@ -120,6 +167,7 @@ def snapshot(g: nx.MultiDiGraph, as_of: date | None) -> nx.MultiDiGraph:
 
 __all__ = [
     "TIME_FIELDS",
+    "apply_changes",
     "build_projection",
     "edge_active",
     "edge_evidence_id",

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
-class Problem(BaseModel):
+class RowProblem(BaseModel):
     """One rejected value: where it was, what it was, and why."""
 
     file: str
@@ -53,7 +53,7 @@ class Ambiguity(BaseModel):
     candidates: list[dict[str, Any]]
 
 
-class Counts(BaseModel):
+class KindCounts(BaseModel):
     """Rows of one label or type."""
 
     read: int = 0
@@ -77,22 +77,23 @@ class ImportReport(BaseModel):
     format: str
     dry_run: bool
     written: bool = False
-    counts: dict[str, Counts] = Field(default_factory=dict)
-    rejections: list[Problem] = Field(default_factory=list)
+    counts: dict[str, KindCounts] = Field(default_factory=dict)
+    rejections: list[RowProblem] = Field(default_factory=list)
     merges: list[Merge] = Field(default_factory=list)
     ambiguities: list[Ambiguity] = Field(default_factory=list)
-    held: list[Problem] = Field(
+    held: list[RowProblem] = Field(
         default_factory=list,
         description="rows held back until an ambiguity is reviewed (counted as rejected; "
         "they do not stop the rest of the file)",
     )
     message: str = ""
+    import_id: str | None = Field(None, description="the import's id in the history")
 
-    def count(self, what: str) -> Counts:
+    def count(self, what: str) -> KindCounts:
         """The counts of one label or type (created on first use)."""
         counts = self.counts.get(what)
         if counts is None:
-            counts = self.counts[what] = Counts()
+            counts = self.counts[what] = KindCounts()
         return counts
 
     @property

@@ -22,23 +22,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.add_argument("--batch-size", type=int, default=5_000)
     p.set_defaults(func=load)
-    r = sub.add_parser("review", help="list, accept or reject ambiguous organization matches")
+    r = sub.add_parser(
+        "review", help="list, accept or reject ambiguous organization matches (one or in bulk)"
+    )
     r.add_argument("action", nargs="?", choices=["list", "accept", "reject"], default="list")
-    r.add_argument("review_id", nargs="?")
+    r.add_argument("review_id", nargs="?", help="one item; leave out with --all for bulk")
     r.add_argument("--into", help="with accept: the candidate id to merge into (default: the best)")
+    r.add_argument("--all", action="store_true", help="every open item matching the filters")
+    r.add_argument("--min-score", type=float, help="with --all: only items scoring at least this")
+    r.add_argument("--file", help="with --all: only items from this file")
+    r.add_argument("--mapping", help="with --all: only items from files loaded with this mapping")
     r.set_defaults(func=review)
     e = sub.add_parser("export", help="export the graph as JSON (re-loadable), GraphML or CSV")
     e.add_argument("--format", choices=["json", "graphml", "csv"], required=True)
     e.add_argument("--out", type=Path, required=True, help="file to write (csv: a .zip)")
     e.set_defaults(func=export)
-
-
-def review_file() -> Path:
-    """The review queue lives beside the embedded store (or the keys file for Neo4j)."""
-    from api.settings import get_settings
-
-    db = get_settings().db_path
-    return db.with_name(db.stem + "-review.json")
 
 
 def load(args: argparse.Namespace) -> int:
@@ -68,7 +66,6 @@ def load(args: argparse.Namespace) -> int:
             owner=args.owner,
             dry_run=args.dry_run,
             skip_invalid=args.skip_invalid,
-            review_path=review_file(),
             batch_size=args.batch_size,
             progress=progress,
         )
@@ -81,28 +78,48 @@ def load(args: argparse.Namespace) -> int:
 
 
 def review(args: argparse.Namespace) -> int:
-    from loaders.resolve import ReviewQueue
+    from api.settings import get_settings
+    from graph.writer import cli_actor
+    from loaders.review import StoredReviewQueue, decide, decide_many
 
-    queue = ReviewQueue(review_file())
-    if args.action == "list":
-        items = queue.open_items()
-        if not items:
-            print("nothing to review")
-        for item in items:
-            cands = "; ".join(f"{c['name']} ({c['id']}, {c['score']})" for c in item.candidates)
-            print(f"[{item.review_id}] {item.incoming_name!r} might be: {cands}")
-        return 0
-    if not args.review_id:
-        raise ValueError(
-            f"review {args.action} needs a review id (see `alliancegraph review list`)"
+    store = get_settings().open_store()
+    try:
+        queue = StoredReviewQueue(store)
+        if args.action == "list":
+            items = queue.open_items()
+            if not items:
+                print("nothing to review")
+            for item in items:
+                cands = "; ".join(f"{c['name']} ({c['id']}, {c['score']})" for c in item.candidates)
+                held = len(queue.held.get(item.review_id, []))
+                print(f"[{item.review_id}] {item.incoming_name!r} might be: {cands} ({held} row(s) held)")
+            return 0
+        decision = (
+            "reject" if args.action == "reject" else (f"accept:{args.into}" if args.into else "accept")
         )
-    decision = (
-        "reject" if args.action == "reject" else (f"accept:{args.into}" if args.into else "accept")
-    )
-    item = queue.decide(args.review_id, decision)
-    queue.save()
-    print(f"{item.review_id}: {item.decision}; re-run the load to apply it")
-    return 0
+        if args.all:
+            done = decide_many(
+                store,
+                queue,
+                decision,
+                actor=cli_actor(),
+                min_score=args.min_score,
+                file=args.file,
+                mapping=args.mapping,
+            )
+            print(f"{len(done)} item(s) decided: {args.action}")
+            return 0
+        if not args.review_id:
+            raise ValueError(
+                f"review {args.action} needs a review id, or --all "
+                "(see `alliancegraph review list`)"
+            )
+        applied = decide(store, queue, args.review_id, decision, actor=cli_actor())
+        rows = sum(r.written for r in applied.written.values())
+        print(f"{applied.review_id}: {applied.decision}; {rows} held row(s) written")
+        return 0
+    finally:
+        store.close()
 
 
 def export(args: argparse.Namespace) -> int:

@@ -1,0 +1,446 @@
+"""Pass 1 of an import: validate each row and decide what becomes of it.
+
+Rows arrive grouped by the source row they came from (a contacts row is a person, an
+organization and a WORKS_AT tie), so resolution sees each source row whole: a person is
+matched by email, else by name at the organization the same row names. Every record gets
+an explicit :data:`Outcome`; relationship rows wait (on disk) until every node row has been
+seen, since a file may name an end before defining it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+
+from graph.records import (
+    BatchValidationError,
+    NodeRecord,
+    RelRecord,
+    SourceRef,
+    validate_node,
+    validate_relationship,
+)
+from graph.row_checks import row_check
+from graph.schema import NODE_MODELS, REL_MODELS
+from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
+from loaders.report import Ambiguity, ImportReport, Merge, RowProblem
+from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
+from loaders.rows import SourceRow
+
+#: new: written as it is; merged: resolved onto an existing entity (its id remapped);
+#: held: waits for a review decision; repeat: the same row again (nothing new);
+#: rejected: invalid, with a problem in the report.
+Outcome = Literal["new", "merged", "held", "repeat", "rejected"]
+HELD = "\x00held:"
+
+
+@dataclass(slots=True)
+class Resolved:
+    """One validated record, where it came from, and what becomes of it."""
+
+    record: NodeRecord | RelRecord
+    source: SourceRef
+    outcome: Outcome
+    review_id: str | None = None
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counts of one kind as plain attributes (a pydantic field set costs a microsecond,
+    twice per row); folded into the report at the end."""
+
+    read: int = 0
+    rejected: int = 0
+    merged: int = 0
+
+
+@dataclass
+class Resolver:
+    """Pass 1's state: what the store and the file hold so far, and what was decided."""
+
+    graph: nx.MultiDiGraph
+    report: ImportReport
+    import_id: str
+    queue: ReviewQueue | None = None
+    origin: dict[str, Any] = field(default_factory=dict)
+    orgs: OrgIndex = field(default_factory=OrgIndex)
+    people: PersonIndex = field(default_factory=PersonIndex)
+    labels: dict[str, str] = field(default_factory=dict)
+    remap: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # org id -> aliases to add
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    _seen: dict[str, tuple[str, int, int, int | None]] = field(default_factory=dict)
+    _seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        g = self.graph
+        for node, data in g.nodes(data=True):
+            self.labels[node] = data["label"]
+            if data["label"] == NodeLabel.ORGANIZATION:
+                self.orgs.add(node, str(data.get("name", node)), list(data.get("aliases", [])))
+            elif data["label"] == NodeLabel.PERSON:
+                employers = [
+                    v for _, v, d in g.out_edges(node, data=True) if d["type"] == "WORKS_AT"
+                ]
+                self.people.add(node, str(data.get("name", node)), data.get("email"), employers)
+        self._node_checks: dict[NodeLabel, Any] = {}
+        self._rel_checks: dict[RelType, Any] = {}
+        self._node_labels = {str(x): x for x in NodeLabel}
+        self._rel_types = {str(x): x for x in RelType}
+        self._pending = _RowSpool()
+
+    # ------------------------------------------------------------------ validation
+
+    def _fast_node(self, label: NodeLabel, data: dict[str, Any]) -> NodeRecord | None:
+        """The record by the fast checks (:mod:`graph.row_checks`), or ``None``."""
+        check = self._node_checks.get(label)
+        if check is None:
+            check = self._node_checks[label] = row_check(NODE_MODELS[label]) or _never
+        props = check(data)
+        if props is None:
+            return None
+        return NodeRecord(label, props.pop("id"), props)
+
+    def _fast_rel(self, type_: RelType, data: dict[str, Any]) -> RelRecord | None:
+        check = self._rel_checks.get(type_)
+        if check is None:
+            check = self._rel_checks[type_] = row_check(REL_MODELS[type_]) or _never
+        props = check(data)
+        if props is None:
+            return None
+        return RelRecord(type_, props.pop("source"), props.pop("target"), props.pop("key", ""), props)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def tally(self, what: str) -> Tally:
+        found = self.tallies.get(what)
+        if found is None:
+            found = self.tallies[what] = Tally()
+            self.report.count(what)  # the report lists kinds in the order they were met
+        return found
+
+    def fold(self) -> None:
+        """Add the tallies to the report's counts."""
+        for what, t in self.tallies.items():
+            counts = self.report.count(what)
+            counts.read += t.read
+            counts.rejected += t.rejected
+            counts.merged += t.merged
+
+    def _ref(self, row: SourceRow, seq: int) -> SourceRef:
+        return SourceRef(self.import_id, row.file, row.sheet, row.row if row.row is not None else seq)
+
+    def _reject(self, row: SourceRow, reason: str, column: str | None = None, value: Any = None) -> None:
+        self.report.rejections.append(_problem(row, reason, column, value))
+
+    # ------------------------------------------------------------------ nodes
+
+    def groups(self, rows: Iterator[SourceRow]) -> Iterator[list[tuple[int, SourceRow]]]:
+        """Consecutive rows from the same source row, numbered in file order."""
+        group: list[tuple[int, SourceRow]] = []
+        where: tuple[Any, ...] | None = None
+        for seq, row in enumerate(rows):
+            here = (row.file, row.sheet, row.row)
+            if group and (here != where or row.row is None):
+                yield group
+                group = []
+            where = here
+            group.append((seq, row))
+        if group:
+            yield group
+
+    def resolve(self, rows: Iterator[SourceRow]) -> Iterator[Resolved]:
+        """Every node record with its outcome, then every relationship record."""
+        for group in self.groups(rows):
+            employer: dict[str, str] = {}
+            for _seq, row in group:
+                if row.kind == "rel" and not row.error and row.what == RelType.WORKS_AT:
+                    src, dst = row.data.get("source"), row.data.get("target")
+                    if isinstance(src, str) and isinstance(dst, str):
+                        employer[src] = dst
+            # organizations first: a person in the same row is matched at the resolved one
+            ordered = sorted(group, key=lambda p: p[1].what != NodeLabel.ORGANIZATION)
+            for seq, row in ordered:
+                out = self._node_or_defer(seq, row, employer)
+                if out is not None:
+                    yield out
+        yield from self._relationships()
+
+    def _node_or_defer(self, seq: int, row: SourceRow, employer: dict[str, str]) -> Resolved | None:
+        counts = self.tally(row.what or "(unreadable row)")
+        counts.read += 1
+        if row.error:
+            self._reject(row, row.error, row.columns.get("(error)"))
+            counts.rejected += 1
+            return None
+        if row.kind == "rel":
+            self._pending.add((seq, row.what, row.data, row.file, row.sheet, row.row, row.columns))
+            counts.read -= 1  # counted when it is read back
+            return None
+        raw = _raw_key(row)
+        first = self._seen.get(row.data.get("id")) if raw is not None else None  # type: ignore[arg-type]
+        if first is not None and first[3] == raw:
+            counts.merged += 1  # the very same cells as an accepted row: nothing new
+            return None
+        try:
+            label = self._node_labels.get(row.what) or NodeLabel(row.what)
+            rec = self._fast_node(label, row.data) or validate_node(label, row.data, seq)
+        except ValueError as exc:
+            errors = exc.errors if isinstance(exc, BatchValidationError) else []
+            for e in errors:
+                self._reject(row, e.reason, row.columns.get(e.field.split(".")[0], e.field), e.value)
+            if not errors:
+                self._reject(
+                    row, f"unknown node label {row.what!r}; expected one of {', '.join(NodeLabel)}"
+                )
+            counts.rejected += 1
+            return None
+        ref = self._ref(row, seq)
+        node_id = rec.id
+        if label == NodeLabel.ORGANIZATION and row.resolve and node_id not in self._seen:
+            decided = self._organization(row, rec, ref, counts)
+            if decided is not None:
+                return decided
+        if label == NodeLabel.PERSON and row.resolve and node_id not in self._seen:
+            org = employer.get(node_id)
+            org = self.remap.get(org, org) if org else None
+            decided = self._person(rec, ref, counts, org)
+            if decided is not None:
+                return decided
+        known = self.labels.get(node_id)
+        if known is not None and known != label and node_id not in self._seen:
+            self._reject(row, f"id already used by a node labelled {known}", "id", node_id)
+            counts.rejected += 1
+            return None
+        digest = _digest(rec.props)
+        if node_id in self._seen:
+            first_label, first_row, first_digest, _ = self._seen[node_id]
+            if first_label != label:
+                reason = f"id also used by a {first_label} row (row {first_row}) in this file"
+            elif first_digest != digest:
+                reason = f"conflicts with row {first_row}: same id, different values"
+            else:
+                counts.merged += 1  # the same row again: nothing new to write
+                return None
+            self._reject(row, reason, "id", node_id)
+            counts.rejected += 1
+            return None
+        self._seen[node_id] = (str(label), row.row or seq, digest, raw)
+        self.labels[node_id] = str(label)
+        return Resolved(rec, ref, "new")
+
+    def _organization(
+        self, row: SourceRow, rec: NodeRecord, ref: SourceRef, counts: Tally
+    ) -> Resolved | None:
+        node_id = rec.id
+        name = str(rec.props.get("name", node_id))
+        match = self.orgs.match(node_id, name, self.queue)
+        if match.rule == "ambiguous" and match.review is not None:
+            review_id = match.review.review_id
+            self.report.ambiguities.append(
+                Ambiguity(
+                    review_id=review_id,
+                    incoming_id=node_id,
+                    incoming_name=name,
+                    candidates=match.review.candidates,
+                )
+            )
+            self.remap[node_id] = HELD + review_id
+            self.report.held.append(
+                _problem(
+                    row,
+                    f"held for review ({review_id}): might be an existing organization",
+                    "name",
+                    rec.props.get("name"),
+                )
+            )
+            counts.rejected += 1
+            return Resolved(rec, ref, "held", review_id)
+        if match.into is not None and match.into != node_id:
+            self.remap[node_id] = match.into
+            if name and name != self.orgs.names.get(match.into):
+                self.aliases.setdefault(match.into, []).append(name)
+            self.report.merges.append(
+                Merge(
+                    incoming_id=node_id,
+                    incoming_name=name,
+                    into=match.into,
+                    into_name=self.orgs.names.get(match.into, match.into),
+                    rule=match.rule,
+                    score=match.score,
+                )
+            )
+            counts.merged += 1
+            return Resolved(rec, ref, "merged")
+        if row.derived_id:  # ids made from names: variants within the file are one entity
+            self.orgs.add(node_id, name, rec.props.get("aliases"))
+        return None
+
+    def _person(
+        self, rec: NodeRecord, ref: SourceRef, counts: Tally, org: str | None
+    ) -> Resolved | None:
+        node_id = rec.id
+        name = str(rec.props.get("name", ""))
+        match = self.people.match(node_id, name, rec.props.get("email"), org)
+        if match.into is not None and match.into != node_id:
+            self.remap[node_id] = match.into
+            into_name = (
+                str(self.graph.nodes[match.into].get("name"))
+                if match.into in self.graph
+                else match.into
+            )
+            self.report.merges.append(
+                Merge(
+                    incoming_id=node_id,
+                    incoming_name=name,
+                    into=match.into,
+                    into_name=into_name,
+                    rule=match.rule,
+                )
+            )
+            counts.merged += 1
+            return Resolved(rec, ref, "merged")
+        self.people.add(node_id, name, rec.props.get("email"), [org] if org else [])
+        return None
+
+    # ------------------------------------------------------------------ relationships
+
+    def _relationships(self) -> Iterator[Resolved]:
+        for seq, what, data, file, sheet, line, columns in self._pending:
+            row = SourceRow("rel", what, data, file, sheet, line, columns)
+            out = self._relationship(seq, row)
+            if out is not None:
+                yield out
+        self._pending.close()
+
+    def _relationship(self, seq: int, row: SourceRow) -> Resolved | None:
+        counts = self.tally(row.what)
+        counts.read += 1
+        try:
+            type_ = self._rel_types.get(row.what) or RelType(row.what)
+        except ValueError:
+            self._reject(
+                row, f"unknown relationship type {row.what!r}; expected one of {', '.join(RelType)}"
+            )
+            counts.rejected += 1
+            return None
+        data = {**row.data}
+        held: str | None = None
+        for end in ("source", "target"):
+            value = data.get(end)
+            if isinstance(value, str) and value in self.remap:
+                target = self.remap[value]
+                if target.startswith(HELD):
+                    held = target[len(HELD) :]
+                else:
+                    data[end] = target
+        try:
+            rec = self._fast_rel(type_, data) or validate_relationship(type_, data, seq)
+        except BatchValidationError as exc:
+            for e in exc.errors:
+                self._reject(row, e.reason, row.columns.get(e.field, e.field), e.value)
+            counts.rejected += 1
+            return None
+        ref = self._ref(row, seq)
+        if held is not None:
+            self.report.held.append(
+                _problem(
+                    row,
+                    f"held for review ({held}): its organization might be an existing one",
+                    row.columns.get("source"),
+                )
+            )
+            counts.rejected += 1
+            return Resolved(rec, ref, "held", held)
+        sources, targets = REL_ENDPOINTS[type_]
+        for end, value, allowed in (("source", rec.source, sources), ("target", rec.target, targets)):
+            found = self.labels.get(value)
+            if found not in allowed:
+                want = " or ".join(sorted(allowed))
+                self._reject(
+                    row,
+                    f"no {want} with this id in the file or the store"
+                    + (f" (it is a {found})" if found else ""),
+                    row.columns.get(end, end),
+                    value,
+                )
+                counts.rejected += 1
+                return None
+        ident = (str(type_), rec.source, rec.target, rec.key)
+        digest = _digest(rec.props)
+        if ident in self._seen_rels:
+            first_row, first_digest = self._seen_rels[ident]
+            if first_digest == digest:
+                counts.merged += 1  # the same relationship again: nothing new
+                return Resolved(rec, ref, "repeat")
+            self._reject(row, f"conflicts with row {first_row}: same relationship, different values")
+            counts.rejected += 1
+            return None
+        self._seen_rels[ident] = (row.row or seq, digest)
+        return Resolved(rec, ref, "new")
+
+
+def _never(data: dict[str, Any]) -> None:
+    return None
+
+
+class _RowSpool:
+    """Relationship rows waiting for every node row, in a temporary file."""
+
+    CHUNK = 10_000
+
+    def __init__(self) -> None:
+        import pickle
+
+        self._pickle = pickle
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._buffer: list[Any] = []
+
+    def add(self, item: Any) -> None:
+        self._buffer.append(item)
+        if len(self._buffer) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._pickle.dump(self._buffer, self._file, protocol=self._pickle.HIGHEST_PROTOCOL)
+            self._buffer = []
+
+    def __iter__(self) -> Iterator[Any]:
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                chunk = self._pickle.load(self._file)  # our own temporary file
+            except EOFError:
+                return
+            yield from chunk
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _problem(row: SourceRow, reason: str, column: str | None = None, value: Any = None) -> RowProblem:
+    return RowProblem(
+        file=row.file, sheet=row.sheet, row=row.row, column=column, value=value, reason=reason
+    )
+
+
+def _digest(data: dict[str, Any]) -> int:
+    """A fingerprint of validated values, to tell a repeated row from a conflicting one."""
+    try:
+        return hash(tuple(sorted(data.items())))
+    except TypeError:  # a list value
+        return hash(repr(sorted(data.items())))
+
+
+def _raw_key(row: SourceRow) -> int | None:
+    """A fingerprint of a node row's cells as read, or ``None`` if they cannot be hashed."""
+    try:
+        return hash((row.what, tuple(row.data.items())))
+    except TypeError:
+        return None

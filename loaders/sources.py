@@ -1,0 +1,100 @@
+"""Where rows come from: a file or an upload, its format, and the reader that streams it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
+from loaders.mapping import Mapping, load_mapping
+from loaders.rows import LoadError, SourceRow
+from loaders.tabular import read_csv
+
+#: File suffix -> reader format.
+FORMATS = {
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".graphml": "graphml",
+    ".xml": "graphml",
+}
+
+
+@dataclass
+class Source:
+    """A file or an upload that can be read again from the start."""
+
+    name: str
+    format: str
+    opener: Callable[[], IO[bytes]]
+    mapping: Mapping | None = None
+    owner: str | None = None
+    mapping_name: str | None = None
+
+    def rows(self) -> Iterator[SourceRow]:
+        """Every node and relationship row of the source, in file order."""
+        with self.opener() as raw:
+            if self.format == "csv":
+                yield from read_csv(raw, self.name, self.mapping, owner=self.owner)
+                return
+            data = raw.read()
+        reader = {"json": read_json, "yaml": read_yaml, "graphml": read_graphml, "xlsx": read_xlsx}[
+            self.format
+        ]
+        yield from reader(data, self.name)
+
+
+def detect_format(path: Path) -> str:
+    """The reader format of a file name, or a clear error naming the known suffixes."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise LoadError(
+            f"{path.name}: unknown file type {path.suffix!r}; expected one of "
+            f"{', '.join(sorted(FORMATS))}"
+        )
+    return fmt
+
+
+def file_source(path: str | Path, mapping: str | Path | None = None, owner: str | None = None) -> Source:
+    """A source for a file (or a folder holding ``portfolio.json``)."""
+    path = Path(path)
+    if path.is_dir():
+        inner = path / "portfolio.json"
+        if not inner.exists():
+            raise LoadError(f"{path}: a folder to load must hold portfolio.json")
+        path = inner
+    if not path.exists():
+        raise LoadError(f"{path}: no such file")
+
+    def opener() -> IO[bytes]:
+        return path.open("rb")
+
+    return Source(
+        path.name,
+        detect_format(path),
+        opener,
+        load_mapping(mapping) if mapping else None,
+        owner,
+        Path(mapping).name if mapping else None,
+    )
+
+
+def bytes_source(
+    data: bytes, filename: str, mapping: Mapping | None = None, owner: str | None = None
+) -> Source:
+    """A source for an upload's bytes."""
+    name = Path(filename).name
+    return Source(
+        name,
+        detect_format(Path(filename)),
+        lambda: io.BytesIO(data),
+        mapping,
+        owner,
+        mapping.source if mapping else None,
+    )

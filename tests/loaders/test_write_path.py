@@ -1,0 +1,247 @@
+"""The write path end to end, on every store: provenance, history, the shared review queue,
+person resolution at the person's organization, dry runs, and a projection that follows
+each write instead of being rebuilt."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from api.projection_cache import ProjectionCache
+from graph.records import NodeRecord, SourceRef
+from graph.store import GraphStore
+from graph.vocabulary import NodeLabel
+from graph.writer import WRITING_KEY, Writer, delete_node, diff
+from loaders.pipeline import load_bytes, load_path
+from loaders.review import StoredReviewQueue, decide
+from tests.loaders.conftest import write_doc
+
+CONTACTS = Path(__file__).parents[2] / "loaders" / "mappings" / "contacts.yaml"
+
+
+def _doc(tmp_path: Path, name: str, extra_people: int = 0) -> Path:
+    people = [{"id": "p-ana", "name": "Ana Ruiz", "email": "ana@acme.example"}]
+    people += [{"id": f"p-{i}", "name": f"Person {i}"} for i in range(extra_people)]
+    return write_doc(
+        tmp_path / name,
+        {
+            "Organization": [{"id": "org-acme", "name": "Acme Corporation"}],
+            "Person": people,
+        },
+        {"WORKS_AT": [{"source": "p-ana", "target": "org-acme", "title": "CFO"}]},
+    )
+
+
+def test_a_tie_loaded_from_two_files_lists_both_sources(tmp_path: Path, store: GraphStore) -> None:
+    first = load_path(store, _doc(tmp_path, "crm.json"))
+    second = load_path(store, _doc(tmp_path, "board.json"))
+    assert first.written and second.written
+    rel = ("WORKS_AT", "p-ana", "org-acme", "")
+    found = store.sources_of(rel=rel)
+    assert {s.file for s in found} == {"crm.json", "board.json"}
+    assert {s.import_id for s in found} == {first.import_id, second.import_id}
+    assert all(s.row is not None for s in found)
+    assert {s.file for s in store.sources_of("org-acme")} == {"crm.json", "board.json"}
+
+
+def test_history_says_who_imported_and_who_deleted_what(tmp_path: Path, store: GraphStore) -> None:
+    report = load_path(store, _doc(tmp_path, "crm.json"), actor="key:steward")
+    assert delete_node(store, "p-ana", actor="key:admin-ana")
+    assert not delete_node(store, "p-ana", actor="key:admin-ana")
+    events = store.history()
+    assert [e.action for e in events[:2]] == ["delete", "import"]
+    deleted, imported = events[0], events[1]
+    assert deleted.subject == "p-ana" and deleted.actor == "key:admin-ana"
+    assert deleted.detail["name"] == "Ana Ruiz" and deleted.detail["relationships"] == 1
+    assert imported.subject == report.import_id and imported.detail["file"] == "crm.json"
+    assert imported.actor == "key:steward"
+    assert store.sources_of("p-ana") == []
+    # a re-import loses nothing from the history
+    load_path(store, _doc(tmp_path, "crm.json"))
+    assert [e.action for e in store.history()[:3]] == ["import", "delete", "import"]
+
+
+def test_person_matched_by_name_at_the_organization_in_the_same_row(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    head = "Contact ID,Full Name,Email,Company,Job Title,Since\n"
+    (tmp_path / "a.csv").write_text(head + "1,Maria Souza,,Acme Ltd,CEO,2020-01-01\n")
+    (tmp_path / "b.csv").write_text(
+        head + "77,maria  souza,,Acme Ltd,Chair,2021-01-01\n78,Maria Souza,,Other Co,CTO,\n"
+    )
+    load_path(store, tmp_path / "a.csv", CONTACTS)
+    report = load_path(store, tmp_path / "b.csv", CONTACTS)
+    merges = {m.incoming_id: (m.into, m.rule) for m in report.merges}
+    assert merges["person-77"] == ("person-1", "name_and_organization")
+    assert "person-78" not in merges  # same name at another organization: another person
+    hood = store.get_node("person-1")
+    assert hood is not None
+    assert {r.target for r in hood.relationships if str(r.type) == "WORKS_AT"} == {"org-acme-ltd"}
+
+
+def test_dry_run_counts_what_a_write_then_does(tmp_path: Path, store: GraphStore) -> None:
+    load_path(store, _doc(tmp_path, "a.json"))
+    path = _doc(tmp_path, "b.json", extra_people=3)
+    preview = load_path(store, path, dry_run=True)
+    assert not preview.written
+    real = load_path(store, path)
+    for what, counts in real.counts.items():
+        p = preview.counts[what]
+        assert (p.created, p.updated, p.unchanged) == (counts.created, counts.updated, counts.unchanged)
+    assert real.counts["Person"].created == 3
+
+
+def test_diff_keeps_absent_properties() -> None:
+    assert diff({"name": "A", "x": 1}, {"x": 2}) == ("updated", {"name": "A", "x": 2})
+    assert diff({"name": "A"}, {})[0] == "unchanged"
+
+
+# ---------------------------------------------------------------- the review queue
+
+
+def _ambiguous(tmp_path: Path, name: str = "later.json") -> Path:
+    return write_doc(
+        tmp_path / name,
+        {"Organization": [{"id": "org-new", "name": "Global Health Aliance"}]},
+        {"MEMBER_OF": [{"source": "org-new", "target": "all-1"}]},
+    )
+
+
+@pytest.fixture
+def two_charities(store: GraphStore) -> GraphStore:
+    store.upsert_nodes(
+        "Organization",
+        [
+            {"id": "org-gha", "name": "Global Health Alliance"},
+            {"id": "org-ghas", "name": "Global Health Alliances"},
+        ],
+    )
+    store.upsert_nodes("Alliance", [{"id": "all-1", "name": "Clean Water Coalition"}])
+    return store
+
+
+def test_ambiguous_organization_is_held_on_file_load(tmp_path: Path, two_charities: GraphStore) -> None:
+    report = load_path(two_charities, _ambiguous(tmp_path))
+    assert report.ambiguities and report.held
+    assert two_charities.get_node("org-new") is None
+    queue = StoredReviewQueue(two_charities)
+    (item,) = queue.open_items()
+    assert len(queue.held[item.review_id]) == 2  # the organization and its membership
+
+
+def test_ambiguous_organization_is_held_on_upload_too(tmp_path: Path, two_charities: GraphStore) -> None:
+    data = _ambiguous(tmp_path).read_bytes()
+    report = load_bytes(two_charities, data, "upload.json", actor="key:admin")
+    assert report.ambiguities
+    assert two_charities.get_node("org-new") is None
+    assert StoredReviewQueue(two_charities).open_items()
+
+
+def test_accept_writes_the_held_rows_into_the_chosen_organization(
+    tmp_path: Path, two_charities: GraphStore
+) -> None:
+    load_path(two_charities, _ambiguous(tmp_path))
+    queue = StoredReviewQueue(two_charities)
+    (item,) = queue.open_items()
+    applied = decide(two_charities, queue, item.review_id, "accept:org-gha", actor="cli:t")
+    assert applied.written["MEMBER_OF"].created == 1
+    hood = two_charities.get_node("org-gha")
+    assert hood is not None
+    assert "Global Health Aliance" in hood.node.props["aliases"]
+    assert any(r.target == "all-1" for r in hood.relationships)
+    assert two_charities.get_node("org-new") is None
+    assert two_charities.history()[0].action == "review"
+    # remembered: loading the file again merges without asking
+    again = load_path(two_charities, _ambiguous(tmp_path))
+    assert not again.ambiguities
+    assert [m.into for m in again.merges] == ["org-gha"]
+
+
+def test_reject_makes_a_new_organization_and_is_remembered(
+    tmp_path: Path, two_charities: GraphStore
+) -> None:
+    load_path(two_charities, _ambiguous(tmp_path))
+    queue = StoredReviewQueue(two_charities)
+    (item,) = queue.open_items()
+    decide(two_charities, queue, item.review_id, "reject", actor="cli:t")
+    assert two_charities.get_node("org-new") is not None
+    again = load_path(two_charities, _ambiguous(tmp_path))
+    assert not again.ambiguities and not again.merges
+    assert again.counts["Organization"].unchanged == 1
+
+
+# ---------------------------------------------------------------- the projection follows
+
+
+def _same(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
+    assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
+    ea = {(u, v, k): d for u, v, k, d in a.edges(keys=True, data=True)}
+    eb = {(u, v, k): d for u, v, k, d in b.edges(keys=True, data=True)}
+    assert ea == eb
+
+
+def test_followed_projection_equals_a_full_build_after_random_writes(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    rng = random.Random(7)
+    cache = ProjectionCache(store)
+    cache.get()
+    people: list[str] = []
+    for step in range(12):
+        nodes = {
+            "Organization": [
+                {"id": f"org-{rng.randrange(6)}", "name": f"Org {rng.randrange(3)}", "industry": rng.choice(["a", "b"])}
+                for _ in range(3)
+            ],
+            "Person": [{"id": f"p-{step}-{i}", "name": f"P {step} {i}"} for i in range(3)],
+        }
+        nodes["Organization"] = list({o["id"]: o for o in nodes["Organization"]}.values())
+        rels = {
+            "WORKS_AT": [
+                {"source": p["id"], "target": rng.choice(nodes["Organization"])["id"]}
+                for p in nodes["Person"]
+            ]
+        }
+        load_path(store, write_doc(tmp_path / f"s{step}.json", nodes, rels), review=False)
+        people += [p["id"] for p in nodes["Person"]]
+        if step % 3 == 2:
+            delete_node(store, rng.choice(people), actor="t")
+            delete_node(store, f"org-{rng.randrange(6)}", actor="t")
+        followed = cache.get()
+        assert followed.graph["version"] == store.version()
+        _same(followed, store.projection())
+    assert cache.builds == 1 and cache.applied >= 12
+
+
+def test_readers_see_the_graph_before_an_import_until_it_ends(store: GraphStore) -> None:
+    cache = ProjectionCache(store)
+    before = cache.get().number_of_nodes()
+    store.set_meta(WRITING_KEY, f"imp-x {time.time():.0f}")
+    store.upsert_nodes("Organization", [{"id": "org-mid", "name": "Mid Import"}])
+    assert "org-mid" not in cache.get()
+    assert cache.get().number_of_nodes() == before
+    store.set_meta(WRITING_KEY, None)
+    assert "org-mid" in cache.get()
+
+
+def test_a_lease_keeps_its_graph_unchanged_while_writes_follow(store: GraphStore) -> None:
+    cache = ProjectionCache(store)
+    with cache.lease() as graph:
+        version = graph.graph["version"]
+        for i in range(3):
+            store.upsert_nodes("Organization", [{"id": f"org-{i}", "name": f"O {i}"}])
+            assert f"org-{i}" in cache.get()
+        assert graph.graph["version"] == version and "org-0" not in graph
+
+
+def test_writer_records_sources_per_row(store: GraphStore) -> None:
+    with Writer(store, import_id="imp-1") as w:
+        w.add(NodeRecord(NodeLabel.TOPIC, "t-1", {"name": "Water"}), SourceRef("imp-1", "t.csv", None, 2))
+        w.add(NodeRecord(NodeLabel.TOPIC, "t-2", {"name": "Air"}), SourceRef("imp-1", "t.csv", None, 3))
+        assert w.write()["Topic"].created == 2
+    assert store.sources_of("t-2") == [SourceRef("imp-1", "t.csv", None, 3)]
+    assert store.get_meta(WRITING_KEY) is None
