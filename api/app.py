@@ -96,7 +96,7 @@ def _install_optional_routers(app: FastAPI) -> None:
     """Routers whose query modules may be absent in a partial install are added when present."""
     import importlib
 
-    for name in ("portfolio", "paths", "maps", "imports"):
+    for name in ("portfolio", "paths", "maps", "imports", "history"):
         try:
             module = importlib.import_module(f"api.routers.{name}")
         except ModuleNotFoundError as exc:

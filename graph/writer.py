@@ -210,11 +210,11 @@ class Writer:
         self.store.set_meta(WRITING_KEY, f"{self.import_id} {time.time():.0f}")
         try:
             for what, records, sources in self._batches():
-                src = sources if any(s is not None for s in sources) else None
-                if isinstance(records[0], NodeRecord):
-                    results[what] += self.store.upsert_nodes(what, records, src)  # type: ignore[arg-type]
-                else:
-                    results[what] += self.store.upsert_relationships(what, records, src)  # type: ignore[arg-type]
+                for part, src in _by_provenance(records, sources):
+                    if isinstance(part[0], NodeRecord):
+                        results[what] += self.store.upsert_nodes(what, part, src)
+                    else:
+                        results[what] += self.store.upsert_relationships(what, part, src)
                 done += len(records)
                 if self.progress:
                     self.progress(what, done)
@@ -307,6 +307,22 @@ __all__ = [
     "now_iso",
     "writing_in_progress",
 ]
+
+
+def _by_provenance(
+    records: list[Any], sources: list[SourceRef | None]
+) -> Iterator[tuple[list[Any], list[SourceRef] | None]]:
+    """The batch as one part with sources and one without (rows the writer made itself,
+    such as aliases, have no source row)."""
+    if all(s is not None for s in sources):
+        yield records, sources  # type: ignore[misc]
+        return
+    with_src = [(r, s) for r, s in zip(records, sources, strict=True) if s is not None]
+    bare = [r for r, s in zip(records, sources, strict=True) if s is None]
+    if with_src:
+        yield [r for r, _ in with_src], [s for _, s in with_src]  # type: ignore[misc]
+    if bare:
+        yield bare, None
 
 
 def _with_props(record: NodeRecord | RelRecord, props: dict[str, Any]) -> NodeRecord | RelRecord:

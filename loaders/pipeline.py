@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from graph.records import NodeRecord
 from graph.store import GraphStore
 from graph.vocabulary import NodeLabel
@@ -58,11 +60,14 @@ def load_source(
     actor: str | None = None,
     batch_size: int = 5_000,
     progress: Progress | None = None,
+    graph: nx.MultiDiGraph | None = None,
 ) -> ImportReport:
     """Validate, resolve and (unless ``dry_run`` or errors) write one source.
 
     ``review``: hold ambiguous organizations in the store's review queue (the default);
     without it they load as new organizations. ``actor`` names who imported in the history.
+    ``graph``: the store's current projection when the caller holds one (the API does), so
+    resolution need not read the whole store again.
     """
     actor = actor or cli_actor()
     import_id = new_import_id()
@@ -70,7 +75,7 @@ def load_source(
     report.import_id = import_id
     queue = StoredReviewQueue(store) if review else None
     resolver = Resolver(
-        store.projection(),
+        graph if graph is not None else store.projection(),
         report,
         import_id,
         queue,
@@ -102,8 +107,8 @@ def load_source(
                 _fold(report, writer.preview())
                 report.message = "dry run: nothing was written"
             else:
-                _add_aliases(store, writer, resolver.aliases)
                 _fold(report, writer.write())
+                _add_aliases(store, resolver.aliases, import_id)
                 report.written = True
                 if queue is not None:
                     queue.save()
@@ -135,14 +140,17 @@ def _fold(report: ImportReport, results: dict[str, Any]) -> None:
         c.unchanged += result.unchanged
 
 
-def _add_aliases(store: GraphStore, writer: Writer, aliases: dict[str, list[str]]) -> None:
-    """Names merged into an existing organization become its aliases (written with it)."""
+def _add_aliases(store: GraphStore, aliases: dict[str, list[str]], import_id: str) -> None:
+    """Names merged into an existing organization become its aliases (not counted as rows:
+    the merged rows were)."""
     if not aliases:
         return
     found, _ = store.fetch(list(aliases), [])
     stored = {n.id: n.props for n in found}
-    for org, names in aliases.items():
-        old = list(stored.get(org, {}).get("aliases", []))
-        new = old + [n for n in dict.fromkeys(names) if n not in old]
-        if new != old:
-            writer.add(NodeRecord(NodeLabel.ORGANIZATION, org, {"aliases": new}))
+    with Writer(store, import_id=import_id) as writer:
+        for org, names in aliases.items():
+            old = list(stored.get(org, {}).get("aliases", []))
+            new = old + [n for n in dict.fromkeys(names) if n not in old]
+            if new != old:
+                writer.add(NodeRecord(NodeLabel.ORGANIZATION, org, {"aliases": new}))
+        writer.write()

@@ -69,7 +69,7 @@ class Resolver:
     origin: dict[str, Any] = field(default_factory=dict)
     orgs: OrgIndex = field(default_factory=OrgIndex)
     people: PersonIndex = field(default_factory=PersonIndex)
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # labels of the file's nodes
     remap: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, list[str]] = field(default_factory=dict)  # org id -> aliases to add
     tallies: dict[str, Tally] = field(default_factory=dict)
@@ -77,21 +77,45 @@ class Resolver:
     _seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        g = self.graph
-        for node, data in g.nodes(data=True):
-            self.labels[node] = data["label"]
-            if data["label"] == NodeLabel.ORGANIZATION:
-                self.orgs.add(node, str(data.get("name", node)), list(data.get("aliases", [])))
-            elif data["label"] == NodeLabel.PERSON:
-                employers = [
-                    v for _, v, d in g.out_edges(node, data=True) if d["type"] == "WORKS_AT"
-                ]
-                self.people.add(node, str(data.get("name", node)), data.get("email"), employers)
+        self._orgs_ready = False
+        self._people_ready = False
         self._node_checks: dict[NodeLabel, Any] = {}
         self._rel_checks: dict[RelType, Any] = {}
         self._node_labels = {str(x): x for x in NodeLabel}
         self._rel_types = {str(x): x for x in RelType}
         self._pending = _RowSpool()
+
+    # ------------------------------------------------------------------ the store's side
+
+    def _label(self, node: str) -> str | None:
+        """The label of a node of the file or the store."""
+        found = self.labels.get(node)
+        if found is None and node in self.graph:
+            found = self.graph.nodes[node].get("label")
+        return found
+
+    def _org_index(self) -> OrgIndex:
+        """The organizations of the store, indexed on first need (an import without
+        organizations never pays for it)."""
+        if not self._orgs_ready:
+            self._orgs_ready = True
+            for node, data in self.graph.nodes(data=True):
+                if data["label"] == NodeLabel.ORGANIZATION and node not in self.orgs.names:
+                    self.orgs.add(node, str(data.get("name", node)), list(data.get("aliases", [])))
+        return self.orgs
+
+    def _people_index(self) -> PersonIndex:
+        """The people of the store with their employers, indexed on first need."""
+        if not self._people_ready:
+            self._people_ready = True
+            g = self.graph
+            for node, data in g.nodes(data=True):
+                if data["label"] == NodeLabel.PERSON:
+                    employers = [
+                        v for _, v, d in g.out_edges(node, data=True) if d["type"] == "WORKS_AT"
+                    ]
+                    self.people.add(node, str(data.get("name", node)), data.get("email"), employers)
+        return self.people
 
     # ------------------------------------------------------------------ validation
 
@@ -211,7 +235,7 @@ class Resolver:
             decided = self._person(rec, ref, counts, org)
             if decided is not None:
                 return decided
-        known = self.labels.get(node_id)
+        known = self._label(node_id)
         if known is not None and known != label and node_id not in self._seen:
             self._reject(row, f"id already used by a node labelled {known}", "id", node_id)
             counts.rejected += 1
@@ -238,7 +262,7 @@ class Resolver:
     ) -> Resolved | None:
         node_id = rec.id
         name = str(rec.props.get("name", node_id))
-        match = self.orgs.match(node_id, name, self.queue)
+        match = self._org_index().match(node_id, name, self.queue)
         if match.rule == "ambiguous" and match.review is not None:
             review_id = match.review.review_id
             self.report.ambiguities.append(
@@ -285,7 +309,7 @@ class Resolver:
     ) -> Resolved | None:
         node_id = rec.id
         name = str(rec.props.get("name", ""))
-        match = self.people.match(node_id, name, rec.props.get("email"), org)
+        match = self._people_index().match(node_id, name, rec.props.get("email"), org)
         if match.into is not None and match.into != node_id:
             self.remap[node_id] = match.into
             into_name = (
@@ -358,7 +382,7 @@ class Resolver:
             return Resolved(rec, ref, "held", held)
         sources, targets = REL_ENDPOINTS[type_]
         for end, value, allowed in (("source", rec.source, sources), ("target", rec.target, targets)):
-            found = self.labels.get(value)
+            found = self._label(value)
             if found not in allowed:
                 want = " or ".join(sorted(allowed))
                 self._reject(
