@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -34,7 +35,7 @@ class AppState:
     keys: KeyStore | None
     hits: dict[str, deque[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    access_cache: dict[tuple[int, str], Access] = field(default_factory=dict)
+    access_cache: dict[tuple[int, int, str], Access] = field(default_factory=dict)
     results: ResultCache = field(default_factory=ResultCache)
     #: the threads introduction paths run on (sized by ``settings.path_workers``), apart
     #: from the general pool so long reports and imports never hold them up
@@ -113,11 +114,12 @@ def get_graph(state: StateDep) -> nx.MultiDiGraph:
     return state.cache.get()
 
 
-async def get_access(state: StateDep, principal: PrincipalDep) -> Access:
-    """What the caller may see of the current projection (cached per version and key).
+async def get_access(state: StateDep, principal: PrincipalDep) -> AsyncIterator[Access]:
+    """What the caller may see of the current projection (cached per version and key),
+    which stays unchanged until the request ends (writes are applied to the other replica).
 
     Answered on the event loop when nothing needs doing (the usual case); checking the
-    store, rebuilding the projection or building a new key's view runs on a thread.
+    store, following its writes or building a new key's view runs on a thread.
     """
     current = state.cache.fresh()
     graph: nx.MultiDiGraph = (
@@ -125,15 +127,21 @@ async def get_access(state: StateDep, principal: PrincipalDep) -> Access:
         if current is not None
         else await anyio.to_thread.run_sync(state.cache.get, limiter=state.check_lane)
     )
-    key = (int(graph.graph.get("version", 0)), principal.key_id)
-    access = state.access_cache.get(key)
-    if access is None:
-        access = await anyio.to_thread.run_sync(Access, graph, principal, limiter=state.check_lane)
-        with state.lock:
-            if len(state.access_cache) > 256:
-                state.access_cache.clear()
-            state.access_cache[key] = access
-    return access
+    replica = state.cache.checkout(graph)
+    try:
+        key = (id(graph), int(graph.graph.get("version", 0)), principal.key_id)
+        access = state.access_cache.get(key)
+        if access is None:
+            access = await anyio.to_thread.run_sync(
+                Access, graph, principal, limiter=state.check_lane
+            )
+            with state.lock:
+                if len(state.access_cache) > 256:
+                    state.access_cache.clear()
+                state.access_cache[key] = access
+        yield access
+    finally:
+        state.cache.checkin(replica)
 
 
 AccessDep = Annotated[Access, Depends(get_access)]

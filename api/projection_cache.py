@@ -29,6 +29,8 @@ from graph.writer import writing_in_progress
 
 #: Apply changes incrementally up to this share of the graph's size; rebuild beyond it.
 REBUILD_SHARE = 0.25
+#: How long a write waits for the last readers of the standby replica before copying.
+STANDBY_WAIT_S = 1.0
 
 
 @dataclass
@@ -58,7 +60,7 @@ class ProjectionCache:
         self._current: _Replica | None = None
         self._standby: _Replica | None = None
         self._lock = threading.Lock()  # one update at a time
-        self._state = threading.Lock()  # guards replicas and reader counts
+        self._state = threading.Condition()  # guards replicas and reader counts
         self._check_interval = check_interval
         self._checked_at = 0.0
         self.builds = 0
@@ -98,16 +100,28 @@ class ProjectionCache:
     @contextmanager
     def lease(self) -> Iterator[nx.MultiDiGraph]:
         """The current projection, guaranteed not to change until the ``with`` block ends."""
-        self.get()
-        with self._state:
-            replica = self._current
-            assert replica is not None
-            replica.readers += 1
+        replica = self.checkout(self.get())
         try:
             yield replica.graph
         finally:
-            with self._state:
-                replica.readers -= 1
+            self.checkin(replica)
+
+    def checkout(self, graph: nx.MultiDiGraph | None = None) -> _Replica:
+        """Count a reader of ``graph`` (default: the current projection) until
+        :meth:`checkin`; a graph no longer kept as a replica is never changed anyway."""
+        with self._state:
+            for replica in (self._current, self._standby):
+                if replica is not None and (graph is None or replica.graph is graph):
+                    replica.readers += 1
+                    return replica
+        return _Replica(graph if graph is not None else nx.MultiDiGraph(), readers=1)
+
+    def checkin(self, replica: _Replica) -> None:
+        """The reader counted by :meth:`checkout` is done."""
+        with self._state:
+            replica.readers -= 1
+            if not replica.readers:
+                self._state.notify_all()
 
     def refresh(self) -> nx.MultiDiGraph:
         """Check the store now (after a write in this process) and follow it."""
@@ -137,8 +151,12 @@ class ProjectionCache:
         """Apply the store's changes to the standby and swap; ``None`` to rebuild instead."""
         with self._state:
             standby = self._standby
+            # requests of the previous version still reading it usually finish at once
+            deadline = time.monotonic() + STANDBY_WAIT_S
+            while standby is not None and standby.readers and time.monotonic() < deadline:
+                self._state.wait(timeout=max(0.0, deadline - time.monotonic()))
             if standby is not None and standby.readers:
-                standby = None  # still read by requests of an older version
+                standby = None  # a long request still reads it: follow on a copy instead
             self._standby = None
         if standby is None:
             standby = _copy(current)  # reading ``current`` meanwhile is safe: nobody writes it

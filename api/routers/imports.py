@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from api.access import Access
-from api.deps import AccessDep, AdminDep, AnalystDep, StateDep
+from api.deps import AccessDep, AdminDep, AnalystDep, PrincipalDep, StateDep
 from api.problems import ProblemError, not_found
+from graph.writer import delete_node
 from loaders.export import to_csv_zip, to_graphml, to_json
 from loaders.pipeline import FORMATS, load_bytes
 from loaders.report import ImportReport
@@ -28,6 +30,7 @@ router = APIRouter(tags=["data"])
 async def import_file(
     request: Request,
     state: StateDep,
+    principal: PrincipalDep,
     file: UploadFile,
     dry_run: Annotated[bool, Query()] = False,
     skip_invalid: Annotated[bool, Query()] = False,
@@ -44,8 +47,22 @@ async def import_file(
             f"{name}: upload a .json, .yaml, .xlsx or .graphml file "
             "(CSV files need a mapping: load them with `alliancegraph load`)",
         )
+    def run() -> ImportReport:
+        with state.cache.lease() as graph:
+            report = load_bytes(
+                state.store,
+                data,
+                name,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                actor=f"key:{principal.name or principal.key_id}",
+                graph=graph,
+            )
+        state.cache.refresh()  # the next request sees the import, applied, not rebuilt
+        return report
+
     try:
-        return load_bytes(state.store, data, name, dry_run=dry_run, skip_invalid=skip_invalid)
+        return await anyio.to_thread.run_sync(run)
     except LoadError as exc:
         raise ProblemError(422, str(exc), slug="unreadable-file") from None
 
@@ -80,10 +97,14 @@ def export(
     summary="Delete a node with all its relationships",
 )
 def delete(
-    node_id: Annotated[str, Path(max_length=200)], state: StateDep, access: AccessDep
+    node_id: Annotated[str, Path(max_length=200)],
+    state: StateDep,
+    access: AccessDep,
+    principal: PrincipalDep,
 ) -> Response:
     _exists(access, node_id)
-    state.store.delete_node(node_id)
+    delete_node(state.store, node_id, actor=f"key:{principal.name or principal.key_id}")
+    state.cache.refresh()
     return Response(status_code=204)
 
 
