@@ -9,15 +9,24 @@ cannot be parameters, so templates carry ``{label}``, ``{source}``, ``{target}``
 Walk-through of a node upsert: ``node_lookup`` reads the stored properties of the batch's
 ids (index seeks), the store compares them in Python to count created / updated /
 unchanged, and ``node_merge`` writes only the rows that change something, then
-``version_bump`` moves the store version in the same transaction.
+``version_bump`` moves the store version and ``change_log`` records the changed keys in
+the same transaction (``change_prune`` drops the entry that fell out of the kept window).
+With provenance, ``sources_read`` / ``sources_merge`` add the batch's source rows to each
+entity's list in that transaction too.
 """
 
 from __future__ import annotations
 
 from graph.vocabulary import NodeLabel, RelType
 
-#: The label of the one bookkeeping node (store version); never part of the projection.
+#: Bookkeeping labels, never part of the projection: the store node (version, event
+#: count) and meta values; one node per write transaction in the change log; one per
+#: history event; one per node or relationship with provenance (its source rows).
 META_LABEL = "AllianceGraphMeta"
+CHANGE_LABEL = "AllianceGraphChange"
+EVENT_LABEL = "AllianceGraphEvent"
+SOURCE_LABEL = "AllianceGraphSource"
+BOOKKEEPING_LABELS = (META_LABEL, CHANGE_LABEL, EVENT_LABEL, SOURCE_LABEL)
 
 STATEMENTS: dict[str, str] = {
     # schema, run at connect
@@ -46,6 +55,22 @@ STATEMENTS: dict[str, str] = {
         "MATCH (a)-[r:{type}]->(b) RETURN a.id AS source, b.id AS target, properties(r) AS props"
     ),
     "version": "MATCH (m:" + META_LABEL + " {{id: 'store'}}) RETURN m.version AS version",
+    "event_count": "MATCH (m:" + META_LABEL + " {{id: 'store'}}) RETURN m.events AS events",
+    "meta_get": "MATCH (m:" + META_LABEL + " {{id: $id}}) RETURN m.value AS value",
+    "changes_read": (
+        "UNWIND $ids AS id MATCH (c:" + CHANGE_LABEL + " {{id: id}}) "
+        "RETURN c.version AS version, c.payload AS payload"
+    ),
+    "events_read": (
+        "UNWIND $ids AS id MATCH (e:" + EVENT_LABEL + " {{id: id}}) "
+        "RETURN e.seq AS seq, e.at AS at, e.action AS action, e.actor AS actor, "
+        "e.subject AS subject, e.detail AS detail"
+    ),
+    "sources_read": (
+        "UNWIND $ids AS id MATCH (p:"
+        + SOURCE_LABEL
+        + " {{id: id}}) RETURN p.id AS id, p.refs AS refs"
+    ),
     # writes
     "node_merge": "UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props",
     "rel_merge": (
@@ -55,11 +80,30 @@ STATEMENTS: dict[str, str] = {
     "node_delete": "MATCH (n:{label} {{id: $id}}) DETACH DELETE n",
     "clear_label": "MATCH (n:{label}) DETACH DELETE n",
     "version_bump": (
-        "MERGE (m:" + META_LABEL + " {{id: 'store'}}) SET m.version = coalesce(m.version, 0) + 1"
+        "MERGE (m:" + META_LABEL + " {{id: 'store'}}) SET m.version = coalesce(m.version, 0) + 1 "
+        "RETURN m.version AS version"
     ),
+    "change_log": (
+        "MERGE (c:" + CHANGE_LABEL + " {{id: $id}}) SET c.version = $version, c.payload = $payload"
+    ),
+    "change_prune": "MATCH (c:" + CHANGE_LABEL + " {{id: $id}}) DELETE c",
+    "event_seq": (
+        "MERGE (m:" + META_LABEL + " {{id: 'store'}}) SET m.events = coalesce(m.events, 0) + 1 "
+        "RETURN m.events AS seq"
+    ),
+    "event_log": (
+        "MERGE (e:" + EVENT_LABEL + " {{id: $id}}) SET e.seq = $seq, e.at = $at, "
+        "e.action = $action, e.actor = $actor, e.subject = $subject, e.detail = $detail"
+    ),
+    "sources_merge": (
+        "UNWIND $rows AS row MERGE (p:" + SOURCE_LABEL + " {{id: row.id}}) SET p.refs = row.refs"
+    ),
+    "sources_delete": "UNWIND $ids AS id MATCH (p:" + SOURCE_LABEL + " {{id: id}}) DELETE p",
+    "meta_set": "MERGE (m:" + META_LABEL + " {{id: $id}}) SET m.value = $value",
+    "meta_delete": "MATCH (m:" + META_LABEL + " {{id: $id}}) DELETE m",
 }
 
-_ALLOWED_LABELS = {str(v) for v in NodeLabel} | {META_LABEL}
+_ALLOWED_LABELS = {str(v) for v in NodeLabel} | set(BOOKKEEPING_LABELS)
 _ALLOWED_TYPES = {str(v) for v in RelType}
 
 

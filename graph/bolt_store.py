@@ -10,8 +10,9 @@ with exactly the graph of a fault-free load.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -22,20 +23,26 @@ from neo4j import (
     GraphDatabase,
     ManagedTransaction,
     Query,
+    Record,
+    Result,
     unit_of_work,
 )
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable
 
-from graph.bolt_queries import META_LABEL, render
+from graph.bolt_queries import BOOKKEEPING_LABELS, render
 from graph.projection import build_projection
 from graph.records import (
+    ChangeSet,
+    HistoryEvent,
     NodeRecord,
+    RelKey,
     RelRecord,
+    SourceRef,
     UpsertResult,
     check_ends,
     check_id_labels,
-    validate_nodes,
-    validate_relationships,
+    node_records,
+    rel_records,
 )
 from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavailable
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
@@ -43,7 +50,10 @@ from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 #: Rows per write transaction (from the sweep in bench/store_load.py).
 DEFAULT_BATCH_SIZE = 20_000
 _LOOKUP_BATCH = 20_000
+#: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
+CHANGE_LOG_KEEP = 1_000
 _LABELS = frozenset(str(lab) for lab in NodeLabel)
+_ALL_LABELS = [str(lab) for lab in NodeLabel]
 
 T = TypeVar("T")
 
@@ -65,9 +75,14 @@ class BoltStore:
         database: str = "neo4j",
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_retry_time: float = 30.0,
+        change_log_keep: int = CHANGE_LOG_KEEP,
     ) -> None:
         self.database = database
+        #: Write transactions the change log keeps.
+        self.change_log_keep = change_log_keep
         self.batch_size = batch_size
+        #: Executions of each named statement (retries included), for tests and benches.
+        self.executed: Counter[str] = Counter()
         try:
             self._driver: Driver = GraphDatabase.driver(
                 uri,
@@ -92,21 +107,27 @@ class BoltStore:
 
     # ------------------------------------------------------------ plumbing
 
-    def _read(self, name: str, params: dict[str, Any] | None = None, **slots: str) -> list[Any]:
-        text = render(name, **slots)
+    def _run(
+        self, tx: ManagedTransaction, name: str, params: dict[str, Any] | None = None, **slots: str
+    ) -> Result:
+        """Run the named statement in ``tx`` (counted in :attr:`executed`)."""
+        self.executed[name] += 1
+        return tx.run(render(name, **slots), params or {})
 
+    def _read(self, name: str, params: dict[str, Any] | None = None, **slots: str) -> list[Any]:
         @unit_of_work(metadata={"query": name})
         def work(tx: ManagedTransaction) -> list[Any]:
-            return list(tx.run(text, params or {}))
+            return list(self._run(tx, name, params, **slots))
 
         with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
             return s.execute_read(work)
 
     def _ensure_schema(self) -> None:
         with self._driver.session(database=self.database, default_access_mode=WRITE_ACCESS) as s:
-            for label in [*NodeLabel, META_LABEL]:
+            for label in [*NodeLabel, *BOOKKEEPING_LABELS]:
                 name = f"alliancegraph_{str(label).lower()}_id"
                 text = render("constraint", cname=name, label=str(label))
+                self.executed["constraint"] += 1
                 s.run(Query(text, metadata={"query": "constraint"})).consume()
 
     def _lookup(self, label: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -126,6 +147,7 @@ class BoltStore:
 
         @unit_of_work(metadata={"query": "label_of_ids"})
         def work(tx: ManagedTransaction, part: list[str]) -> list[Any]:
+            self.executed["label_of_ids"] += 1
             return list(tx.run(text, {"ids": part}))
 
         found: dict[str, str] = {}
@@ -135,36 +157,84 @@ class BoltStore:
                     found[rec["id"]] = next(x for x in rec["labels"] if x in wanted)
         return found
 
-    def _write(self, statements: list[tuple[str, dict[str, Any]]], name: str) -> None:
-        """Run ``statements`` (texts) and bump the version, in one retried transaction."""
-        bump = render("version_bump")
-
-        @unit_of_work(metadata={"query": name})
-        def work(tx: ManagedTransaction) -> None:
-            for text, params in statements:
-                tx.run(text, params).consume()
-            tx.run(bump).consume()
-
+    def _execute_write(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run ``work`` as one managed (retried) write transaction named ``name``."""
+        work = unit_of_work(metadata={"query": name})(work)
         try:
             with self._driver.session(
                 database=self.database, default_access_mode=WRITE_ACCESS
             ) as s:
-                s.execute_write(work)
+                return s.execute_write(work)
         except ServiceUnavailable as exc:
             raise StoreUnavailable(f"lost the Bolt server mid-write: {exc}") from None
 
+    def _write(
+        self,
+        name: str,
+        statements: list[tuple[str, dict[str, Any], dict[str, str]]],
+        change: dict[str, Any] | None,
+        provenance: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Run ``statements`` (name, parameters, slots), add ``provenance`` and, when
+        ``change`` is given, bump the version and log the change: one retried transaction."""
+
+        def work(tx: ManagedTransaction) -> None:
+            for statement, params, slots in statements:
+                self._run(tx, statement, params, **slots).consume()
+            if provenance:
+                self._add_sources(tx, provenance)
+            if change is not None:
+                self._log_change(tx, change)
+
+        self._execute_write(name, work)
+
+    def _log_change(self, tx: ManagedTransaction, change: dict[str, Any]) -> None:
+        version = int(self._run(tx, "version_bump").single(strict=True)["version"])
+        payload = json.dumps(change, ensure_ascii=False, separators=(",", ":"))
+        params = {"id": str(version), "version": version, "payload": payload}
+        self._run(tx, "change_log", params).consume()
+        if version > self.change_log_keep:
+            self._run(tx, "change_prune", {"id": str(version - self.change_log_keep)}).consume()
+
+    def _add_sources(self, tx: ManagedTransaction, pairs: list[tuple[str, str]]) -> None:
+        """Add each ``(entity, source)`` to the entity's list of sources (each kept once)."""
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for entity, ref in pairs:
+            wanted[entity].append(ref)
+        ids = list(wanted)
+        stored: dict[str, list[str]] = {}
+        for part in _chunks(ids, _LOOKUP_BATCH):
+            for rec in self._run(tx, "sources_read", {"ids": list(part)}):
+                stored[rec["id"]] = list(rec["refs"] or [])
+        rows = []
+        for entity, refs in wanted.items():
+            old = stored.get(entity, [])
+            known = set(old)
+            new = old + [r for r in dict.fromkeys(refs) if r not in known]
+            if len(new) != len(old):
+                rows.append({"id": entity, "refs": new})
+        for chunk in _chunks(rows, self.batch_size):
+            self._run(tx, "sources_merge", {"rows": list(chunk)}).consume()
+
     # ------------------------------------------------------------ writes
 
-    def upsert_nodes(self, label: NodeLabel | str, rows: Iterable[Row]) -> UpsertResult:
+    def upsert_nodes(
+        self,
+        label: NodeLabel | str,
+        rows: Iterable[Row],
+        sources: Sequence[SourceRef] | None = None,
+    ) -> UpsertResult:
         label = NodeLabel(label)
-        records = validate_nodes(label, rows)
+        records = node_records(label, rows)
+        _check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
         ids = [r.id for r in records]
         others = self._labels_of(ids, [str(lab) for lab in NodeLabel if lab != label])
         check_id_labels(label, records, others)
-        for part in _chunks(records, self.batch_size):
+        for start in range(0, len(records), self.batch_size):
+            part = records[start : start + self.batch_size]
             existing = self._lookup(str(label), [r.id for r in part])
             changed = []
             for r in part:
@@ -177,29 +247,49 @@ class BoltStore:
                 else:
                     result.updated += 1
                     changed.append({"id": r.id, "props": r.props})
-            if changed:
+            provenance = None
+            if sources:
+                part_sources = sources[start : start + self.batch_size]
+                provenance = [
+                    (_node_entity(r.id), _ref(s)) for r, s in zip(part, part_sources, strict=True)
+                ]
+            if changed or provenance:
                 self._write(
-                    [(render("node_merge", label=str(label)), {"rows": changed})], "node_merge"
+                    "node_merge",
+                    [("node_merge", {"rows": changed}, {"label": str(label)})] if changed else [],
+                    {"n": [c["id"] for c in changed]} if changed else None,
+                    provenance,
                 )
         return result
 
-    def upsert_relationships(self, type_: RelType | str, rows: Iterable[Row]) -> UpsertResult:
+    def upsert_relationships(
+        self,
+        type_: RelType | str,
+        rows: Iterable[Row],
+        sources: Sequence[SourceRef] | None = None,
+    ) -> UpsertResult:
         type_ = RelType(type_)
-        records = validate_relationships(type_, rows)
+        records = rel_records(type_, rows)
+        _check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
-        sources, targets = REL_ENDPOINTS[type_]
+        src_labels, dst_labels = REL_ENDPOINTS[type_]
         ends = sorted({r.source for r in records} | {r.target for r in records})
-        labels = self._labels_of(ends, sorted(str(x) for x in sources | targets))
+        labels = self._labels_of(ends, sorted(str(x) for x in src_labels | dst_labels))
         check_ends(type_, records, labels)
-        for part in _chunks(records, self.batch_size):
+        t = str(type_)
+        for start in range(0, len(records), self.batch_size):
+            part = records[start : start + self.batch_size]
             groups: dict[tuple[str, str], list[RelRecord]] = defaultdict(list)
             for r in part:
                 groups[(labels[r.source], labels[r.target])].append(r)
-            statements = []
+            statements: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+            changed_keys: list[list[str]] = []
             for (src, dst), group in groups.items():
-                old = self._rel_lookup(type_, src, dst, group)
+                old = self._rel_lookup(
+                    type_, src, dst, [(r.source, r.target, r.key) for r in group]
+                )
                 changed = []
                 for r in group:
                     prev = old.get((r.source, r.target, r.key))
@@ -213,37 +303,84 @@ class BoltStore:
                     changed.append(
                         {"source": r.source, "target": r.target, "key": r.key, "props": r.props}
                     )
+                    changed_keys.append([t, r.source, r.target, r.key])
                 if changed:
-                    text = render("rel_merge", source=src, target=dst, type=str(type_))
-                    statements.append((text, {"rows": changed}))
-            if statements:
-                self._write(statements, "rel_merge")
+                    slots = {"source": src, "target": dst, "type": t}
+                    statements.append(("rel_merge", {"rows": changed}, slots))
+            provenance = None
+            if sources:
+                part_sources = sources[start : start + self.batch_size]
+                provenance = [
+                    (_rel_entity(r.rel_key), _ref(s))
+                    for r, s in zip(part, part_sources, strict=True)
+                ]
+            if statements or provenance:
+                change = {"r": changed_keys} if changed_keys else None
+                self._write("rel_merge", statements, change, provenance)
         return result
 
     def _rel_lookup(
-        self, type_: RelType, src: str, dst: str, group: list[RelRecord]
+        self, type_: RelType, src: str, dst: str, keys: Sequence[tuple[str, str, str]]
     ) -> dict[tuple[str, str, str], dict[str, Any]]:
-        keys = [{"source": r.source, "target": r.target, "key": r.key} for r in group]
+        """Stored properties of the ``(source, target, key)`` relationships that exist."""
         found: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for rec in self._read(
-            "rel_lookup", {"keys": keys}, source=src, target=dst, type=str(type_)
-        ):
-            props = dict(rec["props"])
-            props.pop("key", None)
-            found[(rec["source"], rec["target"], rec["key"])] = props
+        for part in _chunks(keys, _LOOKUP_BATCH):
+            rows = [{"source": s, "target": d, "key": k} for s, d, k in part]
+            for rec in self._read(
+                "rel_lookup", {"keys": rows}, source=src, target=dst, type=str(type_)
+            ):
+                props = dict(rec["props"])
+                props.pop("key", None)
+                found[(rec["source"], rec["target"], rec["key"])] = props
         return found
 
     def delete_node(self, node_id: str) -> bool:
-        label = self._labels_of([node_id], [str(lab) for lab in NodeLabel]).get(node_id)
+        label = self._labels_of([node_id], _ALL_LABELS).get(node_id)
         if label is None:
             return False
-        self._write([(render("node_delete", label=label), {"id": node_id})], "node_delete")
+
+        def work(tx: ManagedTransaction) -> None:
+            entities = [_node_entity(node_id)]
+            for name, outgoing in (("node_out", True), ("node_in", False)):
+                for rec in self._run(tx, name, {"id": node_id}, label=label):
+                    rel, _ = _parse_rel(rec, node_id, outgoing)
+                    if rel is not None:
+                        entities.append(_rel_entity(rel.rel_key))
+            self._run(tx, "node_delete", {"id": node_id}, label=label).consume()
+            for part in _chunks(entities, _LOOKUP_BATCH):
+                self._run(tx, "sources_delete", {"ids": list(part)}).consume()
+            self._log_change(tx, {"d": [node_id]})
+
+        self._execute_write("node_delete", work)
         return True
+
+    def log_event(self, event: HistoryEvent) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            seq = int(self._run(tx, "event_seq").single(strict=True)["seq"])
+            params = {
+                "id": str(seq),
+                "seq": seq,
+                "at": event.at,
+                "action": event.action,
+                "actor": event.actor,
+                "subject": event.subject,
+                "detail": json.dumps(event.detail, ensure_ascii=False, sort_keys=True),
+            }
+            self._run(tx, "event_log", params).consume()
+
+        self._execute_write("event_log", work)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._write("meta_delete", [("meta_delete", {"id": _meta_id(key)}, {})], None)
+        else:
+            params = {"id": _meta_id(key), "value": value}
+            self._write("meta_set", [("meta_set", params, {})], None)
 
     # ------------------------------------------------------------ reads
 
     def get_node(self, node_id: str) -> Neighbourhood | None:
-        label = self._labels_of([node_id], [str(lab) for lab in NodeLabel]).get(node_id)
+        label = self._labels_of([node_id], _ALL_LABELS).get(node_id)
         if label is None:
             return None
         props = self._lookup(label, [node_id])[node_id]
@@ -251,16 +388,10 @@ class BoltStore:
         neighbours: dict[str, NodeRecord] = {}
         for name, outgoing in (("node_out", True), ("node_in", False)):
             for rec in self._read(name, {"id": node_id}, label=label):
-                other = dict(rec["other"])
-                other_id = other.pop("id")
-                other_label = next((x for x in rec["labels"] if x in _LABELS), None)
-                if other_label is None or (not outgoing and other_id == node_id):
-                    continue
-                rprops = dict(rec["props"])
-                key = rprops.pop("key", "")
-                src, dst = (node_id, other_id) if outgoing else (other_id, node_id)
-                rels.append(RelRecord(RelType(rec["type"]), src, dst, key, rprops))
-                neighbours[other_id] = NodeRecord(NodeLabel(other_label), other_id, other)
+                rel, other = _parse_rel(rec, node_id, outgoing)
+                if rel is not None and other is not None:
+                    rels.append(rel)
+                    neighbours[other.id] = other
         return Neighbourhood(
             node=NodeRecord(NodeLabel(label), node_id, props),
             relationships=rels,
@@ -276,22 +407,22 @@ class BoltStore:
 
     def version(self) -> int:
         rows = self._read("version")
-        return int(rows[0]["version"]) if rows else 0
+        return int(rows[0]["version"] or 0) if rows else 0
 
     def projection(self) -> nx.MultiDiGraph:
         @unit_of_work(metadata={"query": "projection"})
         def work(tx: ManagedTransaction) -> tuple[int, list[NodeRecord], list[RelRecord]]:
-            rows = list(tx.run(render("version")))
-            version = int(rows[0]["version"]) if rows else 0
+            rows = list(self._run(tx, "version"))
+            version = int(rows[0]["version"] or 0) if rows else 0
             nodes = []
             for lab in NodeLabel:
-                for rec in tx.run(render("all_nodes", label=str(lab))):
+                for rec in self._run(tx, "all_nodes", label=str(lab)):
                     props = dict(rec["props"])
                     props.pop("id", None)
                     nodes.append(NodeRecord(lab, rec["id"], props))
             rels = []
             for t in RelType:
-                for rec in tx.run(render("all_rels", type=str(t))):
+                for rec in self._run(tx, "all_rels", type=str(t)):
                     props = dict(rec["props"])
                     key = props.pop("key", "")
                     rels.append(RelRecord(t, rec["source"], rec["target"], key, props))
@@ -301,19 +432,145 @@ class BoltStore:
             version, nodes, rels = s.execute_read(work)
         return build_projection(nodes, rels, version)
 
+    def sources_of(self, node_id: str | None = None, rel: RelKey | None = None) -> list[SourceRef]:
+        if (node_id is None) == (rel is None):
+            raise ValueError("sources_of takes a node id or a relationship key, not both")
+        entity = _node_entity(node_id) if node_id is not None else _rel_entity(rel)  # type: ignore[arg-type]
+        found = self._read("sources_read", {"ids": [entity]})
+        refs = list(found[0]["refs"] or []) if found else []
+        return [SourceRef(*json.loads(ref)) for ref in refs]
+
+    def history(self, limit: int = 100, offset: int = 0) -> list[HistoryEvent]:
+        rows = self._read("event_count")
+        count = int(rows[0]["events"] or 0) if rows else 0
+        seqs = range(count - offset, max(count - offset - limit, 0), -1)
+        if not seqs:
+            return []
+        found = sorted(
+            self._read("events_read", {"ids": [str(s) for s in seqs]}),
+            key=lambda rec: -int(rec["seq"]),
+        )
+        return [
+            HistoryEvent(
+                rec["at"], rec["action"], rec["actor"], rec["subject"], json.loads(rec["detail"])
+            )
+            for rec in found
+        ]
+
+    def changes_since(self, version: int) -> ChangeSet | None:
+        @unit_of_work(metadata={"query": "changes_read"})
+        def work(tx: ManagedTransaction) -> tuple[int, list[Record] | None]:
+            rows = list(self._run(tx, "version"))
+            current = int(rows[0]["version"] or 0) if rows else 0
+            if version < 0 or version > current or current - version > self.change_log_keep:
+                return current, None
+            ids = [str(v) for v in range(version + 1, current + 1)]
+            return current, list(self._run(tx, "changes_read", {"ids": ids})) if ids else []
+
+        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
+            current, found = s.execute_read(work)
+        if found is None or len(found) != current - version:
+            return None
+        nodes: set[str] = set()
+        deleted: set[str] = set()
+        rels: set[RelKey] = set()
+        for rec in sorted(found, key=lambda r: int(r["version"])):
+            change = json.loads(rec["payload"])
+            for gone in change.get("d", []):
+                nodes.discard(gone)
+                rels = {r for r in rels if gone not in (r[1], r[2])}
+                deleted.add(gone)
+            nodes.update(change.get("n", []))
+            rels.update((t, s, d, k) for t, s, d, k in change.get("r", []))
+        return ChangeSet(version, current, frozenset(nodes), frozenset(deleted), frozenset(rels))
+
+    def fetch(
+        self, node_ids: Iterable[str], rels: Iterable[RelKey]
+    ) -> tuple[list[NodeRecord], list[RelRecord]]:
+        wanted = list(dict.fromkeys(node_ids))
+        wanted_rels = list(dict.fromkeys(rels))
+        ends = sorted({r[1] for r in wanted_rels} | {r[2] for r in wanted_rels})
+        labels = self._labels_of(list(dict.fromkeys([*wanted, *ends])), _ALL_LABELS)
+        by_label: dict[str, list[str]] = defaultdict(list)
+        for nid in wanted:
+            if nid in labels:
+                by_label[labels[nid]].append(nid)
+        nodes = [
+            NodeRecord(NodeLabel(label), nid, props)
+            for label, ids in by_label.items()
+            for nid, props in self._lookup(label, ids).items()
+        ]
+        groups: dict[tuple[str, str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        for t, s, d, k in wanted_rels:
+            if s in labels and d in labels:
+                groups[(t, labels[s], labels[d])].append((s, d, k))
+        out: list[RelRecord] = []
+        for (t, src, dst), keys in groups.items():
+            for (s, d, k), props in self._rel_lookup(RelType(t), src, dst, keys).items():
+                out.append(RelRecord(RelType(t), s, d, k, props))
+        return nodes, out
+
+    def get_meta(self, key: str) -> str | None:
+        found = self._read("meta_get", {"id": _meta_id(key)})
+        return None if not found or found[0]["value"] is None else str(found[0]["value"])
+
     def clear(self) -> None:
-        """Delete every node and relationship (tests and benchmarks only)."""
+        """Delete every node and relationship, bookkeeping too (tests and benchmarks only)."""
 
-        @unit_of_work(metadata={"query": "clear_label"})
         def work(tx: ManagedTransaction) -> None:
-            for label in [*NodeLabel, META_LABEL]:
-                tx.run(render("clear_label", label=str(label))).consume()
+            for label in [*NodeLabel, *BOOKKEEPING_LABELS]:
+                self._run(tx, "clear_label", label=str(label)).consume()
 
-        with self._driver.session(database=self.database) as s:
-            s.execute_write(work)
+        self._execute_write("clear_label", work)
 
     def close(self) -> None:
         self._driver.close()
 
 
-__all__ = ["DEFAULT_BATCH_SIZE", "BoltStore", "StoreError"]
+def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
+    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
+    if sources is not None and len(sources) != len(records):
+        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
+
+
+def _node_entity(node_id: str) -> str:
+    return "n:" + node_id
+
+
+def _rel_entity(key: RelKey) -> str:
+    return "r:" + json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
+
+
+def _ref(source: SourceRef) -> str:
+    """A source row as one string (a list property holds strings on every Bolt server)."""
+    return json.dumps(
+        [source.import_id, source.file, source.sheet, source.row],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _meta_id(key: str) -> str:
+    return "kv:" + key
+
+
+def _parse_rel(
+    rec: Record, node_id: str, outgoing: bool
+) -> tuple[RelRecord | None, NodeRecord | None]:
+    """A ``node_out`` / ``node_in`` row as the relationship and the node at its other end
+    (``None`` for a self-loop seen again from its incoming side, or a bookkeeping node)."""
+    other = dict(rec["other"])
+    other_id = other.pop("id")
+    other_label = next((x for x in rec["labels"] if x in _LABELS), None)
+    if other_label is None or (not outgoing and other_id == node_id):
+        return None, None
+    rprops = dict(rec["props"])
+    key = rprops.pop("key", "")
+    src, dst = (node_id, other_id) if outgoing else (other_id, node_id)
+    return (
+        RelRecord(RelType(rec["type"]), src, dst, key, rprops),
+        NodeRecord(NodeLabel(other_label), other_id, other),
+    )
+
+
+__all__ = ["CHANGE_LOG_KEEP", "DEFAULT_BATCH_SIZE", "BoltStore", "StoreError"]

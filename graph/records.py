@@ -1,14 +1,16 @@
-"""Validated rows as the stores take them, and whole-batch validation.
+"""Validated rows as the stores take them, whole-batch validation, and the values of
+provenance, history and change sets.
 
 A batch is validated completely before anything is written: one bad row refuses the
-batch, and the error names every bad row (0-based index), field, value and reason.
+batch, and the error names every bad row (0-based index), field, value and reason. The
+stores take ``NodeRecord`` / ``RelRecord`` rows as validated (whoever made them ran
+:func:`validate_nodes` / :func:`validate_relationships`) and validate mappings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from functools import cache
 from typing import Any
 
@@ -18,78 +20,96 @@ from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import NodeLabel, RelType
 
 
-class _Checked:
-    """Marks a record made by this module's validation (pickles as a reference to the one
-    instance, so a record kept in a temporary file stays marked when read back)."""
-
-    def __reduce__(self) -> str:
-        return "_CHECKED"
-
-
-_CHECKED = _Checked()
-
-
 @dataclass(frozen=True, slots=True)
 class NodeRecord:
     """One node: its label, its id and its flat properties (``name`` included).
 
-    A record returned by :func:`validate_node` or :func:`validate_nodes` is marked as
-    validated, and the batch functions take it as it is instead of validating it again
-    (its ``props`` must then be left unchanged).
+    The stores take a record as validated and do not validate it again: build records
+    with :func:`validate_nodes` (or :func:`validate_node`), never by hand from input.
     """
 
     label: NodeLabel
     id: str
     props: dict[str, Any]
-    checked: object = dataclass_field(default=None, compare=False, repr=False)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # by constructor: the dataclass default walks fields() for every record
-        return (NodeRecord, (self.label, self.id, self.props, self.checked))
 
 
 @dataclass(frozen=True, slots=True)
 class RelRecord:
-    """One relationship; identity is ``(type, source, target, key)`` (validated records are
-    marked as for :class:`NodeRecord`)."""
+    """One relationship; identity is ``(type, source, target, key)`` (taken as validated
+    by the stores, as for :class:`NodeRecord`)."""
 
     type: RelType
     source: str
     target: str
     key: str
     props: dict[str, Any]
-    checked: object = dataclass_field(default=None, compare=False, repr=False)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            RelRecord,
-            (self.type, self.source, self.target, self.key, self.props, self.checked),
-        )
 
     @property
     def rel_id(self) -> str:
         """Stable, readable id used as evidence: ``source-TYPE->target`` plus ``#key``."""
         return rel_id(self.type, self.source, self.target, self.key)
 
+    @property
+    def rel_key(self) -> RelKey:
+        """The identity ``(type, source, target, key)``."""
+        return (str(self.type), self.source, self.target, self.key)
+
+
+RelKey = tuple[str, str, str, str]  # (type, source, target, key)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """One row of one file of one import: where a fact came from."""
+
+    import_id: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One entry of the store's history (imports, deletes, review decisions, edits)."""
+
+    at: str  # ISO-8601 UTC, e.g. "2026-11-29T21:40:00Z"
+    action: str  # "import" | "delete" | "review" | "edit"
+    actor: str  # API key name, or "cli:<os user>"
+    subject: str  # import id, node id, review id ...
+    detail: dict[str, Any]  # JSON-able (file, mapping, counts, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """What changed after ``from_version`` up to ``to_version``.
+
+    Apply it as: drop ``deleted_nodes`` (with their relationships), then put the
+    current state of ``nodes`` and ``rels`` (``GraphStore.fetch``) in place; an id may be
+    in both sets when a node was deleted and made again.
+    """
+
+    from_version: int
+    to_version: int
+    nodes: frozenset[str]  # ids of nodes created or updated
+    deleted_nodes: frozenset[str]  # ids of nodes deleted (their relationships went with them)
+    rels: frozenset[RelKey]  # relationships created or updated
+
 
 SpillForm = tuple[Any, ...]
 
 
 def spill_form(record: NodeRecord | RelRecord) -> SpillForm:
-    """A validated record as plain values, for a temporary file of the caller's own
-    (pickling plain tuples is several times faster than pickling records)."""
-    if record.checked is not _CHECKED:
-        raise ValueError("only validated records can be spilled")
+    """Deprecated (the loader's own spill format replaces it): a record as plain values."""
     if isinstance(record, NodeRecord):
         return (str(record.label), record.id, record.props)
     return (str(record.type), record.source, record.target, record.key, record.props)
 
 
 def from_spill_form(form: SpillForm) -> NodeRecord | RelRecord:
-    """The validated record :func:`spill_form` was given back, still marked as validated."""
+    """Deprecated: the record :func:`spill_form` was given."""
     if len(form) == 3:
-        return NodeRecord(NodeLabel(form[0]), form[1], form[2], _CHECKED)
-    return RelRecord(RelType(form[0]), form[1], form[2], form[3], form[4], _CHECKED)
+        return NodeRecord(NodeLabel(form[0]), form[1], form[2])
+    return RelRecord(RelType(form[0]), form[1], form[2], form[3], form[4])
 
 
 def rel_id(type_: str, source: str, target: str, key: str = "") -> str:
@@ -155,7 +175,7 @@ def validate_node(label: NodeLabel, data: Mapping[str, Any], row: int = 0) -> No
         obj = model.model_validate(dict(data))
     except ValidationError as exc:
         raise BatchValidationError(f"{label} row", row_errors(exc, row, data)) from None
-    return NodeRecord(label, obj.id, {"name": obj.name, **obj.properties()}, _CHECKED)
+    return NodeRecord(label, obj.id, {"name": obj.name, **obj.properties()})
 
 
 def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0) -> RelRecord:
@@ -165,7 +185,7 @@ def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0)
         obj = model.model_validate(dict(data))
     except ValidationError as exc:
         raise BatchValidationError(f"{type_} row", row_errors(exc, row, data)) from None
-    return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties(), _CHECKED)
+    return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties())
 
 
 def _as_dicts(
@@ -213,8 +233,6 @@ def validate_nodes(
     """
     label = NodeLabel(label)
     rows = list(rows)
-    if all(isinstance(r, NodeRecord) and r.checked is _CHECKED and r.label == label for r in rows):
-        return _unique_nodes(label, rows)  # type: ignore[arg-type]
     dicts = _as_dicts(rows, "node")
     dumped = _fast_dumps(NODE_MODELS[label], dicts)
     out: list[NodeRecord] = []
@@ -223,7 +241,7 @@ def validate_nodes(
     for i, data in enumerate(dicts):
         if dumped is not None:
             props = dumped[i]
-            rec = NodeRecord(label, props.pop("id"), props, _CHECKED)
+            rec = NodeRecord(label, props.pop("id"), props)
         else:
             try:
                 rec = validate_node(label, data, i)
@@ -246,8 +264,6 @@ def validate_relationships(
     """Validate a whole batch of relationship rows (dicts or ``RelRecord``) or refuse it."""
     type_ = RelType(type_)
     rows = list(rows)
-    if all(isinstance(r, RelRecord) and r.checked is _CHECKED and r.type == type_ for r in rows):
-        return _unique_rels(type_, rows)  # type: ignore[arg-type]
     dicts = _as_dicts(rows, "rel")
     dumped = _fast_dumps(REL_MODELS[type_], dicts)
     out: list[RelRecord] = []
@@ -262,7 +278,6 @@ def validate_relationships(
                 props.pop("target"),
                 props.pop("key", ""),
                 props,
-                _CHECKED,
             )
         else:
             try:
@@ -283,11 +298,38 @@ def validate_relationships(
     return out
 
 
+def node_records(
+    label: NodeLabel | str, rows: Iterable[Mapping[str, Any] | NodeRecord | RelRecord]
+) -> list[NodeRecord]:
+    """What a store writes for ``rows``: ``NodeRecord`` rows as they are (validated by
+    whoever made them, not validated again), a batch with any mapping in it validated
+    whole with :func:`validate_nodes`. Repeated ids and records of another label are
+    refused either way."""
+    label = NodeLabel(label)
+    rows = list(rows)
+    if not all(isinstance(r, NodeRecord) for r in rows):
+        return validate_nodes(label, rows)
+    return _unique_nodes(label, rows)  # type: ignore[arg-type]
+
+
+def rel_records(
+    type_: RelType | str, rows: Iterable[Mapping[str, Any] | NodeRecord | RelRecord]
+) -> list[RelRecord]:
+    """As :func:`node_records`, for relationships."""
+    type_ = RelType(type_)
+    rows = list(rows)
+    if not all(isinstance(r, RelRecord) for r in rows):
+        return validate_relationships(type_, rows)
+    return _unique_rels(type_, rows)  # type: ignore[arg-type]
+
+
 def _unique_nodes(label: NodeLabel, records: list[NodeRecord]) -> list[NodeRecord]:
-    """Validated records as they are, refused if an id repeats in the batch."""
+    """Records as they are, refused if an id repeats in the batch or a label differs."""
     seen: dict[str, int] = {}
     errors = []
     for i, rec in enumerate(records):
+        if rec.label != label:
+            errors.append(RowError(i, "label", str(rec.label), f"not a {label} record"))
         if rec.id in seen:
             errors.append(RowError(i, "id", rec.id, f"duplicate of row {seen[rec.id]} in batch"))
         seen.setdefault(rec.id, i)
@@ -297,10 +339,12 @@ def _unique_nodes(label: NodeLabel, records: list[NodeRecord]) -> list[NodeRecor
 
 
 def _unique_rels(type_: RelType, records: list[RelRecord]) -> list[RelRecord]:
-    """Validated records as they are, refused if an identity repeats in the batch."""
+    """Records as they are, refused if an identity repeats in the batch or a type differs."""
     seen: dict[tuple[str, str, str], int] = {}
     errors = []
     for i, rec in enumerate(records):
+        if rec.type != type_:
+            errors.append(RowError(i, "type", str(rec.type), f"not a {type_} record"))
         ident = (rec.source, rec.target, rec.key)
         if ident in seen:
             errors.append(

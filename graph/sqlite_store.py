@@ -1,8 +1,16 @@
 """The embedded store: one local SQLite file, nothing to install or start.
 
-Every upsert call is one transaction: validated whole first, then written whole, so a
-process killed mid-write leaves the file as it was before the call or after it. Safe to
-share between threads (one connection behind a lock; WAL lets other processes read).
+Every upsert call is one transaction: its rows checked whole first, then written whole,
+so a process killed mid-write leaves the file as it was before the call or after it.
+Safe to share between threads (one connection behind a lock; WAL lets other processes
+read).
+
+Schema (``PRAGMA user_version`` 2), built for load speed: nodes get an interned integer
+key ``nk``; relationships are keyed on the integer keys of their ends (one
+``WITHOUT ROWID`` table, one index on ``target``); properties are JSON text. Provenance
+rows point at interned ``(import, file, sheet)`` origins; the change log keeps one row
+per write transaction with its integer keys packed; history and bookkeeping values have
+tables of their own. A file of the first schema is migrated when opened.
 """
 
 from __future__ import annotations
@@ -10,63 +18,120 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from graph.projection import build_projection
 from graph.records import (
+    ChangeSet,
+    HistoryEvent,
     NodeRecord,
+    RelKey,
     RelRecord,
+    SourceRef,
     UpsertResult,
     check_ends,
     check_id_labels,
-    validate_nodes,
-    validate_relationships,
+    node_records,
+    rel_records,
 )
 from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavailable
 from graph.vocabulary import NodeLabel, RelType
 
+SCHEMA_VERSION = 2
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
-    id TEXT PRIMARY KEY,
+    nk INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     label TEXT NOT NULL,
     props TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS nodes_label ON nodes(label);
+);
 CREATE TABLE IF NOT EXISTS rels (
+    source INTEGER NOT NULL,
+    target INTEGER NOT NULL,
     type TEXT NOT NULL,
-    source TEXT NOT NULL,
-    target TEXT NOT NULL,
     key TEXT NOT NULL,
     props TEXT NOT NULL,
-    PRIMARY KEY (source, type, target, key)
+    PRIMARY KEY (source, target, type, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS rels_target ON rels(target);
-CREATE INDEX IF NOT EXISTS rels_type ON rels(type);
+CREATE TABLE IF NOT EXISTS origins (
+    ok INTEGER PRIMARY KEY,
+    import_id TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sheet TEXT,
+    UNIQUE (import_id, file, sheet)
+);
+CREATE TABLE IF NOT EXISTS node_sources (
+    nk INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (nk, ok, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rel_sources (
+    source INTEGER NOT NULL,
+    target INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    key TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (source, target, type, key, ok, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (
+    version INTEGER PRIMARY KEY,
+    nodes BLOB,
+    deleted TEXT,
+    rel_type TEXT,
+    rel_ends BLOB,
+    rel_keys TEXT
+);
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta(k, v) VALUES ('version', 0);
+INSERT OR IGNORE INTO meta(k, v) VALUES ('next_node', 1);
+CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
 
+#: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
+CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
+_NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
+
+T = TypeVar("T")
 
 
 def _dumps(props: dict[str, Any]) -> str:
     return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
 
 
 class SQLiteStore:
     """A :class:`~graph.store.GraphStore` in one SQLite database file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, change_log_keep: int = CHANGE_LOG_KEEP) -> None:
         self.path = Path(path)
+        #: Write transactions the change log keeps.
+        self.change_log_keep = change_log_keep
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,157 +140,356 @@ class SQLiteStore:
             )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(_SCHEMA)
+            self._conn.execute("PRAGMA cache_size=-65536")
+            self._open_schema()
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {path}: {exc}") from None
         self._lock = threading.RLock()
 
+    def _open_schema(self) -> None:
+        """Create the schema, or migrate a file of the first (text-keyed) schema."""
+        conn = self._conn
+        (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+        if user_version == SCHEMA_VERSION:
+            return
+        if user_version > SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"the embedded store at {self.path} has schema {user_version}, newer than "
+                f"this program's {SCHEMA_VERSION}"
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            old = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            first_schema = "nodes" in old and not any(
+                c[1] == "nk" for c in conn.execute("PRAGMA table_info(nodes)")
+            )
+            if first_schema:
+                for table in ("nodes", "rels", "meta"):
+                    conn.execute(f"ALTER TABLE {table} RENAME TO v1_{table}")
+                for index in ("nodes_label", "rels_target", "rels_type"):
+                    conn.execute(f"DROP INDEX IF EXISTS {index}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            if first_schema:
+                conn.execute(
+                    "INSERT INTO nodes(nk, id, label, props) "
+                    "SELECT row_number() OVER (ORDER BY id), id, label, props FROM v1_nodes"
+                )
+                conn.execute(
+                    "INSERT INTO rels(source, target, type, key, props) "
+                    "SELECT s.nk, t.nk, r.type, r.key, r.props FROM v1_rels r "
+                    "JOIN nodes s ON s.id = r.source JOIN nodes t ON t.id = r.target"
+                )
+                conn.execute(
+                    "UPDATE meta SET v = (SELECT v FROM v1_meta WHERE k = 'version') "
+                    "WHERE k = 'version'"
+                )
+                conn.execute(
+                    "UPDATE meta SET v = (SELECT coalesce(max(nk), 0) + 1 FROM nodes) "
+                    "WHERE k = 'next_node'"
+                )
+                for table in ("nodes", "rels", "meta"):
+                    conn.execute(f"DROP TABLE v1_{table}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
     # ------------------------------------------------------------ helpers
 
-    def _existing(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """``id -> (label, props json)`` for the ids that exist."""
-        found: dict[str, tuple[str, str]] = {}
+    def _existing(self, ids: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+        """``id -> (nk, label, props json)`` for the ids that exist."""
+        found: dict[str, tuple[int, str, str]] = {}
         for part in _chunks(ids, _LOOKUP_CHUNK):
-            marks = ",".join("?" * len(part))
-            for nid, label, props in self._conn.execute(
-                f"SELECT id, label, props FROM nodes WHERE id IN ({marks})", part
+            for nk, nid, label, props in self._conn.execute(
+                f"SELECT nk, id, label, props FROM nodes WHERE id IN ({_marks(len(part))})", part
             ):
-                found[nid] = (label, props)
+                found[nid] = (nk, label, props)
         return found
 
-    def _labels(self, ids: Sequence[str]) -> dict[str, str]:
-        """``id -> label`` for the ids that exist (no properties read)."""
-        found: dict[str, str] = {}
+    def _keys(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """``id -> (nk, label)`` for the ids that exist (no properties read)."""
+        found: dict[str, tuple[int, str]] = {}
         for part in _chunks(ids, _LOOKUP_CHUNK):
-            marks = ",".join("?" * len(part))
+            for nk, nid, label in self._conn.execute(
+                f"SELECT nk, id, label FROM nodes WHERE id IN ({_marks(len(part))})", part
+            ):
+                found[nid] = (nk, label)
+        return found
+
+    def _ids(self, nks: Iterable[int]) -> dict[int, str]:
+        """``nk -> id`` for the integer keys that exist."""
+        found: dict[int, str] = {}
+        for part in _chunks(sorted(set(nks)), _LOOKUP_CHUNK):
             found.update(
-                self._conn.execute(f"SELECT id, label FROM nodes WHERE id IN ({marks})", part)
+                self._conn.execute(
+                    f"SELECT nk, id FROM nodes WHERE nk IN ({_marks(len(part))})", part
+                )
             )
         return found
 
-    def _bump(self) -> None:
-        self._conn.execute("UPDATE meta SET v = v + 1 WHERE k = 'version'")
+    def _empty(self, table: str) -> bool:
+        return self._conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+
+    def _bump(
+        self,
+        nodes: Sequence[int] = (),
+        deleted: Sequence[str] = (),
+        rel_type: str | None = None,
+        rel_ends: Sequence[int] = (),
+        rel_keys: Sequence[str] = (),
+    ) -> None:
+        """Move the version and log what this transaction changed (pruning old entries)."""
+        conn = self._conn
+        conn.execute("UPDATE meta SET v = v + 1 WHERE k = 'version'")
+        (version,) = conn.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
+        conn.execute(
+            "INSERT INTO changes(version, nodes, deleted, rel_type, rel_ends, rel_keys) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                version,
+                array("q", nodes).tobytes() if nodes else None,
+                json.dumps(list(deleted)) if deleted else None,
+                rel_type,
+                array("q", rel_ends).tobytes() if rel_ends else None,
+                json.dumps(list(rel_keys)) if any(rel_keys) else None,
+            ),
+        )
+        conn.execute("DELETE FROM changes WHERE version <= ?", (version - self.change_log_keep,))
+
+    def _origins(self, sources: Sequence[SourceRef]) -> list[int]:
+        """The interned key of each source's ``(import, file, sheet)``, parallel to it."""
+        keys: dict[tuple[str, str, str | None], int] = {}
+        for s in sources:
+            origin = (s.import_id, s.file, s.sheet)
+            if origin in keys:
+                continue
+            found = self._conn.execute(
+                "SELECT ok FROM origins WHERE import_id = ? AND file = ? AND sheet IS ?", origin
+            ).fetchone()
+            if found is None:
+                cur = self._conn.execute(
+                    "INSERT INTO origins(import_id, file, sheet) VALUES (?, ?, ?)", origin
+                )
+                keys[origin] = int(cur.lastrowid or 0)
+            else:
+                keys[origin] = int(found[0])
+        return [keys[(s.import_id, s.file, s.sheet)] for s in sources]
 
     def _transaction(self) -> _Tx:
         return _Tx(self._conn)
 
+    def _snapshot(self) -> _Tx:
+        """A read transaction: several statements see one state, without the write lock."""
+        return _Tx(self._conn, "BEGIN")
+
     # ------------------------------------------------------------ writes
 
-    def upsert_nodes(self, label: NodeLabel | str, rows: Iterable[Row]) -> UpsertResult:
+    def upsert_nodes(
+        self,
+        label: NodeLabel | str,
+        rows: Iterable[Row],
+        sources: Sequence[SourceRef] | None = None,
+    ) -> UpsertResult:
         label = NodeLabel(label)
-        records = validate_nodes(label, rows)
+        records = node_records(label, rows)
+        _check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
+        conn = self._conn
         with self._lock, self._transaction():
-            existing = self._existing([r.id for r in records])
-            check_id_labels(label, records, {k: v[0] for k, v in existing.items()})
-            writes: list[tuple[str, str, str]] = []
+            if self._empty("nodes"):  # a first load: nothing to look up
+                existing: dict[str, tuple[int, str, str]] = {}
+            else:
+                existing = self._existing([r.id for r in records])
+                check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
+            (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
+            inserts: list[tuple[int, str, str, str]] = []
+            updates: list[tuple[str, int]] = []
+            nks: list[int] = []
+            lab = label.value
             for r in records:
                 old = existing.get(r.id)
                 if old is None:
-                    result.created += 1
-                    writes.append((r.id, label.value, _dumps(r.props)))
+                    nks.append(next_nk)
+                    inserts.append((next_nk, r.id, lab, _dumps(r.props)))
+                    next_nk += 1
                     continue
-                merged = {**json.loads(old[1]), **r.props}
-                new = _dumps(merged)
-                if new == old[1]:
-                    result.unchanged += 1
-                else:
-                    result.updated += 1
-                    writes.append((r.id, label.value, new))
-            if writes:
-                self._conn.executemany(
-                    "INSERT INTO nodes(id, label, props) VALUES (?, ?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET props = excluded.props",
-                    writes,
+                nks.append(old[0])
+                new = _dumps({**json.loads(old[2]), **r.props})
+                if new != old[2]:
+                    updates.append((new, old[0]))
+            result.created, result.updated = len(inserts), len(updates)
+            result.unchanged = len(records) - len(inserts) - len(updates)
+            if inserts:
+                conn.executemany(
+                    "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)", inserts
                 )
-                self._bump()
+                conn.execute("UPDATE meta SET v = ? WHERE k = 'next_node'", (next_nk,))
+            if updates:
+                conn.executemany("UPDATE nodes SET props = ? WHERE nk = ?", updates)
+            if inserts or updates:
+                self._bump(nodes=[i[0] for i in inserts] + [u[1] for u in updates])
+            if sources:
+                oks = self._origins(sources)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO node_sources(nk, ok, row) VALUES (?, ?, ?)",
+                    [
+                        (nk, ok, _NO_ROW if s.row is None else s.row)
+                        for nk, ok, s in zip(nks, oks, sources, strict=True)
+                    ],
+                )
         return result
 
-    def upsert_relationships(self, type_: RelType | str, rows: Iterable[Row]) -> UpsertResult:
+    def upsert_relationships(
+        self,
+        type_: RelType | str,
+        rows: Iterable[Row],
+        sources: Sequence[SourceRef] | None = None,
+    ) -> UpsertResult:
         type_ = RelType(type_)
-        records = validate_relationships(type_, rows)
+        records = rel_records(type_, rows)
+        _check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
+        conn = self._conn
+        t = type_.value
         with self._lock, self._transaction():
-            ends = self._labels(sorted({r.source for r in records} | {r.target for r in records}))
-            check_ends(type_, records, ends)
-            old = self._existing_rels(type_, records)
-            writes: list[tuple[str, str, str, str, str]] = []
-            for r in records:
-                prev = old.get((r.source, r.target, r.key))
+            ends = self._keys(list({r.source for r in records} | {r.target for r in records}))
+            check_ends(type_, records, {k: v[1] for k, v in ends.items()})
+            keyed = [(ends[r.source][0], ends[r.target][0], r) for r in records]
+            old = {} if self._empty("rels") else self._existing_rels(t, keyed)
+            inserts: list[tuple[int, int, str, str, str]] = []
+            updates: list[tuple[str, int, int, str, str]] = []
+            for s, d, r in keyed:
+                prev = old.get((s, d, r.key))
                 if prev is None:
-                    result.created += 1
-                    writes.append((type_.value, r.source, r.target, r.key, _dumps(r.props)))
+                    inserts.append((s, d, t, r.key, _dumps(r.props)))
                     continue
                 new = _dumps({**json.loads(prev), **r.props})
-                if new == prev:
-                    result.unchanged += 1
-                else:
-                    result.updated += 1
-                    writes.append((type_.value, r.source, r.target, r.key, new))
-            if writes:
-                self._conn.executemany(
-                    "INSERT INTO rels(type, source, target, key, props) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT(source, type, target, key) DO UPDATE SET props = excluded.props",
-                    writes,
+                if new != prev:
+                    updates.append((new, s, d, t, r.key))
+            result.created, result.updated = len(inserts), len(updates)
+            result.unchanged = len(records) - len(inserts) - len(updates)
+            if inserts:
+                conn.executemany(
+                    "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?)",
+                    inserts,
                 )
-                self._bump()
+            if updates:
+                conn.executemany(
+                    "UPDATE rels SET props = ? "
+                    "WHERE source = ? AND target = ? AND type = ? AND key = ?",
+                    updates,
+                )
+            if inserts or updates:
+                rel_ends: list[int] = []
+                keys: list[str] = []
+                for i in inserts:
+                    rel_ends += (i[0], i[1])
+                    keys.append(i[3])
+                for u in updates:
+                    rel_ends += (u[1], u[2])
+                    keys.append(u[4])
+                self._bump(rel_type=t, rel_ends=rel_ends, rel_keys=keys)
+            if sources:
+                oks = self._origins(sources)
+                conn.executemany(
+                    "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (s, d, t, r.key, ok, _NO_ROW if src.row is None else src.row)
+                        for (s, d, r), ok, src in zip(keyed, oks, sources, strict=True)
+                    ],
+                )
         return result
 
     def _existing_rels(
-        self, type_: RelType, records: list[RelRecord]
-    ) -> dict[tuple[str, str, str], str]:
-        found: dict[tuple[str, str, str], str] = {}
-        sources = sorted({r.source for r in records})
+        self, type_: str, keyed: list[tuple[int, int, RelRecord]]
+    ) -> dict[tuple[int, int, str], str]:
+        """``(source nk, target nk, key) -> props json`` of the stored rels of these sources."""
+        found: dict[tuple[int, int, str], str] = {}
+        sources = sorted({s for s, _, _ in keyed})
         for part in _chunks(sources, _LOOKUP_CHUNK):
-            marks = ",".join("?" * len(part))
-            for s, t, k, props in self._conn.execute(
+            for s, d, k, props in self._conn.execute(
                 "SELECT source, target, key, props FROM rels "
-                f"WHERE type = ? AND source IN ({marks})",
-                [type_.value, *part],
+                f"WHERE source IN ({_marks(len(part))}) AND type = ?",
+                [*part, type_],
             ):
-                found[(s, t, k)] = props
+                found[(s, d, k)] = props
         return found
 
     def delete_node(self, node_id: str) -> bool:
+        conn = self._conn
         with self._lock, self._transaction():
-            cur = self._conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,))
-            if cur.rowcount == 0:
+            row = conn.execute("SELECT nk FROM nodes WHERE id = ?", (node_id,)).fetchone()
+            if row is None:
                 return False
-            self._conn.execute(
-                "DELETE FROM rels WHERE source = ? OR target = ?", (node_id, node_id)
+            nk = row[0]
+            incoming = conn.execute(
+                "SELECT source, target, type, key FROM rels WHERE target = ? AND source <> ?",
+                (nk, nk),
+            ).fetchall()
+            conn.executemany(
+                "DELETE FROM rel_sources WHERE source = ? AND target = ? AND type = ? AND key = ?",
+                incoming,
             )
-            self._bump()
+            conn.execute("DELETE FROM rel_sources WHERE source = ?", (nk,))
+            conn.execute("DELETE FROM rels WHERE source = ?", (nk,))
+            conn.execute("DELETE FROM rels WHERE target = ?", (nk,))
+            conn.execute("DELETE FROM node_sources WHERE nk = ?", (nk,))
+            conn.execute("DELETE FROM nodes WHERE nk = ?", (nk,))
+            self._bump(deleted=[node_id])
             return True
+
+    def log_event(self, event: HistoryEvent) -> None:
+        with self._lock, self._transaction():
+            self._conn.execute(
+                "INSERT INTO history(at, action, actor, subject, detail) VALUES (?, ?, ?, ?, ?)",
+                (event.at, event.action, event.actor, event.subject, _dumps(event.detail)),
+            )
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._lock, self._transaction():
+            if value is None:
+                self._conn.execute("DELETE FROM kv WHERE k = ?", (key,))
+            else:
+                self._conn.execute(
+                    "INSERT INTO kv(k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+                    (key, value),
+                )
 
     # ------------------------------------------------------------ reads
 
     def get_node(self, node_id: str) -> Neighbourhood | None:
-        with self._lock:
+        with self._lock, self._snapshot():
             row = self._conn.execute(
-                "SELECT label, props FROM nodes WHERE id = ?", (node_id,)
+                "SELECT nk, label, props FROM nodes WHERE id = ?", (node_id,)
             ).fetchone()
             if row is None:
                 return None
+            nk = row[0]
+            found = self._conn.execute(
+                "SELECT source, target, type, key, props FROM rels WHERE source = ? "
+                "UNION ALL SELECT source, target, type, key, props FROM rels "
+                "WHERE target = ? AND source <> ?",
+                (nk, nk, nk),
+            ).fetchall()
+            ids = self._ids([nk] + [s for s, *_ in found] + [d for _, d, *_ in found])
             rels = [
-                RelRecord(RelType(t), s, d, k, json.loads(p))
-                for t, s, d, k, p in self._conn.execute(
-                    "SELECT type, source, target, key, props FROM rels WHERE source = ? "
-                    "UNION ALL SELECT type, source, target, key, props FROM rels "
-                    "WHERE target = ? AND source <> ?",
-                    (node_id, node_id, node_id),
-                )
+                RelRecord(RelType(t), ids[s], ids[d], k, json.loads(p)) for s, d, t, k, p in found
             ]
             other = sorted({r.target if r.source == node_id else r.source for r in rels})
-            found = self._existing(other)
+            near = self._existing(other)
         return Neighbourhood(
-            node=NodeRecord(NodeLabel(row[0]), node_id, json.loads(row[1])),
+            node=NodeRecord(NodeLabel(row[1]), node_id, json.loads(row[2])),
             relationships=rels,
             neighbours=[
-                NodeRecord(NodeLabel(found[i][0]), i, json.loads(found[i][1])) for i in other
+                NodeRecord(NodeLabel(near[i][1]), i, json.loads(near[i][2])) for i in other
             ],
         )
 
@@ -243,37 +507,153 @@ class SQLiteStore:
         return int(v)
 
     def projection(self) -> nx.MultiDiGraph:
-        with self._lock, self._transaction():
+        with self._lock, self._snapshot():
             version = self.version()
-            nodes = [
-                NodeRecord(NodeLabel(label), nid, json.loads(props))
-                for nid, label, props in self._conn.execute("SELECT id, label, props FROM nodes")
-            ]
+            ids: dict[int, str] = {}
+            nodes = []
+            loads = json.loads
+            for nk, nid, label, props in self._conn.execute(
+                "SELECT nk, id, label, props FROM nodes"
+            ):
+                ids[nk] = nid
+                nodes.append(NodeRecord(NodeLabel(label), nid, loads(props)))
+            types = {t.value: t for t in RelType}
             rels = [
-                RelRecord(RelType(t), s, d, k, json.loads(p))
-                for t, s, d, k, p in self._conn.execute(
-                    "SELECT type, source, target, key, props FROM rels"
+                RelRecord(types[t], ids[s], ids[d], k, loads(p))
+                for s, d, t, k, p in self._conn.execute(
+                    "SELECT source, target, type, key, props FROM rels"
                 )
             ]
         return build_projection(nodes, rels, version)
+
+    def sources_of(self, node_id: str | None = None, rel: RelKey | None = None) -> list[SourceRef]:
+        if (node_id is None) == (rel is None):
+            raise ValueError("sources_of takes a node id or a relationship key, not both")
+        with self._lock, self._snapshot():
+            if node_id is not None:
+                found = self._conn.execute(
+                    "SELECT o.import_id, o.file, o.sheet, s.row FROM nodes n "
+                    "JOIN node_sources s ON s.nk = n.nk JOIN origins o ON o.ok = s.ok "
+                    "WHERE n.id = ? ORDER BY s.ok, s.row",
+                    (node_id,),
+                ).fetchall()
+            else:
+                assert rel is not None
+                type_, source, target, key = rel
+                found = self._conn.execute(
+                    "SELECT o.import_id, o.file, o.sheet, s.row FROM rel_sources s "
+                    "JOIN origins o ON o.ok = s.ok "
+                    "WHERE s.source = (SELECT nk FROM nodes WHERE id = ?) "
+                    "AND s.target = (SELECT nk FROM nodes WHERE id = ?) "
+                    "AND s.type = ? AND s.key = ? ORDER BY s.ok, s.row",
+                    (source, target, type_, key),
+                ).fetchall()
+        return [
+            SourceRef(imp, file, sheet, None if row == _NO_ROW else row)
+            for imp, file, sheet, row in found
+        ]
+
+    def history(self, limit: int = 100, offset: int = 0) -> list[HistoryEvent]:
+        with self._lock:
+            found = self._conn.execute(
+                "SELECT at, action, actor, subject, detail FROM history "
+                "ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [HistoryEvent(a, b, c, d, json.loads(e)) for a, b, c, d, e in found]
+
+    def changes_since(self, version: int) -> ChangeSet | None:
+        with self._lock, self._snapshot():
+            current = self.version()
+            if version > current or version < 0:
+                return None
+            found = self._conn.execute(
+                "SELECT version, nodes, deleted, rel_type, rel_ends, rel_keys FROM changes "
+                "WHERE version > ? ORDER BY version",
+                (version,),
+            ).fetchall()
+            if len(found) != current - version:
+                return None  # pruned (or written by a program that kept no log)
+            node_keys: set[int] = set()
+            deleted: set[str] = set()
+            rel_parts: list[tuple[str, array[int], list[str] | None]] = []
+            for _, nodes, gone, rel_type, rel_ends, rel_keys in found:
+                if nodes:
+                    node_keys.update(array("q", nodes))
+                if gone:
+                    deleted.update(json.loads(gone))
+                if rel_ends:
+                    ends = array("q", rel_ends)
+                    rel_parts.append((rel_type, ends, json.loads(rel_keys) if rel_keys else None))
+            wanted = set(node_keys)
+            for _, ends, _ in rel_parts:
+                wanted.update(ends)
+            ids = self._ids(wanted)
+        rels: set[RelKey] = set()
+        for rel_type, ends, keys in rel_parts:
+            for i in range(0, len(ends), 2):
+                s, d = ids.get(ends[i]), ids.get(ends[i + 1])
+                if s is not None and d is not None:  # else it went with a deleted node
+                    rels.add((rel_type, s, d, keys[i // 2] if keys else ""))
+        return ChangeSet(
+            from_version=version,
+            to_version=current,
+            nodes=frozenset(ids[k] for k in node_keys if k in ids),
+            deleted_nodes=frozenset(deleted),
+            rels=frozenset(rels),
+        )
+
+    def fetch(
+        self, node_ids: Iterable[str], rels: Iterable[RelKey]
+    ) -> tuple[list[NodeRecord], list[RelRecord]]:
+        wanted_rels = list(rels)
+        with self._lock, self._snapshot():
+            nodes = [
+                NodeRecord(NodeLabel(label), nid, json.loads(props))
+                for nid, (_, label, props) in self._existing(list(dict.fromkeys(node_ids))).items()
+            ]
+            keys = self._keys(list({r[1] for r in wanted_rels} | {r[2] for r in wanted_rels}))
+            out: list[RelRecord] = []
+            for type_, source, target, key in wanted_rels:
+                if source not in keys or target not in keys:
+                    continue
+                found = self._conn.execute(
+                    "SELECT props FROM rels WHERE source = ? AND target = ? AND type = ? AND key = ?",
+                    (keys[source][0], keys[target][0], type_, key),
+                ).fetchone()
+                if found is not None:
+                    out.append(RelRecord(RelType(type_), source, target, key, json.loads(found[0])))
+        return nodes, out
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            found = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
+        return None if found is None else str(found[0])
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
 
-class _Tx:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception."""
+def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
+    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
+    if sources is not None and len(sources) != len(records):
+        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+
+class _Tx:
+    """``BEGIN IMMEDIATE`` (or ``begin``) ... ``COMMIT``, or ``ROLLBACK`` on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> None:
         self._conn = conn
+        self._begin = begin
         self._outer = False
 
     def __enter__(self) -> _Tx:
         self._outer = not self._conn.in_transaction
         if self._outer:
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute(self._begin)
             except sqlite3.Error as exc:
                 raise StoreError(f"embedded store is busy or unreadable: {exc}") from None
         return self

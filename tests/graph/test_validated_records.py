@@ -1,5 +1,5 @@
-"""Records made by validation are taken as they are; anything else is validated, and the
-mark survives the loader's temporary spill but cannot be had by building a record."""
+"""The stores take records as validated and validate mappings; there is no trust marker:
+validation is the caller's one step (``validate_nodes`` always validates what it is given)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from graph.records import (
     BatchValidationError,
     NodeRecord,
     RelRecord,
+    node_records,
+    rel_records,
     validate_node,
     validate_nodes,
     validate_relationship,
@@ -19,41 +21,54 @@ from graph.records import (
 from graph.vocabulary import NodeLabel, RelType
 
 
-def test_validated_records_pass_as_they_are_and_keep_the_mark_through_pickle() -> None:
+def test_records_pass_as_they_are_without_being_validated_again() -> None:
     recs = [validate_node(NodeLabel.PERSON, {"id": f"p{i}", "name": f" P{i} "}) for i in range(3)]
-    back = pickle.loads(pickle.dumps(recs))
-    assert validate_nodes(NodeLabel.PERSON, back) == recs
-    assert all(r.checked is recs[0].checked for r in back)
+    assert node_records(NodeLabel.PERSON, recs) == recs
+    assert node_records(NodeLabel.PERSON, pickle.loads(pickle.dumps(recs))) == recs
+    # a record is taken as it is: a hand-made one is not checked (it is the caller's job)
+    raw = NodeRecord(NodeLabel.PERSON, "p9", {"name": ""})
+    assert node_records(NodeLabel.PERSON, [raw]) == [raw]
     rel = validate_relationship(RelType.KNOWS, {"source": "p0", "target": "p1", "strength": 0.5})
-    assert validate_relationships(RelType.KNOWS, pickle.loads(pickle.dumps([rel]))) == [rel]
+    assert rel_records(RelType.KNOWS, [rel]) == [rel]
 
 
-def test_hand_made_records_are_validated() -> None:
-    bad = NodeRecord(NodeLabel.PERSON, "p1", {"name": ""})
-    assert bad.checked is None
+def test_mappings_are_validated() -> None:
+    (rec,) = node_records(NodeLabel.PERSON, [{"id": " p1 ", "name": " Ana "}])
+    assert (rec.id, rec.props) == ("p1", {"name": "Ana"})
+    with pytest.raises(BatchValidationError, match="row 1"):
+        node_records(NodeLabel.PERSON, [{"id": "p1", "name": "A"}, {"id": "p2", "name": ""}])
+    with pytest.raises(BatchValidationError, match="strength"):
+        rel_records(RelType.KNOWS, [{"source": "a", "target": "b", "strength": 7}])
+
+
+def test_validation_functions_always_validate_records_too() -> None:
     with pytest.raises(BatchValidationError):
-        validate_nodes(NodeLabel.PERSON, [bad])
-    rel = RelRecord(RelType.KNOWS, "a", "b", "", {"strength": 7})
+        validate_nodes(NodeLabel.PERSON, [NodeRecord(NodeLabel.PERSON, "p1", {"name": ""})])
     with pytest.raises(BatchValidationError):
-        validate_relationships(RelType.KNOWS, [rel])
+        validate_relationships(
+            RelType.KNOWS, [RelRecord(RelType.KNOWS, "a", "b", "", {"strength": 7})]
+        )
 
 
-def test_validated_batches_still_refuse_repeated_ids_and_other_labels() -> None:
+def test_records_still_refuse_repeated_ids_and_another_label_or_type() -> None:
     rec = validate_node(NodeLabel.PERSON, {"id": "p1", "name": "P"})
     with pytest.raises(BatchValidationError, match="duplicate"):
-        validate_nodes(NodeLabel.PERSON, [rec, rec])
-    # a validated Person handed over as an Organization is validated as one
-    org = validate_nodes(NodeLabel.ORGANIZATION, [rec])
-    assert org[0].label == NodeLabel.ORGANIZATION
+        node_records(NodeLabel.PERSON, [rec, rec])
+    with pytest.raises(BatchValidationError, match="not a Organization record"):
+        node_records(NodeLabel.ORGANIZATION, [rec])
+    rel = validate_relationship(RelType.KNOWS, {"source": "p1", "target": "p2"})
+    with pytest.raises(BatchValidationError, match="duplicate"):
+        rel_records(RelType.KNOWS, [rel, rel])
+    with pytest.raises(BatchValidationError, match="not a WORKS_AT record"):
+        rel_records(RelType.WORKS_AT, [rel])
+    # handed to the validation function, a Person is validated as an Organization
+    assert validate_nodes(NodeLabel.ORGANIZATION, [rec])[0].label == NodeLabel.ORGANIZATION
 
 
-def test_spill_form_round_trips_validated_records_only() -> None:
+def test_deprecated_spill_form_still_round_trips() -> None:
     from graph.records import from_spill_form, spill_form
 
     node = validate_node(NodeLabel.ORGANIZATION, {"id": "o1", "name": "Acme", "aliases": ["A"]})
     rel = validate_relationship(RelType.WORKS_AT, {"source": "p", "target": "o1", "since": "2020"})
     for rec in (node, rel):
-        back = from_spill_form(pickle.loads(pickle.dumps(spill_form(rec))))
-        assert back == rec and back.checked is rec.checked
-    with pytest.raises(ValueError, match="only validated"):
-        spill_form(NodeRecord(NodeLabel.PERSON, "p", {"name": "P"}))
+        assert from_spill_form(pickle.loads(pickle.dumps(spill_form(rec)))) == rec

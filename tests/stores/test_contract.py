@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+
 import networkx as nx
 import pytest
 
-from graph.records import BatchValidationError
+from graph.bolt_store import BoltStore
+from graph.records import (
+    BatchValidationError,
+    ChangeSet,
+    HistoryEvent,
+    NodeRecord,
+    RelRecord,
+    SourceRef,
+    validate_nodes,
+)
+from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
+from graph.vocabulary import NodeLabel, RelType
 
 ORGS = [
     {"id": "org-acme", "name": "Acme Corp.", "aliases": ["ACME", "Acme Corporation"]},
@@ -20,6 +34,33 @@ MEMBERS = [
     {"source": "org-acme", "target": "all-1", "role": "lead", "cash_contribution": 1000.5},
     {"source": "org-beta", "target": "all-1", "joined": "2021-03"},
 ]
+
+
+@pytest.fixture
+def reopen(request: pytest.FixtureRequest) -> Iterator[Callable[[GraphStore], GraphStore]]:
+    """Open a second store on the same file or database (what a restart sees)."""
+    opened: list[GraphStore] = []
+
+    def make(store: GraphStore) -> GraphStore:
+        other: GraphStore
+        if isinstance(store, SQLiteStore):
+            other = SQLiteStore(store.path)
+        else:
+            assert isinstance(store, BoltStore)
+            if store.database == os.environ.get("NEO4J_DATABASE", "neo4j"):
+                uri = os.environ["NEO4J_URI"]
+                user = os.environ.get("NEO4J_USER", "neo4j")
+                password = os.environ.get("NEO4J_PASSWORD", "")
+            else:
+                server = request.getfixturevalue("bolt_server")
+                uri, user, password = server.uri, server.user, server.password
+            other = BoltStore(uri, user=user, password=password, database=store.database)
+        opened.append(other)
+        return other
+
+    yield make
+    for other in opened:
+        other.close()
 
 
 def _seed(store: GraphStore) -> None:
@@ -229,3 +270,174 @@ def test_every_label_and_type_round_trips(store: GraphStore) -> None:
     assert all(n == 1 for n in counts.types.values()), counts.types
     g = store.projection()
     assert g.number_of_nodes() == 10 and g.number_of_edges() == 15
+
+
+# ------------------------------------------------------------ provenance, history, changes
+
+FILE_A = SourceRef("imp-1", "orgs-a.csv", None, 2)
+FILE_B = SourceRef("imp-2", "orgs-b.xlsx", "Sheet1", 7)
+
+
+def test_provenance_from_two_sources_is_kept_once_each(store: GraphStore) -> None:
+    store.upsert_nodes("Organization", ORGS[:1], sources=[FILE_A])
+    again = store.upsert_nodes("Organization", ORGS[:1], sources=[FILE_A])
+    assert again.unchanged == 1
+    version = store.version()
+    store.upsert_nodes("Organization", ORGS[:1], sources=[FILE_B])  # unchanged, still recorded
+    assert store.version() == version
+    assert store.sources_of(node_id="org-acme") == [FILE_A, FILE_B]
+    store.upsert_nodes("Alliance", ALLIANCES)
+    rel = {"source": "org-acme", "target": "all-1", "role": "lead"}
+    store.upsert_relationships("MEMBER_OF", [rel], sources=[FILE_B])
+    store.upsert_relationships("MEMBER_OF", [rel], sources=[SourceRef("imp-3", "m.csv", None, 4)])
+    key = ("MEMBER_OF", "org-acme", "all-1", "")
+    assert store.sources_of(rel=key) == [FILE_B, SourceRef("imp-3", "m.csv", None, 4)]
+    assert store.sources_of(node_id="all-1") == []
+    assert store.sources_of(node_id="nobody") == []
+
+
+def test_provenance_of_a_deleted_node_and_its_relationships_is_gone(store: GraphStore) -> None:
+    store.upsert_nodes("Organization", ORGS, sources=[FILE_A, FILE_A, FILE_B])
+    store.upsert_nodes("Alliance", ALLIANCES, sources=[FILE_B])
+    store.upsert_relationships("MEMBER_OF", MEMBERS, sources=[FILE_A, FILE_B])
+    assert store.delete_node("all-1") is True
+    assert store.sources_of(node_id="all-1") == []
+    assert store.sources_of(rel=("MEMBER_OF", "org-acme", "all-1", "")) == []
+    assert store.sources_of(node_id="org-gamma") == [FILE_B]
+    store.upsert_nodes("Alliance", ALLIANCES)  # made again: no provenance comes back
+    store.upsert_relationships("MEMBER_OF", MEMBERS[:1])
+    assert store.sources_of(node_id="all-1") == []
+    assert store.sources_of(rel=("MEMBER_OF", "org-acme", "all-1", "")) == []
+
+
+def test_sources_must_be_parallel_to_rows(store: GraphStore) -> None:
+    with pytest.raises(ValueError, match="one per row"):
+        store.upsert_nodes("Organization", ORGS, sources=[FILE_A])
+    assert store.counts().nodes == 0
+
+
+def test_history_is_newest_first_and_survives_a_reopen(
+    store: GraphStore, reopen: Callable[[GraphStore], GraphStore]
+) -> None:
+    events = [
+        HistoryEvent(
+            f"2026-11-29T21:4{i}:00Z",
+            "import",
+            "cli:ana",
+            f"imp-{i}",
+            {"file": f"f{i}.csv", "n": i},
+        )
+        for i in range(5)
+    ]
+    for event in events:
+        store.log_event(event)
+    _seed(store)  # a re-import prunes nothing
+    _seed(store)
+    assert store.history() == events[::-1]
+    assert store.history(limit=2, offset=1) == [events[3], events[2]]
+    reopened = reopen(store)
+    assert reopened.history(limit=1) == [events[-1]]
+
+
+def test_changes_since_lists_upserts_and_deletes(store: GraphStore) -> None:
+    start = store.version()
+    assert store.changes_since(start) == ChangeSet(
+        start, start, frozenset(), frozenset(), frozenset()
+    )
+    _seed(store)
+    seeded = store.version()
+    changes = store.changes_since(start)
+    assert changes is not None
+    assert (changes.from_version, changes.to_version) == (start, seeded)
+    assert changes.nodes == {"org-acme", "org-beta", "org-gamma", "all-1"}
+    assert changes.rels == {
+        ("MEMBER_OF", "org-acme", "all-1", ""),
+        ("MEMBER_OF", "org-beta", "all-1", ""),
+    }
+    assert changes.deleted_nodes == set()
+    store.upsert_nodes("Organization", [{"id": "org-beta", "name": "Beta Labs Inc."}])
+    store.upsert_nodes("Organization", ORGS[2:])  # unchanged: not a change
+    store.upsert_relationships(
+        "FUNDS", [{"source": "org-gamma", "target": "all-1", "key": "2024", "amount": 3}]
+    )
+    store.delete_node("org-acme")
+    later = store.changes_since(seeded)
+    assert later is not None and later.to_version == store.version()
+    assert later.nodes == {"org-beta"}
+    assert later.deleted_nodes == {"org-acme"}
+    assert later.rels == {("FUNDS", "org-gamma", "all-1", "2024")}
+    # the relationship of the deleted node is left out of what is still there to fetch
+    everything = store.changes_since(start)
+    assert everything is not None
+    assert "org-acme" not in everything.nodes and "org-acme" in everything.deleted_nodes
+    assert ("MEMBER_OF", "org-acme", "all-1", "") not in everything.rels
+
+
+def test_changes_since_an_unknown_version_is_none(store: GraphStore) -> None:
+    _seed(store)
+    assert store.changes_since(store.version() + 5) is None
+    assert store.changes_since(-1) is None
+
+
+def test_fetch_returns_the_stored_state_and_leaves_out_the_missing(store: GraphStore) -> None:
+    _seed(store)
+    nodes, rels = store.fetch(
+        ["org-acme", "nobody", "all-1"],
+        [("MEMBER_OF", "org-acme", "all-1", ""), ("MEMBER_OF", "org-gamma", "all-1", "")],
+    )
+    assert sorted(nodes, key=lambda n: n.id) == [
+        NodeRecord(
+            NodeLabel.ALLIANCE,
+            "all-1",
+            {"name": "Clean Water Coalition", "form": "coalition", "started": "2020"},
+        ),
+        NodeRecord(
+            NodeLabel.ORGANIZATION,
+            "org-acme",
+            {"name": "Acme Corp.", "aliases": ["ACME", "Acme Corporation"]},
+        ),
+    ]
+    assert rels == [
+        RelRecord(
+            RelType.MEMBER_OF,
+            "org-acme",
+            "all-1",
+            "",
+            {"role": "lead", "cash_contribution": 1000.5},
+        )
+    ]
+
+
+def test_records_are_written_as_they_are(store: GraphStore) -> None:
+    (rec,) = validate_nodes("Organization", [{"id": "o1", "name": " Acme "}])
+    assert store.upsert_nodes("Organization", [rec]).created == 1
+    nodes, _ = store.fetch(["o1"], [])
+    assert nodes == [rec]
+    with pytest.raises(BatchValidationError, match="not a Person record"):
+        store.upsert_nodes("Person", [rec])
+
+
+def test_meta_values_are_kept_and_removed(
+    store: GraphStore, reopen: Callable[[GraphStore], GraphStore]
+) -> None:
+    assert store.get_meta("import.running") is None
+    version = store.version()
+    store.set_meta("import.running", "imp-7")
+    store.set_meta("import.running", "imp-8 'quoted' {x}")
+    assert store.get_meta("import.running") == "imp-8 'quoted' {x}"
+    assert store.version() == version
+    reopened = reopen(store)
+    assert reopened.get_meta("import.running") == "imp-8 'quoted' {x}"
+    reopened.set_meta("import.running", None)
+    assert store.get_meta("import.running") is None
+
+
+def test_changes_since_a_version_the_log_no_longer_keeps_is_none(store: GraphStore) -> None:
+    store.change_log_keep = 2  # type: ignore[attr-defined]
+    start = store.version()
+    for i in range(4):
+        store.upsert_nodes("Topic", [{"id": f"t{i}", "name": f"T{i}"}])
+    assert store.changes_since(start) is None
+    assert store.changes_since(start + 1) is None
+    recent = store.changes_since(start + 2)
+    assert recent is not None and recent.nodes == {"t2", "t3"}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -30,15 +32,42 @@ print("ready", flush=True)
 store.upsert_nodes("Person", rows)
 print("done", flush=True)
 """
+PEOPLE_AFTER = 200_001
+
+
+def _write_lock_held(db: Path) -> bool:
+    """Whether another connection holds the file's write lock right now."""
+    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    else:
+        conn.execute("ROLLBACK")
+        return False
+    finally:
+        conn.close()
+
+
+def _people_and_integrity(db: Path) -> tuple[int, str]:
+    check = SQLiteStore(db)
+    n = check.counts().labels["Person"]
+    check.close()
+    conn = sqlite3.connect(db)
+    (ok,) = conn.execute("PRAGMA integrity_check").fetchone()
+    conn.close()
+    return n, ok
 
 
 def test_killed_mid_upsert_leaves_the_file_before_or_after_never_between(tmp_path: Path) -> None:
-    db = tmp_path / "kill.db"
-    store = SQLiteStore(db)
+    seed = tmp_path / "seed.db"
+    store = SQLiteStore(seed)
     store.upsert_nodes("Person", [{"id": "p-first", "name": "First"}])
     store.close()
-    outcomes = set()
-    for delay in (0.3, 0.9, 1.6):
+    killed_inside = 0
+    for i, extra in enumerate((0.0, 0.2, 0.5)):
+        db = tmp_path / f"kill{i}.db"
+        shutil.copy(seed, db)
         proc = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(db)],
             stdout=subprocess.PIPE,
@@ -47,15 +76,31 @@ def test_killed_mid_upsert_leaves_the_file_before_or_after_never_between(tmp_pat
         )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
+        while not _write_lock_held(db):  # the upsert's transaction has begun
+            assert proc.poll() is None, "the writer ended before its transaction was seen"
+        time.sleep(extra)  # a later point inside the transaction (not a wait for a state)
+        inside = _write_lock_held(db)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        check = SQLiteStore(db)
-        n = check.counts().labels["Person"]
-        check.close()
-        assert n in (1, 200_001), f"between: {n} people after a kill at {delay}s"
-        outcomes.add(n)
-    assert 1 in outcomes or 200_001 in outcomes
+        n, integrity = _people_and_integrity(db)
+        assert integrity == "ok"
+        assert n in (1, PEOPLE_AFTER), f"between: {n} people after a kill {extra}s in"
+        if inside:
+            killed_inside += 1
+            assert n == 1, f"a kill inside the transaction left {n} people, not the 1 before it"
+    # at least one kill landed inside the open transaction, and left the file as before it
+    assert killed_inside >= 1
+    db = tmp_path / "whole.db"
+    shutil.copy(seed, db)
+    done = subprocess.run(
+        [sys.executable, "-c", WRITER, str(db)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    assert done.stdout.split() == ["ready", "done"]
+    assert _people_and_integrity(db) == (PEOPLE_AFTER, "ok")
 
 
 class CuttingProxy:
@@ -70,6 +115,9 @@ class CuttingProxy:
         self.port = self.listener.getsockname()[1]
         self.pairs: list[tuple[socket.socket, socket.socket]] = []
         self.cuts = 0
+        #: Cuts that dropped a connection which had carried traffic since the cut before.
+        self.live_cuts = 0
+        self.traffic = 0
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -85,11 +133,11 @@ class CuttingProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
                 dst.sendall(data)
+                self.traffic += len(data)
         except OSError:
             pass
         finally:
@@ -101,6 +149,9 @@ class CuttingProxy:
         with self.lock:
             pairs, self.pairs = self.pairs, []
             self.cuts += 1
+            if pairs and self.traffic:
+                self.live_cuts += 1
+            self.traffic = 0
         for a, b in pairs:
             for s in (a, b):
                 try:
@@ -176,7 +227,7 @@ def test_bolt_connection_cut_mid_load_ends_with_the_fault_free_graph(
         stop.set()
         cutter.join()
     load()  # a re-run of an idempotent load changes nothing
-    assert proxy.cuts >= 2
+    assert proxy.live_cuts >= 2, f"only {proxy.live_cuts} cuts dropped a connection in use"
     g = reference.projection()
     assert g.number_of_nodes() == len(nodes)
     assert g.number_of_edges() == len(rels)

@@ -1,0 +1,64 @@
+"""The embedded store's own schema: a file of the first (text-keyed) schema is migrated
+when opened, keeping every node, relationship and the version."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from graph.sqlite_store import SCHEMA_VERSION, SQLiteStore
+from graph.store import StoreUnavailable
+
+FIRST_SCHEMA = """
+CREATE TABLE nodes (id TEXT PRIMARY KEY, label TEXT NOT NULL, props TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX nodes_label ON nodes(label);
+CREATE TABLE rels (
+    type TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, key TEXT NOT NULL,
+    props TEXT NOT NULL, PRIMARY KEY (source, type, target, key)
+) WITHOUT ROWID;
+CREATE INDEX rels_target ON rels(target);
+CREATE INDEX rels_type ON rels(type);
+CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+INSERT INTO meta VALUES ('version', 7);
+INSERT INTO nodes VALUES ('o1', 'Organization', '{"name":"Acme"}');
+INSERT INTO nodes VALUES ('a1', 'Alliance', '{"form":"coalition","name":"CWC"}');
+INSERT INTO rels VALUES ('MEMBER_OF', 'o1', 'a1', '', '{"role":"lead"}');
+INSERT INTO rels VALUES ('FUNDS', 'o1', 'a1', '2024', '{"amount":5}');
+"""
+
+
+def test_a_file_of_the_first_schema_is_migrated_with_everything_in_it(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(FIRST_SCHEMA)
+    conn.close()
+    store = SQLiteStore(db)
+    assert store.version() == 7
+    g = store.projection()
+    assert dict(g.nodes(data=True)) == {
+        "o1": {"label": "Organization", "name": "Acme"},
+        "a1": {"label": "Alliance", "name": "CWC", "form": "coalition"},
+    }
+    assert g.edges["o1", "a1", "MEMBER_OF"]["role"] == "lead"
+    assert g.edges["o1", "a1", "FUNDS#2024"]["amount"] == 5
+    assert store.changes_since(7) is not None and store.changes_since(6) is None
+    created = store.upsert_nodes("Organization", [{"id": "o2", "name": "Beta"}])
+    assert created.created == 1 and store.counts().nodes == 3
+    store.close()
+    conn = sqlite3.connect(db)
+    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.close()
+    assert user_version == SCHEMA_VERSION
+    assert not {t for t in tables if t.startswith("v1_")}
+
+
+def test_a_file_of_a_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreUnavailable, match="newer than"):
+        SQLiteStore(db)
