@@ -114,7 +114,7 @@ def _check_for(annotation: Any, meta: list[Any]) -> Check | None:
                     return _FAIL
             if type(v) is not str:
                 return _FAIL
-            v = v.strip()
+            v = v.strip(_WHITESPACE)
             if len(v) < lo or (hi is not None and len(v) > hi):
                 return _FAIL
             if pattern is not None and not pattern.search(v):
@@ -152,13 +152,18 @@ def _check_for(annotation: Any, meta: list[Any]) -> Check | None:
         def check_list(v: Any) -> Any:
             if type(v) is not list or not all(type(x) is str for x in v):
                 return _FAIL
-            return [x.strip() for x in v]
+            return [x.strip(_WHITESPACE) for x in v]
 
         return check_list
     return None
 
 
 _INF = float("inf")
+#: What pydantic-core strips (Unicode White_Space); Python's ``str.strip()`` also takes
+#: the separators U+001C-U+001F.
+_WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(
+    chr(c) for c in range(0x2000, 0x200B)
+) + "\u2028\u2029\u202f\u205f\u3000"
 
 
 def _plain(v: Any) -> bool:

@@ -320,7 +320,7 @@ def _by_provenance(
     with_src = [(r, s) for r, s in zip(records, sources, strict=True) if s is not None]
     bare = [r for r, s in zip(records, sources, strict=True) if s is None]
     if with_src:
-        yield [r for r, _ in with_src], [s for _, s in with_src]  # type: ignore[misc]
+        yield [r for r, _ in with_src], [s for _, s in with_src]
     if bare:
         yield bare, None
 
