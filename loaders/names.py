@@ -86,6 +86,8 @@ _SPACE = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """Lower case, accents removed, compatibility characters folded."""
+    if text.isascii():  # nothing to decompose or fold: most names, at a tenth of the cost
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text.casefold().translate(_LETTERS)

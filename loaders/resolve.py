@@ -253,14 +253,18 @@ class PersonIndex:
         self.ids.add(person_id)
         if email:
             self.emails.setdefault(email.strip().casefold(), person_id)
-        for org in orgs:
-            self.names.setdefault((normalize_person(name), org), person_id)
+        if orgs:
+            key = normalize_person(name)
+            for org in orgs:
+                self.names.setdefault((key, org), person_id)
 
     def match(self, person_id: str, name: str, email: str | None, org: str | None) -> Match:
         if person_id in self.ids:
             return Match(person_id, "exact_id")
         if email and email.strip().casefold() in self.emails:
             return Match(self.emails[email.strip().casefold()], "email")
-        if org and (normalize_person(name), org) in self.names:
-            return Match(self.names[(normalize_person(name), org)], "name_and_organization")
+        if org:
+            found = self.names.get((normalize_person(name), org))
+            if found is not None:
+                return Match(found, "name_and_organization")
         return Match(None, "new")
