@@ -181,6 +181,47 @@ def _spec(raw: Any, where: str) -> FieldSpec:
     return FieldSpec(**raw)
 
 
+#: How an entry's nodes are matched with ones already known (``resolve:`` in a mapping).
+RESOLVE_MODES = ("by_code", "by_name", "none")
+
+
+def default_resolve_mode(fields: dict[str, FieldSpec]) -> str:
+    """``by_name`` when the id is made from the name's column(s) ("org-{Company}" with name
+    Company), else ``by_code``: an id column or a template of other columns (a country
+    code, ticker, registry number) is an identity, not a name to compare."""
+    id_spec, name_spec = fields.get("id"), fields.get("name")
+    if id_spec is None or name_spec is None:
+        return "by_code"
+    return "by_name" if set(id_spec.columns()) & set(name_spec.columns()) else "by_code"
+
+
+def resolve_flags(mode: str, label: str) -> tuple[bool, bool]:
+    """``(resolve, derived_id)`` of :class:`SourceRow` for a resolution mode.
+
+    ``by_name``: fuzzy matching and review against the store and earlier rows of the file.
+    ``by_code``: only identities match: the same id (and, for people, the same email);
+    an organization is never compared by name, so different codes stay different entities.
+    ``none``: no matching at all; the id is written as given.
+    """
+    if mode == "by_name":
+        return True, True
+    if mode == "by_code":
+        return label != "Organization", False
+    return False, False
+
+
+def _resolve_mode(raw: Any, fields: dict[str, FieldSpec], where: str) -> str:
+    if raw is None or raw is True:
+        return default_resolve_mode(fields)
+    if raw is False:
+        return "none"
+    if raw not in RESOLVE_MODES:
+        raise MappingError(
+            f"{where}.resolve: expected one of {', '.join(RESOLVE_MODES)}, got {raw!r}"
+        )
+    return str(raw)
+
+
 @dataclass
 class Entry:
     """One node or relationship produced from every row."""
@@ -189,12 +230,11 @@ class Entry:
     what: str
     fields: dict[str, FieldSpec]
     optional: bool = False
-    resolve: bool = True
+    mode: str = "by_name"  # one of RESOLVE_MODES (see resolve_flags)
 
     def __post_init__(self) -> None:
         self.key_fields = ("id",) if self.kind == "node" else ("source", "target")
-        id_spec = self.fields.get("id")
-        self.derived_id = id_spec is not None and id_spec.template is not None
+        self.resolve, self.derived_id = resolve_flags(self.mode, self.what)
 
     @property
     def columns(self) -> dict[str, str]:
@@ -207,12 +247,91 @@ class Entry:
         return self._columns
 
 
+WHITESPACE = "whitespace"
+_READER_KEYS = {"delimiter", "quotechar", "encoding", "header", "columns", "skip_rows"}
+
+
+@dataclass
+class ReaderOptions:
+    """How to read a table's text (``reader:`` in a mapping, or ``load`` flags).
+
+    ``delimiter``: any single character (``^``, ``~``, ``;`` ...), or ``whitespace`` for
+    columns separated by runs of spaces or tabs (quoted fields keep their spaces); ``None``
+    sniffs , ; tab or |. ``header: false`` reads every line as data, with the column names
+    given in ``columns``. ``skip_rows`` lines are skipped before the header (or the data).
+    ``encoding`` replaces detection (any Python codec name).
+    """
+
+    delimiter: str | None = None
+    quotechar: str = '"'
+    encoding: str | None = None
+    header: bool = True
+    columns: list[str] | None = None
+    skip_rows: int = 0
+
+    def __post_init__(self) -> None:
+        problem = self.problem()
+        if problem:
+            raise MappingError(problem)
+
+    def problem(self) -> str | None:
+        """Why these options cannot work together, or ``None``."""
+        d, q = self.delimiter, self.quotechar
+        if d is not None and d != WHITESPACE and (len(d) != 1 or d in "\r\n"):
+            return f"delimiter must be one character or 'whitespace', got {d!r}"
+        if len(q) != 1 or q in "\r\n" or q == d:
+            return f"quotechar must be one character other than the delimiter, got {q!r}"
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                return f"unknown encoding {self.encoding!r}"
+        if not self.header and not self.columns:
+            return "header: false needs the column names (columns: [...])"
+        if self.columns is not None and (
+            not all(isinstance(c, str) and c.strip() for c in self.columns)
+            or len(set(self.columns)) != len(self.columns)
+        ):
+            return f"columns must be distinct non-empty names, got {self.columns!r}"
+        if not isinstance(self.skip_rows, int) or self.skip_rows < 0:
+            return f"skip_rows must be a whole number >= 0, got {self.skip_rows!r}"
+        return None
+
+    def updated(self, **changes: Any) -> ReaderOptions:
+        """A copy with the given (not ``None``) options replaced: command-line flags win."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return ReaderOptions(**{**self.__dict__, **given})
+
+
+def _reader(raw: Any, source: str) -> ReaderOptions:
+    if raw is None:
+        return ReaderOptions()
+    if not isinstance(raw, dict):
+        raise MappingError(f"{source}: reader: expected options such as delimiter: '^'")
+    unknown = set(raw) - _READER_KEYS
+    if unknown:
+        raise MappingError(
+            f"{source}: reader: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"expected {', '.join(sorted(_READER_KEYS))}"
+        )
+    values = dict(raw)
+    if "columns" in values and isinstance(values["columns"], list):
+        values["columns"] = [str(c) for c in values["columns"]]
+    try:
+        return ReaderOptions(**values)
+    except MappingError as exc:
+        raise MappingError(f"{source}: reader: {exc}") from None
+
+
 @dataclass
 class Mapping:
     """A parsed mapping file."""
 
     entries: list[Entry]
     source: str = ""
+    reader: ReaderOptions = field(default_factory=ReaderOptions)
 
     @property
     def owner_required(self) -> bool:
@@ -290,14 +409,16 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
                     str(what),
                     fields,
                     bool(raw.get("optional", False)),
-                    bool(raw.get("resolve", True)),
+                    _resolve_mode(raw.get("resolve"), fields, where),
                 )
             )
-    return Mapping(entries, source)
+    return Mapping(entries, source, _reader(doc.get("reader"), source))
 
 
-def load_mapping(path: str | Path) -> Mapping:
-    """Read a mapping YAML file."""
+def load_mapping(path: str | Path | Mapping) -> Mapping:
+    """Read a mapping YAML file (a :class:`Mapping` already read is returned as it is)."""
+    if isinstance(path, Mapping):
+        return path
     path = Path(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -176,7 +176,7 @@ def _detect(path: Path) -> str:
 
 
 def load_path(
-    store: GraphStore, path: str | Path, mapping: str | Path | None = None, **options: Any
+    store: GraphStore, path: str | Path, mapping: str | Path | Mapping | None = None, **options: Any
 ) -> ImportReport:
     """Load a file (or a folder holding ``portfolio.json``); see :func:`load_source`."""
     path = Path(path)

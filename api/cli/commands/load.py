@@ -15,6 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", type=Path, help="a file, or a folder holding portfolio.json")
     p.add_argument("--mapping", type=Path, help="a column mapping YAML file (CSV)")
     p.add_argument("--owner", help="the person id whose LinkedIn connections these are")
+    from loaders.tabular import add_reader_flags
+
+    add_reader_flags(p)
     p.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
     p.add_argument(
         "--skip-invalid", action="store_true", help="write the valid rows even if some are not"
@@ -60,11 +63,14 @@ def load(args: argparse.Namespace) -> int:
             bar.set_postfix_str(what)
         last[what] = done
 
+    from loaders.tabular import mapping_with_flags
+
+    mapping = mapping_with_flags(args.path, args.mapping, args)
     try:
         report = load_path(
             store,
             args.path,
-            args.mapping,
+            mapping,
             owner=args.owner,
             dry_run=args.dry_run,
             skip_invalid=args.skip_invalid,
