@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from graph.dates import date_from_parts
 from loaders.names import slug
 from loaders.rows import LoadError, SourceRow
 
@@ -35,7 +36,10 @@ _FIELD_KEYS = {
     "lower",
     "optional",
     "owner",
+    "parts",
+    "unknown",
 }
+_PARTS = ("year", "month", "day")
 
 
 class MappingError(LoadError):
@@ -56,9 +60,15 @@ class FieldSpec:
     slug: bool = False
     lower: bool = False
     owner: bool = False  # the --owner id given on the command line
+    parts: dict[str, str] | None = None  # a date from year/month/day columns
+    unknown: list[Any] = field(default_factory=list)  # values that mean "no value"
 
     def __post_init__(self) -> None:
-        if self.column:
+        self._unknown = {str(u).strip() for u in self.unknown}
+        if self.parts:
+            self.type = "date"
+            self._columns = [self.parts[p] for p in _PARTS if p in self.parts]
+        elif self.column:
             self._columns = [self.column]
         elif self.template:
             self._columns = [f for _, f, _, _ in string.Formatter().parse(self.template) if f]
@@ -71,7 +81,7 @@ class FieldSpec:
         """``get`` specialised for the common specs (a column, optionally lower-cased or a
         date with a format; a template of one column, optionally slugged); the loader calls
         it for every field of every row. Anything else uses :meth:`get`."""
-        if self.owner or self.value is not None or self.map:
+        if self.owner or self.value is not None or self.map or self.parts or self.unknown:
             return self.get
         if self.column is not None and not self.slug and self.type in ("str", "date"):
             column, lower = self.column, self.lower
@@ -111,8 +121,12 @@ class FieldSpec:
             return owner
         if self.value is not None:
             return self.value
+        if self.parts:
+            return self._from_parts(row)
         if self.column is not None:
             raw: Any = row.get(self.column, "").strip()
+            if raw in self._unknown:
+                return None
         else:
             assert self.template is not None
             parts = {c: row.get(c, "").strip() for c in self._columns}
@@ -135,6 +149,18 @@ class FieldSpec:
         if self.slug:
             raw = slug(raw)
         return self._convert(raw)
+
+    def _from_parts(self, row: dict[str, str]) -> str | None:
+        """A partial date from the year/month/day columns (blank or unknown parts dropped)."""
+        assert self.parts is not None
+        values = {p: row.get(c, "") for p, c in self.parts.items()}
+        try:
+            return date_from_parts(
+                values.get("year"), values.get("month"), values.get("day"), self._unknown
+            )
+        except ValueError as exc:
+            cells = ", ".join(f"{self.parts[p]}={values[p]!r}" for p in _PARTS if p in values)
+            raise ValueError(f"{exc} ({cells})") from None
 
     def _convert(self, raw: Any) -> Any:
         if not isinstance(raw, str):
@@ -176,8 +202,22 @@ def _spec(raw: Any, where: str) -> FieldSpec:
     unknown = set(raw) - _FIELD_KEYS
     if unknown:
         raise MappingError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    if sum(k in raw for k in ("column", "template", "value", "owner")) != 1:
-        raise MappingError(f"{where}: give exactly one of column, template, value or owner")
+    if sum(k in raw for k in ("column", "template", "value", "owner", "parts")) != 1:
+        raise MappingError(f"{where}: give exactly one of column, template, value, owner or parts")
+    parts = raw.get("parts")
+    if parts is not None and (
+        not isinstance(parts, dict)
+        or "year" not in parts
+        or set(parts) - set(_PARTS)
+        or not all(isinstance(c, str) and c for c in parts.values())
+    ):
+        raise MappingError(
+            f"{where}.parts: expected {{year: COLUMN, month: COLUMN, day: COLUMN}} "
+            f"(month and day optional), got {parts!r}"
+        )
+    unknown = raw.get("unknown", [])
+    if not isinstance(unknown, list):
+        raise MappingError(f"{where}.unknown: expected a list such as [0, -9, 9999]")
     return FieldSpec(**raw)
 
 
@@ -241,7 +281,9 @@ class Entry:
         """Field name -> the column (or template) it comes from, for error messages."""
         if not hasattr(self, "_columns"):
             self._columns = {
-                name: spec.column or spec.template or "(constant)"
+                name: spec.column
+                or spec.template
+                or ("/".join(spec.columns()) if spec.parts else "(constant)")
                 for name, spec in self.fields.items()
             }
         return self._columns
