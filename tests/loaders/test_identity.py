@@ -149,3 +149,14 @@ def test_org_index_never_picks_one_of_two_same_named_organizations() -> None:
     assert match.review is not None
     assert {c["id"] for c in match.review.candidates} == {"a", "b", "c"}
     assert index.match("new", "Beta Labs", queue=None).into == "c"
+
+
+def test_bench_code_keyed_pairs_give_no_review_and_no_merge(tmp_path: Path) -> None:
+    from bench.entity_resolution import CODE_KEYED, code_keyed
+
+    with CODE_KEYED.open(encoding="utf-8") as f:
+        pairs = f.read().splitlines()[1:]
+    assert len(pairs) >= 150
+    result = code_keyed(tmp_path, "by_code")
+    assert result["review_items"] == 0 and result["merges"] == 0 and result["held"] == 0
+    assert code_keyed(tmp_path, "by_name")["review_items"] > 0  # the hazard is real
