@@ -367,6 +367,90 @@ def _reader(raw: Any, source: str) -> ReaderOptions:
         raise MappingError(f"{source}: reader: {exc}") from None
 
 
+_GRAPH_KEYS = {"node_label", "rel_type", "id_prefix", "ids", "networks", "partitions", "resolve"}
+
+
+@dataclass
+class GraphOptions:
+    """How a graph file without our labels (Pajek, GEXF from Gephi, an edge list) becomes
+    nodes and relationships (``graph:`` in a mapping).
+
+    ``node_label`` and ``rel_type`` apply where the file does not say; ``networks`` gives
+    a relationship type per Pajek network and ``partitions`` a property name per Pajek
+    partition. Ids are ``id_prefix`` plus the vertex's label made an id fragment
+    (``ids: label``, the default: several networks over the same actors share nodes) or
+    its number (``ids: number``). ``resolve`` is the identity mode (see
+    :func:`resolve_flags`); by default ``by_name`` for ids made from labels, else
+    ``by_code``.
+    """
+
+    node_label: str = "Organization"
+    rel_type: str = "COLLABORATED_WITH"
+    id_prefix: str = ""
+    ids: str = "label"
+    networks: dict[str, str] = field(default_factory=dict)
+    partitions: dict[str, str] = field(default_factory=dict)
+    resolve: str | None = None
+    constants: dict[str, dict[str, Any]] = field(default_factory=dict)  # network -> properties
+
+    def __post_init__(self) -> None:
+        from graph.vocabulary import NodeLabel, RelType
+
+        if self.node_label not in {str(x) for x in NodeLabel}:
+            raise MappingError(f"node_label: unknown label {self.node_label!r}")
+        types = {str(x) for x in RelType}
+        for t in [self.rel_type, *self.networks.values()]:
+            if t not in types:
+                raise MappingError(f"unknown relationship type {t!r}")
+        if self.ids not in ("label", "number"):
+            raise MappingError(f"ids: expected label or number, got {self.ids!r}")
+        if self.resolve is not None and self.resolve not in RESOLVE_MODES:
+            raise MappingError(
+                f"resolve: expected one of {', '.join(RESOLVE_MODES)}, got {self.resolve!r}"
+            )
+
+    def flags(self, ids_from_labels: bool) -> tuple[bool, bool]:
+        """``(resolve, derived_id)`` for node rows of this graph file."""
+        mode = self.resolve or ("by_name" if ids_from_labels else "by_code")
+        return resolve_flags(mode, self.node_label)
+
+
+def _graph(raw: Any, source: str) -> GraphOptions:
+    if raw is None:
+        return GraphOptions()
+    if not isinstance(raw, dict):
+        raise MappingError(f"{source}: graph: expected options such as node_label: Organization")
+    unknown = set(raw) - _GRAPH_KEYS
+    if unknown:
+        raise MappingError(
+            f"{source}: graph: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"expected {', '.join(sorted(_GRAPH_KEYS))}"
+        )
+    values = dict(raw)
+    for key in ("networks", "partitions"):
+        if not isinstance(values.get(key, {}), dict):
+            raise MappingError(f"{source}: graph: {key}: expected NAME: VALUE pairs")
+    networks: dict[str, str] = {}
+    constants: dict[str, dict[str, Any]] = {}
+    for net, spec in (values.get("networks") or {}).items():
+        if isinstance(spec, dict):  # {type: RELATES_TO, constants: {kind: competitor}}
+            if "type" not in spec or not isinstance(spec.get("constants", {}), dict):
+                raise MappingError(
+                    f"{source}: graph: networks: {net}: expected a type, or "
+                    "{type: TYPE, constants: {property: value}}"
+                )
+            constants[str(net)] = dict(spec.get("constants") or {})
+            spec = spec["type"]
+        networks[str(net)] = str(spec)
+    values["networks"] = networks
+    values["constants"] = constants
+    values["partitions"] = {str(k): str(v) for k, v in (values.get("partitions") or {}).items()}
+    try:
+        return GraphOptions(**values)
+    except MappingError as exc:
+        raise MappingError(f"{source}: graph: {exc}") from None
+
+
 @dataclass
 class Mapping:
     """A parsed mapping file."""
@@ -374,6 +458,7 @@ class Mapping:
     entries: list[Entry]
     source: str = ""
     reader: ReaderOptions = field(default_factory=ReaderOptions)
+    graph: GraphOptions = field(default_factory=GraphOptions)
 
     @property
     def owner_required(self) -> bool:
@@ -422,8 +507,11 @@ class Mapping:
 
 def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
     """Check and parse a mapping document."""
-    if not isinstance(doc, dict) or not ({"nodes", "relationships"} & set(doc)):
-        raise MappingError(f"{source}: a mapping has 'nodes' and/or 'relationships' lists")
+    if not isinstance(doc, dict) or not ({"nodes", "relationships", "graph"} & set(doc)):
+        raise MappingError(
+            f"{source}: a mapping has 'nodes' and/or 'relationships' lists (or, for a graph "
+            "file, 'graph' options)"
+        )
     entries = []
     for kind, section in (("node", "nodes"), ("rel", "relationships")):
         for i, raw in enumerate(doc.get(section) or []):
@@ -454,7 +542,9 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
                     _resolve_mode(raw.get("resolve"), fields, where),
                 )
             )
-    return Mapping(entries, source, _reader(doc.get("reader"), source))
+    return Mapping(
+        entries, source, _reader(doc.get("reader"), source), _graph(doc.get("graph"), source)
+    )
 
 
 def load_mapping(path: str | Path | Mapping) -> Mapping:

@@ -38,7 +38,7 @@ from loaders.mapping import Mapping, load_mapping
 from loaders.report import Ambiguity, ImportReport, Merge, Problem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
 from loaders.rows import LoadError, SourceRow
-from loaders.tabular import read_csv
+from loaders.tabular import GRAPH_READERS, read_csv, read_graph_file
 
 FORMATS = {
     ".json": "json",
@@ -49,6 +49,11 @@ FORMATS = {
     ".xlsx": "xlsx",
     ".graphml": "graphml",
     ".xml": "graphml",
+    ".gexf": "gexf",
+    ".net": "pajek",
+    ".paj": "pajek",
+    ".edges": "edgelist",
+    ".edgelist": "edgelist",
 }
 Progress = Callable[[str, int], None]
 
@@ -69,6 +74,9 @@ class _Source:
                 yield from read_csv(raw, self.name, self.mapping, owner=self.owner)
                 return
             data = raw.read()
+        if self.format in GRAPH_READERS:  # files without our labels: the mapping's graph options
+            yield from read_graph_file(self.format, data, self.name, self.mapping)
+            return
         reader = {"json": read_json, "yaml": read_yaml, "graphml": read_graphml, "xlsx": read_xlsx}[
             self.format
         ]

@@ -232,11 +232,32 @@ def mapping_with_flags(path: Path, mapping: Path | None, args: Any) -> Mapping |
     }
     if all(v is None for v in flags.values()):
         return mapping
-    if mapping is None:
+    if mapping is None and path.suffix.lower() not in (".edges", ".edgelist"):
         raise LoadError(f"{path.name}: reader options need a column mapping (--mapping FILE)")
-    loaded = load_mapping(mapping)
+    loaded = load_mapping(mapping) if mapping is not None else Mapping([], "command line")
     try:
         loaded.reader = loaded.reader.updated(**flags)
     except LoadError as exc:
         raise LoadError(f"reader options: {exc}") from None
     return loaded
+
+
+#: Graph file formats read by :func:`read_graph_file` (registered in loaders/pipeline.py).
+GRAPH_READERS = ("gexf", "pajek", "edgelist")
+
+
+def read_graph_file(
+    fmt: str, data: bytes, name: str, mapping: Mapping | None
+) -> Iterator[SourceRow]:
+    """Rows of a GEXF, Pajek or edge-list file, with the mapping's ``graph:`` (and, for
+    edge lists, ``reader:``) options when a mapping is given."""
+    from loaders.edgelist import read_edgelist
+    from loaders.gexf import read_gexf
+    from loaders.pajek import read_pajek
+
+    graph = mapping.graph if mapping is not None else None
+    if fmt == "gexf":
+        return read_gexf(data, name, graph)
+    if fmt == "pajek":
+        return read_pajek(data, name, graph)
+    return read_edgelist(data, name, graph, mapping.reader if mapping is not None else None)

@@ -10,7 +10,9 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``load``, ``review`` and ``export`` commands."""
     p = sub.add_parser(
-        "load", help="load a portfolio document, CSV, Excel, GraphML or LinkedIn export"
+        "load",
+        help="load a portfolio document, CSV or text table, Excel, GraphML, GEXF, Pajek, "
+        "an edge list or a LinkedIn export",
     )
     p.add_argument("path", type=Path, help="a file, or a folder holding portfolio.json")
     p.add_argument("--mapping", type=Path, help="a column mapping YAML file (CSV)")
@@ -30,8 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("review_id", nargs="?")
     r.add_argument("--into", help="with accept: the candidate id to merge into (default: the best)")
     r.set_defaults(func=review)
-    e = sub.add_parser("export", help="export the graph as JSON (re-loadable), GraphML or CSV")
-    e.add_argument("--format", choices=["json", "graphml", "csv"], required=True)
+    e = sub.add_parser(
+        "export", help="export the graph as JSON (re-loadable), GraphML, GEXF (Gephi) or CSV"
+    )
+    e.add_argument("--format", choices=["json", "graphml", "gexf", "csv"], required=True)
     e.add_argument("--out", type=Path, required=True, help="file to write (csv: a .zip)")
     e.set_defaults(func=export)
 
@@ -120,6 +124,10 @@ def export(args: argparse.Namespace) -> int:
         args.out.write_text(to_json(graph), encoding="utf-8")
     elif args.format == "graphml":
         args.out.write_text(to_graphml(graph), encoding="utf-8")
+    elif args.format == "gexf":
+        from loaders.gexf import to_gexf
+
+        args.out.write_text(to_gexf(graph), encoding="utf-8")
     else:
         args.out.write_bytes(to_csv_zip(graph))
     print(
