@@ -101,7 +101,7 @@ def to_gexf(graph: nx.MultiDiGraph) -> str:
             cells.append(f'<attvalue for="{aid}" value={quoteattr(_text(val))}/>')
         edges.append(
             f'<edge id="{i}" source={quoteattr(str(u))} target={quoteattr(str(v))} '
-            f"label={quoteattr(str(data['type']))}{span}>"
+            f"label={quoteattr(str(data['type']))} kind={quoteattr(str(data['type']))}{span}>"
             f"<attvalues>{''.join(cells)}</attvalues></edge>"
         )
 

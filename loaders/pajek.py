@@ -29,6 +29,7 @@ from loaders.tabular import detect_encoding, split_whitespace
 class _Network:
     name: str
     vertices: dict[int, str] = field(default_factory=dict)  # number -> node id
+    numbers: dict[str, int] = field(default_factory=dict)  # node id -> number
     size: int = 0
 
 
@@ -138,6 +139,15 @@ def read_pajek(data: bytes, name: str, options: GraphOptions | None = None) -> I
                 node_id = f"{opts.id_prefix}{slug(label) if by_label else number}"
                 if not 1 <= number <= network.size:
                     bad(line, "vertex", f"vertex {number} outside *Vertices {network.size}")
+                    continue
+                twin = network.numbers.setdefault(node_id, number)
+                if twin != number:
+                    bad(
+                        line,
+                        "label",
+                        f"vertex {number} has the same label as vertex {twin} ({label!r}): "
+                        "two actors would become one node; use graph: ids: number",
+                    )
                     continue
                 network.vertices[number] = node_id
                 nodes.setdefault(node_id, (line, {"id": node_id, "name": label}))

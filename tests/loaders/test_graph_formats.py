@@ -55,6 +55,22 @@ def test_pajek_bad_lines_name_file_row_and_reason(tmp_path: Path, store: GraphSt
     assert store.projection().number_of_nodes() == 0
 
 
+def test_pajek_two_vertices_with_one_label_are_not_silently_one_node(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    path = tmp_path / "twins.net"
+    path.write_text('*Vertices 3\n1 "Air France"\n2 "Air France"\n3 KLM\n*Arcs\n1 3\n2 3\n')
+    report = load_path(store, path, DATA / "airline_groups.yaml")
+    assert not report.written
+    assert report.rejections[0].row == 3 and report.rejections[0].column == "label"
+    assert "same label as vertex 1" in report.rejections[0].reason
+    numbered = tmp_path / "numbered.yaml"
+    numbered.write_text("graph: {ids: number, id_prefix: 'v-'}\n", encoding="utf-8")
+    report = load_path(store, path, numbered)
+    assert report.counts["Organization"].created == 3
+    assert store.projection().nodes["v-2"]["name"] == "Air France"
+
+
 def test_pajek_partition_of_the_wrong_size_is_refused(tmp_path: Path, store: GraphStore) -> None:
     text = (DATA / "airline_groups.paj").read_text(encoding="utf-8")
     path = tmp_path / "bad.paj"
@@ -123,7 +139,7 @@ def test_gexf_round_trip_keeps_every_id_label_property_and_date(tmp_path: Path) 
     path = tmp_path / "graph.gexf"
     text = to_gexf(g)
     # Gephi's timeline: partial dates as their first and last days
-    assert 'label="MEMBER_OF" start="1949-01-01">' in text  # Italy, joined 1949
+    assert 'kind="MEMBER_OF" start="1949-01-01">' in text  # Italy, joined 1949
     assert 'start="1949-04-04" end="1966-07-01"' in text  # France's first period
     path.write_text(text, encoding="utf-8")
     target = SQLiteStore(tmp_path / "b.db")
