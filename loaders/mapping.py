@@ -1,11 +1,17 @@
 """Column mappings: a YAML file that says how one table's rows become nodes and relationships.
 
 Each field is given by a spec: ``{column: NAME}``, ``{template: "org-{Company}"}`` (columns
-in braces), or ``{value: CONSTANT}``; with optional ``type`` (str, int, float, bool, date,
-list), ``format`` (a ``strptime`` date format), ``map`` (a value map such as
-``{JV: joint_venture}``), ``split`` (list separator), ``slug: true`` (make an id fragment)
-and ``lower: true``. Empty cells give no value, so a partial row never erases stored data.
-See docs/loaders.md for a worked example.
+in braces), ``{value: CONSTANT}`` or ``{parts: {year: Y, month: M, day: D}}`` (a partial
+date from three columns); with optional ``type`` (str, int, float, bool, date, list),
+``format`` (a ``strptime`` date format), ``map`` (a value map such as
+``{JV: joint_venture}``), ``split`` (list separator), ``slug: true`` (make an id fragment),
+``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` that mean no value).
+Empty cells give no value, so a partial row never erases stored data.
+
+A node entry's ``resolve:`` (``by_code``, ``by_name``, ``none``) says how its nodes are
+matched with known ones; ``reader:`` sets how the table's text is read (delimiter, quote
+character, encoding, header, rows to skip) and ``graph:`` how a graph file without our
+labels becomes nodes and relationships. See docs/loaders.md for worked examples.
 """
 
 from __future__ import annotations

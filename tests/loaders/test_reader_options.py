@@ -148,3 +148,27 @@ def test_load_command_accepts_reader_flags(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr + done.stdout
     assert '"created":2' in done.stdout.replace(" ", "")
+
+
+def test_reader_flags_without_a_mapping_are_refused_for_a_table(tmp_path: Path) -> None:
+    from argparse import Namespace
+
+    from loaders.tabular import mapping_with_flags
+
+    flags = Namespace(
+        delimiter="^", quotechar=None, encoding=None, header=None, columns=None, skip_rows=None
+    )
+    with pytest.raises(ValueError, match=r"t\.txt: reader options need a column mapping"):
+        mapping_with_flags(tmp_path / "t.txt", None, flags)
+    edges = mapping_with_flags(tmp_path / "t.edges", None, flags)
+    assert not isinstance(edges, Path) and edges is not None and edges.reader.delimiter == "^"
+    none = Namespace(**dict.fromkeys(vars(flags)))
+    assert mapping_with_flags(tmp_path / "t.txt", DATA / "airlines.yaml", none) == (
+        DATA / "airlines.yaml"
+    )
+    with pytest.raises(ValueError, match="reader options: delimiter must be one character"):
+        mapping_with_flags(
+            tmp_path / "t.txt",
+            DATA / "airlines.yaml",
+            Namespace(**{**vars(none), "delimiter": "^^"}),
+        )
