@@ -40,6 +40,14 @@ def _number(text: str) -> int | float:
     )
 
 
+def _weight(text: str) -> int | float | None:
+    """An arc's weight, or ``None`` when the third cell starts Pajek's options (``l "x"``)."""
+    try:
+        return _number(text)
+    except ValueError:
+        return None
+
+
 def _snake(text: str) -> str:
     return slug(text).replace("-", "_") or "partition"
 
@@ -152,7 +160,7 @@ def read_pajek(data: bytes, name: str, options: GraphOptions | None = None) -> I
                 network.vertices[number] = node_id
                 nodes.setdefault(node_id, (line, {"id": node_id, "name": label}))
             elif section in ("arcs", "edges"):
-                weight = _number(cells[2]) if len(cells) > 2 else None
+                weight = _weight(cells[2]) if len(cells) > 2 else None
                 relate(line, int(cells[0]), int(cells[1]), weight)
             elif section in ("arcslist", "edgeslist"):
                 for other in cells[1:]:

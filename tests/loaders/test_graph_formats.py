@@ -64,11 +64,17 @@ def test_pajek_two_vertices_with_one_label_are_not_silently_one_node(
     assert not report.written
     assert report.rejections[0].row == 3 and report.rejections[0].column == "label"
     assert "same label as vertex 1" in report.rejections[0].reason
+    path.write_text(
+        '*Vertices 3\n1 "Air France"\n2 "Air France"\n3 KLM\n*Arcs\n1 3 l "x"\n2 3 2.5 c Red\n'
+    )
     numbered = tmp_path / "numbered.yaml"
     numbered.write_text("graph: {ids: number, id_prefix: 'v-'}\n", encoding="utf-8")
     report = load_path(store, path, numbered)
     assert report.counts["Organization"].created == 3
-    assert store.projection().nodes["v-2"]["name"] == "Air France"
+    g = store.projection()
+    assert g.nodes["v-2"]["name"] == "Air France"
+    assert "weight" not in g.edges["v-1", "v-3", "COLLABORATED_WITH"]  # 1 3 l "x": a label
+    assert g.edges["v-2", "v-3", "COLLABORATED_WITH"]["weight"] == 2.5
 
 
 def test_pajek_partition_of_the_wrong_size_is_refused(tmp_path: Path, store: GraphStore) -> None:
