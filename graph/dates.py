@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -90,3 +91,56 @@ def is_active(start: str | None, end: str | None, as_of: date | None) -> bool:
     if start and period_start(start) > as_of:
         return False
     return not (end and period_end(end) < as_of)
+
+
+_MONTHS = {
+    name: i
+    for i in range(1, 13)
+    for name in (calendar.month_name[i].lower(), calendar.month_abbr[i].lower())
+}
+
+
+def date_from_parts(
+    year: object, month: object = None, day: object = None, unknown: Collection[object] = ()
+) -> str | None:
+    """An ISO partial date from separate year, month and day values, or ``None``.
+
+    A blank part, or one of the ``unknown`` sentinels (``0``, ``-9``, ``9999`` ... as the
+    source declares them), is not known: a date with no day keeps month precision, one
+    with no month year precision, and one with no year is no date at all. A day without a
+    month is refused rather than guessed. Raises ``ValueError`` naming the bad part.
+
+    >>> date_from_parts("2019", "3", "")
+    '2019-03'
+    >>> date_from_parts(2019, -9, -9, unknown=[-9])
+    '2019'
+    >>> date_from_parts("9999", "12", "31", unknown=["9999"]) is None
+    True
+    """
+    marks = {str(u).strip() for u in unknown}
+
+    def known(value: object) -> str | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text.endswith(".0") and text[:-2].lstrip("-").isdigit():  # 2019.0 from a spreadsheet
+            text = text[:-2]
+        return None if not text or text in marks else text
+
+    y, m, d = known(year), known(month), known(day)
+    if y is None:
+        return None
+    if not (y.isdigit() and len(y) == 4):
+        raise ValueError(f"year {y!r} is not a four-digit year")
+    if m is None:
+        if d is not None:
+            raise ValueError(f"day {d!r} given without a month")
+        return y
+    number = _MONTHS.get(m.lower()) or (int(m) if m.isdigit() else None)
+    if number is None or not 1 <= number <= 12:
+        raise ValueError(f"month {m!r} is not 1-12 or a month name")
+    if d is None:
+        return f"{y}-{number:02d}"
+    if not d.isdigit():
+        raise ValueError(f"day {d!r} is not a number")
+    return _normalize_text(f"{y}-{number:02d}-{int(d):02d}")

@@ -1,11 +1,17 @@
 """Column mappings: a YAML file that says how one table's rows become nodes and relationships.
 
 Each field is given by a spec: ``{column: NAME}``, ``{template: "org-{Company}"}`` (columns
-in braces), or ``{value: CONSTANT}``; with optional ``type`` (str, int, float, bool, date,
-list), ``format`` (a ``strptime`` date format), ``map`` (a value map such as
-``{JV: joint_venture}``), ``split`` (list separator), ``slug: true`` (make an id fragment)
-and ``lower: true``. Empty cells give no value, so a partial row never erases stored data.
-See docs/loaders.md for a worked example.
+in braces), ``{value: CONSTANT}`` or ``{parts: {year: Y, month: M, day: D}}`` (a partial
+date from three columns); with optional ``type`` (str, int, float, bool, date, list),
+``format`` (a ``strptime`` date format), ``map`` (a value map such as
+``{JV: joint_venture}``), ``split`` (list separator), ``slug: true`` (make an id fragment),
+``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` that mean no value).
+Empty cells give no value, so a partial row never erases stored data.
+
+A node entry's ``resolve:`` (``by_code``, ``by_name``, ``none``) says how its nodes are
+matched with known ones; ``reader:`` sets how the table's text is read (delimiter, quote
+character, encoding, header, rows to skip) and ``graph:`` how a graph file without our
+labels becomes nodes and relationships. See docs/loaders.md for worked examples.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from graph.dates import date_from_parts
 from loaders.names import slug
 from loaders.rows import LoadError, SourceRow
 
@@ -35,7 +42,10 @@ _FIELD_KEYS = {
     "lower",
     "optional",
     "owner",
+    "parts",
+    "unknown",
 }
+_PARTS = ("year", "month", "day")
 
 
 class MappingError(LoadError):
@@ -56,9 +66,15 @@ class FieldSpec:
     slug: bool = False
     lower: bool = False
     owner: bool = False  # the --owner id given on the command line
+    parts: dict[str, str] | None = None  # a date from year/month/day columns
+    unknown: list[Any] = field(default_factory=list)  # values that mean "no value"
 
     def __post_init__(self) -> None:
-        if self.column:
+        self._unknown = {str(u).strip() for u in self.unknown}
+        if self.parts:
+            self.type = "date"
+            self._columns = [self.parts[p] for p in _PARTS if p in self.parts]
+        elif self.column:
             self._columns = [self.column]
         elif self.template:
             self._columns = [f for _, f, _, _ in string.Formatter().parse(self.template) if f]
@@ -71,7 +87,7 @@ class FieldSpec:
         """``get`` specialised for the common specs (a column, optionally lower-cased or a
         date with a format; a template of one column, optionally slugged); the loader calls
         it for every field of every row. Anything else uses :meth:`get`."""
-        if self.owner or self.value is not None or self.map:
+        if self.owner or self.value is not None or self.map or self.parts or self.unknown:
             return self.get
         if self.column is not None and not self.slug and self.type in ("str", "date"):
             column, lower = self.column, self.lower
@@ -111,8 +127,12 @@ class FieldSpec:
             return owner
         if self.value is not None:
             return self.value
+        if self.parts:
+            return self._from_parts(row)
         if self.column is not None:
             raw: Any = row.get(self.column, "").strip()
+            if raw in self._unknown:
+                return None
         else:
             assert self.template is not None
             parts = {c: row.get(c, "").strip() for c in self._columns}
@@ -135,6 +155,18 @@ class FieldSpec:
         if self.slug:
             raw = slug(raw)
         return self._convert(raw)
+
+    def _from_parts(self, row: dict[str, str]) -> str | None:
+        """A partial date from the year/month/day columns (blank or unknown parts dropped)."""
+        assert self.parts is not None
+        values = {p: row.get(c, "") for p, c in self.parts.items()}
+        try:
+            return date_from_parts(
+                values.get("year"), values.get("month"), values.get("day"), self._unknown
+            )
+        except ValueError as exc:
+            cells = ", ".join(f"{self.parts[p]}={values[p]!r}" for p in _PARTS if p in values)
+            raise ValueError(f"{exc} ({cells})") from None
 
     def _convert(self, raw: Any) -> Any:
         if not isinstance(raw, str):
@@ -176,9 +208,64 @@ def _spec(raw: Any, where: str) -> FieldSpec:
     unknown = set(raw) - _FIELD_KEYS
     if unknown:
         raise MappingError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    if sum(k in raw for k in ("column", "template", "value", "owner")) != 1:
-        raise MappingError(f"{where}: give exactly one of column, template, value or owner")
+    if sum(k in raw for k in ("column", "template", "value", "owner", "parts")) != 1:
+        raise MappingError(f"{where}: give exactly one of column, template, value, owner or parts")
+    parts = raw.get("parts")
+    if parts is not None and (
+        not isinstance(parts, dict)
+        or "year" not in parts
+        or set(parts) - set(_PARTS)
+        or not all(isinstance(c, str) and c for c in parts.values())
+    ):
+        raise MappingError(
+            f"{where}.parts: expected {{year: COLUMN, month: COLUMN, day: COLUMN}} "
+            f"(month and day optional), got {parts!r}"
+        )
+    unknown = raw.get("unknown", [])
+    if not isinstance(unknown, list):
+        raise MappingError(f"{where}.unknown: expected a list such as [0, -9, 9999]")
     return FieldSpec(**raw)
+
+
+#: How an entry's nodes are matched with ones already known (``resolve:`` in a mapping).
+RESOLVE_MODES = ("by_code", "by_name", "none")
+
+
+def default_resolve_mode(fields: dict[str, FieldSpec]) -> str:
+    """``by_name`` when the id is made from the name's column(s) ("org-{Company}" with name
+    Company), else ``by_code``: an id column or a template of other columns (a country
+    code, ticker, registry number) is an identity, not a name to compare."""
+    id_spec, name_spec = fields.get("id"), fields.get("name")
+    if id_spec is None or name_spec is None:
+        return "by_code"
+    return "by_name" if set(id_spec.columns()) & set(name_spec.columns()) else "by_code"
+
+
+def resolve_flags(mode: str, label: str) -> tuple[bool, bool]:
+    """``(resolve, derived_id)`` of :class:`SourceRow` for a resolution mode.
+
+    ``by_name``: fuzzy matching and review against the store and earlier rows of the file.
+    ``by_code``: only identities match: the same id (and, for people, the same email);
+    an organization is never compared by name, so different codes stay different entities.
+    ``none``: no matching at all; the id is written as given.
+    """
+    if mode == "by_name":
+        return True, True
+    if mode == "by_code":
+        return label != "Organization", False
+    return False, False
+
+
+def _resolve_mode(raw: Any, fields: dict[str, FieldSpec], where: str) -> str:
+    if raw is None or raw is True:
+        return default_resolve_mode(fields)
+    if raw is False:
+        return "none"
+    if raw not in RESOLVE_MODES:
+        raise MappingError(
+            f"{where}.resolve: expected one of {', '.join(RESOLVE_MODES)}, got {raw!r}"
+        )
+    return str(raw)
 
 
 @dataclass
@@ -189,22 +276,185 @@ class Entry:
     what: str
     fields: dict[str, FieldSpec]
     optional: bool = False
-    resolve: bool = True
+    mode: str = "by_name"  # one of RESOLVE_MODES (see resolve_flags)
 
     def __post_init__(self) -> None:
         self.key_fields = ("id",) if self.kind == "node" else ("source", "target")
-        id_spec = self.fields.get("id")
-        self.derived_id = id_spec is not None and id_spec.template is not None
+        self.resolve, self.derived_id = resolve_flags(self.mode, self.what)
 
     @property
     def columns(self) -> dict[str, str]:
         """Field name -> the column (or template) it comes from, for error messages."""
         if not hasattr(self, "_columns"):
             self._columns = {
-                name: spec.column or spec.template or "(constant)"
+                name: spec.column
+                or spec.template
+                or ("/".join(spec.columns()) if spec.parts else "(constant)")
                 for name, spec in self.fields.items()
             }
         return self._columns
+
+
+WHITESPACE = "whitespace"
+_READER_KEYS = {"delimiter", "quotechar", "encoding", "header", "columns", "skip_rows"}
+
+
+@dataclass
+class ReaderOptions:
+    """How to read a table's text (``reader:`` in a mapping, or ``load`` flags).
+
+    ``delimiter``: any single character (``^``, ``~``, ``;`` ...), or ``whitespace`` for
+    columns separated by runs of spaces or tabs (quoted fields keep their spaces); ``None``
+    sniffs , ; tab or |. ``header: false`` reads every line as data, with the column names
+    given in ``columns``. ``skip_rows`` lines are skipped before the header (or the data).
+    ``encoding`` replaces detection (any Python codec name).
+    """
+
+    delimiter: str | None = None
+    quotechar: str = '"'
+    encoding: str | None = None
+    header: bool = True
+    columns: list[str] | None = None
+    skip_rows: int = 0
+
+    def __post_init__(self) -> None:
+        problem = self.problem()
+        if problem:
+            raise MappingError(problem)
+
+    def problem(self) -> str | None:
+        """Why these options cannot work together, or ``None``."""
+        d, q = self.delimiter, self.quotechar
+        if d is not None and d != WHITESPACE and (len(d) != 1 or d in "\r\n"):
+            return f"delimiter must be one character or 'whitespace', got {d!r}"
+        if len(q) != 1 or q in "\r\n" or q == d:
+            return f"quotechar must be one character other than the delimiter, got {q!r}"
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                return f"unknown encoding {self.encoding!r}"
+        if not self.header and not self.columns:
+            return "header: false needs the column names (columns: [...])"
+        if self.columns is not None and (
+            not all(isinstance(c, str) and c.strip() for c in self.columns)
+            or len(set(self.columns)) != len(self.columns)
+        ):
+            return f"columns must be distinct non-empty names, got {self.columns!r}"
+        if not isinstance(self.skip_rows, int) or self.skip_rows < 0:
+            return f"skip_rows must be a whole number >= 0, got {self.skip_rows!r}"
+        return None
+
+    def updated(self, **changes: Any) -> ReaderOptions:
+        """A copy with the given (not ``None``) options replaced: command-line flags win."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return ReaderOptions(**{**self.__dict__, **given})
+
+
+def _reader(raw: Any, source: str) -> ReaderOptions:
+    if raw is None:
+        return ReaderOptions()
+    if not isinstance(raw, dict):
+        raise MappingError(f"{source}: reader: expected options such as delimiter: '^'")
+    unknown = set(raw) - _READER_KEYS
+    if unknown:
+        raise MappingError(
+            f"{source}: reader: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"expected {', '.join(sorted(_READER_KEYS))}"
+        )
+    values = dict(raw)
+    if "columns" in values and isinstance(values["columns"], list):
+        values["columns"] = [str(c) for c in values["columns"]]
+    try:
+        return ReaderOptions(**values)
+    except MappingError as exc:
+        raise MappingError(f"{source}: reader: {exc}") from None
+
+
+_GRAPH_KEYS = {"node_label", "rel_type", "id_prefix", "ids", "networks", "partitions", "resolve"}
+
+
+@dataclass
+class GraphOptions:
+    """How a graph file without our labels (Pajek, GEXF from Gephi, an edge list) becomes
+    nodes and relationships (``graph:`` in a mapping).
+
+    ``node_label`` and ``rel_type`` apply where the file does not say; ``networks`` gives
+    a relationship type per Pajek network and ``partitions`` a property name per Pajek
+    partition. Ids are ``id_prefix`` plus the vertex's label made an id fragment
+    (``ids: label``, the default: several networks over the same actors share nodes) or
+    its number (``ids: number``). ``resolve`` is the identity mode (see
+    :func:`resolve_flags`); by default ``by_name`` for ids made from labels, else
+    ``by_code``.
+    """
+
+    node_label: str = "Organization"
+    rel_type: str = "COLLABORATED_WITH"
+    id_prefix: str = ""
+    ids: str = "label"
+    networks: dict[str, str] = field(default_factory=dict)
+    partitions: dict[str, str] = field(default_factory=dict)
+    resolve: str | None = None
+    constants: dict[str, dict[str, Any]] = field(default_factory=dict)  # network -> properties
+
+    def __post_init__(self) -> None:
+        from graph.vocabulary import NodeLabel, RelType
+
+        if self.node_label not in {str(x) for x in NodeLabel}:
+            raise MappingError(f"node_label: unknown label {self.node_label!r}")
+        types = {str(x) for x in RelType}
+        for t in [self.rel_type, *self.networks.values()]:
+            if t not in types:
+                raise MappingError(f"unknown relationship type {t!r}")
+        if self.ids not in ("label", "number"):
+            raise MappingError(f"ids: expected label or number, got {self.ids!r}")
+        if self.resolve is not None and self.resolve not in RESOLVE_MODES:
+            raise MappingError(
+                f"resolve: expected one of {', '.join(RESOLVE_MODES)}, got {self.resolve!r}"
+            )
+
+    def flags(self, ids_from_labels: bool) -> tuple[bool, bool]:
+        """``(resolve, derived_id)`` for node rows of this graph file."""
+        mode = self.resolve or ("by_name" if ids_from_labels else "by_code")
+        return resolve_flags(mode, self.node_label)
+
+
+def _graph(raw: Any, source: str) -> GraphOptions:
+    if raw is None:
+        return GraphOptions()
+    if not isinstance(raw, dict):
+        raise MappingError(f"{source}: graph: expected options such as node_label: Organization")
+    unknown = set(raw) - _GRAPH_KEYS
+    if unknown:
+        raise MappingError(
+            f"{source}: graph: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"expected {', '.join(sorted(_GRAPH_KEYS))}"
+        )
+    values = dict(raw)
+    for key in ("networks", "partitions"):
+        if not isinstance(values.get(key, {}), dict):
+            raise MappingError(f"{source}: graph: {key}: expected NAME: VALUE pairs")
+    networks: dict[str, str] = {}
+    constants: dict[str, dict[str, Any]] = {}
+    for net, spec in (values.get("networks") or {}).items():
+        if isinstance(spec, dict):  # {type: RELATES_TO, constants: {kind: competitor}}
+            if "type" not in spec or not isinstance(spec.get("constants", {}), dict):
+                raise MappingError(
+                    f"{source}: graph: networks: {net}: expected a type, or "
+                    "{type: TYPE, constants: {property: value}}"
+                )
+            constants[str(net)] = dict(spec.get("constants") or {})
+            spec = spec["type"]
+        networks[str(net)] = str(spec)
+    values["networks"] = networks
+    values["constants"] = constants
+    values["partitions"] = {str(k): str(v) for k, v in (values.get("partitions") or {}).items()}
+    try:
+        return GraphOptions(**values)
+    except MappingError as exc:
+        raise MappingError(f"{source}: graph: {exc}") from None
 
 
 @dataclass
@@ -213,6 +463,8 @@ class Mapping:
 
     entries: list[Entry]
     source: str = ""
+    reader: ReaderOptions = field(default_factory=ReaderOptions)
+    graph: GraphOptions = field(default_factory=GraphOptions)
 
     @property
     def owner_required(self) -> bool:
@@ -261,8 +513,11 @@ class Mapping:
 
 def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
     """Check and parse a mapping document."""
-    if not isinstance(doc, dict) or not ({"nodes", "relationships"} & set(doc)):
-        raise MappingError(f"{source}: a mapping has 'nodes' and/or 'relationships' lists")
+    if not isinstance(doc, dict) or not ({"nodes", "relationships", "graph"} & set(doc)):
+        raise MappingError(
+            f"{source}: a mapping has 'nodes' and/or 'relationships' lists (or, for a graph "
+            "file, 'graph' options)"
+        )
     entries = []
     for kind, section in (("node", "nodes"), ("rel", "relationships")):
         for i, raw in enumerate(doc.get(section) or []):
@@ -290,14 +545,18 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
                     str(what),
                     fields,
                     bool(raw.get("optional", False)),
-                    bool(raw.get("resolve", True)),
+                    _resolve_mode(raw.get("resolve"), fields, where),
                 )
             )
-    return Mapping(entries, source)
+    return Mapping(
+        entries, source, _reader(doc.get("reader"), source), _graph(doc.get("graph"), source)
+    )
 
 
-def load_mapping(path: str | Path) -> Mapping:
-    """Read a mapping YAML file."""
+def load_mapping(path: str | Path | Mapping) -> Mapping:
+    """Read a mapping YAML file (a :class:`Mapping` already read is returned as it is)."""
+    if isinstance(path, Mapping):
+        return path
     path = Path(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))

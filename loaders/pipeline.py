@@ -35,7 +35,7 @@ __all__ = ["FORMATS", "load_bytes", "load_path", "load_source"]
 
 
 def load_path(
-    store: GraphStore, path: str | Path, mapping: str | Path | None = None, **options: Any
+    store: GraphStore, path: str | Path, mapping: str | Path | Mapping | None = None, **options: Any
 ) -> ImportReport:
     """Load a file (or a folder holding ``portfolio.json``); see :func:`load_source`."""
     source = file_source(path, mapping, options.pop("owner", None))

@@ -153,7 +153,7 @@ class OrgIndex:
     """
 
     names: dict[str, str] = field(default_factory=dict)  # id -> display name
-    keys: dict[str, str] = field(default_factory=dict)  # normalized name/alias -> id
+    keys: dict[str, list[str]] = field(default_factory=dict)  # normalized name/alias -> ids
     choices: dict[str, str] = field(default_factory=dict)  # id -> normalized name (fuzzy)
     blocks: dict[tuple[str, frozenset[str]], dict[str, str]] = field(default_factory=dict)
     near: dict[str, set[str]] = field(default_factory=dict)  # first word -> close first words
@@ -163,7 +163,9 @@ class OrgIndex:
         for text in [name, *(aliases or [])]:
             key = normalize_org(text)
             if key:
-                self.keys.setdefault(key, org_id)
+                ids = self.keys.setdefault(key, [])
+                if org_id not in ids:
+                    ids.append(org_id)
         key = normalize_org(name)
         old = self.choices.get(org_id)
         if old:
@@ -214,8 +216,12 @@ class OrgIndex:
         if org_id in self.names:
             return Match(org_id, "exact_id")
         key = normalize_org(name)
-        if key in self.keys:
-            return Match(self.keys[key], "exact_alias", 100.0)
+        same = self.keys.get(key)
+        if same and len(same) == 1:
+            return Match(same[0], "exact_alias", 100.0)
+        if same:  # two known organizations share this name: never pick one silently
+            candidates = [{"id": i, "name": self.names.get(i, i), "score": 100.0} for i in same]
+            return self._ask(name, candidates, queue, 100.0, transient=True)
         if not key or not self.choices:
             return Match(None, "new")
         pool = self._candidates(key, review_at)
@@ -233,12 +239,31 @@ class OrgIndex:
             for c in best
             if c[1] >= review_at
         ]
-        decision = queue.ask(name, candidates)
+        return self._ask(name, candidates, queue, top_score)
+
+    @staticmethod
+    def _ask(
+        name: str,
+        candidates: list[dict[str, Any]],
+        queue: ReviewQueue | None,
+        score: float,
+        transient: bool = False,
+    ) -> Match:
+        """The review queue's answer for an ambiguous name: a remembered decision, or held.
+
+        With no queue, a ``transient`` question is still held (an unsaved item) rather than
+        answered by picking a candidate."""
+        if queue is None:
+            if not transient:
+                return Match(None, "new")
+            decision = Decision(ReviewQueue.key(name), name, candidates)
+        else:
+            decision = queue.ask(name, candidates)
         if decision.decision and decision.decision.startswith("accept:"):
-            return Match(decision.decision.split(":", 1)[1], "review", top_score)
+            return Match(decision.decision.split(":", 1)[1], "review", score)
         if decision.decision == "reject":
             return Match(None, "new")
-        return Match(None, "ambiguous", top_score, decision)
+        return Match(None, "ambiguous", score, decision)
 
 
 @dataclass

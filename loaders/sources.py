@@ -11,7 +11,7 @@ from typing import IO
 from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
 from loaders.mapping import Mapping, load_mapping
 from loaders.rows import LoadError, SourceRow
-from loaders.tabular import read_csv
+from loaders.tabular import GRAPH_READERS, read_csv, read_graph_file
 
 #: File suffix -> reader format.
 FORMATS = {
@@ -23,6 +23,11 @@ FORMATS = {
     ".xlsx": "xlsx",
     ".graphml": "graphml",
     ".xml": "graphml",
+    ".gexf": "gexf",
+    ".net": "pajek",
+    ".paj": "pajek",
+    ".edges": "edgelist",
+    ".edgelist": "edgelist",
 }
 
 
@@ -44,6 +49,9 @@ class Source:
                 yield from read_csv(raw, self.name, self.mapping, owner=self.owner)
                 return
             data = raw.read()
+        if self.format in GRAPH_READERS:  # files without our labels: the mapping's graph options
+            yield from read_graph_file(self.format, data, self.name, self.mapping)
+            return
         reader = {"json": read_json, "yaml": read_yaml, "graphml": read_graphml, "xlsx": read_xlsx}[
             self.format
         ]
@@ -61,7 +69,9 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def file_source(path: str | Path, mapping: str | Path | None = None, owner: str | None = None) -> Source:
+def file_source(
+    path: str | Path, mapping: str | Path | Mapping | None = None, owner: str | None = None
+) -> Source:
     """A source for a file (or a folder holding ``portfolio.json``)."""
     path = Path(path)
     if path.is_dir():
@@ -81,8 +91,17 @@ def file_source(path: str | Path, mapping: str | Path | None = None, owner: str 
         opener,
         load_mapping(mapping) if mapping else None,
         owner,
-        Path(mapping).name if mapping else None,
+        _mapping_name(mapping),
     )
+
+
+def _mapping_name(mapping: str | Path | Mapping | None) -> str | None:
+    """How history and the review queue name a mapping: its file name."""
+    if mapping is None:
+        return None
+    if isinstance(mapping, Mapping):
+        return Path(mapping.source).name if mapping.source else None
+    return Path(mapping).name
 
 
 def bytes_source(

@@ -12,13 +12,14 @@ import codecs
 import csv
 import io
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from charset_normalizer import from_bytes
 
-from loaders.mapping import Mapping, load_mapping
+from loaders.mapping import WHITESPACE, Mapping, ReaderOptions, load_mapping
 from loaders.rows import LoadError, SourceRow
 
 SAMPLE = 256 * 1024
@@ -78,17 +79,49 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def split_whitespace(line: str, quotechar: str = '"') -> list[str]:
+    """The fields of a whitespace-separated line; quoted fields keep their spaces.
+
+    >>> split_whitespace('7  "Air France"   FR  ""')
+    ['7', 'Air France', 'FR', '']
+    """
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = quotechar
+    lexer.escape = ""
+    lexer.commenters = ""
+    return list(lexer)
+
+
+def _whitespace_rows(text: IO[str], quotechar: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(line number from 1, fields or the reason a line cannot be split) of each line."""
+    for number, physical in enumerate(text, 1):
+        try:
+            yield number, split_whitespace(physical.rstrip("\r\n"), quotechar)
+        except ValueError as exc:  # shlex: "No closing quotation"
+            yield number, f"cannot split the line: {exc}"
+
+
 def read_csv(
     raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
 ) -> Iterator[SourceRow]:
-    """Rows of a CSV file through ``mapping`` (LinkedIn's Connections.csv needs none)."""
-    text, _ = open_text(raw, name)
+    """Rows of a CSV file through ``mapping`` (LinkedIn's Connections.csv needs none).
+
+    The mapping's ``reader:`` options (see :class:`loaders.mapping.ReaderOptions`) set the
+    delimiter (any character, or whitespace), quote character, encoding, header and rows
+    to skip; without them the encoding and delimiter are detected."""
+    options = mapping.reader if mapping is not None else ReaderOptions()
+    text: IO[str]
+    if options.encoding:
+        text = io.TextIOWrapper(raw, encoding=options.encoding, newline="", errors="strict")
+    else:
+        text, _ = open_text(raw, name)
     try:
         head = text.read(64 * 1024)
     except UnicodeDecodeError as exc:
         raise LoadError(f"{name}: mixed or wrong text encoding near byte {exc.start}") from None
     lines = head.splitlines()
-    skip = 0
+    skip = options.skip_rows
     if mapping is None:
         for i, text_line in enumerate(lines[:20]):
             if text_line.startswith("First Name,Last Name,"):
@@ -107,24 +140,39 @@ def read_csv(
     text.seek(0)
     for _ in range(skip):
         text.readline()
-    delimiter = sniff_delimiter(lines[skip] if len(lines) > skip else "")
-    reader = csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise LoadError(f"{name}: the file is empty") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise LoadError(f"{name}: unreadable header: {exc}") from None
-    missing = mapping.missing_columns(header)
-    if missing:
-        raise LoadError(
-            f"{name}: the mapping needs column(s) {', '.join(map(repr, missing))}; "
-            f"the file has {', '.join(map(repr, header))}"
+    rows: Iterator[tuple[int, list[str] | str]]
+    if options.delimiter == WHITESPACE:
+        rows = ((n + skip, v) for n, v in _whitespace_rows(text, options.quotechar))
+    else:
+        delimiter = options.delimiter or sniff_delimiter(lines[skip] if len(lines) > skip else "")
+        reader = csv.reader(
+            text, delimiter=delimiter, quotechar=options.quotechar, doublequote=True, strict=True
         )
-    line = skip + 1
+        rows = ((reader.line_num + skip, v) for v in reader)
+    line = skip
     try:
-        for values in reader:
-            line = reader.line_num
+        if options.header:
+            try:
+                line, first = next(rows)
+            except StopIteration:
+                raise LoadError(f"{name}: the file is empty") from None
+            if isinstance(first, str):
+                raise LoadError(f"{name}: unreadable header: {first}")
+            header = [h.strip() for h in first]
+            if options.columns:
+                header = list(options.columns)
+        else:
+            header = list(options.columns or [])
+        missing = mapping.missing_columns(header)
+        if missing:
+            raise LoadError(
+                f"{name}: the mapping needs column(s) {', '.join(map(repr, missing))}; "
+                f"the file has {', '.join(map(repr, header))}"
+            )
+        for line, values in rows:
+            if isinstance(values, str):
+                yield SourceRow("node", "", {}, name, row=line, error=values)
+                continue
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
@@ -140,10 +188,76 @@ def read_csv(
             record = dict(zip(header, values, strict=True))
             yield from mapping.apply(record, name, line, owner=owner)
     except csv.Error as exc:
-        raise LoadError(
-            f"{name}: malformed or truncated CSV at line {reader.line_num}: {exc}"
-        ) from None
+        if options.header and line == skip:
+            raise LoadError(f"{name}: unreadable header: {exc}") from None
+        at = reader.line_num + skip if options.delimiter != WHITESPACE else line + 1
+        raise LoadError(f"{name}: malformed or truncated CSV at line {at}: {exc}") from None
     except UnicodeDecodeError as exc:
+        if options.header and line == skip:
+            raise LoadError(f"{name}: unreadable header: {exc}") from None
         raise LoadError(
             f"{name}: mixed text encodings: cannot decode near line {line + 1} ({exc.reason})"
         ) from None
+
+
+def add_reader_flags(parser: Any) -> None:
+    """The ``load`` command's reader options (each replaces the mapping's ``reader:`` one)."""
+    group = parser.add_argument_group("reader options (CSV and text tables; see docs/loaders.md)")
+    group.add_argument("--delimiter", help="one character (^ ~ ; |), or 'whitespace'")
+    group.add_argument("--quotechar", help='the quote character (default ")')
+    group.add_argument("--encoding", help="the text encoding (default: detected)")
+    group.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        default=None,
+        help="every line is data; name the columns with --columns",
+    )
+    group.add_argument("--columns", help="column names, comma-separated (with --no-header)")
+    group.add_argument("--skip-rows", type=int, help="lines to skip before the header or data")
+
+
+def mapping_with_flags(path: Path, mapping: Path | None, args: Any) -> Mapping | Path | None:
+    """The mapping to load ``path`` with: the ``--mapping`` file, its reader options replaced
+    by any reader flags given (a mapping is needed for them)."""
+    flags = {
+        "delimiter": getattr(args, "delimiter", None),
+        "quotechar": getattr(args, "quotechar", None),
+        "encoding": getattr(args, "encoding", None),
+        "header": getattr(args, "header", None),
+        "columns": [c.strip() for c in args.columns.split(",")]
+        if getattr(args, "columns", None)
+        else None,
+        "skip_rows": getattr(args, "skip_rows", None),
+    }
+    if all(v is None for v in flags.values()):
+        return mapping
+    if mapping is None and path.suffix.lower() not in (".edges", ".edgelist"):
+        raise LoadError(f"{path.name}: reader options need a column mapping (--mapping FILE)")
+    loaded = load_mapping(mapping) if mapping is not None else Mapping([], "command line")
+    try:
+        loaded.reader = loaded.reader.updated(**flags)
+    except LoadError as exc:
+        raise LoadError(f"reader options: {exc}") from None
+    return loaded
+
+
+#: Graph file formats read by :func:`read_graph_file` (registered in loaders/pipeline.py).
+GRAPH_READERS = ("gexf", "pajek", "edgelist")
+
+
+def read_graph_file(
+    fmt: str, data: bytes, name: str, mapping: Mapping | None
+) -> Iterator[SourceRow]:
+    """Rows of a GEXF, Pajek or edge-list file, with the mapping's ``graph:`` (and, for
+    edge lists, ``reader:``) options when a mapping is given."""
+    from loaders.edgelist import read_edgelist
+    from loaders.gexf import read_gexf
+    from loaders.pajek import read_pajek
+
+    graph = mapping.graph if mapping is not None else None
+    if fmt == "gexf":
+        return read_gexf(data, name, graph)
+    if fmt == "pajek":
+        return read_pajek(data, name, graph)
+    return read_edgelist(data, name, graph, mapping.reader if mapping is not None else None)

@@ -10,11 +10,16 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``load``, ``review`` and ``export`` commands."""
     p = sub.add_parser(
-        "load", help="load a portfolio document, CSV, Excel, GraphML or LinkedIn export"
+        "load",
+        help="load a portfolio document, CSV or text table, Excel, GraphML, GEXF, Pajek, "
+        "an edge list or a LinkedIn export",
     )
     p.add_argument("path", type=Path, help="a file, or a folder holding portfolio.json")
     p.add_argument("--mapping", type=Path, help="a column mapping YAML file (CSV)")
     p.add_argument("--owner", help="the person id whose LinkedIn connections these are")
+    from loaders.tabular import add_reader_flags
+
+    add_reader_flags(p)
     p.add_argument("--dry-run", action="store_true", help="report what would happen, write nothing")
     p.add_argument(
         "--skip-invalid", action="store_true", help="write the valid rows even if some are not"
@@ -33,8 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--file", help="with --all: only items from this file")
     r.add_argument("--mapping", help="with --all: only items from files loaded with this mapping")
     r.set_defaults(func=review)
-    e = sub.add_parser("export", help="export the graph as JSON (re-loadable), GraphML or CSV")
-    e.add_argument("--format", choices=["json", "graphml", "csv"], required=True)
+    e = sub.add_parser(
+        "export", help="export the graph as JSON (re-loadable), GraphML, GEXF (Gephi) or CSV"
+    )
+    e.add_argument("--format", choices=["json", "graphml", "gexf", "csv"], required=True)
     e.add_argument("--out", type=Path, required=True, help="file to write (csv: a .zip)")
     e.set_defaults(func=export)
 
@@ -58,11 +65,14 @@ def load(args: argparse.Namespace) -> int:
             bar.set_postfix_str(what)
         last[what] = done
 
+    from loaders.tabular import mapping_with_flags
+
+    mapping = mapping_with_flags(args.path, args.mapping, args)
     try:
         report = load_path(
             store,
             args.path,
-            args.mapping,
+            mapping,
             owner=args.owner,
             dry_run=args.dry_run,
             skip_invalid=args.skip_invalid,
@@ -131,6 +141,10 @@ def export(args: argparse.Namespace) -> int:
         args.out.write_text(to_json(graph), encoding="utf-8")
     elif args.format == "graphml":
         args.out.write_text(to_graphml(graph), encoding="utf-8")
+    elif args.format == "gexf":
+        from loaders.gexf import to_gexf
+
+        args.out.write_text(to_gexf(graph), encoding="utf-8")
     else:
         args.out.write_bytes(to_csv_zip(graph))
     print(

@@ -1,0 +1,174 @@
+"""Reader options: any delimiter, whitespace columns with quoted names, no header, a given
+encoding and rows to skip, from the mapping or the ``load`` command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graph.store import GraphStore
+from loaders.mapping import MappingError, ReaderOptions, load_mapping, parse_mapping
+from loaders.pipeline import load_path
+from loaders.tabular import split_whitespace
+
+DATA = Path(__file__).with_name("data")
+
+
+def test_headerless_whitespace_file_with_quoted_multi_word_names(store: GraphStore) -> None:
+    report = load_path(store, DATA / "airlines.txt", DATA / "airlines.yaml")
+    assert report.written and not report.rejections and report.balanced
+    assert report.counts["Organization"].created == 12
+    assert report.counts["Alliance"].created == 3
+    g = store.projection()
+    assert g.nodes["airline-SWR"]["name"] == "Swiss International Air Lines"
+    assert g.nodes["airline-KLM"]["name"] == "KLM Royal Dutch Airlines"
+    assert g.nodes["all-star-alliance"]["name"] == "Star Alliance"
+    assert g.edges["airline-BEL", "all-star-alliance", "MEMBER_OF"]["joined"] == "2009-12"
+
+
+def test_caret_delimited_latin1_file_after_a_preamble(store: GraphStore) -> None:
+    report = load_path(store, DATA / "registry.txt", DATA / "registry.yaml")
+    assert report.written and not report.rejections
+    g = store.projection()
+    assert g.nodes["lei-O2RNE8IBXP4R0TD8PU41"]["name"] == "Société Générale"
+    assert g.nodes["lei-549300ZD3H1HKT4RPH48"]["name"] == "Apple Hospitality REIT, Inc."
+    # registry numbers are identities: look-alike names are never merged or held
+    assert report.counts["Organization"].created == 7
+    assert not report.merges and not report.ambiguities
+
+
+def test_a_bad_row_in_a_whitespace_file_names_file_row_and_reason(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    path = tmp_path / "airlines.txt"
+    lines = (DATA / "airlines.txt").read_text(encoding="utf-8").splitlines()
+    lines[3] = 'UA   UAL  "United Airlines  US  "Star Alliance" 1997-05'  # a quote not closed
+    lines[5] = "LX   SWR  Swiss  CH"  # too few cells
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = load_path(store, path, DATA / "airlines.yaml")
+    assert not report.written
+    problems = {(p.file, p.row): p.reason for p in report.rejections}
+    assert "4 cells for 6 columns" in problems[("airlines.txt", 6)]
+    assert any(row == 4 for _, row in problems)
+    assert store.projection().number_of_nodes() == 0
+
+
+def test_wrong_encoding_option_is_a_clear_error(tmp_path: Path, store: GraphStore) -> None:
+    mapping = tmp_path / "m.yaml"
+    text = (DATA / "registry.yaml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace("latin-1", "utf-8"), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"registry\.txt: .*encoding"):
+        load_path(store, DATA / "registry.txt", mapping)
+
+
+def test_options_from_the_command_line_replace_the_mapping(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    path = tmp_path / "tilde.txt"
+    path.write_text("Code~Company\nBAW~British Airways Plc\nSHT~BA CityFlyer\n", encoding="utf-8")
+    mapping = load_mapping(DATA / "registry.yaml")
+    entry = parse_mapping(
+        {"nodes": [{"label": "Organization", "id": {"template": "icao-{Code}"}, "name": "Company"}]}
+    )
+    mapping.entries = entry.entries
+    mapping.reader = mapping.reader.updated(delimiter="~", encoding="utf-8", skip_rows=0)
+    report = load_path(store, path, mapping)
+    assert report.counts["Organization"].created == 2
+    assert store.projection().nodes["icao-SHT"]["name"] == "BA CityFlyer"
+
+
+@pytest.mark.parametrize(
+    ("reader", "message"),
+    [
+        ({"delimiter": "^^"}, "delimiter must be one character"),
+        ({"delimiter": "^", "quotechar": "^"}, "quotechar must be one character other"),
+        ({"header": False}, "header: false needs the column names"),
+        ({"encoding": "klingon-8"}, "unknown encoding"),
+        ({"skip_rows": -1}, "skip_rows must be"),
+        ({"columns": ["a", "a"], "header": False}, "columns must be distinct"),
+        ({"sep": ","}, "unknown option"),
+    ],
+)
+def test_bad_reader_options_name_the_problem(reader: dict[str, object], message: str) -> None:
+    doc = {"reader": reader, "nodes": [{"label": "Topic", "id": "a", "name": "b"}]}
+    with pytest.raises(MappingError, match=message):
+        parse_mapping(doc, "m.yaml")
+
+
+def test_split_whitespace_keeps_apostrophes_and_empty_quoted_fields() -> None:
+    assert split_whitespace("1\t'O'Brien & Sons'   \"\"") == ["1", "'O'Brien", "&", "Sons'", ""]
+    assert split_whitespace("x  'a b'", quotechar="'") == ["x", "a b"]
+    assert ReaderOptions().updated(delimiter=None).delimiter is None
+
+
+def test_load_command_accepts_reader_flags(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    path = tmp_path / "pipes.txt"
+    path.write_text("# exported 2024\nAFR|Air France\nAFR|Air France\nHOP|HOP!\n", encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "nodes:\n  - label: Organization\n    id: {template: 'icao-{Code}'}\n    name: Name\n",
+        encoding="utf-8",
+    )
+    shutil.copy(path, tmp_path / "pipes2.txt")
+    env = {**os.environ, "PYTHONPATH": str(root), "ALLIANCEGRAPH_DB_PATH": str(tmp_path / "g.db")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "api.cli.main",
+            "load",
+            str(path),
+            "--mapping",
+            str(mapping),
+            "--delimiter",
+            "|",
+            "--no-header",
+            "--columns",
+            "Code,Name",
+            "--skip-rows",
+            "1",
+            "--encoding",
+            "utf-8",
+            "--quotechar",
+            "'",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert '"created":2' in done.stdout.replace(" ", "")
+
+
+def test_reader_flags_without_a_mapping_are_refused_for_a_table(tmp_path: Path) -> None:
+    from argparse import Namespace
+
+    from loaders.tabular import mapping_with_flags
+
+    flags = Namespace(
+        delimiter="^", quotechar=None, encoding=None, header=None, columns=None, skip_rows=None
+    )
+    with pytest.raises(ValueError, match=r"t\.txt: reader options need a column mapping"):
+        mapping_with_flags(tmp_path / "t.txt", None, flags)
+    edges = mapping_with_flags(tmp_path / "t.edges", None, flags)
+    assert not isinstance(edges, Path) and edges is not None and edges.reader.delimiter == "^"
+    none = Namespace(**dict.fromkeys(vars(flags)))
+    assert mapping_with_flags(tmp_path / "t.txt", DATA / "airlines.yaml", none) == (
+        DATA / "airlines.yaml"
+    )
+    with pytest.raises(ValueError, match="reader options: delimiter must be one character"):
+        mapping_with_flags(
+            tmp_path / "t.txt",
+            DATA / "airlines.yaml",
+            Namespace(**{**vars(none), "delimiter": "^^"}),
+        )
