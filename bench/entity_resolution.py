@@ -153,7 +153,7 @@ def code_keyed(folder: Path, mode: str) -> dict[str, int]:
         store = SQLiteStore(folder / f"pairs-{mode}-{n}.db")
         for k, orgs in enumerate(run):
             path = _write_orgs(folder / f"pairs-{mode}-{n}-{k}.csv", list(orgs.items()))
-            report = load_path(store, path, mapping, review_path=folder / f"r-{mode}-{n}.json")
+            report = load_path(store, path, mapping)
             out["review_items"] += len(report.ambiguities)
             out["merges"] += len(report.merges)
             out["held"] += len(report.held)
@@ -171,7 +171,7 @@ def identical_names_held(folder: Path) -> tuple[int, int]:
     rows = [{"id": f"reg-{i}-{k}", "name": n} for i, n in enumerate(names) for k in "ab"]
     store.upsert_nodes("Organization", rows)
     path = _write_orgs(folder / "crm.csv", [(f"crm-{i}", n) for i, n in enumerate(names)])
-    report = load_path(store, path, _mapping(folder, "by_name"), review_path=folder / "ri.json")
+    report = load_path(store, path, _mapping(folder, "by_name"))
     store.close()
     assert not report.merges, report.merges
     return len(report.held), len(names)
@@ -196,7 +196,7 @@ def big_load(folder: Path, n: int, mode: str) -> dict[str, Any]:
     path = _write_orgs(folder / f"big-{mode}.csv", look_alike_orgs(n))
     store = SQLiteStore(folder / f"big-{mode}.db")
     with timer() as elapsed:
-        report = load_path(store, path, _mapping(folder, mode), review_path=folder / "rb.json")
+        report = load_path(store, path, _mapping(folder, mode))
     store.close()
     return {
         "s": elapsed(),

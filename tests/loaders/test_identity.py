@@ -12,7 +12,8 @@ from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 from loaders.mapping import MappingError, parse_mapping
 from loaders.pipeline import load_path
-from loaders.resolve import OrgIndex, ReviewQueue
+from loaders.resolve import OrgIndex
+from loaders.review import StoredReviewQueue
 
 DATA = Path(__file__).with_name("data")
 
@@ -69,24 +70,20 @@ def test_unknown_resolve_mode_names_the_entry() -> None:
 
 def test_code_keyed_look_alikes_stay_apart(tmp_path: Path) -> None:
     store = _embedded(tmp_path)
-    queue = tmp_path / "review.json"
     report = load_path(
         store,
         DATA / "countries.csv",
         _mapping(tmp_path, "{template: 'country-{ISO3}'}"),
-        review_path=queue,
     )
     assert report.counts["Organization"].created == 18
     assert not report.merges and not report.ambiguities and not report.held
     # loaded again with a renamed country, still no review: the code decides
     renamed = tmp_path / "renamed.csv"
     renamed.write_text("ISO3,Country\nCOD,Congo (Kinshasa)\nCOG,Congo (Brazzaville)\n", "utf-8")
-    again = load_path(
-        store, renamed, _mapping(tmp_path, "{template: 'country-{ISO3}'}"), review_path=queue
-    )
+    again = load_path(store, renamed, _mapping(tmp_path, "{template: 'country-{ISO3}'}"))
     assert again.counts["Organization"].updated == 2
     assert not again.merges and not again.ambiguities
-    assert ReviewQueue(queue).open_items() == []
+    assert StoredReviewQueue(store).open_items() == []
     store.close()
 
 
@@ -97,7 +94,6 @@ def test_the_same_file_by_name_would_merge_or_hold_look_alikes(tmp_path: Path) -
         store,
         DATA / "countries.csv",
         _mapping(tmp_path, "{template: 'country-{ISO3}'}", "by_name"),
-        review_path=tmp_path / "review.json",
     )
     assert report.merges or report.ambiguities
     store.close()
@@ -120,8 +116,8 @@ def test_identical_names_in_the_store_hold_the_incoming_row(tmp_path: Path) -> N
         "    name: Company\n",
         encoding="utf-8",
     )
-    for review in (tmp_path / "review.json", None):
-        report = load_path(store, path, mapping, review_path=review)
+    for review in (True, False):
+        report = load_path(store, path, mapping, review=review)
         assert not report.merges
         assert len(report.ambiguities) == 1
         assert {c["id"] for c in report.ambiguities[0].candidates} == {
@@ -131,10 +127,10 @@ def test_identical_names_in_the_store_hold_the_incoming_row(tmp_path: Path) -> N
         assert report.held and report.held[0].row == 2 and report.held[0].column == "name"
     assert "org-delta" not in store.projection()
     # a decision taken in the queue is applied on the next load
-    queue = ReviewQueue(tmp_path / "review.json")
+    queue = StoredReviewQueue(store)
     queue.decide(queue.open_items()[0].review_id, "accept:lei-5493001KJTIIGC8Y1R12")
     queue.save()
-    report = load_path(store, path, mapping, review_path=tmp_path / "review.json")
+    report = load_path(store, path, mapping)
     assert [m.into for m in report.merges] == ["lei-5493001KJTIIGC8Y1R12"]
     store.close()
 
