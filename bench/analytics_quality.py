@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import emit_json, print_table, timer
 from graph.projection import build_projection
 from graph.records import validate_nodes, validate_relationships
-from loaders.sample import SamplePortfolio, generate_portfolio
 from queries.portfolio import PortfolioReport, build_report
+from samples import SamplePortfolio, generate_portfolio
 
 SCORED = [
     "partner_overlap",
