@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import emit_json, print_table, timer
 from graph.projection import build_projection
 from graph.records import validate_nodes, validate_relationships
-from loaders.sample import SamplePortfolio, generate_portfolio
 from queries.portfolio import PortfolioReport, build_report
+from samples import SamplePortfolio, generate_portfolio
 
 SCORED = [
     "partner_overlap",
@@ -53,7 +53,10 @@ def truth_items(sample: SamplePortfolio, kind: str) -> set[tuple[str, ...]]:
 
 
 def found_items(report: PortfolioReport, kind: str) -> set[tuple[str, ...]]:
-    """What the report found of ``kind``, as subject tuples comparable with the truth."""
+    """What the report found of ``kind``, as subject tuples comparable with the truth
+    (alliances never assessed are read from the data-coverage section)."""
+    if kind == "never_assessed":
+        return {(a,) for c in report.coverage if c.kind == "assessments" for a in c.subjects}
     return {
         tuple(f.subject)
         for f in report.findings()

@@ -26,10 +26,10 @@ import networkx as nx  # noqa: E402
 
 from bench._common import emit_json, peak_rss_mb, print_table  # noqa: E402
 from bench.analytics_quality import sample_graph  # noqa: E402
-from loaders.sample import generate_portfolio  # noqa: E402
 from queries.metrics import betweenness, contact_network  # noqa: E402
 from queries.portfolio import build_report  # noqa: E402
 from queries.structural import burt_constraint  # noqa: E402
+from samples import generate_portfolio  # noqa: E402
 
 
 def densify(g: nx.MultiDiGraph, ties: int, seed: int = 9) -> None:

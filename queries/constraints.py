@@ -9,9 +9,9 @@ import networkx as nx
 from graph.records import rel_id
 from graph.vocabulary import NodeLabel, RelType
 from queries.findings import Finding
-from queries.portfolio_context import Portfolio
-
-SCORES = ("trust", "social_interaction", "transparency", "commitment", "compatibility")
+from queries.money import Conversion
+from queries.portfolio_context import SCORES, Funding, Portfolio
+from queries.structural import burt_constraint
 
 
 def coopetition(p: Portfolio) -> list[Finding]:
@@ -31,8 +31,10 @@ def coopetition(p: Portfolio) -> list[Finding]:
                         category="constraint",
                         subject=[a, org],
                         score=1.0,
-                        explanation=f"{p.name(org)}, a competitor of {p.name(p.focal)}, is a member "
-                        f"of {p.name(a)}: balance sharing and protecting",
+                        explanation=f"{p.name(org)}, a competitor of {p.name(p.focal)}, "
+                        f"{p.membership(org, a)}. What it means: what you share there reaches a "
+                        "rival. What to do: agree what to share and what to protect before "
+                        "the next joint activity.",
                         evidence_nodes=[a, org, p.focal],
                         evidence_relationships=[members[org], members[p.focal], focal_rivals[org]]
                         if p.focal in members
@@ -50,7 +52,9 @@ def coopetition(p: Portfolio) -> list[Finding]:
                             category="constraint",
                             subject=[a, o1, o2],
                             score=0.8,
-                            explanation=f"{p.name(o1)} and {p.name(o2)} compete and are both in {p.name(a)}",
+                            explanation=f"{p.name(o1)} and {p.name(o2)} compete and both sit in "
+                            f"{p.name(a)}. What it means: they may hold back or clash. What to do: "
+                            "keep sensitive work in smaller groups and watch their commitment.",
                             evidence_nodes=[a, o1, o2],
                             evidence_relationships=[members[o1], members[o2], rivals[o2]],
                         )
@@ -74,7 +78,9 @@ def coopetition(p: Portfolio) -> list[Finding]:
                             subject=sorted([a1, a2]) + [org, rival],
                             score=0.5,
                             explanation=f"competitors {p.name(org)} ({p.name(a1)}) and {p.name(rival)} "
-                            f"({p.name(a2)}) work on the same topic, {p.name(t)}",
+                            f"({p.name(a2)}) work on the same topic, {p.name(t)}. What it means: "
+                            "your two alliances may be used against each other. What to do: keep "
+                            "their plans on this topic apart, or align them openly.",
                             evidence_nodes=[a1, a2, org, rival, t],
                             evidence_relationships=[
                                 p.members[a1][org],
@@ -95,10 +101,10 @@ def over_commitment(
     organizations (other than the focal one) in more than ``max_memberships`` of its alliances."""
     roles: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for a, staff in p.staff.items():
-        for person, _, rid in staff:
-            roles[person].append((a, rid))
+        for st in staff:
+            roles[st.person].append((a, st.rel))
     out = []
-    for person, items in roles.items():
+    for person, items in sorted(roles.items()):
         if len(items) > max_staff_roles:
             out.append(
                 Finding(
@@ -107,7 +113,8 @@ def over_commitment(
                     subject=[person],
                     score=round(len(items) / max_staff_roles, 4),
                     explanation=f"{p.name(person)} holds {len(items)} staff roles across the portfolio "
-                    f"(limit {max_staff_roles}): commitment and priorities will clash",
+                    f"(limit {max_staff_roles}). What it means: their commitments and priorities "
+                    "will clash. What to do: hand some roles to colleagues.",
                     evidence_nodes=[person, *sorted({a for a, _ in items})],
                     evidence_relationships=sorted(r for _, r in items),
                 )
@@ -117,7 +124,7 @@ def over_commitment(
         for org in members:
             if org != p.focal:
                 counts[org].append(a)
-    for org, alliances in counts.items():
+    for org, alliances in sorted(counts.items()):
         if len(alliances) > max_memberships:
             out.append(
                 Finding(
@@ -126,7 +133,9 @@ def over_commitment(
                     subject=[org],
                     score=round(len(alliances) / max_memberships, 4),
                     explanation=f"{p.name(org)} is in {len(alliances)} alliances of the portfolio "
-                    f"(limit {max_memberships})",
+                    f"(limit {max_memberships}). What it means: you depend on one partner in "
+                    "many places. What to do: check they can keep up, and coordinate one agenda "
+                    "with them.",
                     evidence_nodes=[org, *sorted(alliances)],
                     evidence_relationships=sorted(p.members[a][org] for a in alliances),
                 )
@@ -144,12 +153,12 @@ def key_people(p: Portfolio) -> list[Finding]:
             if org != p.focal:
                 g.add_edge(a, org)
                 rel[frozenset((a, org))] = rid
-        for person, _, rid in p.staff[a]:
-            g.add_edge(a, person)
-            rel[frozenset((a, person))] = rid
+        for st in p.staff[a]:
+            g.add_edge(a, st.person)
+            rel[frozenset((a, st.person))] = st.rel
     labels = p.graph.nodes
     out = []
-    for node in nx.articulation_points(g):
+    for node in sorted(nx.articulation_points(g)):
         if labels[node].get("label") not in (NodeLabel.PERSON, NodeLabel.ORGANIZATION):
             continue
         alliances = sorted(n for n in g[node] if labels[n].get("label") == NodeLabel.ALLIANCE)
@@ -161,8 +170,9 @@ def key_people(p: Portfolio) -> list[Finding]:
                 category="constraint",
                 subject=[node],
                 score=round(len(alliances) / max(1, len(p.alliances)), 4),
-                explanation=f"{p.name(node)} is the only link between {len(alliances)} alliances: "
-                "losing them disconnects part of the portfolio",
+                explanation=f"{p.name(node)} is the only link between {len(alliances)} alliances. "
+                "What it means: losing them disconnects part of the portfolio. What to do: "
+                "give someone else a role in the same alliances.",
                 evidence_nodes=[node, *alliances],
                 evidence_relationships=sorted(rel[frozenset((node, a))] for a in alliances),
             )
@@ -170,46 +180,160 @@ def key_people(p: Portfolio) -> list[Finding]:
     return out
 
 
-def money(p: Portfolio, *, donor_share: float = 0.5) -> list[Finding]:
-    """Alliances with no money recorded for managing the relationship itself, and a single
-    donor providing more than ``donor_share`` of the portfolio's programme funding."""
+def money(
+    p: Portfolio, *, donor_share: float = 0.5, conversion: Conversion | None = None
+) -> list[Finding]:
+    """Alliances with funding recorded but none for managing the relationship itself, and a
+    single donor providing more than ``donor_share`` of the portfolio's programme funding.
+
+    An alliance with no funding recorded at all is a data-coverage fact, not a finding.
+    Shares are computed in the report currency when every amount has a rate, otherwise
+    within each currency (amounts are never added across currencies).
+    """
     out = []
-    by_donor: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    total = 0.0
+    programme: list[tuple[str, Funding]] = []
     for a in p.alliances:
-        mgmt = [rid for _, d, rid in p.funds[a] if d.get("purpose") == "management"]
-        if not mgmt:
+        if not p.funds[a]:
+            continue
+        if not any(f.purpose == "management" for f in p.funds[a]):
             out.append(
                 Finding(
                     kind="no_management_funding",
                     category="constraint",
                     subject=[a],
                     score=1.0,
-                    explanation=f"{p.name(a)} has no funding recorded for managing the alliance itself",
-                    evidence_nodes=[a],
+                    explanation=f"{p.name(a)} has programme funding recorded but none for "
+                    "managing the alliance itself. What it means: nobody is paid to run the "
+                    "relationship. What to do: budget for alliance management.",
+                    evidence_nodes=[a, *sorted({f.funder for f in p.funds[a]})],
+                    evidence_relationships=sorted(f.rel for f in p.funds[a]),
                 )
             )
-        for donor, d, rid in p.funds[a]:
-            if d.get("purpose", "programme") == "programme":
-                amount = float(d.get("amount", 0.0))
-                by_donor[donor].append((rid, amount))
-                total += amount
-    for donor, items in by_donor.items():
-        share = sum(x for _, x in items) / total if total else 0.0
-        if share > donor_share:
+        programme += [(a, f) for f in p.funds[a] if f.purpose == "programme"]
+    when = p.reference_date
+    converted = conversion is not None and all(
+        conversion.rate(f.currency, f.on(when)) is not None for _, f in programme
+    )
+    pools: dict[str, list[tuple[str, Funding, float]]] = defaultdict(list)
+    for a, f in programme:
+        if converted and conversion is not None:
+            rate = conversion.rate(f.currency, f.on(when)) or 0.0
+            pools[conversion.currency].append((a, f, f.amount * rate))
+        else:
+            pools[f.currency].append((a, f, f.amount))
+    several = len(pools) > 1
+    for currency, items in sorted(pools.items()):
+        total = sum(x for _, _, x in items)
+        by_donor: dict[str, list[tuple[str, Funding, float]]] = defaultdict(list)
+        for a, f, x in items:
+            by_donor[f.funder].append((a, f, x))
+        for donor, given in sorted(by_donor.items()):
+            share = sum(x for _, _, x in given) / total if total else 0.0
+            if share <= donor_share:
+                continue
+            scope = (
+                f"{currency} programme funding (other currencies are not converted: "
+                "no rates supplied)"
+                if several
+                else f"programme funding ({currency})"
+            )
             out.append(
                 Finding(
                     kind="donor_concentration",
                     category="constraint",
                     subject=[donor],
                     score=round(share, 4),
-                    explanation=f"{p.name(donor)} provides {share:.0%} of the portfolio's programme "
-                    "funding: one donor's change of priorities would hit most alliances",
-                    evidence_nodes=[donor],
-                    evidence_relationships=sorted(r for r, _ in items),
+                    explanation=f"{p.name(donor)} provides {share:.0%} of the portfolio's {scope}. "
+                    "What it means: one donor's change of priorities would hit most alliances. "
+                    "What to do: widen the donor base or agree a multi-year commitment.",
+                    evidence_nodes=[donor, *sorted({a for a, _, _ in given})],
+                    evidence_relationships=sorted(f.rel for _, f, _ in given),
                 )
             )
     return out
+
+
+def network_constraint(
+    p: Portfolio,
+    *,
+    max_focal_constraint: float = 0.5,
+    tie_shared_alliance: float = 1.0,
+    tie_shared_network: float = 0.5,
+    tie_shared_project: float = 0.5,
+) -> list[Finding]:
+    """Burt's constraint of the focal organization on its partner network, when above
+    ``max_focal_constraint``: its partners all know each other, so the portfolio brings
+    little new information (few structural holes to broker)."""
+    value, g = focal_constraint(
+        p,
+        tie_shared_alliance=tie_shared_alliance,
+        tie_shared_network=tie_shared_network,
+        tie_shared_project=tie_shared_project,
+    )
+    if value is None or value <= max_focal_constraint:
+        return []
+    partners = sorted(g[p.focal], key=lambda o: (-g[p.focal][o]["weight"], o))[:10]
+    return [
+        Finding(
+            kind="network_constraint",
+            category="constraint",
+            subject=[p.focal],
+            score=round(value, 4),
+            explanation=f"{p.name(p.focal)}'s partner network is closed (Burt's constraint "
+            f"{value:.2f}, above {max_focal_constraint:g}). What it means: its partners are "
+            "tied to each other, so the portfolio hears the same things and depends on one "
+            "circle. What to do: look for partners outside that circle (see complementary "
+            "partners).",
+            evidence_nodes=[p.focal, *partners],
+            evidence_relationships=sorted(
+                p.members[a][o] for o in partners for a in p.alliances if o in p.members[a]
+            ),
+        )
+    ]
+
+
+def focal_constraint(
+    p: Portfolio,
+    *,
+    tie_shared_alliance: float = 1.0,
+    tie_shared_network: float = 0.5,
+    tie_shared_project: float = 0.5,
+) -> tuple[float | None, nx.Graph]:
+    """Burt's constraint of the focal organization on the network of its current partners,
+    tied (with these weights) when they share a portfolio alliance, a boundary network or a
+    project; ``None`` when it has no partners."""
+    g = nx.Graph()
+    partners = {o for m in p.members.values() for o in m} - {p.focal}
+
+    def tie(u: str, v: str, w: float) -> None:
+        if u == v or w <= 0:
+            return
+        if g.has_edge(u, v):
+            g[u][v]["weight"] += w
+        else:
+            g.add_edge(u, v, weight=w)
+
+    for a in p.alliances:
+        orgs = sorted(p.members[a])
+        for i, u in enumerate(orgs):
+            for v in orgs[i + 1 :]:
+                tie(u, v, tie_shared_alliance)
+    for type_, w in (
+        (RelType.BELONGS_TO, tie_shared_network),
+        (RelType.PARTICIPATES_IN, tie_shared_project),
+    ):
+        hubs: dict[str, list[str]] = defaultdict(list)
+        for u, v, _ in p.edges_of(type_):
+            if u in partners:
+                hubs[v].append(u)
+        for orgs in hubs.values():
+            orgs = sorted(set(orgs))
+            for i, u in enumerate(orgs):
+                for v in orgs[i + 1 :]:
+                    tie(u, v, w)
+    if p.focal not in g:
+        return None, g
+    return float(burt_constraint(g, [p.focal], weight="weight")[p.focal]), g
 
 
 def relational_capital(
@@ -222,13 +346,10 @@ def relational_capital(
         history = p.assessments[a]
         if not history:
             continue
-        aid, latest = history[-1]
-        low = {
-            s: latest[s]
-            for s in SCORES
-            if isinstance(latest.get(s), int | float) and latest[s] < min_score
-        }
-        means = [m for _, h in history if (m := _mean(h)) is not None]
+        last = history[-1]
+        aid, latest = last.id, last.scores
+        low = {s: latest[s] for s in SCORES if s in latest and latest[s] < min_score}
+        means = [m for h in history if (m := _mean(h.scores)) is not None]
         falling = (
             len(means) >= 3
             and all(x > y for x, y in zip(means, means[1:], strict=False))
@@ -240,14 +361,14 @@ def relational_capital(
         if low:
             why.append(
                 ", ".join(f"{s.replace('_', ' ')} {v:g}" for s, v in low.items())
-                + f" below {min_score:g} on {latest.get('date')}"
+                + f" below {min_score:g} on {last.date}"
             )
         if falling:
             why.append(
                 f"mean score fell from {means[0]:.2f} to {means[-1]:.2f} over "
                 f"{len(means)} assessments"
             )
-        ids = [x for x, _ in history]
+        ids = [x.id for x in history]
         out.append(
             Finding(
                 kind="weak_relational_capital",
@@ -258,7 +379,10 @@ def relational_capital(
                     + (means[0] - means[-1] if falling else 0.0),
                     4,
                 ),
-                explanation=f"{p.name(a)}: " + "; ".join(why),
+                explanation=f"{p.name(a)}: "
+                + "; ".join(why)
+                + ". What it means: partners trust and commit less. What to do: talk with the "
+                "partners about what went wrong before it shows in the results.",
                 evidence_nodes=[a, *ids] if falling else [a, aid],
                 evidence_relationships=[
                     rel_id(RelType.ASSESSES, x, a) for x in (ids if falling else [aid])
@@ -268,8 +392,8 @@ def relational_capital(
     return out
 
 
-def _mean(scores: dict[str, object]) -> float | None:
-    vals = [float(v) for s in SCORES if isinstance(v := scores.get(s), int | float)]
+def _mean(scores: dict[str, float]) -> float | None:
+    vals = [scores[s] for s in SCORES if s in scores]
     return sum(vals) / len(vals) if vals else None
 
 
@@ -281,12 +405,24 @@ def find_constraints(
     donor_share: float = 0.5,
     min_score: float = 2.5,
     min_decline: float = 0.75,
+    max_focal_constraint: float = 0.5,
+    tie_shared_alliance: float = 1.0,
+    tie_shared_network: float = 0.5,
+    tie_shared_project: float = 0.5,
+    conversion: Conversion | None = None,
 ) -> list[Finding]:
     """Every constraint of the portfolio."""
     return [
         *coopetition(p),
         *over_commitment(p, max_staff_roles=max_staff_roles, max_memberships=max_memberships),
         *key_people(p),
-        *money(p, donor_share=donor_share),
+        *money(p, donor_share=donor_share, conversion=conversion),
         *relational_capital(p, min_score=min_score, min_decline=min_decline),
+        *network_constraint(
+            p,
+            max_focal_constraint=max_focal_constraint,
+            tie_shared_alliance=tie_shared_alliance,
+            tie_shared_network=tie_shared_network,
+            tie_shared_project=tie_shared_project,
+        ),
     ]

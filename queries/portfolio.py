@@ -1,20 +1,27 @@
-"""The full portfolio report: synergies, constraints, gaps, configuration and scorecards."""
+"""The full portfolio report: synergies, constraints, gaps, data coverage, configuration,
+scorecards and money, under one set of validated settings that the report echoes."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 import networkx as nx
 from pydantic import BaseModel, Field
 
 from queries.configuration import Measure, configuration
-from queries.constraints import find_constraints
+from queries.constraints import find_constraints, focal_constraint
+from queries.coverage import CoverageItem, coverage
 from queries.findings import Finding, ranked
 from queries.gaps import find_gaps
 from queries.portfolio_context import load_portfolio
 from queries.scorecards import Contributions, Scorecard, contributions, scorecards
+from queries.settings import ReportSettings, parse_settings
 from queries.synergies import find_synergies
+
+T = TypeVar("T")
 
 
 class PortfolioReport(BaseModel):
@@ -22,15 +29,22 @@ class PortfolioReport(BaseModel):
 
     focal: str
     focal_name: str
-    as_of: str | None
+    as_of: str | None = Field(description="the date analysed; null: all of history")
     alliances: list[str]
     synergies: list[Finding]
     constraints: list[Finding]
     gaps: list[Finding]
+    coverage: list[CoverageItem] = Field(
+        default_factory=list, description="what is not recorded, for how many alliances"
+    )
     configuration: list[Measure]
     scorecards: list[Scorecard]
     contributions: list[Contributions]
     counts: dict[str, int] = Field(description="findings per kind")
+    omitted: dict[str, int] = Field(
+        default_factory=dict, description="groups left out per capped kind (max_pairs_per_kind)"
+    )
+    settings: ReportSettings = Field(default_factory=ReportSettings, description="as used")
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def findings(self) -> list[Finding]:
@@ -41,37 +55,76 @@ def build_report(
     graph: nx.MultiDiGraph,
     focal: str,
     as_of: date | None = None,
+    settings: ReportSettings | None = None,
     **thresholds: object,
 ) -> PortfolioReport:
-    """Run every analysis for ``focal`` as of ``as_of``; ``thresholds`` go to the analysis that
-    names them (see docs/analytics.md for every one and its default)."""
+    """Run every analysis for ``focal`` as of ``as_of`` (``None``: all of history) under
+    ``settings``; keyword ``thresholds`` override single settings (see docs/analytics.md)."""
+    if thresholds:
+        unknown = sorted(set(thresholds) - set(ReportSettings.model_fields))
+        if unknown:
+            raise ValueError(f"unknown threshold(s): {', '.join(unknown)}")
+        base = settings.model_dump(exclude_defaults=True) if settings else {}
+        settings = parse_settings({**base, **thresholds})
+    s = settings or ReportSettings()
+    conv = s.conversion()
     timings: dict[str, float] = {}
 
-    def timed(name: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed(name: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         start = time.perf_counter()
         result = fn(*args, **kwargs)
         timings[name] = round((time.perf_counter() - start) * 1000, 2)
         return result
 
     p = timed("load", load_portfolio, graph, focal, as_of)
-    syn_keys = {
-        "min_shared_members",
-        "min_shared_networks",
-        "min_shared_staff",
-        "min_donor_alliances",
-        "min_shared_topics",
-        "top_partners",
+    omitted: dict[str, int] = {}
+    ties = {
+        "tie_shared_alliance": s.tie_shared_alliance,
+        "tie_shared_network": s.tie_shared_network,
+        "tie_shared_project": s.tie_shared_project,
     }
-    con_keys = {"max_staff_roles", "max_memberships", "donor_share", "min_score", "min_decline"}
-    gap_keys = {"min_partner_share", "stale_months", "roles", "seed"}
-    unknown = set(thresholds) - syn_keys - con_keys - gap_keys
-    if unknown:
-        raise ValueError(f"unknown threshold(s): {', '.join(sorted(unknown))}")
-    pick = lambda keys: {k: v for k, v in thresholds.items() if k in keys}  # noqa: E731
-    syn = timed("synergies", find_synergies, p, **pick(syn_keys))
-    con = timed("constraints", find_constraints, p, **pick(con_keys))
-    gap = timed("gaps", find_gaps, p, **pick(gap_keys))
-    conf = timed("configuration", configuration, p)
+    syn = timed(
+        "synergies",
+        find_synergies,
+        p,
+        min_shared_members=s.min_shared_members,
+        min_shared_networks=s.min_shared_networks,
+        min_shared_staff=s.min_shared_staff,
+        min_donor_alliances=s.min_donor_alliances,
+        min_shared_topics=s.min_shared_topics,
+        top_partners=s.top_partners,
+        min_capability_level=s.min_capability_level,
+        max_pairs_per_kind=s.max_pairs_per_kind,
+        conversion=conv,
+        omitted=omitted,
+    )
+    con = timed(
+        "constraints",
+        find_constraints,
+        p,
+        max_staff_roles=s.max_staff_roles,
+        max_memberships=s.max_memberships,
+        donor_share=s.donor_share,
+        min_score=s.min_score,
+        min_decline=s.min_decline,
+        max_focal_constraint=s.max_focal_constraint,
+        conversion=conv,
+        **ties,
+    )
+    gap = timed(
+        "gaps",
+        find_gaps,
+        p,
+        min_partner_share=s.min_partner_share,
+        stale_months=s.stale_months,
+        roles=s.roles,
+        seed=s.seed,
+        min_community=s.min_community,
+        top_holes=s.top_holes,
+    )
+    cover = timed("coverage", coverage, p, conv)
+    constraint, _ = focal_constraint(p, **ties)
+    conf = timed("configuration", configuration, p, conv, constraint)
     cards = timed("scorecards", scorecards, p)
     money = timed("contributions", contributions, p)
     counts: dict[str, int] = {}
@@ -85,9 +138,12 @@ def build_report(
         synergies=ranked(syn),
         constraints=ranked(con),
         gaps=ranked(gap),
+        coverage=cover,
         configuration=conf,
         scorecards=cards,
         contributions=money,
-        counts=counts,
+        counts=dict(sorted(counts.items())),
+        omitted=dict(sorted(omitted.items())),
+        settings=s,
         timings_ms=timings,
     )

@@ -20,6 +20,46 @@ from graph.vocabulary import NodeLabel, RelType
 Edge = tuple[str, str, dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Staffing:
+    """A person's staff role on an alliance."""
+
+    person: str
+    role: str
+    rel: str
+
+
+@dataclass(frozen=True)
+class Funding:
+    """Money from a funder to an alliance: its amount always with its currency."""
+
+    funder: str
+    amount: float
+    currency: str
+    year: int | None
+    purpose: str
+    rel: str
+
+    def on(self, fallback: date) -> date:
+        """The date the amount is converted at: the end of its year, else ``fallback``."""
+        return date(self.year, 12, 31) if self.year else fallback
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A dated relational-capital assessment of an alliance."""
+
+    id: str
+    date: str
+    scores: dict[str, float]
+    outcome: float | None
+    progress: float | None
+    rel: str
+
+
+SCORES = ("trust", "social_interaction", "transparency", "commitment", "compatibility")
+
+
 class UnknownOrganization(LookupError):
     """The focal id is not an organization of the graph."""
 
@@ -33,12 +73,11 @@ class Portfolio:
     as_of: date | None
     alliances: list[str] = field(default_factory=list)
     members: dict[str, dict[str, str]] = field(default_factory=dict)  # alliance -> org -> rel id
-    staff: dict[str, list[tuple[str, str, str]]] = field(
-        default_factory=dict
-    )  # (person, role, rel)
+    left: dict[str, dict[str, str]] = field(default_factory=dict)  # alliance -> org -> left date
+    staff: dict[str, list[Staffing]] = field(default_factory=dict)
     topics: dict[str, dict[str, str]] = field(default_factory=dict)  # alliance -> topic -> rel id
-    funds: dict[str, list[tuple[str, dict[str, Any], str]]] = field(default_factory=dict)
-    assessments: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    funds: dict[str, list[Funding]] = field(default_factory=dict)
+    assessments: dict[str, list[Assessment]] = field(default_factory=dict)  # oldest first
     partner_kind: dict[str, tuple[str, str]] = field(default_factory=dict)  # org -> (kind, rel)
     source: nx.MultiDiGraph | None = None  # the whole projection ``graph`` is a view of
     _typed: dict[str, list[Edge]] | None = field(default=None, repr=False)
@@ -103,7 +142,16 @@ class Portfolio:
         return self.as_of or date.today()
 
     def name(self, node: str) -> str:
+        """A node's name for an explanation (its id when it has none)."""
         return str(self.graph.nodes[node].get("name", node)) if node in self.graph else node
+
+    def membership(self, org: str, alliance: str) -> str:
+        """``is a member of X``, or ``was a member of X until 2024-12`` for an ended membership
+        (a report over all of history never reads an ended membership as current)."""
+        ended = self.left.get(alliance, {}).get(org)
+        if ended:
+            return f"was a member of {self.name(alliance)} until {ended}"
+        return f"is a member of {self.name(alliance)}"
 
 
 def load_portfolio(graph: nx.MultiDiGraph, focal: str, as_of: date | None = None) -> Portfolio:
@@ -118,24 +166,35 @@ def load_portfolio(graph: nx.MultiDiGraph, focal: str, as_of: date | None = None
     p.alliances = sorted(set(p.alliances))
     for alliance in p.alliances:
         members: dict[str, str] = {}
-        staff: list[tuple[str, str, str]] = []
-        funds: list[tuple[str, dict[str, Any], str]] = []
-        assessments: list[tuple[str, dict[str, Any]]] = []
-        for src, _, data in g.in_edges(alliance, data=True):
+        left: dict[str, str] = {}
+        opened: set[str] = set()
+        staff: list[Staffing] = []
+        funds: list[Funding] = []
+        assessments: list[Assessment] = []
+        for src, _, data in sorted(g.in_edges(alliance, data=True), key=_edge_order):
             t = data.get("type")
             rid = edge_evidence_id(src, alliance, data)
             if t == RelType.MEMBER_OF:
-                members[src] = rid
+                # a rejoined member has an ended and an open membership: the open one counts
+                if data.get("left"):
+                    if src not in members or src in left:
+                        members[src] = rid
+                        left[src] = max(left.get(src, ""), str(data["left"]))
+                else:
+                    members[src] = rid
+                    left.pop(src, None)
+                    opened.add(src)
             elif t == RelType.STAFFS:
-                staff.append((src, str(data.get("role", "")), rid))
+                staff.append(Staffing(src, str(data.get("role", "")), rid))
             elif t == RelType.FUNDS:
-                funds.append((src, data, rid))
+                funds.append(_funding(src, data, rid))
             elif t == RelType.ASSESSES:
-                assessments.append((src, dict(g.nodes[src])))
+                assessments.append(_assessment(src, g.nodes[src], rid))
         p.members[alliance] = members
+        p.left[alliance] = {o: d for o, d in left.items() if o not in opened}
         p.staff[alliance] = staff
         p.funds[alliance] = funds
-        p.assessments[alliance] = sorted(assessments, key=lambda a: str(a[1].get("date", "")))
+        p.assessments[alliance] = sorted(assessments, key=lambda x: (x.date, x.id))
         p.topics[alliance] = {
             t: edge_evidence_id(alliance, t, d)
             for _, t, d in g.out_edges(alliance, data=True)
@@ -145,6 +204,38 @@ def load_portfolio(graph: nx.MultiDiGraph, focal: str, as_of: date | None = None
         if data.get("type") == RelType.RELATES_TO and data.get("kind"):
             p.partner_kind[other] = (str(data["kind"]), edge_evidence_id(focal, other, data))
     return p
+
+
+def _edge_order(edge: tuple[str, str, dict[str, Any]]) -> tuple[str, str, str]:
+    """Edges in a fixed order, whatever order the store gave the rows in."""
+    return (str(edge[2].get("type", "")), edge[0], str(edge[2].get("rel_key", "")))
+
+
+def _funding(src: str, data: dict[str, Any], rid: str) -> Funding:
+    year = data.get("year")
+    return Funding(
+        funder=src,
+        amount=float(data.get("amount", 0.0)),
+        currency=str(data.get("currency") or "USD"),
+        year=int(year) if isinstance(year, int | float | str) and str(year).isdigit() else None,
+        purpose=str(data.get("purpose") or "programme"),
+        rel=rid,
+    )
+
+
+def _assessment(node: str, data: dict[str, Any], rid: str) -> Assessment:
+    def number(key: str) -> float | None:
+        v = data.get(key)
+        return float(v) if isinstance(v, int | float) else None
+
+    return Assessment(
+        id=node,
+        date=str(data.get("date", "")),
+        scores={s: float(v) for s in SCORES if (v := number(s)) is not None},
+        outcome=number("outcome"),
+        progress=number("progress"),
+        rel=rid,
+    )
 
 
 def pair_counts(groups: dict[str, set[str]]) -> dict[tuple[str, str], set[str]]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from graph.dates import period_start
-from queries.constraints import SCORES
-from queries.portfolio_context import Portfolio
+from graph.projection import edge_evidence_id
+from queries.money import Totals, add
+from queries.portfolio_context import SCORES, Portfolio
 
 
 class ScorePoint(BaseModel):
@@ -28,17 +31,31 @@ class Scorecard(BaseModel):
     trend_per_year: dict[str, float]
 
 
+class MemberContribution(BaseModel):
+    """One member's cash and in-kind contribution, in its currency."""
+
+    cash: float
+    in_kind: float
+    currency: str
+
+
 class Contributions(BaseModel):
-    """Cash and in-kind contributions across members, under the alliance's funding model."""
+    """Cash and in-kind contributions across members, under the alliance's funding model.
+
+    Every amount is per currency (currency -> amount); nothing is added across currencies.
+    """
 
     alliance: str
     name: str
     funding_model: str | None
-    cash: float
-    in_kind: float
-    programme_funding: float
-    management_funding: float
-    by_member: dict[str, dict[str, float]]
+    cash: Totals
+    in_kind: Totals
+    programme_funding: Totals
+    management_funding: Totals
+    by_member: dict[str, MemberContribution]
+
+
+UNSPECIFIED = "unspecified"  # a contribution recorded without its currency
 
 
 def _slope(xs: list[float], ys: list[float]) -> float:
@@ -54,18 +71,16 @@ def scorecards(p: Portfolio) -> list[Scorecard]:
     """One scorecard per alliance of the portfolio (least-squares trend, score points per year)."""
     out = []
     for a in p.alliances:
-        points = []
-        for aid, data in p.assessments[a]:
-            scores = {s: float(data[s]) for s in SCORES if isinstance(data.get(s), int | float)}
-            points.append(
-                ScorePoint(
-                    assessment=aid,
-                    date=str(data.get("date")),
-                    scores=scores,
-                    outcome=data.get("outcome"),
-                    progress=data.get("progress"),
-                )
+        points = [
+            ScorePoint(
+                assessment=x.id,
+                date=x.date,
+                scores=dict(x.scores),
+                outcome=x.outcome,
+                progress=x.progress,
             )
+            for x in p.assessments[a]
+        ]
         trend = {}
         for s in SCORES:
             xs = [period_start(pt.date).toordinal() / 365.25 for pt in points if s in pt.scores]
@@ -76,32 +91,49 @@ def scorecards(p: Portfolio) -> list[Scorecard]:
 
 
 def contributions(p: Portfolio) -> list[Contributions]:
-    """Cash and in-kind per alliance and member, plus programme and management funding."""
+    """Cash and in-kind per alliance and member, plus programme and management funding,
+    each per currency."""
     g = p.graph
     out = []
     for a in p.alliances:
-        by_member: dict[str, dict[str, float]] = {}
-        for org in p.members[a]:
-            d = g.edges[org, a, "MEMBER_OF"] if g.has_edge(org, a, "MEMBER_OF") else {}
-            by_member[org] = {
-                "cash": float(d.get("cash_contribution", 0.0)),
-                "in_kind": float(d.get("in_kind_contribution", 0.0)),
-            }
-        programme = sum(
-            float(d.get("amount", 0))
-            for _, d, _ in p.funds[a]
-            if d.get("purpose", "programme") == "programme"
-        )
-        management = sum(
-            float(d.get("amount", 0)) for _, d, _ in p.funds[a] if d.get("purpose") == "management"
-        )
+        by_member: dict[str, MemberContribution] = {}
+        cash: Totals = {}
+        in_kind: Totals = {}
+        for org in sorted(p.members[a]):
+            rid = p.members[a][org]
+            d: dict[str, Any] = next(
+                (
+                    x
+                    for x in (g.get_edge_data(org, a) or {}).values()
+                    if edge_evidence_id(org, a, x) == rid
+                ),
+                {},
+            )
+            currency = str(d.get("currency") or UNSPECIFIED)
+            m = MemberContribution(
+                cash=float(d.get("cash_contribution") or 0.0),
+                in_kind=float(d.get("in_kind_contribution") or 0.0),
+                currency=currency,
+            )
+            by_member[org] = m
+            if d.get("cash_contribution") is not None:
+                cash = add(cash, m.cash, currency)
+            if d.get("in_kind_contribution") is not None:
+                in_kind = add(in_kind, m.in_kind, currency)
+        programme: Totals = {}
+        management: Totals = {}
+        for f in p.funds[a]:
+            if f.purpose == "programme":
+                programme = add(programme, f.amount, f.currency)
+            elif f.purpose == "management":
+                management = add(management, f.amount, f.currency)
         out.append(
             Contributions(
                 alliance=a,
                 name=p.name(a),
                 funding_model=g.nodes[a].get("funding_model"),
-                cash=sum(m["cash"] for m in by_member.values()),
-                in_kind=sum(m["in_kind"] for m in by_member.values()),
+                cash=cash,
+                in_kind=in_kind,
                 programme_funding=programme,
                 management_funding=management,
                 by_member=by_member,

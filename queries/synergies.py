@@ -1,16 +1,21 @@
 """Synergies: where a portfolio's alliances can share knowledge, contacts, money and skills.
 
 Each function takes a :class:`~queries.portfolio_context.Portfolio` and thresholds with
-documented defaults, and returns :class:`~queries.findings.Finding` objects.
+documented defaults, and returns :class:`~queries.findings.Finding` objects. Pairwise kinds
+that repeat (the same boundary networks or topics shared by many alliances) are grouped —
+alliances sharing exactly the same items make one finding — and capped, so the top of the
+report is the most valuable findings, not the most numerous.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from graph.projection import edge_evidence_id
 from graph.vocabulary import RelType
 from queries.findings import Finding
+from queries.money import Conversion, Totals, add, convert, describe
 from queries.portfolio_context import Portfolio, pair_counts
 
 
@@ -21,7 +26,7 @@ def partner_overlap(p: Portfolio, *, min_shared_members: int = 3) -> list[Findin
     """
     groups = {a: set(m) - {p.focal} for a, m in p.members.items()}
     out = []
-    for (a1, a2), shared in pair_counts(groups).items():
+    for (a1, a2), shared in sorted(pair_counts(groups).items()):
         if len(shared) < min_shared_members:
             continue
         union = groups[a1] | groups[a2]
@@ -32,8 +37,9 @@ def partner_overlap(p: Portfolio, *, min_shared_members: int = 3) -> list[Findin
                 category="synergy",
                 subject=[a1, a2],
                 score=round(len(shared) / len(union), 4),
-                explanation=f"{p.name(a1)} and {p.name(a2)} share {len(shared)} members: "
-                "their managers should share knowledge and coordinate asks",
+                explanation=f"{p.name(a1)} and {p.name(a2)} share {len(shared)} members. "
+                "What it means: the same partners hear from both alliances. What to do: have "
+                "the two alliance managers compare plans and coordinate what they ask of them.",
                 evidence_nodes=[a1, a2, *orgs],
                 evidence_relationships=[p.members[a][o] for o in orgs for a in (a1, a2)],
             )
@@ -41,77 +47,145 @@ def partner_overlap(p: Portfolio, *, min_shared_members: int = 3) -> list[Findin
     return out
 
 
-def shared_networks(p: Portfolio, *, min_shared_networks: int = 3) -> list[Finding]:
-    """Alliance pairs whose members sit in the same boundary networks (joint communications)."""
-    g = p.graph
+def _grouped(
+    p: Portfolio,
+    kind: str,
+    items: dict[str, set[str]],
+    via: Callable[[str, str], str],
+    minimum: int,
+    cap: int,
+    say: Callable[[list[str], list[str]], str],
+    omitted: dict[str, int] | None,
+) -> list[Finding]:
+    """Pairs of alliances sharing at least ``minimum`` items, grouped by the exact shared set
+    (every alliance of a group has every item of it), best ``cap`` groups kept."""
+    groups: dict[frozenset[str], set[str]] = defaultdict(set)
+    best: dict[frozenset[str], float] = defaultdict(float)
+    for (a1, a2), shared in pair_counts(items).items():
+        if len(shared) < minimum:
+            continue
+        key = frozenset(shared)
+        groups[key] |= {a1, a2}
+        best[key] = max(best[key], len(shared) / len(items[a1] | items[a2]))
+    out = []
+    for key, group in groups.items():
+        alliances, common = sorted(group), sorted(key)
+        out.append(
+            Finding(
+                kind=kind,
+                category="synergy",
+                subject=alliances,
+                score=round(best[key], 4),
+                explanation=say(alliances, common),
+                evidence_nodes=[*alliances, *common],
+                evidence_relationships=[via(a, x) for x in common for a in alliances],
+            )
+        )
+    out.sort(key=lambda f: (-f.score, f.subject))
+    if omitted is not None and len(out) > cap:
+        omitted[kind] = len(out) - cap
+    return out[:cap]
+
+
+def _names(p: Portfolio, ids: list[str], limit: int = 4) -> str:
+    shown = [p.name(x) for x in ids[:limit]]
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return (", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]) + more
+
+
+def shared_networks(
+    p: Portfolio,
+    *,
+    min_shared_networks: int = 3,
+    cap: int = 10,
+    omitted: dict[str, int] | None = None,
+) -> list[Finding]:
+    """Alliances whose members sit in the same boundary networks (joint communications)."""
     nets: dict[str, set[str]] = {}
     via: dict[tuple[str, str], str] = {}
     for a, members in p.members.items():
         nets[a] = set()
-        for org in members:
+        for org in sorted(members):
             if org == p.focal:
                 continue
-            for _, net, data in g.out_edges(org, data=True):
+            for _, net, data in sorted(p.graph.out_edges(org, data=True), key=lambda e: e[1]):
                 if data.get("type") == RelType.BELONGS_TO:
                     nets[a].add(net)
                     via.setdefault((a, net), edge_evidence_id(org, net, data))
-    out = []
-    for (a1, a2), shared in pair_counts(nets).items():
-        if len(shared) < min_shared_networks:
-            continue
-        ns = sorted(shared)
-        out.append(
-            Finding(
-                kind="shared_networks",
-                category="synergy",
-                subject=[a1, a2],
-                score=round(len(shared) / len(nets[a1] | nets[a2]), 4),
-                explanation=f"{p.name(a1)} and {p.name(a2)} reach {len(ns)} of the same boundary "
-                "networks: plan joint communications and media contacts",
-                evidence_nodes=[a1, a2, *ns],
-                evidence_relationships=[via[(a, n)] for n in ns for a in (a1, a2)],
-            )
-        )
-    return out
+    return _grouped(
+        p,
+        "shared_networks",
+        nets,
+        lambda a, n: via[(a, n)],
+        min_shared_networks,
+        cap,
+        lambda al, ns: (
+            f"{_names(p, al)} reach the same {len(ns)} boundary networks "
+            f"({_names(p, ns, 3)}). What it means: their audiences overlap. What to do: plan "
+            "joint communications and share media contacts instead of approaching them twice."
+        ),
+        omitted,
+    )
 
 
-def shared_contacts(p: Portfolio, *, min_shared_staff: int = 2) -> list[Finding]:
-    """Alliance pairs staffed by the same people: shared contacts to coordinate through."""
-    groups = {a: {s[0] for s in staff} for a, staff in p.staff.items()}
-    rel = {(a, s[0]): s[2] for a, staff in p.staff.items() for s in staff}
-    out = []
-    for (a1, a2), shared in pair_counts(groups).items():
-        if len(shared) < min_shared_staff:
-            continue
-        people = sorted(shared)
-        out.append(
-            Finding(
-                kind="shared_contacts",
-                category="synergy",
-                subject=[a1, a2],
-                score=round(len(shared) / len(groups[a1] | groups[a2]), 4),
-                explanation=f"{len(people)} people staff both {p.name(a1)} and {p.name(a2)}",
-                evidence_nodes=[a1, a2, *people],
-                evidence_relationships=[rel[(a, x)] for x in people for a in (a1, a2)],
-            )
-        )
-    return out
+def shared_contacts(
+    p: Portfolio,
+    *,
+    min_shared_staff: int = 2,
+    cap: int = 10,
+    omitted: dict[str, int] | None = None,
+) -> list[Finding]:
+    """Alliances staffed by the same people: shared contacts to coordinate through."""
+    groups = {a: {s.person for s in staff} for a, staff in p.staff.items()}
+    rel = {(a, s.person): s.rel for a, staff in p.staff.items() for s in staff}
+    return _grouped(
+        p,
+        "shared_contacts",
+        groups,
+        lambda a, x: rel[(a, x)],
+        min_shared_staff,
+        cap,
+        lambda al, people: (
+            f"{len(people)} people ({_names(p, people, 3)}) staff {_names(p, al)}. "
+            "What it means: knowledge can flow between these alliances through them. What to do: "
+            "ask them to carry lessons across, and protect their time."
+        ),
+        omitted,
+    )
 
 
-def shared_donors(p: Portfolio, *, min_alliances: int = 2) -> list[Finding]:
-    """Donors funding several alliances of the portfolio: joint fundraising, a common fund."""
-    by_donor: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
-    for a, funds in p.funds.items():
-        for donor, data, rid in funds:
-            if donor != p.focal and data.get("purpose", "programme") == "programme":
-                by_donor[donor].append((a, rid, float(data.get("amount", 0))))
+def money_phrase(
+    totals: Totals, items: list[tuple[float, str, object]], conv: Conversion | None
+) -> str:
+    """``1,000,000 JPY and 10,000 EUR`` — or the converted total when every amount has a rate."""
+    converted = convert(items, conv)  # type: ignore[arg-type]
+    if converted is not None and conv is not None and len(totals) > 1:
+        return f"{describe(totals)}; {converted:,.0f} {conv.currency} at the rates supplied"
+    return describe(totals)
+
+
+def shared_donors(
+    p: Portfolio, *, min_alliances: int = 2, conversion: Conversion | None = None
+) -> list[Finding]:
+    """Donors funding several alliances of the portfolio: joint fundraising, a common fund.
+
+    Amounts are totalled per currency (converted only with supplied rates).
+    """
+    by_donor: dict[str, list[tuple[str, str, float, str, object]]] = defaultdict(list)
+    for a in p.alliances:
+        for f in p.funds[a]:
+            if f.funder != p.focal and f.purpose == "programme":
+                by_donor[f.funder].append((a, f.rel, f.amount, f.currency, f.on(p.reference_date)))
     out = []
     n = max(1, len(p.alliances))
-    for donor, items in by_donor.items():
-        alliances = sorted({a for a, _, _ in items})
+    for donor, items in sorted(by_donor.items()):
+        alliances = sorted({a for a, *_ in items})
         if len(alliances) < min_alliances:
             continue
-        total = sum(x for _, _, x in items)
+        totals: Totals = {}
+        for _, _, amount, currency, _ in items:
+            totals = add(totals, amount, currency)
+        total = money_phrase(totals, [(x, c, d) for _, _, x, c, d in items], conversion)
         out.append(
             Finding(
                 kind="shared_donor",
@@ -119,36 +193,38 @@ def shared_donors(p: Portfolio, *, min_alliances: int = 2) -> list[Finding]:
                 subject=[donor],
                 score=round(len(alliances) / n, 4),
                 explanation=f"{p.name(donor)} funds {len(alliances)} alliances of the portfolio "
-                f"({total:,.0f} in all): a case for joint fundraising or a common fund",
+                f"({total}). What it means: one donor relationship serves several alliances. "
+                "What to do: consider joint fundraising or a common fund, with one contact person.",
                 evidence_nodes=[donor, *alliances],
-                evidence_relationships=sorted(rid for _, rid, _ in items),
+                evidence_relationships=sorted(rid for _, rid, *_ in items),
             )
         )
     return out
 
 
-def topic_overlap(p: Portfolio, *, min_shared_topics: int = 2) -> list[Finding]:
-    """Alliance pairs addressing the same topics: coordinate them, or consider merging."""
+def topic_overlap(
+    p: Portfolio,
+    *,
+    min_shared_topics: int = 2,
+    cap: int = 10,
+    omitted: dict[str, int] | None = None,
+) -> list[Finding]:
+    """Alliances addressing the same topics: coordinate them, or consider merging."""
     groups = {a: set(t) for a, t in p.topics.items()}
-    out = []
-    for (a1, a2), shared in pair_counts(groups).items():
-        if len(shared) < min_shared_topics:
-            continue
-        ts = sorted(shared)
-        out.append(
-            Finding(
-                kind="topic_overlap",
-                category="synergy",
-                subject=[a1, a2],
-                score=round(len(shared) / len(groups[a1] | groups[a2]), 4),
-                explanation=f"{p.name(a1)} and {p.name(a2)} both address "
-                + ", ".join(p.name(t) for t in ts)
-                + ": coordinate or merge",
-                evidence_nodes=[a1, a2, *ts],
-                evidence_relationships=[p.topics[a][t] for t in ts for a in (a1, a2)],
-            )
-        )
-    return out
+    return _grouped(
+        p,
+        "topic_overlap",
+        groups,
+        lambda a, t: p.topics[a][t],
+        min_shared_topics,
+        cap,
+        lambda al, ts: (
+            f"{_names(p, al)} all work on {_names(p, ts, 5)}. What it means: "
+            "effort may be duplicated. What to do: agree who leads on each topic, or consider "
+            "merging the work."
+        ),
+        omitted,
+    )
 
 
 def complementary_partners(
@@ -157,6 +233,8 @@ def complementary_partners(
     """Organizations outside the portfolio whose capabilities cover a topic an alliance addresses
     or a goal needs, ranked by resource allocation to the focal organization.
 
+    Recorded competitors of the focal organization are not proposed as partners: they are
+    reported as ``coopetition_candidate`` instead (a different decision, with its risks).
     Closeness is the resource-allocation index on the organization graph where two
     organizations are linked when they share an alliance, a boundary network or a project.
     """
@@ -165,14 +243,14 @@ def complementary_partners(
     for a, topics in p.topics.items():
         for t in topics:
             wanted[t].append(a)
-    for _, goal, d in g.out_edges(p.focal, data=True):
+    for _, goal, d in sorted(g.out_edges(p.focal, data=True), key=lambda e: e[1]):
         if d.get("type") == RelType.HAS_GOAL:
-            for _, t, d2 in g.out_edges(goal, data=True):
+            for _, t, d2 in sorted(g.out_edges(goal, data=True), key=lambda e: e[1]):
                 if d2.get("type") == RelType.NEEDS:
                     wanted[t].append(goal)
     in_portfolio = {o for m in p.members.values() for o in m}
     candidates: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for topic in wanted:
+    for topic in sorted(wanted):
         for org, _, d in g.in_edges(topic, data=True):
             if (
                 d.get("type") == RelType.HAS_CAPABILITY
@@ -182,30 +260,63 @@ def complementary_partners(
                 candidates[org].append((topic, edge_evidence_id(org, topic, d)))
     if not candidates:
         return []
-    closeness = _resource_allocation(p, list(candidates), p.focal)
-    out = []
-    for org, caps in candidates.items():
+    closeness = _resource_allocation(p, sorted(candidates), p.focal)
+    rivals = p.competitors(p.focal)
+    partners, coop = [], []
+    for org, caps in sorted(candidates.items()):
         ra = closeness[org]
-        score = round(len(caps) * (1.0 + ra), 4)
+        strength = len(caps) * (1.0 + ra)  # capabilities, more when already close
+        score = round(strength / (strength + 2.0), 4)  # onto 0..1, beside the other kinds
         names = ", ".join(sorted(p.name(t) for t, _ in caps))
-        out.append(
+        nodes = [
+            org,
+            *sorted({t for t, _ in caps}),
+            *sorted({x for t, _ in caps for x in wanted[t]}),
+        ]
+        rels = sorted(r for _, r in caps)
+        if org in rivals:
+            coop.append(
+                Finding(
+                    kind="coopetition_candidate",
+                    category="synergy",
+                    subject=[org],
+                    score=round(score / 2, 4),
+                    explanation=f"{p.name(org)}, a recorded competitor, has capabilities in {names} "
+                    "that the portfolio needs. What it means: working with them is co-opetition. "
+                    "What to do: decide what you would share and what you must protect before "
+                    "approaching them.",
+                    evidence_nodes=nodes,
+                    evidence_relationships=[*rels, rivals[org]],
+                )
+            )
+            continue
+        partners.append(
             Finding(
                 kind="complementary_partner",
                 category="synergy",
                 subject=[org],
                 score=score,
                 explanation=f"{p.name(org)} has capabilities in {names} that the portfolio needs "
-                f"(closeness to {p.name(p.focal)}: {ra:.3f})",
-                evidence_nodes=[
-                    org,
-                    *sorted({t for t, _ in caps}),
-                    *sorted({x for t, _ in caps for x in wanted[t]}),
-                ],
-                evidence_relationships=sorted(r for _, r in caps),
+                f"(closeness to {p.name(p.focal)}: {_closeness_reading(ra)}). What to do: "
+                "consider inviting them into an alliance that works on these topics.",
+                evidence_nodes=nodes,
+                evidence_relationships=rels,
             )
         )
-    out.sort(key=lambda f: -f.score)
-    return out[:top_n]
+    partners.sort(key=lambda f: (-f.score, f.subject))
+    coop.sort(key=lambda f: (-f.score, f.subject))
+    return partners[:top_n] + coop[:top_n]
+
+
+def _closeness_reading(ra: float) -> str:
+    """Resource allocation in words: how well connected the focal organization already is."""
+    if ra == 0:
+        return "no partners in common yet, an introduction is needed"
+    if ra < 0.05:
+        return f"low ({ra:.3f}), a few distant partners in common"
+    if ra < 0.2:
+        return f"typical ({ra:.3f}), partners in common can introduce you"
+    return f"high ({ra:.3f}), close partners in common"
 
 
 def _resource_allocation(p: Portfolio, sources: list[str], target: str) -> dict[str, float]:
@@ -238,7 +349,7 @@ def _resource_allocation(p: Portfolio, sources: list[str], target: str) -> dict[
 
     around_target = neighbours(target)
     return {
-        s: sum(1 / deg(w) for w in neighbours(s) & around_target) if s != target else 0.0
+        s: sum(1 / deg(w) for w in sorted(neighbours(s) & around_target)) if s != target else 0.0
         for s in sources
     }
 
@@ -252,13 +363,18 @@ def find_synergies(
     min_donor_alliances: int = 2,
     min_shared_topics: int = 2,
     top_partners: int = 20,
+    min_capability_level: float = 0.5,
+    max_pairs_per_kind: int = 10,
+    conversion: Conversion | None = None,
+    omitted: dict[str, int] | None = None,
 ) -> list[Finding]:
-    """Every synergy of the portfolio."""
+    """Every synergy of the portfolio; ``omitted`` receives how many groups each cap left out."""
+    cap = max_pairs_per_kind
     return [
         *partner_overlap(p, min_shared_members=min_shared_members),
-        *shared_networks(p, min_shared_networks=min_shared_networks),
-        *shared_contacts(p, min_shared_staff=min_shared_staff),
-        *shared_donors(p, min_alliances=min_donor_alliances),
-        *topic_overlap(p, min_shared_topics=min_shared_topics),
-        *complementary_partners(p, top_n=top_partners),
+        *shared_networks(p, min_shared_networks=min_shared_networks, cap=cap, omitted=omitted),
+        *shared_contacts(p, min_shared_staff=min_shared_staff, cap=cap, omitted=omitted),
+        *shared_donors(p, min_alliances=min_donor_alliances, conversion=conversion),
+        *topic_overlap(p, min_shared_topics=min_shared_topics, cap=cap, omitted=omitted),
+        *complementary_partners(p, top_n=top_partners, min_level=min_capability_level),
     ]

@@ -5,44 +5,107 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, AppState, StateDep
-from api.problems import not_found
+from api.problems import ProblemError, not_found
 from graph.records import parse_rel_id
 from queries.findings import Finding
 from queries.portfolio import PortfolioReport, build_report
 from queries.scorecards import Scorecard
+from queries.settings import ReportSettings, parse_settings
 
 router = APIRouter(prefix="/portfolio", tags=["portfolio"], dependencies=[AnalystDep])
 
-AsOf = Annotated[date | None, Query(description="analyse the portfolio as it stood on this date")]
 OrgId = Annotated[str, Path(max_length=200, description="the focal organization's id")]
 
 
-def report_for(state: AppState, access: Access, org: str, as_of: date | None) -> PortfolioReport:
-    """The report on what this key may see, computed once per store version, key, org and
-    date (see :mod:`api.result_cache`)."""
-    return state.results.get(_key(access, org, as_of), lambda: _report(access, org, as_of))
+def _as_of(
+    as_of: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="analyse the portfolio as it stood on this date (YYYY-MM-DD); "
+            "default today; `all` for all of history",
+        ),
+    ] = None,
+) -> date | None:
+    """``as_of``: today when absent, ``None`` (all of history) for ``all``."""
+    if as_of is None:
+        return date.today()
+    if as_of == "all":
+        return None
+    try:
+        return date.fromisoformat(as_of)
+    except ValueError:
+        raise ProblemError(
+            422, f"as_of expects a date such as 2025-06-30 or 'all', got {as_of!r}"
+        ) from None
 
 
-def _key(access: Access, org: str, as_of: date | None) -> tuple[object, ...]:
+def _settings(request: Request) -> ReportSettings:
+    """Report settings from query parameters named as the settings (docs/analytics.md);
+    ``rates`` may repeat. A bad value is a 422 naming the setting."""
+    raw: dict[str, object] = {}
+    for name, value in request.query_params.multi_items():
+        if name in ReportSettings.model_fields:
+            raw[name] = f"{raw[name]},{value}" if name in raw else value
+    try:
+        return parse_settings(raw)
+    except ValueError as exc:
+        raise ProblemError(422, str(exc)) from None
+
+
+AsOf = Annotated[date | None, Depends(_as_of)]
+SettingsDep = Annotated[ReportSettings, Depends(_settings)]
+
+
+def report_for(
+    state: AppState,
+    access: Access,
+    org: str,
+    as_of: date | None,
+    settings: ReportSettings | None = None,
+) -> PortfolioReport:
+    """The report on what this key may see, computed once per store version, key, org,
+    date and settings (see :mod:`api.result_cache`)."""
+    s = settings or ReportSettings()
+    return state.results.get(_key(access, org, as_of, s), lambda: _report(access, org, as_of, s))
+
+
+def _key(
+    access: Access, org: str, as_of: date | None, settings: ReportSettings
+) -> tuple[object, ...]:
     """The report's cache key, once the key may see ``org`` (404 otherwise)."""
     if not access.can_see(org) or access.graph.nodes[org].get("label") != "Organization":
         raise not_found("organization", org)
     version = access.graph.graph.get("version")
-    return ("report", id(access.graph), version, access.principal.key_id, org, as_of)
+    return (
+        "report",
+        id(access.graph),
+        version,
+        access.principal.key_id,
+        org,
+        as_of,
+        settings.model_dump_json(),
+    )
 
 
-def _report(access: Access, org: str, as_of: date | None) -> PortfolioReport:
+def _report(
+    access: Access, org: str, as_of: date | None, settings: ReportSettings
+) -> PortfolioReport:
     """The report on what this key may see; anything naming a counts-only node is left out."""
-    report = build_report(access.view(), org, as_of)
+    report = build_report(access.view(), org, as_of, settings)
     if not access.counts_only:
         return report
     return report.model_copy(
         update={
             "alliances": access.visible(report.alliances),
+            "coverage": [
+                c.model_copy(update={"subjects": access.visible(c.subjects)})
+                for c in report.coverage
+            ],
             "synergies": _visible_findings(access, report.synergies),
             "constraints": _visible_findings(access, report.constraints),
             "gaps": _visible_findings(access, report.gaps),
@@ -94,32 +157,41 @@ def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
 @router.get(
     "/{org}/report",
     response_model=PortfolioReport,
-    summary="Synergies, constraints, gaps, configuration, scorecards and money",
+    summary="Synergies, constraints, gaps, data coverage, configuration, scorecards and money",
+    description="Every setting of docs/analytics.md (min_shared_members, donor_share, "
+    "currency, rates, ...) may be given as a query parameter of the same name; the report "
+    "echoes the settings it used.",
 )
-def report(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> Response:
+def report(
+    org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
+) -> Response:
     # the serialised report is shared too: hundreds of kilobytes are not re-encoded per request
     body = state.results.get(
-        (*_key(access, org, as_of), "json"),
-        lambda: report_for(state, access, org, as_of).model_dump_json().encode(),
+        (*_key(access, org, as_of, settings), "json"),
+        lambda: report_for(state, access, org, as_of, settings).model_dump_json().encode(),
     )
     return Response(content=body, media_type="application/json")
 
 
 @router.get("/{org}/synergies", response_model=list[Finding])
-def synergies(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
-    return report_for(state, access, org, as_of).synergies
+def synergies(
+    org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
+) -> list[Finding]:
+    return report_for(state, access, org, as_of, settings).synergies
 
 
 @router.get("/{org}/constraints", response_model=list[Finding])
 def constraints(
-    org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None
+    org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
 ) -> list[Finding]:
-    return report_for(state, access, org, as_of).constraints
+    return report_for(state, access, org, as_of, settings).constraints
 
 
 @router.get("/{org}/gaps", response_model=list[Finding])
-def gaps(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
-    return report_for(state, access, org, as_of).gaps
+def gaps(
+    org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
+) -> list[Finding]:
+    return report_for(state, access, org, as_of, settings).gaps
 
 
 @router.get(
@@ -128,6 +200,6 @@ def gaps(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> 
     summary="Relational-capital scores over time, with their trend",
 )
 def scorecards(
-    org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None
+    org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
 ) -> list[Scorecard]:
-    return report_for(state, access, org, as_of).scorecards
+    return report_for(state, access, org, as_of, settings).scorecards

@@ -13,7 +13,7 @@ from api.app import create_app
 from api.keys import KeyStore
 from api.settings import Settings
 from graph.sqlite_store import SQLiteStore
-from loaders.sample import load_sample
+from samples import load_sample
 
 
 @dataclass

@@ -15,7 +15,7 @@ from api.app import create_app
 from api.projection_cache import ProjectionCache
 from api.settings import Settings
 from graph.sqlite_store import SQLiteStore
-from loaders.sample import load_sample
+from samples import load_sample
 
 
 def test_queries_during_loads_see_whole_batches_only(tmp_path: Path) -> None:

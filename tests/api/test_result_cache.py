@@ -15,7 +15,7 @@ from api.app import create_app
 from api.result_cache import ResultCache
 from api.settings import Settings
 from graph.sqlite_store import SQLiteStore
-from loaders.sample import load_sample
+from samples import load_sample
 
 
 def test_concurrent_identical_requests_compute_once() -> None:

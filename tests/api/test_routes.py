@@ -176,7 +176,7 @@ def test_documented_errors_are_problem_documents(
 
 
 def test_sharing_levels_hide_and_count(api: Api) -> None:
-    # alliance-007 is hidden, alliance-009 counts-only (see loaders/sample.py)
+    # alliance-007 is hidden, alliance-009 counts-only (see samples/)
     for role in ("viewer", "analyst"):
         assert api.get("/alliances/alliance-007", role=role).status_code == 404
         assert api.get("/alliances/alliance-009", role=role).status_code == 404

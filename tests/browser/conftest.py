@@ -29,7 +29,7 @@ def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from api.app import create_app
     from api.settings import Settings
     from graph.sqlite_store import SQLiteStore
-    from loaders.sample import load_sample
+    from samples import load_sample
 
     db = tmp_path_factory.mktemp("browser") / "maps.db"
     store = SQLiteStore(db)

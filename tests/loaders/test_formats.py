@@ -11,7 +11,7 @@ import pytest
 from graph.store import GraphStore
 from loaders.export import neutralise, to_csv_zip, to_graphml, to_json
 from loaders.pipeline import load_bytes, load_path
-from loaders.sample import write_sample
+from samples import write_sample
 from tests.loaders.conftest import write_doc
 
 CONTACTS = Path(__file__).parents[2] / "loaders" / "mappings" / "contacts.yaml"

@@ -8,7 +8,7 @@ from typing import Any
 import networkx as nx
 
 from bench.analytics_quality import sample_graph
-from loaders.sample import SamplePortfolio, generate_portfolio
+from samples import SamplePortfolio, generate_portfolio
 
 
 @cache

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.settings import get_settings
     from graph.sqlite_store import SQLiteStore
-    from loaders.sample import load_sample
+    from samples import load_sample
 
     if args.rebuild:
         for suffix in ("", "-wal", "-shm"):

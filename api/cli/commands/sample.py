@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders.sample import write_sample
+    from samples import write_sample
 
     path = write_sample(args.out, args.scale, args.seed)
     print(f"wrote {path} and {path.with_name('truth.json')}")
