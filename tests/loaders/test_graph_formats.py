@@ -17,8 +17,8 @@ from graph.sqlite_store import SQLiteStore
 from graph.store import GraphStore
 from loaders.gexf import read_gexf, to_gexf
 from loaders.pipeline import load_path
-from loaders.sample import write_sample
 from queries.portfolio import build_report
+from samples import write_sample
 from tests.loaders.conftest import snapshot
 
 DATA = Path(__file__).with_name("data")
