@@ -43,7 +43,8 @@ class SearchIndex:
             self.names[node] = name
             self.labels[node] = str(data.get("label", ""))
             self.rank[node] = graph.degree(node)
-            words = set(WORD.findall(name.casefold())) | {node.casefold()}
+            key = node.casefold()
+            words = set(WORD.findall(name.casefold())) | set(WORD.findall(key)) | {key}
             pairs += [(w, node) for w in words]
         pairs.sort()
         self.words = [w for w, _ in pairs]
@@ -68,7 +69,7 @@ class SearchIndex:
         hits = []
         for node in found:
             name = self.names[node].casefold()
-            words = WORD.findall(name) + [node.casefold()]
+            words = WORD.findall(name) + WORD.findall(node.casefold())
             if not all(any(w.startswith(t) for w in words) for t in rest):
                 continue
             if not allowed(node):
