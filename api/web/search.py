@@ -17,8 +17,11 @@ from dataclasses import dataclass
 import networkx as nx
 
 WORD = re.compile(r"\w+", re.UNICODE)
-#: at most this many index entries are read per query (a one-letter prefix matches many)
-SCAN_LIMIT = 4_000
+#: at most this many index entries are read per query (a one-letter prefix matches many;
+#: within one word the best connected come first, so those are the ones read)
+SCAN_LIMIT = 1_500
+#: sorts after every character a name can hold, to find where a prefix's range ends
+_END = "\U0010ffff"
 
 
 @dataclass(frozen=True)
@@ -36,17 +39,22 @@ class SearchIndex:
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         pairs: list[tuple[str, str]] = []
         self.names: dict[str, str] = {}
+        self.folded: dict[str, str] = {}
+        self.tokens: dict[str, tuple[str, ...]] = {}
         self.labels: dict[str, str] = {}
         self.rank: dict[str, int] = {}
         for node, data in graph.nodes(data=True):
             name = str(data.get("name") or node)
+            key = node.casefold()
             self.names[node] = name
+            self.folded[node] = name.casefold()
             self.labels[node] = str(data.get("label", ""))
             self.rank[node] = graph.degree(node)
-            key = node.casefold()
-            words = set(WORD.findall(name.casefold())) | set(WORD.findall(key)) | {key}
+            words = set(WORD.findall(self.folded[node])) | set(WORD.findall(key)) | {key}
+            self.tokens[node] = tuple(words)
             pairs += [(w, node) for w in words]
-        pairs.sort()
+        rank = self.rank
+        pairs.sort(key=lambda p: (p[0], -rank[p[1]], p[1]))
         self.words = [w for w, _ in pairs]
         self.nodes = [n for _, n in pairs]
 
@@ -54,29 +62,35 @@ class SearchIndex:
         self, query: str, *, limit: int = 10, allowed: Callable[[str], bool] = lambda n: True
     ) -> list[Hit]:
         """Entities whose name has a word starting with each word of ``query`` (an id
-        matches too): names starting with the query first, then the best connected."""
+        matches too): names starting with the query first, then the best connected.
+
+        At most ``SCAN_LIMIT`` index entries are read for the longest word of the query, so
+        a keystroke costs the same however large the graph is."""
         terms = WORD.findall(query.casefold())
         if not terms:
             return []
-        first, rest = max(terms, key=len), terms
-        start = bisect_left(self.words, first)
-        found: dict[str, None] = {}
-        for i in range(start, min(len(self.words), start + SCAN_LIMIT)):
-            if not self.words[i].startswith(first):
-                break
-            found[self.nodes[i]] = None
+        words, nodes = self.words, self.nodes
+        # read the rarest word's entries, check the others on what it found
+        spans = {t: (bisect_left(words, t), bisect_left(words, t + _END)) for t in terms}
+        first = min(spans, key=lambda t: spans[t][1] - spans[t][0])
+        others = [t for t in terms if t != first]
+        start, stop = spans[first]
+        found = set(nodes[start : min(stop, start + SCAN_LIMIT)])
+        if others:
+            tokens = self.tokens
+            found = {
+                n for n in found if all(any(w.startswith(t) for w in tokens[n]) for t in others)
+            }
         whole = query.strip().casefold()
-        hits = []
-        for node in found:
-            name = self.names[node].casefold()
-            words = WORD.findall(name) + WORD.findall(node.casefold())
-            if not all(any(w.startswith(t) for w in words) for t in rest):
-                continue
-            if not allowed(node):
-                continue
-            hits.append(node)
-        hits.sort(key=lambda n: (not self.names[n].casefold().startswith(whole), -self.rank[n], n))
-        return [Hit(n, self.names[n], self.labels[n]) for n in hits[:limit]]
+        folded, rank = self.folded, self.rank
+        ranked = sorted(found, key=lambda n: (not folded[n].startswith(whole), -rank[n], n))
+        hits: list[Hit] = []
+        for n in ranked:
+            if allowed(n):
+                hits.append(Hit(n, self.names[n], self.labels[n]))
+                if len(hits) == limit:
+                    break
+        return hits
 
 
 _indexes: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[object, SearchIndex]] = (
