@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.access import Access
-from api.deps import LOCAL, AppState, StateDep, get_access
+from api.deps import LOCAL, AppState, StateDep, _rate_limit, get_access
 from api.keys import Principal, Role
 
 COOKIE = "ag_key"
@@ -73,6 +73,7 @@ async def web_principal(request: Request, state: StateDep) -> Principal:
         raise SignInRequired(
             str(request.url.path) + ("?" + request.url.query if request.url.query else "")
         )
+    _rate_limit(state, principal)  # the same per-key limit as the API's
     return principal
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,10 +131,16 @@ def entity_page(access: Access, node: str) -> EntityPage:
     return EntityPage(node, d.node.name, d.node.label, props, [s for _, s in ordered])
 
 
+_focal: weakref.WeakKeyDictionary[Access, str | None] = weakref.WeakKeyDictionary()
+
+
 def focal_organization(access: Access) -> str | None:
-    """The organization marked focal, if the key may see it."""
+    """The organization marked focal, if the key may see it (found once per view: every
+    page's navigation asks)."""
+    if access in _focal:
+        return _focal[access]
     graph = access.named_view()
-    return next(
+    found = next(
         (
             n
             for n, d in graph.nodes(data=True)
@@ -141,6 +148,8 @@ def focal_organization(access: Access) -> str | None:
         ),
         None,
     )
+    _focal[access] = found
+    return found
 
 
 @dataclass

@@ -86,3 +86,14 @@ def test_map_as_svg(app: tuple[TestClient, dict[str, str]]) -> None:
     r = _get(app, "/app/map/alliance/alliance-001?format=svg", "viewer")
     assert r.headers["content-type"].startswith("image/svg+xml")  # type: ignore[attr-defined]
     assert r.text.startswith("<svg")  # type: ignore[attr-defined]
+
+
+def test_pages_count_against_the_keys_rate_limit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    client, keys, store = make_api(tmp_path_factory.mktemp("web-limit"), rate_limit_per_minute=3)
+    try:
+        with client:
+            headers = {"Authorization": f"Bearer {keys['viewer']}"}
+            codes = [client.get("/app/search.json?q=a", headers=headers).status_code for _ in range(4)]
+            assert codes == [200, 200, 200, 429]
+    finally:
+        store.close()
