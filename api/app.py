@@ -12,7 +12,7 @@ from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
-from api import problems
+from api import problems, web
 from api.deps import AppState
 from api.keys import KeyStore
 from api.limits import LimitsMiddleware
@@ -79,6 +79,7 @@ def create_app(
     for router in entities.routers:
         app.include_router(router)
     _install_optional_routers(app)
+    web.install(app)  # the browser app under /app (api/web)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

@@ -42,6 +42,7 @@ from bench._common import emit_json, print_table  # noqa: E402
 from tests.support.chromium import ARGS, CHROMIUM  # noqa: E402
 from visualizations import ASSETS_DIR, build_spec, render  # noqa: E402
 from visualizations.layout import force_layout  # noqa: E402
+from visualizations.render import OWN_ASSETS, asset_path  # noqa: E402
 
 
 def graph(n: int) -> nx.MultiDiGraph:
@@ -208,8 +209,8 @@ def main() -> None:
     if args.quick:
         args.sizes, args.cap = [200, 2_000], 15.0
     root = Path(tempfile.mkdtemp())
-    for name in ("vis-network.min.js", "vis-network.css"):
-        shutil.copy(ASSETS_DIR / name, root / name)
+    for name in ("vis-network.min.js", "vis-network.css", *OWN_ASSETS):  # ours: map.js, map.css
+        shutil.copy(asset_path(name) or ASSETS_DIR / name, root / name)
     url, server = serve(root)
     from playwright.sync_api import sync_playwright
 

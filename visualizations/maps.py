@@ -26,7 +26,16 @@ from queries.findings import Finding
 from queries.paths import PathsResult
 from queries.ties import knows_strength
 from visualizations.layout import force_layout
-from visualizations.render import PALETTE, MapEdge, MapGroup, MapNode, MapSpec
+from visualizations.render import (
+    PALETTE,
+    TYPE_STYLES,
+    MapEdge,
+    MapGroup,
+    MapNode,
+    MapSpec,
+    group_style,
+    type_rank,
+)
 
 TOOLTIP_FIELDS = (
     "industry",
@@ -43,6 +52,10 @@ TOOLTIP_FIELDS = (
     "started",
     "ended",
 )
+
+
+#: legend groups that stand for many nodes
+AGGREGATES = frozenset({"small communities", "unlinked nodes", "member cluster"})
 
 
 class UnknownMapNode(LookupError):
@@ -120,7 +133,7 @@ def build_spec(
             i=n,
             l=str(d.get("name", n)),
             g=group_of(n),
-            s=round(8 + 22 * degree[n] / top, 1),
+            s=round(8 + 22 * (degree[n] / top) ** 0.5, 1),  # area grows with importance
             h=True if n in marked else None,
             p=tip or None,
         )
@@ -154,7 +167,7 @@ def build_spec(
         title=title,
         subtitle=subtitle,
         note=note,
-        groups=legend.entries(),
+        groups=legend.finish(nodes),
         nodes=nodes,
         edges=edges,
         physics=_place(nodes, undirected, physics_limit),
@@ -244,7 +257,7 @@ def _clustered_spec(
         title=title,
         subtitle=subtitle,
         note=note,
-        groups=legend.entries(),
+        groups=legend.finish(nodes),
         nodes=nodes,
         edges=edges,
         physics=_place(nodes, cluster_graph, physics_limit),
@@ -252,7 +265,8 @@ def _clustered_spec(
 
 
 class _Legend:
-    """Map groups numbered in the order they are first met, with how many nodes each has."""
+    """Map groups with their fixed colour and shape (a node type looks the same on every map)
+    and how many nodes each has; the legend lists node types in a fixed order."""
 
     def __init__(self) -> None:
         self._index: dict[str, int] = {}
@@ -265,11 +279,29 @@ class _Legend:
         self._counts[name] += 1
         return self._index[name]
 
-    def entries(self) -> list[MapGroup]:
-        return [
-            MapGroup(name=name, color=PALETTE[i % len(PALETTE)], count=self._counts[name])
-            for name, i in self._index.items()
-        ]
+    def finish(self, nodes: list[MapNode]) -> list[MapGroup]:
+        """The groups in legend order (types first, in a fixed order), renumbering the
+        nodes' groups to match."""
+        names = sorted(self._index, key=lambda n: (type_rank(n), self._index[n]))
+        new = {self._index[name]: i for i, name in enumerate(names)}
+        for node in nodes:
+            node.g = new[node.g]
+        groups = []
+        for i, name in enumerate(names):
+            if name in TYPE_STYLES or name.endswith(" cluster") or name in AGGREGATES:
+                color, shape, dashed = group_style(name)
+            else:  # colouring by a property: its values take the palette in order
+                color, shape, dashed = PALETTE[i % len(PALETTE)], "dot", False
+            groups.append(
+                MapGroup(
+                    name=name,
+                    color=color,
+                    shape=shape,
+                    dashed=dashed or None,
+                    count=self._counts[name],
+                )
+            )
+        return groups
 
 
 def _place(nodes: list[MapNode], links: nx.Graph, physics_limit: int) -> bool:
@@ -371,8 +403,9 @@ def _aggregated_portfolio(
         **options,
     )
     group = len(spec.groups)
+    color, shape, _ = group_style("member cluster")
     spec.groups.append(
-        MapGroup(name="member cluster", color=PALETTE[group % len(PALETTE)], count=len(alliances))
+        MapGroup(name="member cluster", color=color, shape=shape, dashed=True, count=len(alliances))
     )
     for a in alliances:
         cid = f"{a}::members"
@@ -446,15 +479,17 @@ def path_map(
 def finding_map(
     g: nx.MultiDiGraph, finding: Finding, *, context: int = 5, **options: Any
 ) -> MapSpec:
-    """The evidence of one finding highlighted, with a little context around it."""
+    """The evidence of one finding highlighted, with the context most relevant to it.
+
+    Context is chosen by relevance, not by id: the neighbours that touch the most evidence
+    nodes first (a partner of two overlapping alliances explains an overlap better than a
+    partner of one), then the best connected; about ``context`` per evidence node.
+    """
     evidence = [n for n in finding.evidence_nodes if n in g]
     hot = [(p[0], p[2]) for rid in finding.evidence_relationships if (p := parse_rel_id(rid))]
-    around: list[str] = []
-    for n in evidence:
-        around += sorted(nx.all_neighbors(g, n))[:context]
     return build_spec(
         g,
-        [*evidence, *around],
+        [*evidence, *relevant_context(g, evidence, context * len(evidence))],
         title=f"{finding.category.title()}: {finding.kind.replace('_', ' ')}",
         subtitle=finding.explanation,
         highlight=evidence,
@@ -463,31 +498,60 @@ def finding_map(
     )
 
 
+def relevant_context(g: nx.MultiDiGraph, evidence: list[str], limit: int) -> list[str]:
+    """Up to ``limit`` neighbours of ``evidence``, those linked to the most evidence nodes
+    first, then the best connected (ties by id, so the same finding gives the same map)."""
+    marked = set(evidence)
+    touches: Counter[str] = Counter()
+    for n in evidence:
+        for m in set(nx.all_neighbors(g, n)):
+            if m not in marked:
+                touches[m] += 1
+    ranked = sorted(touches, key=lambda m: (-touches[m], -g.degree(m), m))
+    return ranked[:limit]
+
+
 def alliance_contacts_map(
     g: nx.MultiDiGraph, alliance: str, *, as_of: date | None = None, **options: Any
 ) -> MapSpec:
-    """One alliance's contact network: its staff, its members' people and who knows whom."""
+    """One alliance: its members (each with how many people it has) and its staff (with their
+    employers and who among them knows whom) — not every employee of every member, which
+    buried the alliance's own people under thousands of others."""
     data = _need(g, alliance)
     view = snapshot(g, as_of)
-    members = [
+    members = sorted(
         u for u, _, d in view.in_edges(alliance, data=True) if d["type"] == RelType.MEMBER_OF
-    ]
-    staff = [u for u, _, d in view.in_edges(alliance, data=True) if d["type"] == RelType.STAFFS]
+    )
+    staff = sorted(
+        u for u, _, d in view.in_edges(alliance, data=True) if d["type"] == RelType.STAFFS
+    )
     people = {
-        u
+        m: sum(1 for _, _, d in view.in_edges(m, data=True) if d["type"] == RelType.WORKS_AT)
         for m in members
-        for u, _, d in view.in_edges(m, data=True)
-        if d["type"] == RelType.WORKS_AT
     }
-    return build_spec(
+    employers = sorted(
+        {
+            o
+            for p in staff
+            for _, o, d in view.out_edges(p, data=True)
+            if d["type"] == RelType.WORKS_AT
+        }
+        - set(members)
+    )
+    total = sum(people.values())
+    spec = build_spec(
         view,
-        [alliance, *members, *staff, *sorted(people)],
-        title=f"Contact network of {data.get('name', alliance)}",
-        subtitle=f"{len(members)} members, {len(staff)} staff, {len(people):,} people",
+        [alliance, *staff, *members, *employers],
+        title=f"Members and staff of {data.get('name', alliance)}",
+        subtitle=f"{len(members)} members ({total:,} people), {len(staff)} staff",
         highlight=[alliance, *staff],
         as_of=as_of,
         **options,
     )
+    for node in spec.nodes:
+        if node.i in people:
+            node.p = {**(node.p or {}), "people": people[node.i]}
+    return spec
 
 
 __all__ = [
@@ -498,4 +562,5 @@ __all__ = [
     "finding_map",
     "path_map",
     "portfolio_map",
+    "relevant_context",
 ]

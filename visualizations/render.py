@@ -8,6 +8,8 @@ value (``<``, ``>``, ``&`` inside the JSON block are ``\\u003c``, ``\\u003e``, `
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from datetime import UTC, datetime
 from functools import cache
@@ -20,6 +22,22 @@ from pydantic import BaseModel, Field
 
 TEMPLATE = Path(__file__).with_name("template.html")
 ASSET_FILES = ("vis-network.min.js", "vis-network.css")
+#: our own map assets (behaviour and look), served beside vis-network's
+OWN_ASSETS = ("map.js", "map.css")
+#: one fixed colour and shape per node type on every map (the legend draws the same);
+#: colours from a colour-blind-safe set, shapes tell the types apart without colour
+TYPE_STYLES: dict[str, tuple[str, str]] = {
+    "Organization": ("#2f6f9f", "dot"),
+    "Alliance": ("#d9661f", "diamond"),
+    "Network": ("#3a9d5d", "triangle"),
+    "Person": ("#8e5bb5", "square"),
+    "Project": ("#b5a22b", "triangleDown"),
+    "Topic": ("#1f9aa5", "star"),
+    "Goal": ("#c8414b", "hexagon"),
+    "Assessment": ("#7a5230", "square"),
+}
+#: groups that stand for many nodes: grey, dashed border
+AGGREGATE_STYLE = ("#6b7c8d", "dot")
 PALETTE = [
     "#2f6f9f",
     "#e07a1f",
@@ -32,6 +50,15 @@ PALETTE = [
     "#d45d99",
     "#7a5230",
 ]
+
+
+def asset_path(name: str) -> Path | None:
+    """The file of a map asset served by name (vis-network's or ours), ``None`` if unknown."""
+    if name in ASSET_FILES:
+        return ASSETS_DIR / name
+    if name in OWN_ASSETS:
+        return TEMPLATE.with_name(name)
+    return None
 
 
 def assets_dir() -> Path:
@@ -69,6 +96,26 @@ class MapGroup(BaseModel):
     name: str
     color: str
     count: int = 0
+    shape: str = "dot"
+    dashed: bool | None = Field(None, description="a group of aggregates (clusters)")
+
+
+def group_style(name: str) -> tuple[str, str, bool]:
+    """The fixed colour, shape and dashing of a legend group: a node type keeps its own
+    on every map; "<Type> cluster" keeps its type's, dashed; other aggregates are grey."""
+    if name in TYPE_STYLES:
+        return (*TYPE_STYLES[name], False)
+    base = name.removesuffix(" cluster")
+    if base in TYPE_STYLES:
+        return (*TYPE_STYLES[base], True)
+    return (*AGGREGATE_STYLE, True)
+
+
+def type_rank(name: str) -> int:
+    """Where a group sits in the legend: node types in a fixed order, then the rest."""
+    order = list(TYPE_STYLES)
+    base = name.removesuffix(" cluster")
+    return order.index(base) if base in order else len(order)
 
 
 class MapSpec(BaseModel):
@@ -104,7 +151,22 @@ def _template() -> jinja2.Template:
 
 @cache
 def _asset(name: str) -> str:
-    return (ASSETS_DIR / name).read_text(encoding="utf-8")
+    path = asset_path(name)
+    if path is None:
+        raise KeyError(name)
+    return path.read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    """A CSP source expression allowing exactly this inline script or style."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+#: the policy of a served map: scripts and styles from this server only, nothing inline
+SERVED_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def render(
@@ -114,10 +176,33 @@ def render(
     standalone: bool = False,
     loaded_at: datetime | None = None,
 ) -> str:
-    """The map as one HTML page; ``standalone`` inlines the assets so the file opens offline."""
+    """The map as one HTML page; ``standalone`` inlines the assets so the file opens offline.
+
+    No inline script runs without being allowed by name: a served page loads its scripts
+    from ``assets_url``; a standalone page allows its two inline scripts by their SHA-256
+    in its own Content-Security-Policy (no ``'unsafe-inline'`` either way).
+    """
     when = (loaded_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = f"{spec.subtitle} · data loaded {when}" if spec.subtitle else f"data loaded {when}"
     payload = spec.model_dump(exclude_none=True, exclude={"title", "subtitle", "note"})
+    if standalone:
+        scripts = [
+            _asset("vis-network.min.js").replace("</script", "<\\/script"),
+            _asset("map.js").replace("</script", "<\\/script"),
+        ]
+        styles = [
+            _asset("vis-network.css").replace("</style", "<\\/style"),
+            _asset("map.css").replace("</style", "<\\/style"),
+        ]
+        csp = (
+            "default-src 'none'; script-src "
+            + " ".join(_sha256(t) for t in scripts)
+            + "; style-src "
+            + " ".join(_sha256(t) for t in styles)
+            + "; img-src data: blob:; connect-src 'none'; base-uri 'none'; form-action 'none'"
+        )
+    else:
+        scripts, styles, csp = [], [], SERVED_CSP
     return _template().render(
         title=spec.title,
         subtitle=subtitle,
@@ -125,6 +210,7 @@ def render(
         data_json=script_json(payload),
         assets_url=assets_url.rstrip("/"),
         standalone=standalone,
-        vis_js=_asset("vis-network.min.js").replace("</script", "<\\/script") if standalone else "",
-        vis_css=_asset("vis-network.css").replace("</style", "<\\/style") if standalone else "",
+        csp=csp,
+        inline_scripts=scripts,
+        inline_styles=styles,
     )

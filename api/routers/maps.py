@@ -15,8 +15,6 @@ from graph.schema import CONFIDENTIAL_PROPERTIES
 from queries.paths import introduction_paths
 from queries.portfolio import build_report
 from visualizations import (
-    ASSET_FILES,
-    ASSETS_DIR,
     MapSpec,
     alliance_contacts_map,
     ego_map,
@@ -25,6 +23,7 @@ from visualizations import (
     portfolio_map,
     render,
 )
+from visualizations.render import SERVED_CSP, asset_path
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 AsOf = Annotated[date | None, Query(description="the network as of this date")]
@@ -33,9 +32,10 @@ HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "an interactive map"}
 }
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; script-src 'self' 'unsafe-inline'; "
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'",
+    # no inline script or style at all (the map's code is served as files), and no framing
+    "Content-Security-Policy": SERVED_CSP + "; frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
 }
 
 
@@ -55,11 +55,14 @@ def _need(access: Access, node: str, label: str | None = None) -> None:
 
 @router.get("/assets/{name}", include_in_schema=False)
 def asset(name: str) -> FileResponse:
-    if name not in ASSET_FILES:
+    path = asset_path(name)
+    if path is None:
         raise ProblemError(404, f"no map asset {name!r}")
     media = "text/css" if name.endswith(".css") else "text/javascript"
     return FileResponse(
-        ASSETS_DIR / name, media_type=media, headers={"Cache-Control": "public, max-age=86400"}
+        path,
+        media_type=media,
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
 
 

@@ -12,7 +12,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -76,3 +78,112 @@ def page(browser: object) -> Iterator[object]:
     pg = context.new_page()
     yield pg
     context.close()
+
+
+#: values only analysts and admins may see: a viewer's page or response never contains them
+PLANTED_EMAIL = "planted.secret.7731@confidential.example"
+PLANTED_CASH = 987654321
+HIDDEN_NAME = "Zebulon Hidden Holdings"
+COUNTS_ONLY_NAME = "Quillfeather Counted Trust"
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+
+
+@dataclass
+class Served:
+    """The API in served mode (keys required) with one key per role."""
+
+    url: str
+    keys: dict[str, str]
+    review_path: Path
+
+
+def _serve(app: object) -> tuple[uvicorn.Server, threading.Thread, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The sample portfolio served with keys, with planted confidential values, a hidden and
+    a counts-only organization, and two look-alike organizations an import can be unsure of."""
+    from api.app import create_app
+    from api.keys import KeyStore
+    from api.settings import Settings
+    from graph.sqlite_store import SQLiteStore
+    from loaders.sample import load_sample
+
+    tmp = tmp_path_factory.mktemp("served")
+    db = tmp / "served.db"
+    store = SQLiteStore(db)
+    load_sample(store, scale=1)
+    store.upsert_nodes(
+        "Person", [{"id": "person-planted", "name": "Petra Planted", "email": PLANTED_EMAIL}]
+    )
+    store.upsert_relationships("WORKS_AT", [{"source": "person-planted", "target": "org-00500"}])
+    store.upsert_nodes(
+        "Organization",
+        [
+            {"id": "org-hidden", "name": HIDDEN_NAME, "sharing": "hidden"},
+            {"id": "org-counted", "name": COUNTS_ONLY_NAME, "sharing": "counts_only"},
+            {"id": "org-bright-1", "name": "Brightwater Analytics GmbH"},
+            {"id": "org-bright-2", "name": "Brightwater Analytics AG"},
+        ],
+    )
+    store.upsert_relationships(
+        "MEMBER_OF",
+        [
+            {"source": "org-00500", "target": "alliance-001", "cash_contribution": PLANTED_CASH},
+            {"source": "org-hidden", "target": "alliance-001"},
+            {"source": "org-counted", "target": "alliance-001"},
+        ],
+    )
+    keys_path = tmp / "keys.db"
+    ks = KeyStore(keys_path)
+    keys = {role: ks.create(role, f"{role} person") for role in ("viewer", "analyst", "admin")}
+    ks.close()
+    app = create_app(Settings(db_path=db, keys_path=keys_path), store=store)
+    server, thread, url = _serve(app)
+    yield Served(url, keys, db.with_name(db.stem + "-review.json"))
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+def sign_in(context: Any, served: Served, role: str) -> None:
+    """Give a browser context the role's key, as the sign-in page would (HttpOnly cookie)."""
+    context.add_cookies(
+        [
+            {
+                "name": "ag_key",
+                "value": served.keys[role],
+                "url": served.url,
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
+
+
+def axe_violations(
+    page: Any, impacts: tuple[str, ...] = ("serious", "critical")
+) -> list[dict[str, Any]]:
+    """axe-core (vendored from the npm registry) run on the page: violations of ``impacts``.
+
+    The script is evaluated through the DevTools protocol, which the page's CSP does not
+    govern, so the page is checked exactly as served."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate(
+        """async () => { const r = await axe.run(document, {resultTypes: ['violations']});
+           return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+             nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"""
+    )
+    return [v for v in result if v["impact"] in impacts]

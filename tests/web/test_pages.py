@@ -1,0 +1,99 @@
+"""The browser app's routes over HTTP (no browser): roles, exports, sign-in, escaping."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from tests.api.conftest import make_api
+
+INJECTION = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    client, keys, store = make_api(tmp_path_factory.mktemp("web"))
+    store.upsert_nodes("Organization", [{"id": "org-inj", "name": INJECTION}])
+    with client:
+        yield client, keys
+    store.close()
+
+
+def _get(app: tuple[TestClient, dict[str, str]], path: str, role: str | None) -> object:
+    client, keys = app
+    headers = {"Authorization": f"Bearer {keys[role]}"} if role else {}
+    return client.get(path, headers=headers, follow_redirects=False)
+
+
+def test_pages_without_a_key_go_to_sign_in(app: tuple[TestClient, dict[str, str]]) -> None:
+    r = _get(app, "/app/entity/org-focal", None)
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    assert r.headers["location"] == "/app/signin?next=%2Fapp%2Fentity%2Forg-focal"  # type: ignore[attr-defined]
+    assert _get(app, "/app/signin", None).status_code == 200  # type: ignore[attr-defined]
+
+
+def test_sign_in_goes_back_only_to_this_site(app: tuple[TestClient, dict[str, str]]) -> None:
+    client, keys = app
+    r = client.post("/app/signin", data={"key": keys["viewer"], "next": "//evil.example/x"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/app"
+    assert "httponly" in r.headers["set-cookie"].lower() and "samesite=strict" in r.headers["set-cookie"].lower()
+    bad = client.post("/app/signin", data={"key": "ag_nope"}, follow_redirects=False)
+    assert bad.status_code == 401 and "not valid" in bad.text
+    client.cookies.clear()
+
+
+def test_roles_gate_the_pages(app: tuple[TestClient, dict[str, str]]) -> None:
+    assert _get(app, "/app/portfolio/org-focal", "viewer").status_code == 403  # type: ignore[attr-defined]
+    assert _get(app, "/app/portfolio/org-focal", "analyst").status_code == 200  # type: ignore[attr-defined]
+    assert _get(app, "/app/admin/import", "analyst").status_code == 403  # type: ignore[attr-defined]
+    assert _get(app, "/app/admin/review", "admin").status_code == 200  # type: ignore[attr-defined]
+    assert _get(app, "/app/map/finding/org-focal/coopetition", "viewer").status_code == 403  # type: ignore[attr-defined]
+
+
+def test_names_are_escaped_on_pages_and_in_search(app: tuple[TestClient, dict[str, str]]) -> None:
+    page = _get(app, "/app/entity/org-inj", "viewer").text  # type: ignore[attr-defined]
+    assert INJECTION not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    found = _get(app, "/app/search.json?q=script", "viewer").json()  # type: ignore[attr-defined]
+    assert found[0]["name"] == INJECTION  # JSON carries the text; the page sets it as text
+
+
+def test_report_exports_csv_and_xlsx(app: tuple[TestClient, dict[str, str]]) -> None:
+    report = _get(app, "/portfolio/org-focal/report", "analyst").json()  # type: ignore[attr-defined]
+    total = len(report["synergies"]) + len(report["constraints"]) + len(report["gaps"])
+    text = _get(app, "/app/portfolio/org-focal/report.csv", "analyst").text  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == total
+    assert rows[0]["category"] == "synergy" and rows[0]["explanation"] == report["synergies"][0]["explanation"]
+    body = _get(app, "/app/portfolio/org-focal/report.xlsx", "analyst").content  # type: ignore[attr-defined]
+    book = load_workbook(io.BytesIO(body))
+    assert book.sheetnames == ["Findings", "Scorecards", "Contributions"]
+    assert book["Findings"].max_row == 1 + total
+
+
+def test_print_page_carries_the_maps_as_pictures(app: tuple[TestClient, dict[str, str]]) -> None:
+    r = _get(app, "/app/portfolio/org-focal/print?top=1", "analyst")
+    page = r.text  # type: ignore[attr-defined]
+    assert page.count("<svg") == 3  # one map per category
+    assert "<script" not in page.split("</head>")[1]
+
+
+def test_map_as_svg(app: tuple[TestClient, dict[str, str]]) -> None:
+    r = _get(app, "/app/map/alliance/alliance-001?format=svg", "viewer")
+    assert r.headers["content-type"].startswith("image/svg+xml")  # type: ignore[attr-defined]
+    assert r.text.startswith("<svg")  # type: ignore[attr-defined]
+
+
+def test_pages_count_against_the_keys_rate_limit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    client, keys, store = make_api(tmp_path_factory.mktemp("web-limit"), rate_limit_per_minute=3)
+    try:
+        with client:
+            headers = {"Authorization": f"Bearer {keys['viewer']}"}
+            codes = [client.get("/app/search.json?q=a", headers=headers).status_code for _ in range(4)]
+            assert codes == [200, 200, 200, 429]
+    finally:
+        store.close()
