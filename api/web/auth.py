@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -80,9 +81,11 @@ async def web_principal(request: Request, state: StateDep) -> Principal:
 WebPrincipal = Annotated[Principal, Depends(web_principal)]
 
 
-async def web_access(state: StateDep, principal: WebPrincipal) -> Access:
-    """What the signed-in key may see (the API's own view, cached per version and key)."""
-    return await get_access(state, principal)
+async def web_access(state: StateDep, principal: WebPrincipal) -> AsyncIterator[Access]:
+    """What the signed-in key may see (the API's own view, cached per version and key,
+    unchanged until the page is rendered)."""
+    async for access in get_access(state, principal):
+        yield access
 
 
 WebAccess = Annotated[Access, Depends(web_access)]
