@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, StateDep, ViewerDep
 from api.problems import ProblemError, not_found
+from api.provenance import annotate_paths
 from queries.metrics import MetricsResult, network_metrics
 from queries.neighbourhoods import BrokersResult, EgoNetwork, Profile, brokers, ego_network, profile
 from queries.paths import PathsResult, introduction_paths
@@ -41,6 +43,9 @@ async def paths(
     k: Annotated[int, Query(ge=1)] = 3,
     as_of: AsOf = None,
     max_hops: Annotated[int | None, Query(ge=1)] = None,
+    sources: Annotated[
+        bool, Query(description="name the file and row behind each hop (provenance)")
+    ] = False,
 ) -> Response:
     settings = state.settings
     if k > settings.max_paths:
@@ -58,6 +63,9 @@ async def paths(
 
     def search() -> bytes:
         result = introduction_paths(view, source, target, k, as_of=as_of, max_hops=hops)
+        if sources:
+            payload = annotate_paths(state.store, view, result.model_dump(mode="json"))
+            return json.dumps(payload, ensure_ascii=False).encode()
         # encoded once here: the default response path would validate the model again first
         return result.model_dump_json().encode()
 

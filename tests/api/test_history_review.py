@@ -104,3 +104,22 @@ def test_history_lists_imports_deletes_and_decisions_for_admins(
     assert events[0]["actor"].startswith("key:")
     assert events[1]["action"] == "import" and events[1]["detail"]["file"] == "t.json"
     assert client.get("/history", headers=_auth(keys, "analyst")).status_code == 403
+
+
+def test_a_path_hop_names_the_file_and_row_it_came_from(
+    admin_api: tuple[TestClient, dict[str, str], SQLiteStore], tmp_path: Path
+) -> None:
+    client, keys, store = admin_api
+    doc = write_doc(
+        tmp_path / "crm.json",
+        {"Person": [{"id": "p-a", "name": "Ana"}, {"id": "p-b", "name": "Ben"}]},
+        {"KNOWS": [{"source": "p-a", "target": "p-b", "strength": 0.8}]},
+    )
+    load_path(store, doc)
+    r = client.get(
+        "/paths?source=p-a&target=p-b&sources=true", headers=_auth(keys, "viewer")
+    )
+    assert r.status_code == 200, r.text
+    (hop,) = r.json()["paths"][0]["hops"]
+    assert hop["sources"][0]["file"] == "crm.json" and hop["sources"][0]["row"] is not None
+    assert "crm.json" in hop["explanation"]
