@@ -196,3 +196,16 @@ def test_columns_with_a_header_rename_the_header(store: GraphStore) -> None:
     report = load_path(store, DATA / "registry.txt", mapping)
     assert report.counts["Organization"].created == 7
     assert store.projection().nodes["lei-HWUPKR0MPOU8FGXBT394"]["name"] == "Apple Inc."
+
+
+def test_utf8_encoding_option_drops_a_bom(tmp_path: Path, store: GraphStore) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffCode^Name\nAFR^Air France\n".encode())
+    mapping = parse_mapping(
+        {
+            "reader": {"delimiter": "^", "encoding": "UTF8"},
+            "nodes": [{"label": "Organization", "id": "Code", "name": "Name"}],
+        }
+    )
+    report = load_path(store, path, mapping)
+    assert report.counts["Organization"].created == 1
