@@ -21,6 +21,9 @@ class SourceRow:
     sheet: str | None = None
     row: int | None = None
     columns: dict[str, str] = field(default_factory=dict)  # field -> source column
+    # The identity mode (loaders.mapping.resolve_flags): by_name -> (True, True); by_code ->
+    # (False, False) for organizations, (True, False) for people (email is an identity);
+    # none -> (False, False).
     resolve: bool = True  # take part in entity resolution (organizations, people)
     derived_id: bool = (
         False  # the id was made from names (a mapping template): resolve within the file too

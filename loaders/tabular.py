@@ -113,7 +113,10 @@ def read_csv(
     options = mapping.reader if mapping is not None else ReaderOptions()
     text: IO[str]
     if options.encoding:
-        text = io.TextIOWrapper(raw, encoding=options.encoding, newline="", errors="strict")
+        encoding = options.encoding
+        if codecs.lookup(encoding).name == "utf-8":
+            encoding = "utf-8-sig"  # a BOM is not part of the first column's name
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
     else:
         text, _ = open_text(raw, name)
     try:

@@ -67,16 +67,23 @@ def test_options_from_the_command_line_replace_the_mapping(
     tmp_path: Path, store: GraphStore
 ) -> None:
     path = tmp_path / "tilde.txt"
-    path.write_text("Code~Company\nBAW~British Airways Plc\nSHT~BA CityFlyer\n", encoding="utf-8")
+    path.write_text(
+        "Code~Company\nBAW~'British Airways ~ Plc'\nSHT~'BA CityFlyer, ''Euroflyer'''\n",
+        encoding="utf-8",
+    )
     mapping = load_mapping(DATA / "registry.yaml")
     entry = parse_mapping(
         {"nodes": [{"label": "Organization", "id": {"template": "icao-{Code}"}, "name": "Company"}]}
     )
     mapping.entries = entry.entries
-    mapping.reader = mapping.reader.updated(delimiter="~", encoding="utf-8", skip_rows=0)
+    mapping.reader = mapping.reader.updated(
+        delimiter="~", quotechar="'", encoding="utf-8", skip_rows=0
+    )
     report = load_path(store, path, mapping)
     assert report.counts["Organization"].created == 2
-    assert store.projection().nodes["icao-SHT"]["name"] == "BA CityFlyer"
+    g = store.projection()
+    assert g.nodes["icao-BAW"]["name"] == "British Airways ~ Plc"  # the delimiter, quoted
+    assert g.nodes["icao-SHT"]["name"] == "BA CityFlyer, 'Euroflyer'"  # a doubled quote
 
 
 @pytest.mark.parametrize(
@@ -172,3 +179,33 @@ def test_reader_flags_without_a_mapping_are_refused_for_a_table(tmp_path: Path) 
             DATA / "airlines.yaml",
             Namespace(**{**vars(none), "delimiter": "^^"}),
         )
+
+
+def test_columns_with_a_header_rename_the_header(store: GraphStore) -> None:
+    mapping = parse_mapping(
+        {
+            "reader": {
+                "delimiter": "^",
+                "encoding": "latin-1",
+                "skip_rows": 2,
+                "columns": ["lei", "legal", "cc", "status", "reg"],
+            },
+            "nodes": [{"label": "Organization", "id": {"template": "lei-{lei}"}, "name": "legal"}],
+        }
+    )
+    report = load_path(store, DATA / "registry.txt", mapping)
+    assert report.counts["Organization"].created == 7
+    assert store.projection().nodes["lei-HWUPKR0MPOU8FGXBT394"]["name"] == "Apple Inc."
+
+
+def test_utf8_encoding_option_drops_a_bom(tmp_path: Path, store: GraphStore) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffCode^Name\nAFR^Air France\n".encode())
+    mapping = parse_mapping(
+        {
+            "reader": {"delimiter": "^", "encoding": "UTF8"},
+            "nodes": [{"label": "Organization", "id": "Code", "name": "Name"}],
+        }
+    )
+    report = load_path(store, path, mapping)
+    assert report.counts["Organization"].created == 1
