@@ -236,17 +236,3 @@ def row_check(model: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, An
         return props
 
     return check_row
-
-
-def node_check(label: str) -> Callable[[dict[str, Any]], dict[str, Any] | None] | None:
-    """The fast check for a node label (see :func:`row_check`)."""
-    from graph.vocabulary import NodeLabel
-
-    return row_check(NODE_MODELS[NodeLabel(label)])
-
-
-def rel_check(type_: str) -> Callable[[dict[str, Any]], dict[str, Any] | None] | None:
-    """The fast check for a relationship type (see :func:`row_check`)."""
-    from graph.vocabulary import RelType
-
-    return row_check(REL_MODELS[RelType(type_)])
