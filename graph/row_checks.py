@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic.functional_validators import BeforeValidator
 
-from graph.schema import NODE_MODELS, PROPERTY_KEY, REL_MODELS, RESERVED_KEYS
+from graph.schema import PROPERTY_KEY, RESERVED_KEYS
 
 Check = Callable[[Any], Any]
 _FAIL = object()
