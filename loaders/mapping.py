@@ -268,6 +268,30 @@ def _resolve_mode(raw: Any, fields: dict[str, FieldSpec], where: str) -> str:
     return str(raw)
 
 
+#: What a node entry's ``renames:`` may say (see :class:`loaders.rows.SourceRow`).
+RENAME_POLICIES = ("latest", "keep_first", "keep_last", "error")
+
+
+def _renames(raw: Any, fields: dict[str, FieldSpec], where: str) -> tuple[str, str | None]:
+    """``(policy, dated_by)`` of an entry's ``renames:`` (a policy, or a mapping with
+    ``policy`` and ``dated_by``, the field whose date orders the names)."""
+    if raw is None:
+        return "latest", None
+    policy, dated_by = raw, None
+    if isinstance(raw, dict):
+        unknown = set(raw) - {"policy", "dated_by"}
+        if unknown:
+            raise MappingError(f"{where}.renames: unknown key(s) {', '.join(sorted(unknown))}")
+        policy, dated_by = raw.get("policy", "latest"), raw.get("dated_by")
+    if policy not in RENAME_POLICIES:
+        raise MappingError(
+            f"{where}.renames: expected one of {', '.join(RENAME_POLICIES)}, got {policy!r}"
+        )
+    if dated_by is not None and dated_by not in fields:
+        raise MappingError(f"{where}.renames.dated_by: {dated_by!r} is not a field of the entry")
+    return str(policy), dated_by
+
+
 @dataclass
 class Entry:
     """One node or relationship produced from every row."""
@@ -277,6 +301,8 @@ class Entry:
     fields: dict[str, FieldSpec]
     optional: bool = False
     mode: str = "by_name"  # one of RESOLVE_MODES (see resolve_flags)
+    renames: str = "latest"  # one of RENAME_POLICIES
+    dated_by: str | None = None
 
     def __post_init__(self) -> None:
         self.key_fields = ("id",) if self.kind == "node" else ("source", "target")
@@ -503,6 +529,8 @@ class Mapping:
                 columns,
                 entry.resolve,
                 entry.derived_id,
+                renames=entry.renames,
+                dated_by=entry.dated_by,
             )
             if bad:
                 name, column, value, reason = bad[0]
@@ -539,6 +567,7 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
                 fields[str(prop)] = _spec(spec, f"{where}.properties.{prop}")
             for prop, value in (raw.get("constants") or {}).items():
                 fields[str(prop)] = FieldSpec(value=value)
+            policy, dated_by = _renames(raw.get("renames"), fields, where)
             entries.append(
                 Entry(
                     kind,
@@ -546,6 +575,8 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
                     fields,
                     bool(raw.get("optional", False)),
                     _resolve_mode(raw.get("resolve"), fields, where),
+                    policy,
+                    dated_by,
                 )
             )
     return Mapping(

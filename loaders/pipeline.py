@@ -21,7 +21,6 @@ import networkx as nx
 
 from graph.records import NodeRecord
 from graph.store import GraphStore
-from graph.vocabulary import NodeLabel
 from graph.writer import Writer, cli_actor, log, new_import_id
 from loaders.mapping import Mapping
 from loaders.report import ImportReport
@@ -108,7 +107,7 @@ def load_source(
                 report.message = "dry run: nothing was written"
             else:
                 _fold(report, writer.write())
-                _add_aliases(store, resolver.aliases, import_id)
+                _add_aliases(store, resolver.aliases, resolver.renamed, import_id)
                 report.written = True
                 if queue is not None:
                     queue.save()
@@ -140,17 +139,37 @@ def _fold(report: ImportReport, results: dict[str, Any]) -> None:
         c.unchanged += result.unchanged
 
 
-def _add_aliases(store: GraphStore, aliases: dict[str, list[str]], import_id: str) -> None:
-    """Names merged into an existing organization become its aliases (not counted as rows:
-    the merged rows were)."""
-    if not aliases:
+def _add_aliases(
+    store: GraphStore,
+    aliases: dict[str, list[str]],
+    renamed: dict[str, tuple[str, str, list[str], dict[str, Any]]],
+    import_id: str,
+) -> None:
+    """Names merged into an existing organization, and the names a renamed entity no longer
+    goes by, become aliases (not counted as rows: the rows were); a rename also sets the
+    name kept."""
+    if not aliases and not renamed:
         return
-    found, _ = store.fetch(list(aliases), [])
-    stored = {n.id: n.props for n in found}
+    found, _ = store.fetch(list(aliases) + list(renamed), [])
+    stored = {n.id: (n.label, n.props) for n in found}
     with Writer(store, import_id=import_id) as writer:
-        for org, names in aliases.items():
-            old = list(stored.get(org, {}).get("aliases", []))
-            new = old + [n for n in dict.fromkeys(names) if n not in old]
+        for node_id in dict.fromkeys([*aliases, *renamed]):
+            if node_id not in stored:
+                continue
+            label, props = stored[node_id]
+            old = list(props.get("aliases", []))
+            names = aliases.get(node_id, [])
+            update: dict[str, Any] = {}
+            if node_id in renamed:
+                _, kept, others, extra = renamed[node_id]
+                names = [*names, *others]
+                if props.get("name") != kept:
+                    update["name"] = kept
+                update.update((k, v) for k, v in extra.items() if props.get(k) != v)
+            keep = update.get("name", props.get("name"))
+            new = old + [n for n in dict.fromkeys(names) if n not in old and n != keep]
             if new != old:
-                writer.add(NodeRecord(NodeLabel.ORGANIZATION, org, {"aliases": new}))
+                update["aliases"] = new
+            if update:
+                writer.add(NodeRecord(label, node_id, update))
         writer.write()

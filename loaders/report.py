@@ -44,6 +44,19 @@ class Merge(BaseModel):
     score: float | None = None
 
 
+class Rename(BaseModel):
+    """The same id under another name: which name was kept (the other became an alias)."""
+
+    id: str
+    label: str
+    old_name: str
+    new_name: str
+    kept: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+
+
 class Ambiguity(BaseModel):
     """An incoming organization that might be an existing one: left for a person to decide."""
 
@@ -81,6 +94,9 @@ class ImportReport(BaseModel):
     rejections: list[RowProblem] = Field(default_factory=list)
     merges: list[Merge] = Field(default_factory=list)
     ambiguities: list[Ambiguity] = Field(default_factory=list)
+    renames: list[Rename] = Field(
+        default_factory=list, description="ids met under another name, and the name kept"
+    )
     held: list[RowProblem] = Field(
         default_factory=list,
         description="rows held back until an ambiguity is reviewed (counted as rejected; "
@@ -120,6 +136,13 @@ class ImportReport(BaseModel):
             lines.append(f"  ... {len(self.rejections) - 20} more rejections (use --json)")
         for m in self.merges[:10]:
             lines.append(f"  merged: {m.incoming_name!r} -> {m.into_name!r} ({m.into}, {m.rule})")
+        for r in self.renames[:10]:
+            lines.append(
+                f"  renamed: {r.id} {r.old_name!r} -> {r.new_name!r} (kept {r.kept!r}; "
+                f"{r.file} row {r.row})"
+            )
+        if len(self.renames) > 10:
+            lines.append(f"  ... {len(self.renames) - 10} more renames (use --json)")
         if self.held:
             lines.append(f"  held for review: {len(self.held)} row(s) (see `alliancegraph review`)")
         for a in self.ambiguities[:10]:

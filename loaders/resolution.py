@@ -27,7 +27,7 @@ from graph.records import (
 from graph.row_checks import row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
-from loaders.report import Ambiguity, ImportReport, Merge, RowProblem
+from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
 from loaders.rows import SourceRow
 
@@ -72,6 +72,10 @@ class Resolver:
     labels: dict[str, str] = field(default_factory=dict)  # labels of the file's nodes
     remap: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, list[str]] = field(default_factory=dict)  # org id -> aliases to add
+    #: renamed ids: (label, the name kept, the other names (to become aliases), the kept
+    #: row's date)
+    renamed: dict[str, tuple[str, str, list[str], dict[str, Any]]] = field(default_factory=dict)
+    _names: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # id -> (name, date)
     tallies: dict[str, Tally] = field(default_factory=dict)
     _seen: dict[str, tuple[str, int, int, int | None]] = field(default_factory=dict)
     _seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = field(default_factory=dict)
@@ -240,22 +244,121 @@ class Resolver:
             self._reject(row, f"id already used by a node labelled {known}", "id", node_id)
             counts.rejected += 1
             return None
-        digest = _digest(rec.props)
+        name = str(rec.props.get("name", ""))
+        # a rename is a row that differs in its name (and the date that orders names) alone
+        digest = _digest({k: v for k, v in rec.props.items() if k not in ("name", row.dated_by)})
         if node_id in self._seen:
             first_label, first_row, first_digest, _ = self._seen[node_id]
             if first_label != label:
                 reason = f"id also used by a {first_label} row (row {first_row}) in this file"
             elif first_digest != digest:
                 reason = f"conflicts with row {first_row}: same id, different values"
-            else:
+            elif name == self._names[node_id][0]:
                 counts.merged += 1  # the same row again: nothing new to write
                 return None
+            else:
+                why = self._rename_in_file(row, node_id, str(label), name, first_row)
+                if why is None:
+                    counts.merged += 1
+                    return None
+                reason = why
             self._reject(row, reason, "id", node_id)
             counts.rejected += 1
             return None
+        stored = self._stored_name(node_id)
+        if stored is not None and name and stored != name:
+            kept = self._rename_stored(row, rec, stored)
+            if kept is None:
+                self._reject(
+                    row,
+                    f"id already stored with the name {stored!r} (renames: error)",
+                    "name",
+                    name,
+                )
+                counts.rejected += 1
+                return None
+            rec = kept
+            name = str(rec.props.get("name", name))
         self._seen[node_id] = (str(label), row.row or seq, digest, raw)
+        self._names[node_id] = (name, _dated(row, rec.props))
         self.labels[node_id] = str(label)
         return Resolved(rec, ref, "new")
+
+    # ------------------------------------------------------------------ renames
+
+    def _stored_name(self, node_id: str) -> str | None:
+        if node_id in self.graph:
+            value = self.graph.nodes[node_id].get("name")
+            return str(value) if value is not None else None
+        return None
+
+    def _rename(
+        self,
+        node_id: str,
+        label: str,
+        old: str,
+        new: str,
+        kept: str,
+        row: SourceRow,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Note a rename: the kept name (with ``extra``, the kept row's date), the other as
+        an alias, and a line in the report."""
+        other = new if kept == old else old
+        entry = self.renamed.setdefault(node_id, (label, kept, [], {}))
+        self.renamed[node_id] = (label, kept, [*entry[2], other], {**entry[3], **(extra or {})})
+        self.report.renames.append(
+            Rename(
+                id=node_id,
+                label=label,
+                old_name=old,
+                new_name=new,
+                kept=kept,
+                file=row.file,
+                sheet=row.sheet,
+                row=row.row,
+            )
+        )
+
+    def _rename_in_file(
+        self, row: SourceRow, node_id: str, label: str, name: str, first_row: int
+    ) -> str | None:
+        """Apply the row's rename policy to a second name in the file; a reason to reject
+        the row, or ``None`` when the names were reconciled."""
+        old, old_date = self._names[node_id]
+        policy = row.renames
+        if policy == "error":
+            return f"renamed: row {first_row} calls it {old!r} (renames: error)"
+        new_date = _dated(row, row.data)
+        later = policy == "keep_last" or (
+            policy == "latest" and (old_date is None or new_date is None or new_date >= old_date)
+        )
+        kept = name if later else old
+        extra = {row.dated_by: row.data[row.dated_by]} if later and new_date and row.dated_by else None
+        self._rename(node_id, label, old, name, kept, row, extra)
+        if later:
+            self._names[node_id] = (name, new_date or old_date)
+        return None
+
+    def _rename_stored(self, row: SourceRow, rec: NodeRecord, stored: str) -> NodeRecord | None:
+        """A known id under another name: the record to write, or ``None`` (policy error)."""
+        policy = row.renames
+        if policy == "error":
+            return None
+        name = str(rec.props["name"])
+        stored_date = None
+        if row.dated_by and rec.id in self.graph:
+            value = self.graph.nodes[rec.id].get(row.dated_by)
+            stored_date = str(value) if value is not None else None
+        new_date = _dated(row, rec.props)
+        later = policy in ("keep_last", "latest") and not (
+            policy == "latest" and stored_date and new_date and new_date < stored_date
+        )
+        kept = name if later else stored
+        self._rename(rec.id, str(rec.label), stored, name, kept, row)
+        if later:
+            return rec
+        return NodeRecord(rec.label, rec.id, {**rec.props, "name": stored})
 
     def _organization(
         self, row: SourceRow, rec: NodeRecord, ref: SourceRef, counts: Tally
@@ -406,6 +509,14 @@ class Resolver:
             return None
         self._seen_rels[ident] = (row.row or seq, digest)
         return Resolved(rec, ref, "new")
+
+
+def _dated(row: SourceRow, data: dict[str, Any]) -> str | None:
+    """The date that orders a row's name (its ``dated_by`` field), as a sortable string."""
+    if not row.dated_by:
+        return None
+    value = data.get(row.dated_by)
+    return str(value) if value not in (None, "") else None
 
 
 def _never(data: dict[str, Any]) -> None:

@@ -29,3 +29,8 @@ class SourceRow:
         False  # the id was made from names (a mapping template): resolve within the file too
     )
     error: str | None = None  # the row could not be read at all (e.g. wrong number of cells)
+    # What a different name under the same id means (loaders.mapping.RENAME_POLICIES):
+    # "latest" keeps the name of the latest dated row (file order when undated), "keep_first",
+    # "keep_last", or "error"; the other names become aliases.
+    renames: str = "latest"
+    dated_by: str | None = None  # the row's field that dates its name (for "latest")

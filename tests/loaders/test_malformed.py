@@ -45,7 +45,12 @@ ROOT = Path(__file__).parents[2]
             "valid number",
         ),
         (
-            {"Organization": [{"id": "o1", "name": "A"}, {"id": "o1", "name": "B"}]},
+            {  # another name alone is a rename (tests/loaders/test_renames.py), not a conflict
+                "Organization": [
+                    {"id": "o1", "name": "A", "industry": "water"},
+                    {"id": "o1", "name": "A", "industry": "energy"},
+                ]
+            },
             {},
             2,
             "id",
