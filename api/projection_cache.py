@@ -76,18 +76,18 @@ class ProjectionCache:
             return current.graph
         return None
 
-    def get(self) -> nx.MultiDiGraph:
+    def get(self, *, wait: bool = False) -> nx.MultiDiGraph:
         """The current projection, brought up to the store's version when it has moved
-        (while another thread updates it, the previous version is served)."""
+        (while another thread updates it, the previous version is served, unless ``wait``)."""
         current = self._current
         now = time.monotonic()
-        if current is not None and now - self._checked_at < self._check_interval:
+        if not wait and current is not None and now - self._checked_at < self._check_interval:
             return current.graph
         version = self._store.version()
         self._checked_at = now
         if current is not None and (current.version == version or self._writing()):
             return current.graph
-        if current is not None:
+        if current is not None and not wait:
             if not self._lock.acquire(blocking=False):
                 return current.graph  # someone else is updating: serve the previous version
         else:
@@ -124,9 +124,9 @@ class ProjectionCache:
                 self._state.notify_all()
 
     def refresh(self) -> nx.MultiDiGraph:
-        """Check the store now (after a write in this process) and follow it."""
-        self._checked_at = 0.0
-        return self.get()
+        """Follow the store now, waiting for any update under way (after a write in this
+        process, so that the next request sees it)."""
+        return self.get(wait=True)
 
     # ------------------------------------------------------------------ updates
 
@@ -194,14 +194,13 @@ class ProjectionCache:
     def _prepare_standby(self) -> None:
         """Copy the current replica as the standby ahead of the first write, so following
         that write costs only the write."""
-        with self._lock:
-            current = self._current
-            if current is None or self._standby is not None:
-                return
-            standby = _copy(current)
-            with self._state:
-                if self._current is current and self._standby is None:
-                    self._standby = standby
+        current = self._current  # never changed in place while it is current: copy freely
+        if current is None or self._standby is not None:
+            return
+        standby = _copy(current)
+        with self._state:
+            if self._current is current and self._standby is None:
+                self._standby = standby
 
 
 def _copy(replica: _Replica) -> _Replica:

@@ -81,6 +81,7 @@ class Resolver:
     _seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._held_ids: dict[str, str] | None = None
         self._orgs_ready = False
         self._people_ready = False
         self._node_checks: dict[NodeLabel, Any] = {}
@@ -284,6 +285,16 @@ class Resolver:
         self.labels[node_id] = str(label)
         return Resolved(rec, ref, "new")
 
+    def _held_in_queue(self, node_id: str) -> str | None:
+        """The open review item holding ``node_id`` back (from an earlier load), if any."""
+        if self._held_ids is None:
+            self._held_ids = {}
+            held = getattr(self.queue, "held", None) or {}
+            for review_id, forms in held.items():
+                if forms and forms[0][0] == "node":
+                    self._held_ids.setdefault(forms[0][2], review_id)
+        return self._held_ids.get(node_id)
+
     # ------------------------------------------------------------------ renames
 
     def _stored_name(self, node_id: str) -> str | None:
@@ -486,6 +497,18 @@ class Resolver:
         sources, targets = REL_ENDPOINTS[type_]
         for end, value, allowed in (("source", rec.source, sources), ("target", rec.target, targets)):
             found = self._label(value)
+            waiting = self._held_in_queue(value) if found is None else None
+            if waiting is not None:  # held by an earlier load: this row waits with it
+                self.report.held.append(
+                    _problem(
+                        row,
+                        f"held for review ({waiting}): {value} waits for a review decision",
+                        row.columns.get(end, end),
+                        value,
+                    )
+                )
+                counts.rejected += 1
+                return Resolved(rec, ref, "held", waiting)
             if found not in allowed:
                 want = " or ".join(sorted(allowed))
                 self._reject(

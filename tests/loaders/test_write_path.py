@@ -211,7 +211,7 @@ def test_followed_projection_equals_a_full_build_after_random_writes(
         if step % 3 == 2:
             delete_node(store, rng.choice(people), actor="t")
             delete_node(store, f"org-{rng.randrange(6)}", actor="t")
-        followed = cache.get()
+        followed = cache.refresh()
         assert followed.graph["version"] == store.version()
         _same(followed, store.projection())
     assert cache.builds == 1 and cache.applied >= 12
@@ -225,7 +225,7 @@ def test_readers_see_the_graph_before_an_import_until_it_ends(store: GraphStore)
     assert "org-mid" not in cache.get()
     assert cache.get().number_of_nodes() == before
     store.set_meta(WRITING_KEY, None)
-    assert "org-mid" in cache.get()
+    assert "org-mid" in cache.refresh()
 
 
 def test_a_lease_keeps_its_graph_unchanged_while_writes_follow(store: GraphStore) -> None:
@@ -234,7 +234,7 @@ def test_a_lease_keeps_its_graph_unchanged_while_writes_follow(store: GraphStore
         version = graph.graph["version"]
         for i in range(3):
             store.upsert_nodes("Organization", [{"id": f"org-{i}", "name": f"O {i}"}])
-            assert f"org-{i}" in cache.get()
+            assert f"org-{i}" in cache.refresh()
         assert graph.graph["version"] == version and "org-0" not in graph
 
 
@@ -245,3 +245,24 @@ def test_writer_records_sources_per_row(store: GraphStore) -> None:
         assert w.write()["Topic"].created == 2
     assert store.sources_of("t-2") == [SourceRef("imp-1", "t.csv", None, 3)]
     assert store.get_meta(WRITING_KEY) is None
+
+
+def test_a_later_load_naming_a_held_organization_waits_with_it(
+    tmp_path: Path, two_charities: GraphStore
+) -> None:
+    load_path(two_charities, _ambiguous(tmp_path))
+    later = write_doc(
+        tmp_path / "members.json",
+        {"Person": [{"id": "p-1", "name": "Ada Obi"}]},
+        {"WORKS_AT": [{"source": "p-1", "target": "org-new"}]},
+    )
+    report = load_path(two_charities, later)
+    assert report.written and not report.rejections
+    (held,) = report.held
+    queue = StoredReviewQueue(two_charities)
+    (item,) = queue.open_items()
+    assert item.review_id in held.reason and held.value == "org-new"
+    assert len(queue.held[item.review_id]) == 3
+    decide(two_charities, queue, item.review_id, "reject", actor="cli:t")
+    hood = two_charities.get_node("p-1")
+    assert hood is not None and [r.target for r in hood.relationships] == ["org-new"]
