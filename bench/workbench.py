@@ -191,7 +191,7 @@ def bench_pages(browser: Any, quick: bool) -> dict[str, float]:
 ALL_LABELS = """() => { const m = window.agMap, n = m.network, scale = n.getScale();
   const c = document.querySelector('#network canvas').getContext('2d'); c.font = '12px system-ui, sans-serif';
   const ids = m.nodeView.getIds(), pos = n.getPositions(ids);
-  return ids.map(id => { const raw = m.nodes.get(id).raw, d = n.canvasToDOM(pos[id]), w = c.measureText(raw.l).width;
+  return ids.map(id => { const raw = m.raw(id), d = n.canvasToDOM(pos[id]), w = c.measureText(raw.l).width;
     return {x: d.x - w / 2 - 2, y: d.y + (raw.s || 10) * scale + 2, w: w + 4, h: 16}; }); }"""
 
 

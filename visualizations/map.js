@@ -12,34 +12,42 @@
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
   function active(o) { if (!asOf) return true; if (o.t0 && o.t0 > asOf) return false; if (o.t1 && o.t1 < asOf) return false; return true; }
 
+  // the data stays here, looked up by id: vis deep-clones every item it hands out, and
+  // items carrying their tooltips made that the largest cost of opening a big map
+  var rawNode = {}; data.nodes.forEach(function (n) { rawNode[n.i] = n; });
+  // each type's look is a vis group (set once), so a node carries only what is its own:
+  // merging full per-node style objects cost a third of opening a 2,000-node map
+  var visGroups = {};
+  groups.forEach(function (g, k) {
+    visGroups["g" + k] = { shape: g.shape || "dot", borderWidth: g.dashed ? 2 : 1,
+      color: { background: g.color, border: g.dashed ? "#1d2733" : "#ffffff", highlight: { background: g.color, border: "#1d2733" } },
+      shapeProperties: { borderDashes: g.dashed ? [4, 3] : false } };
+  });
   var nodes = new vis.DataSet(data.nodes.map(function (n) {
-    var g = groups[n.g];
-    var item = { id: n.i, raw: n, shape: g.shape || "dot", size: n.s || 10,
-                 color: { background: g.color, border: n.h ? "#b3001b" : (g.dashed ? "#1d2733" : "#ffffff"),
-                          highlight: { background: g.color, border: "#1d2733" } },
-                 borderWidth: n.h ? 4 : (g.dashed ? 2 : 1),
-                 shapeProperties: { borderDashes: g.dashed ? [4, 3] : false } };
+    var item = { id: n.i, group: "g" + n.g, size: n.s || 10 };
+    if (n.h) { item.borderWidth = 4; item.color = { background: groups[n.g].color, border: "#b3001b" }; }
     if (n.x !== undefined) { item.x = n.x; item.y = n.y; }
     return item;
   }));
   var edges = new vis.DataSet(data.edges.map(function (e, k) {
-    return { id: k, from: e.f, to: e.t, width: e.w || 1, raw: e,
+    return { id: k, from: e.f, to: e.t, width: e.w || 1,
              color: { color: e.h ? "#b3001b" : "#9aa8b6", opacity: e.h ? 1 : 0.6 },
              arrows: data.directed ? "to" : undefined };
   }));
   var nodeView = new vis.DataView(nodes, { filter: function (n) {
-    if (!shown[groups[n.raw.g].name] || !active(n.raw)) return false;
+    var raw = rawNode[n.id];
+    if (!shown[groups[raw.g].name] || !active(raw)) return false;
     return focusIds === null || focusIds[n.id] === true;
   } });
   var edgeView = new vis.DataView(edges, { filter: function (e) {
-    var s = e.raw.s; if (s !== undefined && s < minStrength) return false;
-    return active(e.raw);
+    var raw = data.edges[e.id], s = raw.s; if (s !== undefined && s < minStrength) return false;
+    return active(raw);
   } });
 
   var container = document.getElementById("network");
   var options = { physics: data.physics ? { solver: "barnesHut", stabilization: { iterations: 150, updateInterval: 25 } } : false,
                   interaction: { hover: true, tooltipDelay: 100, hideEdgesOnDrag: data.nodes.length > 1000, keyboard: { enabled: true, bindToWindow: false } },
-                  nodes: { shape: "dot", font: { size: 0 } }, edges: { smooth: false }, layout: { improvedLayout: data.nodes.length < 150 } };
+                  nodes: { shape: "dot", font: { size: 0 } }, groups: visGroups, edges: { smooth: false }, layout: { improvedLayout: data.nodes.length < 150 } };
   var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
 
   // labels: drawn by us, most important first, only where they fit without touching another
@@ -102,7 +110,7 @@
   // tooltips: built with textContent only, never HTML from data
   var tip = document.getElementById("tip");
   network.on("hoverNode", function (p) {
-    var n = nodes.get(p.node).raw; tip.textContent = "";
+    var n = rawNode[p.node]; tip.textContent = "";
     tip.appendChild(el("b", n.l));
     tip.appendChild(el("div", groups[n.g].name));
     Object.keys(n.p || {}).forEach(function (k) { tip.appendChild(el("div", k + ": " + n.p[k])); });
@@ -122,8 +130,8 @@
 
   document.getElementById("search").addEventListener("input", function (ev) {
     var q = ev.target.value.trim().toLowerCase(); if (!q) { network.unselectAll(); return; }
-    var hit = nodes.get({ filter: function (n) { return n.raw.l.toLowerCase().indexOf(q) >= 0; } });
-    if (hit.length) { var ids = hit.map(function (n) { return n.id; }).slice(0, 50);
+    var hit = data.nodes.filter(function (n) { return n.l.toLowerCase().indexOf(q) >= 0; });
+    if (hit.length) { var ids = hit.map(function (n) { return n.i; }).slice(0, 50);
       network.selectNodes(ids); fit(ids.slice(0, 10)); }
     document.getElementById("status").textContent = hit.length + " match(es) for \u201c" + ev.target.value + "\u201d";
   });
@@ -192,9 +200,9 @@
     ids.forEach(function (id) { dom[id] = network.canvasToDOM(pos[id]); });
     edgeView.get().forEach(function (e) { var a = dom[e.from], b = dom[e.to]; if (!a || !b) return;
       var l = document.createElementNS(SVGNS, "line"); l.setAttribute("x1", a.x.toFixed(1)); l.setAttribute("y1", a.y.toFixed(1));
-      l.setAttribute("x2", b.x.toFixed(1)); l.setAttribute("y2", b.y.toFixed(1)); l.setAttribute("stroke", e.raw.h ? "#b3001b" : "#9aa8b6");
+      l.setAttribute("x2", b.x.toFixed(1)); l.setAttribute("y2", b.y.toFixed(1)); l.setAttribute("stroke", data.edges[e.id].h ? "#b3001b" : "#9aa8b6");
       l.setAttribute("stroke-width", e.width); svg.appendChild(l); });
-    ids.forEach(function (id) { var n = nodes.get(id).raw, g = groups[n.g], p = dom[id];
+    ids.forEach(function (id) { var n = rawNode[id], g = groups[n.g], p = dom[id];
       var s = shapeSvg(g.shape, p.x, p.y, Math.max(2, (n.s || 10) * scale), g.color, g.dashed);
       if (n.h) { s.setAttribute("stroke", "#b3001b"); s.setAttribute("stroke-width", "3"); }
       var t = document.createElementNS(SVGNS, "title"); t.textContent = n.l; s.appendChild(t); svg.appendChild(s); });
@@ -223,6 +231,6 @@
   else { network.once("afterDrawing", ready); }
   window.agMap = { network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView, data: data,
                    dates: dates, setTime: setTime, focusOn: focusOn, toSvg: toSvg, labelOverlap: labelOverlap,
-                   labels: function () { return drawn.slice(); } };
+                   raw: function (id) { return rawNode[id]; }, labels: function () { return drawn.slice(); } };
   setTime(dates.length);
 })();

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parents[1] / "static" / "app"
@@ -19,5 +20,11 @@ def install(app: FastAPI) -> None:
     from api.web.routes import install_handlers, router
 
     app.include_router(router)
+    app.add_api_route("/", _to_app, include_in_schema=False)  # a person opening the address
     app.mount("/app/static", StaticFiles(directory=STATIC), name="app-static")
     install_handlers(app)
+
+
+def _to_app() -> RedirectResponse:
+    """The bare address opens the workbench."""
+    return RedirectResponse("/app", status_code=307)

@@ -97,3 +97,8 @@ def test_pages_count_against_the_keys_rate_limit(tmp_path_factory: pytest.TempPa
             assert codes == [200, 200, 200, 429]
     finally:
         store.close()
+
+
+def test_the_bare_address_opens_the_workbench(app: tuple[TestClient, dict[str, str]]) -> None:
+    r = _get(app, "/", None)
+    assert r.status_code == 307 and r.headers["location"] == "/app"  # type: ignore[attr-defined]

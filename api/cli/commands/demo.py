@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    print(f"AllianceGraph API listening on {url}  (docs: {url}/docs, map: {url}/maps/portfolio)")
+    print(f"AllianceGraph API listening on {url}  (workbench: {url}/app, docs: {url}/docs, map: {url}/maps/portfolio)")
     print("no API keys in demo mode: loopback only. Ctrl-C stops.", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     try:
