@@ -42,7 +42,8 @@ from api.web.auth import (
 from api.web.search import index_for
 from loaders.mapping import parse_mapping
 from loaders.pipeline import FORMATS, load_bytes
-from loaders.resolve import ReviewQueue
+from loaders.report import ImportReport
+from loaders.review import StoredReviewQueue, decide
 from loaders.rows import LoadError
 from queries.neighbourhoods import brokers
 from queries.paths import introduction_paths
@@ -478,12 +479,6 @@ def map_finding(
 # ---- admin: imports and the review queue -------------------------------------------------
 
 
-def review_path(state: Any) -> Path:
-    """The review queue file, where ``alliancegraph review`` keeps it (beside the store)."""
-    db: Path = state.settings.db_path
-    return db.with_name(db.stem + "-review.json")
-
-
 @router.get("/admin/import")
 def import_form(request: Request, access: WebAccess) -> HTMLResponse:
     need(access, Role.ADMIN)
@@ -528,17 +523,22 @@ async def import_upload(
             )
         if FORMATS[suffix] == "csv" and parsed is None:
             raise LoadError(f"{name}: a CSV file needs a mapping file (which column is which)")
-        report = await anyio.to_thread.run_sync(
-            lambda: load_bytes(
-                state.store,
-                data,
-                name,
-                parsed,
-                dry_run=dry_run,
-                skip_invalid=skip_invalid,
-                review_path=review_path(state),
-            )
-        )
+        def run() -> ImportReport:
+            with state.cache.lease() as graph:
+                result = load_bytes(
+                    state.store,
+                    data,
+                    name,
+                    parsed,
+                    dry_run=dry_run,
+                    skip_invalid=skip_invalid,
+                    actor=f"key:{access.principal.name or access.principal.key_id}",
+                    graph=graph,
+                )
+            state.cache.refresh()  # the next page shows the import
+            return result
+
+        report = await anyio.to_thread.run_sync(run)
     except LoadError as exc:
         error = str(exc)
     return page(
@@ -555,7 +555,7 @@ async def import_upload(
 @router.get("/admin/review")
 def review_queue(request: Request, access: WebAccess, done: str = "") -> HTMLResponse:
     need(access, Role.ADMIN)
-    queue = ReviewQueue(review_path(request.app.state.ag))
+    queue = StoredReviewQueue(request.app.state.ag.store)
     return page(request, access, "review.html", items=queue.open_items(), done=done[:200])
 
 
@@ -572,14 +572,19 @@ def review_decide(
         raise ProblemError(
             403, "this form has expired or did not come from this site; reload the page"
         )
-    queue = ReviewQueue(review_path(request.app.state.ag))
+    state = request.app.state.ag
+    queue = StoredReviewQueue(state.store)
+    if review_id not in queue.items:
+        raise ProblemError(404, f"no review item {review_id!r}")
+    actor = f"key:{access.principal.name or access.principal.key_id}"
     try:
-        item = queue.decide(review_id, decision)
+        applied = decide(state.store, queue, review_id, decision, actor=actor)
     except ValueError as exc:
         raise ProblemError(422, str(exc)) from None
-    queue.save()
+    state.cache.refresh()
+    rows = sum(r.written for r in applied.written.values())
     return RedirectResponse(
-        f"/app/admin/review?done={quote(item.review_id + ': ' + str(item.decision))}",
+        f"/app/admin/review?done={quote(f'{applied.review_id}: {applied.decision}; {rows} held row(s) written')}",
         status_code=303,
     )
 
