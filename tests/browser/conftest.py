@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,16 +40,8 @@ def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     store.upsert_relationships("MEMBER_OF", [{"source": "org-xss", "target": "alliance-000"}])
     app = create_app(Settings(auth="none", db_path=db), store=store)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    server, thread, url = _serve(app)
+    yield url
     server.should_exit = True
     thread.join(timeout=10)
     store.close()
@@ -94,19 +85,19 @@ class Served:
 
     url: str
     keys: dict[str, str]
-    review_path: Path
+    store: Any
 
 
 def _serve(app: object) -> tuple[uvicorn.Server, threading.Thread, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
+    """Serve ``app`` on a loopback socket that listens before the server thread starts, so
+    requests simply queue until it accepts them (nothing to wait for)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
     return server, thread, f"http://127.0.0.1:{port}"
 
 
@@ -118,7 +109,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from api.keys import KeyStore
     from api.settings import Settings
     from graph.sqlite_store import SQLiteStore
-    from loaders.sample import load_sample
+    from samples import load_sample
 
     tmp = tmp_path_factory.mktemp("served")
     db = tmp / "served.db"
@@ -151,7 +142,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     ks.close()
     app = create_app(Settings(db_path=db, keys_path=keys_path), store=store)
     server, thread, url = _serve(app)
-    yield Served(url, keys, db.with_name(db.stem + "-review.json"))
+    yield Served(url, keys, store)
     server.should_exit = True
     thread.join(timeout=10)
     store.close()

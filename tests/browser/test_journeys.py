@@ -13,6 +13,7 @@ from urllib.request import Request, urlopen
 import pytest
 from openpyxl import Workbook
 
+from loaders.review import StoredReviewQueue
 from tests.browser.conftest import SCREENSHOTS, Served, sign_in
 
 
@@ -156,8 +157,8 @@ def test_import_a_spreadsheet(browser: Any, served: Served, tmp_path: Path) -> N
         page.wait_for_selector("#decided")
         assert "accept:org-bright-2" in page.locator("#decided").inner_text()
         assert page.locator("section.review-item", has_text="Brightwater Analytic").count() == 0
-        decided = json.loads(served.review_path.read_text(encoding="utf-8"))
-        assert any(v.get("decision") == "accept:org-bright-2" for v in decided.values())
+        decided = StoredReviewQueue(served.store).items.values()
+        assert any(d.decision == "accept:org-bright-2" for d in decided)
         page.screenshot(path=str(SCREENSHOTS / "journey-import-reviewed.png"), full_page=True)
         assert not errors, errors
     finally:
