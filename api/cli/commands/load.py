@@ -26,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.add_argument("--batch-size", type=int, default=5_000)
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="print a line to stderr per batch written (for logs and scripts; a terminal "
+        "gets a progress bar anyway)",
+    )
     p.set_defaults(func=load)
     r = sub.add_parser(
         "review", help="list, accept or reject ambiguous organization matches (one or in bulk)"
@@ -51,7 +57,7 @@ def load(args: argparse.Namespace) -> int:
     from loaders.pipeline import load_path
 
     store = get_settings().open_store()
-    interactive = sys.stderr.isatty() and not args.json
+    interactive = sys.stderr.isatty() and not args.json and not args.progress
     bar = None
     if interactive:
         from tqdm import tqdm
@@ -60,6 +66,8 @@ def load(args: argparse.Namespace) -> int:
     last: dict[str, int] = {}
 
     def progress(what: str, done: int) -> None:
+        if args.progress:
+            print(f"written {done} rows ({what})", file=sys.stderr, flush=True)
         if bar is not None:
             bar.update(done - last.get(what, 0))
             bar.set_postfix_str(what)
