@@ -266,3 +266,23 @@ def test_a_later_load_naming_a_held_organization_waits_with_it(
     decide(two_charities, queue, item.review_id, "reject", actor="cli:t")
     hood = two_charities.get_node("p-1")
     assert hood is not None and [r.target for r in hood.relationships] == ["org-new"]
+
+
+def test_a_path_hop_explanation_names_its_source_file_and_row(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    from api.provenance import annotate_paths
+    from queries.paths import introduction_paths
+
+    doc = write_doc(
+        tmp_path / "contacts.json",
+        {"Person": [{"id": "p-a", "name": "Ana"}, {"id": "p-b", "name": "Ben"}]},
+        {"KNOWS": [{"source": "p-a", "target": "p-b", "strength": 0.7}]},
+    )
+    load_path(store, doc)
+    graph = store.projection()
+    result = introduction_paths(graph, "p-a", "p-b", 1)
+    payload = annotate_paths(store, graph, result.model_dump(mode="json"))
+    (hop,) = payload["paths"][0]["hops"]
+    assert [s["file"] for s in hop["sources"]] == ["contacts.json"]
+    assert "contacts.json" in hop["explanation"] and "row" in hop["explanation"]
