@@ -44,7 +44,14 @@ from graph.records import (
     node_records,
     rel_records,
 )
-from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavailable
+from graph.store import (
+    Neighbourhood,
+    Row,
+    StoreCounts,
+    StoreError,
+    StoreUnavailable,
+    gc_paused,
+)
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 
 #: Rows per write transaction (from the sweep in bench/store_load.py).
@@ -505,9 +512,12 @@ class BoltStore:
                     rels.append(RelRecord(t, rec["source"], rec["target"], key, props))
             return version, nodes, rels
 
-        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
+        with (
+            gc_paused(),
+            self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
+        ):
             version, nodes, rels = s.execute_read(work)
-        return build_projection(nodes, rels, version)
+            return build_projection(nodes, rels, version)
 
     def sources_of(self, node_id: str | None = None, rel: RelKey | None = None) -> list[SourceRef]:
         if (node_id is None) == (rel is None):

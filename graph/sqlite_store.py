@@ -15,13 +15,11 @@ tables of their own. A file of the first schema is migrated when opened.
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,7 +40,14 @@ from graph.records import (
     node_records,
     rel_records,
 )
-from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavailable
+from graph.store import (
+    Neighbourhood,
+    Row,
+    StoreCounts,
+    StoreError,
+    StoreUnavailable,
+    gc_paused,
+)
 from graph.vocabulary import NodeLabel, RelType
 
 SCHEMA_VERSION = 2
@@ -113,28 +118,13 @@ _LOOKUP_CHUNK = 5_000
 _NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
 _PROBE = 16  # rows probed to guess whether a batch is all new
 _KEY_CACHE_MAX = 2_000_000
+T = TypeVar("T")
 _encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, True)
 
 
 def _encode(props: dict[str, Any]) -> str:
     """Properties as compact JSON text with sorted keys (the C encoder, made once)."""
     return "".join(_encoder(props, 0))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch is written: a write allocates only
-    acyclic values, and collections scanning the caller's large heap cost more than it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-T = TypeVar("T")
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -343,7 +333,7 @@ class SQLiteStore:
         _check_sources(records, sources)
         if not records:
             return UpsertResult()
-        with self._lock, _gc_paused(), self._write_tx() as tx:
+        with self._lock, gc_paused(), self._write_tx() as tx:
             result, nks = self._write_nodes(tx, label, records)
             if sources:
                 oks = self._origins(sources)
@@ -433,7 +423,7 @@ class SQLiteStore:
         if not records:
             return UpsertResult()
         t = type_.value
-        with self._lock, _gc_paused(), self._write_tx() as tx:
+        with self._lock, gc_paused(), self._write_tx() as tx:
             ends = self._keys(list({r.source for r in records} | {r.target for r in records}))
             check_ends(type_, records, {k: v[1] for k, v in ends.items()})
             tx.learned.update(ends.items())
@@ -612,7 +602,7 @@ class SQLiteStore:
         return int(v)
 
     def projection(self) -> nx.MultiDiGraph:
-        with self._lock, self._snapshot():
+        with self._lock, gc_paused(), self._snapshot():
             version = self.version()
             ids: dict[int, str] = {}
             nodes = []
@@ -629,7 +619,7 @@ class SQLiteStore:
                     "SELECT source, target, type, key, props FROM rels"
                 )
             ]
-        return build_projection(nodes, rels, version)
+            return build_projection(nodes, rels, version)
 
     def sources_of(self, node_id: str | None = None, rel: RelKey | None = None) -> list[SourceRef]:
         if (node_id is None) == (rel is None):
