@@ -545,7 +545,7 @@ class SQLiteStore:
         with self._lock, self._transaction():
             self._conn.execute(
                 "INSERT INTO history(at, action, actor, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                (event.at, event.action, event.actor, event.subject, _encode(event.detail)),
+                (event.at, event.action, event.actor, event.subject, _history_detail(event)),
             )
 
     def set_meta(self, key: str, value: str | None) -> None:
@@ -728,6 +728,11 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _history_detail(event: HistoryEvent) -> str:
+    """An event's detail as JSON text (a value JSON cannot hold is the caller's bug)."""
+    return json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
 
 
 def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
