@@ -272,7 +272,9 @@ def main() -> None:
             s = bolt(size)
             # untimed warm-up of both write paths (the JVM compiles what it runs), so the
             # one measured first does not pay for it
-            warm_nodes, warm_rels = few_nodes[: len(few_nodes) // 5], few_rels[: len(few_rels) // 5]
+            warm_nodes = nodes[: len(nodes) // 10]
+            warm_ids = {r["id"] for r in warm_nodes}
+            warm_rels = [r for r in rels if r["source"] in warm_ids and r["target"] in warm_ids]
             warm_n, warm_r, _ = as_records(warm_nodes, warm_rels)
             timed_upsert(s, warm_n, warm_r, size)
             s.clear()
