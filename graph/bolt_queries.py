@@ -48,6 +48,7 @@ STATEMENTS: dict[str, str] = {
         "MATCH (n:{label} {{id: $id}})<-[r]-(m) "
         "RETURN type(r) AS type, properties(r) AS props, labels(m) AS labels, properties(m) AS other"
     ),
+    "label_any": "MATCH (n:{label}) RETURN n.id AS id LIMIT 1",
     "count_label": "MATCH (n:{label}) RETURN count(n) AS n",
     "count_type": "MATCH ()-[r:{type}]->() RETURN count(r) AS n",
     "all_nodes": "MATCH (n:{label}) RETURN n.id AS id, properties(n) AS props",
@@ -76,6 +77,13 @@ STATEMENTS: dict[str, str] = {
     "rel_merge": (
         "UNWIND $rows AS row MATCH (a:{source} {{id: row.source}}) MATCH (b:{target} {{id: row.target}}) "
         "MERGE (a)-[r:{type} {{key: row.key}}]->(b) SET r += row.props"
+    ),
+    # all new (a first load): the server's created counter must equal the rows, or the
+    # transaction is rolled back and the batch goes the lookup way
+    "node_create": "UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) ON CREATE SET n += row.props",
+    "rel_create": (
+        "UNWIND $rows AS row MATCH (a:{source} {{id: row.source}}) MATCH (b:{target} {{id: row.target}}) "
+        "MERGE (a)-[r:{type} {{key: row.key}}]->(b) ON CREATE SET r += row.props"
     ),
     "node_delete": "MATCH (n:{label} {{id: $id}}) DETACH DELETE n",
     "clear_label": "MATCH (n:{label}) DETACH DELETE n",

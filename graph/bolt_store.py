@@ -44,7 +44,14 @@ from graph.records import (
     node_records,
     rel_records,
 )
-from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavailable
+from graph.store import (
+    Neighbourhood,
+    Row,
+    StoreCounts,
+    StoreError,
+    StoreUnavailable,
+    gc_paused,
+)
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 
 #: Rows per write transaction (from the sweep in bench/store_load.py).
@@ -53,6 +60,7 @@ _LOOKUP_BATCH = 20_000
 #: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
 CHANGE_LOG_KEEP = 1_000
 _LABELS = frozenset(str(lab) for lab in NodeLabel)
+_PROBE = 16  # rows looked up to guess whether a batch is all new
 _ALL_LABELS = [str(lab) for lab in NodeLabel]
 
 T = TypeVar("T")
@@ -218,6 +226,42 @@ class BoltStore:
 
     # ------------------------------------------------------------ writes
 
+    def _present_labels(self, labels: Iterable[str]) -> list[str]:
+        """Which of ``labels`` have any node at all (an id check skips the empty ones)."""
+
+        @unit_of_work(metadata={"query": "label_any"})
+        def work(tx: ManagedTransaction) -> list[str]:
+            return [label for label in labels if list(self._run(tx, "label_any", label=label))]
+
+        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
+            return s.execute_read(work)
+
+    def _try_create(
+        self,
+        name: str,
+        slots: dict[str, str],
+        rows: list[dict[str, Any]],
+        change: dict[str, Any],
+        provenance: list[tuple[str, str]] | None,
+    ) -> bool:
+        """Write ``rows`` as all new in one transaction (``MERGE ... ON CREATE SET``), kept
+        only if the server reports every row created; otherwise rolled back, ``False``."""
+        counter = "nodes_created" if name == "node_create" else "relationships_created"
+
+        def work(tx: ManagedTransaction) -> None:
+            summary = self._run(tx, name, {"rows": rows}, **slots).consume()
+            if getattr(summary.counters, counter) != len(rows):
+                raise _NotAllNew
+            if provenance:
+                self._add_sources(tx, provenance)
+            self._log_change(tx, change)
+
+        try:
+            self._execute_write(name, work)
+        except _NotAllNew:
+            return False
+        return True
+
     def upsert_nodes(
         self,
         label: NodeLabel | str,
@@ -231,10 +275,26 @@ class BoltStore:
         if not records:
             return result
         ids = [r.id for r in records]
-        others = self._labels_of(ids, [str(lab) for lab in NodeLabel if lab != label])
-        check_id_labels(label, records, others)
+        others = self._present_labels([str(lab) for lab in NodeLabel if lab != label])
+        if others:
+            check_id_labels(label, records, self._labels_of(ids, others))
         for start in range(0, len(records), self.batch_size):
             part = records[start : start + self.batch_size]
+            provenance = None
+            if sources:
+                part_sources = sources[start : start + self.batch_size]
+                provenance = [
+                    (_node_entity(r.id), _ref(s)) for r, s in zip(part, part_sources, strict=True)
+                ]
+            if not self._lookup(str(label), [r.id for r in part[:_PROBE]]):
+                # most likely all new (a first load): create them in one statement
+                rows_ = [{"id": r.id, "props": r.props} for r in part]
+                change = {"n": [r.id for r in part]}
+                if self._try_create(
+                    "node_create", {"label": str(label)}, rows_, change, provenance
+                ):
+                    result.created += len(part)
+                    continue
             existing = self._lookup(str(label), [r.id for r in part])
             changed = []
             for r in part:
@@ -247,12 +307,6 @@ class BoltStore:
                 else:
                     result.updated += 1
                     changed.append({"id": r.id, "props": r.props})
-            provenance = None
-            if sources:
-                part_sources = sources[start : start + self.batch_size]
-                provenance = [
-                    (_node_entity(r.id), _ref(s)) for r, s in zip(part, part_sources, strict=True)
-                ]
             if changed or provenance:
                 self._write(
                     "node_merge",
@@ -275,15 +329,44 @@ class BoltStore:
         if not records:
             return result
         src_labels, dst_labels = REL_ENDPOINTS[type_]
-        ends = sorted({r.source for r in records} | {r.target for r in records})
-        labels = self._labels_of(ends, sorted(str(x) for x in src_labels | dst_labels))
-        check_ends(type_, records, labels)
         t = str(type_)
+        labels: dict[str, str] | None = None
+        if len(records) > self.batch_size or len(src_labels) > 1 or len(dst_labels) > 1:
+            # checked whole before the first of several transactions (or to group by labels)
+            labels = self._end_labels(type_, records)
         for start in range(0, len(records), self.batch_size):
             part = records[start : start + self.batch_size]
+            provenance = None
+            if sources:
+                part_sources = sources[start : start + self.batch_size]
+                provenance = [
+                    (_rel_entity(r.rel_key), _ref(s))
+                    for r, s in zip(part, part_sources, strict=True)
+                ]
             groups: dict[tuple[str, str], list[RelRecord]] = defaultdict(list)
-            for r in part:
-                groups[(labels[r.source], labels[r.target])].append(r)
+            if labels is None:
+                (only_src,), (only_dst,) = src_labels, dst_labels
+                groups[(str(only_src), str(only_dst))] = list(part)
+            else:
+                for r in part:
+                    groups[(labels[r.source], labels[r.target])].append(r)
+            if len(groups) == 1:
+                # most likely all new (a first load): create them in one statement, which
+                # also proves both ends exist with the right labels (else: rolled back)
+                ((one_src, one_dst), group), *_ = groups.items()
+                keys = [(r.source, r.target, r.key) for r in group[:_PROBE]]
+                if not self._rel_lookup(type_, one_src, one_dst, keys):
+                    rows_ = [
+                        {"source": r.source, "target": r.target, "key": r.key, "props": r.props}
+                        for r in group
+                    ]
+                    all_new = {"r": [[t, r.source, r.target, r.key] for r in group]}
+                    slots = {"source": one_src, "target": one_dst, "type": t}
+                    if self._try_create("rel_create", slots, rows_, all_new, provenance):
+                        result.created += len(group)
+                        continue
+            if labels is None:
+                labels = self._end_labels(type_, records)  # names any missing end
             statements: list[tuple[str, dict[str, Any], dict[str, str]]] = []
             changed_keys: list[list[str]] = []
             for (src, dst), group in groups.items():
@@ -307,17 +390,18 @@ class BoltStore:
                 if changed:
                     slots = {"source": src, "target": dst, "type": t}
                     statements.append(("rel_merge", {"rows": changed}, slots))
-            provenance = None
-            if sources:
-                part_sources = sources[start : start + self.batch_size]
-                provenance = [
-                    (_rel_entity(r.rel_key), _ref(s))
-                    for r, s in zip(part, part_sources, strict=True)
-                ]
             if statements or provenance:
                 change = {"r": changed_keys} if changed_keys else None
                 self._write("rel_merge", statements, change, provenance)
         return result
+
+    def _end_labels(self, type_: RelType, records: list[RelRecord]) -> dict[str, str]:
+        """``id -> label`` of every end, the batch refused unless all exist as the type allows."""
+        src_labels, dst_labels = REL_ENDPOINTS[type_]
+        ends = sorted({r.source for r in records} | {r.target for r in records})
+        labels = self._labels_of(ends, sorted(str(x) for x in src_labels | dst_labels))
+        check_ends(type_, records, labels)
+        return labels
 
     def _rel_lookup(
         self, type_: RelType, src: str, dst: str, keys: Sequence[tuple[str, str, str]]
@@ -428,9 +512,12 @@ class BoltStore:
                     rels.append(RelRecord(t, rec["source"], rec["target"], key, props))
             return version, nodes, rels
 
-        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
+        with (
+            gc_paused(),
+            self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
+        ):
             version, nodes, rels = s.execute_read(work)
-        return build_projection(nodes, rels, version)
+            return build_projection(nodes, rels, version)
 
     def sources_of(self, node_id: str | None = None, rel: RelKey | None = None) -> list[SourceRef]:
         if (node_id is None) == (rel is None):
@@ -525,6 +612,10 @@ class BoltStore:
 
     def close(self) -> None:
         self._driver.close()
+
+
+class _NotAllNew(Exception):
+    """An all-new write found a row already there (or an end missing): roll it back."""
 
 
 def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -298,6 +299,14 @@ def validate_relationships(
     return out
 
 
+_ID = attrgetter("id")
+_LABEL = attrgetter("label")
+_TYPE = attrgetter("type")
+_SOURCE = attrgetter("source")
+_TARGET = attrgetter("target")
+_IDENT = attrgetter("source", "target", "key")
+
+
 def node_records(
     label: NodeLabel | str, rows: Iterable[Mapping[str, Any] | NodeRecord | RelRecord]
 ) -> list[NodeRecord]:
@@ -307,7 +316,7 @@ def node_records(
     refused either way."""
     label = NodeLabel(label)
     rows = list(rows)
-    if not all(isinstance(r, NodeRecord) for r in rows):
+    if set(map(type, rows)) - {NodeRecord}:
         return validate_nodes(label, rows)
     return _unique_nodes(label, rows)  # type: ignore[arg-type]
 
@@ -318,13 +327,15 @@ def rel_records(
     """As :func:`node_records`, for relationships."""
     type_ = RelType(type_)
     rows = list(rows)
-    if not all(isinstance(r, RelRecord) for r in rows):
+    if set(map(type, rows)) - {RelRecord}:
         return validate_relationships(type_, rows)
     return _unique_rels(type_, rows)  # type: ignore[arg-type]
 
 
 def _unique_nodes(label: NodeLabel, records: list[NodeRecord]) -> list[NodeRecord]:
     """Records as they are, refused if an id repeats in the batch or a label differs."""
+    if len(set(map(_ID, records))) == len(records) and set(map(_LABEL, records)) <= {label}:
+        return records
     seen: dict[str, int] = {}
     errors = []
     for i, rec in enumerate(records):
@@ -340,6 +351,8 @@ def _unique_nodes(label: NodeLabel, records: list[NodeRecord]) -> list[NodeRecor
 
 def _unique_rels(type_: RelType, records: list[RelRecord]) -> list[RelRecord]:
     """Records as they are, refused if an identity repeats in the batch or a type differs."""
+    if len(set(map(_IDENT, records))) == len(records) and set(map(_TYPE, records)) <= {type_}:
+        return records
     seen: dict[tuple[str, str, str], int] = {}
     errors = []
     for i, rec in enumerate(records):
@@ -372,6 +385,10 @@ def check_ends(type_: RelType, records: list[RelRecord], stored: Mapping[str, st
     from graph.vocabulary import REL_ENDPOINTS
 
     sources, targets = REL_ENDPOINTS[type_]
+    found_sources = set(map(stored.get, set(map(_SOURCE, records))))
+    found_targets = set(map(stored.get, set(map(_TARGET, records))))
+    if found_sources <= sources and found_targets <= targets:
+        return
     errors: list[RowError] = []
     for i, r in enumerate(records):
         for field, end, allowed in (("source", r.source, sources), ("target", r.target, targets)):

@@ -20,6 +20,7 @@ import sqlite3
 import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,7 +40,14 @@ from graph.records import (
     node_records,
     rel_records,
 )
-from graph.store import Neighbourhood, Row, StoreCounts, StoreError, StoreUnavailable
+from graph.store import (
+    Neighbourhood,
+    Row,
+    StoreCounts,
+    StoreError,
+    StoreUnavailable,
+    gc_paused,
+)
 from graph.vocabulary import NodeLabel, RelType
 
 SCHEMA_VERSION = 2
@@ -108,12 +116,15 @@ CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
 _NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
-
+_PROBE = 16  # rows probed to guess whether a batch is all new
+_KEY_CACHE_MAX = 2_000_000
 T = TypeVar("T")
+_encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, True)
 
 
-def _dumps(props: dict[str, Any]) -> str:
-    return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def _encode(props: dict[str, Any]) -> str:
+    """Properties as compact JSON text with sorted keys (the C encoder, made once)."""
+    return "".join(_encoder(props, 0))
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -145,6 +156,10 @@ class SQLiteStore:
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {path}: {exc}") from None
         self._lock = threading.RLock()
+        #: ``id -> (nk, label)`` of nodes seen; dropped whenever another connection has
+        #: committed (``PRAGMA data_version``), so it never outlives what it describes.
+        self._key_cache: dict[str, tuple[int, str]] = {}
+        self._data_version = -1
 
     def _open_schema(self) -> None:
         """Create the schema, or migrate a file of the first (text-keyed) schema."""
@@ -210,14 +225,30 @@ class SQLiteStore:
         return found
 
     def _keys(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
-        """``id -> (nk, label)`` for the ids that exist (no properties read)."""
+        """``id -> (nk, label)`` for the ids that exist (from the key cache when known)."""
+        self._check_key_cache()
+        cache = self._key_cache
         found: dict[str, tuple[int, str]] = {}
-        for part in _chunks(ids, _LOOKUP_CHUNK):
+        missing = []
+        for i in ids:
+            hit = cache.get(i)
+            if hit is None:
+                missing.append(i)
+            else:
+                found[i] = hit
+        for part in _chunks(missing, _LOOKUP_CHUNK):
             for nk, nid, label in self._conn.execute(
                 f"SELECT nk, id, label FROM nodes WHERE id IN ({_marks(len(part))})", part
             ):
                 found[nid] = (nk, label)
         return found
+
+    def _check_key_cache(self) -> None:
+        """Forget every cached key if another connection has committed since last time."""
+        (data_version,) = self._conn.execute("PRAGMA data_version").fetchone()
+        if data_version != self._data_version:
+            self._key_cache.clear()
+            self._data_version = data_version
 
     def _ids(self, nks: Iterable[int]) -> dict[int, str]:
         """``nk -> id`` for the integer keys that exist."""
@@ -281,6 +312,10 @@ class SQLiteStore:
     def _transaction(self) -> _Tx:
         return _Tx(self._conn)
 
+    def _write_tx(self) -> _WriteTx:
+        """A write transaction whose newly learned node keys reach the cache on commit."""
+        return _WriteTx(self)
+
     def _snapshot(self) -> _Tx:
         """A read transaction: several statements see one state, without the write lock."""
         return _Tx(self._conn, "BEGIN")
@@ -296,46 +331,13 @@ class SQLiteStore:
         label = NodeLabel(label)
         records = node_records(label, rows)
         _check_sources(records, sources)
-        result = UpsertResult()
         if not records:
-            return result
-        conn = self._conn
-        with self._lock, self._transaction():
-            if self._empty("nodes"):  # a first load: nothing to look up
-                existing: dict[str, tuple[int, str, str]] = {}
-            else:
-                existing = self._existing([r.id for r in records])
-                check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
-            (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
-            inserts: list[tuple[int, str, str, str]] = []
-            updates: list[tuple[str, int]] = []
-            nks: list[int] = []
-            lab = label.value
-            for r in records:
-                old = existing.get(r.id)
-                if old is None:
-                    nks.append(next_nk)
-                    inserts.append((next_nk, r.id, lab, _dumps(r.props)))
-                    next_nk += 1
-                    continue
-                nks.append(old[0])
-                new = _dumps({**json.loads(old[2]), **r.props})
-                if new != old[2]:
-                    updates.append((new, old[0]))
-            result.created, result.updated = len(inserts), len(updates)
-            result.unchanged = len(records) - len(inserts) - len(updates)
-            if inserts:
-                conn.executemany(
-                    "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)", inserts
-                )
-                conn.execute("UPDATE meta SET v = ? WHERE k = 'next_node'", (next_nk,))
-            if updates:
-                conn.executemany("UPDATE nodes SET props = ? WHERE nk = ?", updates)
-            if inserts or updates:
-                self._bump(nodes=[i[0] for i in inserts] + [u[1] for u in updates])
+            return UpsertResult()
+        with self._lock, gc_paused(), self._write_tx() as tx:
+            result, nks = self._write_nodes(tx, label, records)
             if sources:
                 oks = self._origins(sources)
-                conn.executemany(
+                self._conn.executemany(
                     "INSERT OR IGNORE INTO node_sources(nk, ok, row) VALUES (?, ?, ?)",
                     [
                         (nk, ok, _NO_ROW if s.row is None else s.row)
@@ -343,6 +345,71 @@ class SQLiteStore:
                     ],
                 )
         return result
+
+    def _write_nodes(
+        self, tx: _WriteTx, label: NodeLabel, records: list[NodeRecord]
+    ) -> tuple[UpsertResult, list[int]]:
+        """Write ``records`` and log the change; the integer key of each, in order."""
+        conn = self._conn
+        lab = label.value
+        (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
+        if not self._any_node_exists([r.id for r in records[:_PROBE]]):
+            # most likely all new (a first load): insert them all in one go, and fall back
+            # to the lookup below only if some were there after all
+            conn.execute("SAVEPOINT fresh")
+            before = conn.total_changes
+            inserts = [(next_nk + i, r.id, lab, _encode(r.props)) for i, r in enumerate(records)]
+            conn.executemany(
+                "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO NOTHING",
+                inserts,
+            )
+            if conn.total_changes - before == len(records):
+                conn.execute("RELEASE fresh")
+                nks = [i[0] for i in inserts]
+                conn.execute(
+                    "UPDATE meta SET v = ? WHERE k = 'next_node'", (next_nk + len(records),)
+                )
+                self._bump(nodes=nks)
+                tx.learned.update((r.id, (nk, lab)) for r, nk in zip(records, nks, strict=True))
+                return UpsertResult(created=len(records)), nks
+            conn.execute("ROLLBACK TO fresh")
+            conn.execute("RELEASE fresh")
+        existing = self._existing([r.id for r in records])
+        check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
+        result = UpsertResult()
+        fresh: list[tuple[int, str, str, str]] = []
+        updates: list[tuple[str, int]] = []
+        nks = []
+        for r in records:
+            old = existing.get(r.id)
+            if old is None:
+                nks.append(next_nk)
+                fresh.append((next_nk, r.id, lab, _encode(r.props)))
+                next_nk += 1
+                continue
+            nks.append(old[0])
+            new = _encode({**json.loads(old[2]), **r.props})
+            if new != old[2]:
+                updates.append((new, old[0]))
+        result.created, result.updated = len(fresh), len(updates)
+        result.unchanged = len(records) - len(fresh) - len(updates)
+        if fresh:
+            conn.executemany("INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)", fresh)
+            conn.execute("UPDATE meta SET v = ? WHERE k = 'next_node'", (next_nk,))
+        if updates:
+            conn.executemany("UPDATE nodes SET props = ? WHERE nk = ?", updates)
+        if fresh or updates:
+            self._bump(nodes=[i[0] for i in fresh] + [u[1] for u in updates])
+        tx.learned.update((r.id, (nk, lab)) for r, nk in zip(records, nks, strict=True))
+        return result, nks
+
+    def _any_node_exists(self, ids: Sequence[str]) -> bool:
+        if any(i in self._key_cache for i in ids):
+            return True
+        marks = _marks(len(ids))
+        sql = f"SELECT 1 FROM nodes WHERE id IN ({marks}) LIMIT 1"
+        return self._conn.execute(sql, ids).fetchone() is not None
 
     def upsert_relationships(
         self,
@@ -353,67 +420,94 @@ class SQLiteStore:
         type_ = RelType(type_)
         records = rel_records(type_, rows)
         _check_sources(records, sources)
-        result = UpsertResult()
         if not records:
-            return result
-        conn = self._conn
+            return UpsertResult()
         t = type_.value
-        with self._lock, self._transaction():
+        with self._lock, gc_paused(), self._write_tx() as tx:
             ends = self._keys(list({r.source for r in records} | {r.target for r in records}))
             check_ends(type_, records, {k: v[1] for k, v in ends.items()})
-            keyed = [(ends[r.source][0], ends[r.target][0], r) for r in records]
-            old = {} if self._empty("rels") else self._existing_rels(t, keyed)
-            inserts: list[tuple[int, int, str, str, str]] = []
-            updates: list[tuple[str, int, int, str, str]] = []
-            for s, d, r in keyed:
-                prev = old.get((s, d, r.key))
-                if prev is None:
-                    inserts.append((s, d, t, r.key, _dumps(r.props)))
-                    continue
-                new = _dumps({**json.loads(prev), **r.props})
-                if new != prev:
-                    updates.append((new, s, d, t, r.key))
-            result.created, result.updated = len(inserts), len(updates)
-            result.unchanged = len(records) - len(inserts) - len(updates)
-            if inserts:
-                conn.executemany(
-                    "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?)",
-                    inserts,
-                )
-            if updates:
-                conn.executemany(
-                    "UPDATE rels SET props = ? "
-                    "WHERE source = ? AND target = ? AND type = ? AND key = ?",
-                    updates,
-                )
-            if inserts or updates:
-                rel_ends: list[int] = []
-                keys: list[str] = []
-                for i in inserts:
-                    rel_ends += (i[0], i[1])
-                    keys.append(i[3])
-                for u in updates:
-                    rel_ends += (u[1], u[2])
-                    keys.append(u[4])
-                self._bump(rel_type=t, rel_ends=rel_ends, rel_keys=keys)
+            tx.learned.update(ends.items())
+            keyed = [(ends[r.source][0], ends[r.target][0], r.key, r.props) for r in records]
+            result = self._write_rels(t, keyed)
             if sources:
                 oks = self._origins(sources)
-                conn.executemany(
+                self._conn.executemany(
                     "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (s, d, t, r.key, ok, _NO_ROW if src.row is None else src.row)
-                        for (s, d, r), ok, src in zip(keyed, oks, sources, strict=True)
+                        (s, d, t, k, ok, _NO_ROW if src.row is None else src.row)
+                        for (s, d, k, _), ok, src in zip(keyed, oks, sources, strict=True)
                     ],
                 )
         return result
 
+    def _write_rels(
+        self, t: str, keyed: list[tuple[int, int, str, dict[str, Any]]]
+    ) -> UpsertResult:
+        """Write relationships given as ``(source nk, target nk, key, props)``; log the change."""
+        conn = self._conn
+        seen = any(
+            conn.execute(
+                "SELECT 1 FROM rels WHERE source = ? AND target = ? AND type = ? AND key = ?",
+                (s, d, t, k),
+            ).fetchone()
+            for s, d, k, _ in keyed[:_PROBE]
+        )
+        if not seen:  # most likely all new: insert them all, or fall back to the lookup
+            conn.execute("SAVEPOINT fresh")
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(s, d, t, k, _encode(p)) for s, d, k, p in keyed],
+            )
+            if conn.total_changes - before == len(keyed):
+                conn.execute("RELEASE fresh")
+                self._log_rels(t, [(s, d, k) for s, d, k, _ in keyed])
+                return UpsertResult(created=len(keyed))
+            conn.execute("ROLLBACK TO fresh")
+            conn.execute("RELEASE fresh")
+        old = self._existing_rels(t, keyed)
+        inserts: list[tuple[int, int, str, str, str]] = []
+        updates: list[tuple[str, int, int, str, str]] = []
+        for s, d, k, props in keyed:
+            prev = old.get((s, d, k))
+            if prev is None:
+                inserts.append((s, d, t, k, _encode(props)))
+                continue
+            new = _encode({**json.loads(prev), **props})
+            if new != prev:
+                updates.append((new, s, d, t, k))
+        result = UpsertResult(created=len(inserts), updated=len(updates))
+        result.unchanged = len(keyed) - len(inserts) - len(updates)
+        if inserts:
+            conn.executemany(
+                "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?)",
+                inserts,
+            )
+        if updates:
+            conn.executemany(
+                "UPDATE rels SET props = ? WHERE source = ? AND target = ? AND type = ? AND key = ?",
+                updates,
+            )
+        if inserts or updates:
+            self._log_rels(
+                t, [(i[0], i[1], i[3]) for i in inserts] + [u[1:3] + u[4:] for u in updates]
+            )
+        return result
+
+    def _log_rels(self, t: str, changed: list[tuple[int, int, str]]) -> None:
+        ends: list[int] = []
+        for s, d, _ in changed:
+            ends += (s, d)
+        self._bump(rel_type=t, rel_ends=ends, rel_keys=[k for _, _, k in changed])
+
     def _existing_rels(
-        self, type_: str, keyed: list[tuple[int, int, RelRecord]]
+        self, type_: str, keyed: list[tuple[int, int, str, dict[str, Any]]]
     ) -> dict[tuple[int, int, str], str]:
         """``(source nk, target nk, key) -> props json`` of the stored rels of these sources."""
         found: dict[tuple[int, int, str], str] = {}
-        sources = sorted({s for s, _, _ in keyed})
+        sources = sorted({row[0] for row in keyed})
         for part in _chunks(sources, _LOOKUP_CHUNK):
             for s, d, k, props in self._conn.execute(
                 "SELECT source, target, key, props FROM rels "
@@ -430,6 +524,7 @@ class SQLiteStore:
             if row is None:
                 return False
             nk = row[0]
+            self._key_cache.pop(node_id, None)
             incoming = conn.execute(
                 "SELECT source, target, type, key FROM rels WHERE target = ? AND source <> ?",
                 (nk, nk),
@@ -450,7 +545,7 @@ class SQLiteStore:
         with self._lock, self._transaction():
             self._conn.execute(
                 "INSERT INTO history(at, action, actor, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                (event.at, event.action, event.actor, event.subject, _dumps(event.detail)),
+                (event.at, event.action, event.actor, event.subject, _history_detail(event)),
             )
 
     def set_meta(self, key: str, value: str | None) -> None:
@@ -507,7 +602,7 @@ class SQLiteStore:
         return int(v)
 
     def projection(self) -> nx.MultiDiGraph:
-        with self._lock, self._snapshot():
+        with self._lock, gc_paused(), self._snapshot():
             version = self.version()
             ids: dict[int, str] = {}
             nodes = []
@@ -524,7 +619,7 @@ class SQLiteStore:
                     "SELECT source, target, type, key, props FROM rels"
                 )
             ]
-        return build_projection(nodes, rels, version)
+            return build_projection(nodes, rels, version)
 
     def sources_of(self, node_id: str | None = None, rel: RelKey | None = None) -> list[SourceRef]:
         if (node_id is None) == (rel is None):
@@ -635,10 +730,38 @@ class SQLiteStore:
             self._conn.close()
 
 
+def _history_detail(event: HistoryEvent) -> str:
+    """An event's detail as JSON text (a value JSON cannot hold is the caller's bug)."""
+    return json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
+
+
 def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
     """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
     if sources is not None and len(sources) != len(records):
         raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
+
+
+class _WriteTx:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` for a write of the store; node keys learned
+    during it (``learned``) join the key cache only once committed."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+        self._tx = _Tx(store._conn)
+        self.learned: dict[str, tuple[int, str]] = {}
+
+    def __enter__(self) -> _WriteTx:
+        self._tx.__enter__()
+        self._store._check_key_cache()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._tx.__exit__(exc_type, exc, tb)
+        if exc_type is None:
+            cache = self._store._key_cache
+            if len(cache) + len(self.learned) > _KEY_CACHE_MAX:
+                cache.clear()
+            cache.update(self.learned)
 
 
 class _Tx:

@@ -441,3 +441,36 @@ def test_changes_since_a_version_the_log_no_longer_keeps_is_none(store: GraphSto
     assert store.changes_since(start + 1) is None
     recent = store.changes_since(start + 2)
     assert recent is not None and recent.nodes == {"t2", "t3"}
+
+
+def test_a_mostly_new_batch_with_rows_already_there_is_counted_row_by_row(
+    store: GraphStore,
+) -> None:
+    people = [{"id": f"p{i}", "name": f"P{i}"} for i in range(40)]
+    store.upsert_nodes("Person", [people[30], {"id": "p35", "name": "Old"}])
+    result = store.upsert_nodes("Person", people)  # the first rows are new, two are not
+    assert (result.created, result.updated, result.unchanged) == (38, 1, 1)
+    knows = [{"source": f"p{i}", "target": f"p{i + 1}", "strength": 0.5} for i in range(39)]
+    store.upsert_relationships("KNOWS", [knows[20], {**knows[25], "strength": 0.1}])
+    version = store.version()
+    rels = store.upsert_relationships("KNOWS", knows)
+    assert (rels.created, rels.updated, rels.unchanged) == (37, 1, 1)
+    changes = store.changes_since(version)
+    assert changes is not None
+    assert len(changes.rels) == 38 and ("KNOWS", "p20", "p21", "") not in changes.rels
+    assert store.counts().types["KNOWS"] == 39
+    g = store.projection()
+    assert g.nodes["p35"]["name"] == "P35" and g.edges["p25", "p26", "KNOWS"]["strength"] == 0.5
+
+
+def test_a_missing_end_far_into_a_new_batch_refuses_it_whole(store: GraphStore) -> None:
+    store.upsert_nodes("Person", [{"id": f"p{i}", "name": f"P{i}"} for i in range(40)])
+    store.upsert_nodes("Organization", ORGS)
+    before, version = _snapshot(store), store.version()
+    knows = [{"source": f"p{i}", "target": f"p{i + 1}"} for i in range(39)]
+    knows[35] = {"source": "p35", "target": "p-nobody"}
+    knows[36] = {"source": "p36", "target": "org-acme"}
+    with pytest.raises(BatchValidationError) as info:
+        store.upsert_relationships("KNOWS", knows)
+    assert [(e.row, e.field) for e in info.value.errors] == [(35, "target"), (36, "target")]
+    assert _snapshot(store) == before and store.version() == version

@@ -71,6 +71,8 @@ def test_every_statement_is_executed(bolt_server: BoltServer) -> None:
     store.upsert_nodes("Organization", [{"id": "o1", "name": "O"}], sources=[src])
     store.upsert_nodes("Alliance", [{"id": "a1", "name": "A"}])
     store.upsert_relationships("MEMBER_OF", [{"source": "o1", "target": "a1"}], sources=[src])
+    store.upsert_nodes("Organization", [{"id": "o1", "name": "O2"}])  # updates: the lookup way
+    store.upsert_relationships("MEMBER_OF", [{"source": "o1", "target": "a1", "role": "lead"}])
     store.get_node("o1")
     store.counts()
     store.projection()

@@ -62,3 +62,18 @@ def test_a_file_of_a_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreUnavailable, match="newer than"):
         SQLiteStore(db)
+
+
+def test_node_keys_cached_by_one_connection_follow_writes_of_another(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    first, second = SQLiteStore(db), SQLiteStore(db)
+    first.upsert_nodes("Person", [{"id": "p1", "name": "A"}, {"id": "p2", "name": "B"}])
+    first.upsert_relationships("KNOWS", [{"source": "p1", "target": "p2"}])  # keys cached
+    assert second.delete_node("p2") is True
+    second.upsert_nodes("Person", [{"id": "p2", "name": "B again"}])  # a new integer key
+    first.upsert_relationships("KNOWS", [{"source": "p1", "target": "p2", "strength": 0.5}])
+    hood = second.get_node("p2")
+    assert hood is not None and [r.source for r in hood.relationships] == ["p1"]
+    assert first.projection().edges["p1", "p2", "KNOWS"]["strength"] == 0.5
+    first.close()
+    second.close()
