@@ -92,6 +92,7 @@ class ProjectionCache:
                 return current.graph  # someone else is updating: serve the previous version
         else:
             self._lock.acquire()
+        del current  # a rebuild should be able to free the replica it replaces
         try:
             return self._update().graph
         finally:
@@ -145,7 +146,8 @@ class ProjectionCache:
             followed = self._follow_writes(current)
             if followed is not None:
                 return followed
-        return self._rebuild(current)
+        del current
+        return self._rebuild()
 
     def _follow_writes(self, current: _Replica) -> _Replica | None:
         """Apply the store's changes to the standby and swap; ``None`` to rebuild instead."""
@@ -176,7 +178,7 @@ class ProjectionCache:
         self.applied += 1
         return standby
 
-    def _rebuild(self, previous: _Replica | None) -> _Replica:
+    def _rebuild(self) -> _Replica:
         fresh = self._store.projection()
         fresh.graph.setdefault("built_at", time.time())
         replica = _Replica(fresh)
@@ -185,7 +187,6 @@ class ProjectionCache:
             self._standby = None
         self.builds += 1
         if self._freeze_heap:
-            del previous  # this frame's hold on the previous projection
             settle_heap()
         if self._follow:
             threading.Thread(target=self._prepare_standby, daemon=True).start()
@@ -198,6 +199,8 @@ class ProjectionCache:
         if current is None or self._standby is not None:
             return
         standby = _copy(current)
+        if self._freeze_heap:
+            gc.freeze()  # the copy is as long-lived as the projection: hide it from full passes
         with self._state:
             if self._current is current and self._standby is None:
                 self._standby = standby

@@ -124,7 +124,7 @@ def test_a_serving_cache_hides_its_projection_from_the_collector_without_leaking
 
     store = SQLiteStore(tmp_path / "g.db")
     store.upsert_nodes("Topic", [{"id": "t0", "name": "T0"}])
-    cache = ProjectionCache(store, freeze_heap=True)
+    cache = ProjectionCache(store, freeze_heap=True, follow=False)  # every write rebuilds
     try:
         served = cache.get()
         _ = served.nodes, served.edges, served.pred  # views that refer back: a cycle
@@ -137,3 +137,24 @@ def test_a_serving_cache_hides_its_projection_from_the_collector_without_leaking
     finally:
         gc.unfreeze()
         store.close()
+
+
+def test_a_following_cache_keeps_two_replicas_however_many_writes(tmp_path: Path) -> None:
+    """Writes are applied to the standby replica and swapped: never more than two alive."""
+    import gc
+    import weakref
+
+    store = SQLiteStore(tmp_path / "w.db")
+    store.upsert_nodes("Topic", [{"id": "t0", "name": "T0"}])
+    cache = ProjectionCache(store)
+    seen: list[weakref.ref[object]] = [weakref.ref(cache.get())]
+    for i in range(1, 8):
+        store.upsert_nodes("Topic", [{"id": f"t{i}", "name": f"T{i}"}])
+        graph = cache.refresh()
+        assert graph.number_of_nodes() == i + 1
+        seen.append(weakref.ref(graph))
+        del graph
+    gc.collect()
+    assert len({id(r()) for r in seen if r() is not None}) <= 2
+    assert cache.builds == 1
+    store.close()
