@@ -41,15 +41,15 @@ class ReviewDecision(BaseModel):
     """``accept`` (the best candidate), ``accept`` with ``into``, or ``reject``."""
 
     action: Literal["accept", "reject"]
-    into: str | None = None
+    into: str | None = Field(None, min_length=1, max_length=200)
 
 
 class BulkDecision(ReviewDecision):
     """A decision for every open item matching the filters."""
 
-    min_score: float | None = None
-    file: str | None = None
-    mapping: str | None = None
+    min_score: float | None = Field(None, ge=0, le=100)
+    file: str | None = Field(None, max_length=500)
+    mapping: str | None = Field(None, max_length=500)
 
 
 class Decided(BaseModel):
@@ -68,7 +68,7 @@ class Decided(BaseModel):
 def history(
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> list[HistoryEntry]:
     return [
         HistoryEntry(**dataclasses.asdict(e)) for e in state.store.history(limit=limit, offset=offset)
