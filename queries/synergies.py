@@ -253,11 +253,7 @@ def complementary_partners(
     in_portfolio = {o for m in p.members.values() for o in m}
     candidates: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for org, topic, d in p.edges_of(RelType.HAS_CAPABILITY):
-        if (
-            topic in wanted
-            and org not in in_portfolio
-            and float(d.get("level", 1.0)) >= min_level
-        ):
+        if topic in wanted and org not in in_portfolio and float(d.get("level", 1.0)) >= min_level:
             candidates[org].append((topic, edge_evidence_id(org, topic, d)))
     for caps in candidates.values():
         caps.sort()
@@ -285,7 +281,8 @@ def complementary_partners(
                     subject=[org],
                     score=round(score / 2, 4),
                     explanation=f"{p.name(org)}, a recorded competitor, has capabilities in {names} "
-                    "that the portfolio needs. What it means: working with them is co-opetition. "
+                    f"that the portfolio needs (closeness to {p.name(p.focal)}: "
+                    f"{_closeness_reading(ra)}). What it means: working with them is co-opetition. "
                     "What to do: decide what you would share and what you must protect before "
                     "approaching them.",
                     evidence_nodes=nodes,

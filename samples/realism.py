@@ -188,18 +188,12 @@ def add_namesakes(w: World, rng: random.Random) -> list[dict[str, str]]:
 
 
 def add_board_interlocks(w: World, rng: random.Random) -> list[dict[str, Any]]:
-    """``5 * scale`` directors each on the boards of three portfolio members (current): a
-    board-interlock network. Board seats are not staff roles."""
+    """``5 * scale`` people with no staff role, each on the boards of three portfolio members
+    (current): a board-interlock network. Board seats are not staff roles."""
     partners = sorted({o for a in w.alliances for o in w.members[a]})
+    free = [p for p in w.people if not w.roles.get(p) and w.employer[p] != FOCAL_ID]
     out = []
-    for k in range(5 * w.scale):
-        pid = w.b.node(
-            NodeLabel.PERSON,
-            {
-                "id": f"person-board-{k:03d}",
-                "name": f"{rng.choice(names.FIRST_NAMES)} Director {k}",
-            },
-        )
+    for pid in sorted(rng.sample(free, 5 * w.scale)):
         boards = sorted(rng.sample(partners, 3))
         for org in boards:
             w.b.rel(RelType.WORKS_AT, pid, org, since="2022", kind="board", title="Board member")
