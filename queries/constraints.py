@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 import networkx as nx
+import numpy as np
+from scipy import sparse
 
 from graph.records import rel_id
 from graph.vocabulary import NodeLabel, RelType
 from queries.findings import Finding
 from queries.money import Conversion
 from queries.portfolio_context import SCORES, Funding, Portfolio
-from queries.structural import burt_constraint
 
 
 def coopetition(p: Portfolio) -> list[Finding]:
@@ -227,6 +228,8 @@ def money(
         by_donor: dict[str, list[tuple[str, Funding, float]]] = defaultdict(list)
         for a, f, x in items:
             by_donor[f.funder].append((a, f, x))
+        if several and len(by_donor) < 2:
+            continue  # the only donor in its currency: 100 % says nothing without rates
         for donor, given in sorted(by_donor.items()):
             share = sum(x for _, _, x in given) / total if total else 0.0
             if share <= donor_share:
@@ -260,11 +263,12 @@ def network_constraint(
     tie_shared_alliance: float = 1.0,
     tie_shared_network: float = 0.5,
     tie_shared_project: float = 0.5,
+    measured: tuple[float | None, dict[str, float]] | None = None,
 ) -> list[Finding]:
     """Burt's constraint of the focal organization on its partner network, when above
     ``max_focal_constraint``: its partners all know each other, so the portfolio brings
     little new information (few structural holes to broker)."""
-    value, g = focal_constraint(
+    value, tie = measured or focal_constraint(
         p,
         tie_shared_alliance=tie_shared_alliance,
         tie_shared_network=tie_shared_network,
@@ -272,7 +276,7 @@ def network_constraint(
     )
     if value is None or value <= max_focal_constraint:
         return []
-    partners = sorted(g[p.focal], key=lambda o: (-g[p.focal][o]["weight"], o))[:10]
+    partners = sorted(tie, key=lambda o: (-tie[o], o))[:10]
     return [
         Finding(
             kind="network_constraint",
@@ -298,42 +302,57 @@ def focal_constraint(
     tie_shared_alliance: float = 1.0,
     tie_shared_network: float = 0.5,
     tie_shared_project: float = 0.5,
-) -> tuple[float | None, nx.Graph]:
+) -> tuple[float | None, dict[str, float]]:
     """Burt's constraint of the focal organization on the network of its current partners,
     tied (with these weights) when they share a portfolio alliance, a boundary network or a
-    project; ``None`` when it has no partners."""
-    g = nx.Graph()
-    partners = {o for m in p.members.values() for o in m} - {p.focal}
+    project; ``None`` when it has no partners. Also returns the focal organization's tie
+    weight to each partner.
 
-    def tie(u: str, v: str, w: float) -> None:
-        if u == v or w <= 0:
+    Burt's c(i) = sum over contacts j of (p_ij + sum over q of p_iq p_qj)^2 is computed with
+    one sparse product (linear in the ties) rather than per-contact loops (quadratic in the
+    focal organization's hundreds of partners).
+    """
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+
+    def ties(orgs: list[str], w: float) -> None:
+        if w <= 0:
             return
-        if g.has_edge(u, v):
-            g[u][v]["weight"] += w
-        else:
-            g.add_edge(u, v, weight=w)
-
-    for a in p.alliances:
-        orgs = sorted(p.members[a])
         for i, u in enumerate(orgs):
             for v in orgs[i + 1 :]:
-                tie(u, v, tie_shared_alliance)
+                weights[(u, v)] += w
+
+    for a in p.alliances:
+        ties(sorted(p.members[a]), tie_shared_alliance)
+    partners = {o for m in p.members.values() for o in m} - {p.focal}
     for type_, w in (
         (RelType.BELONGS_TO, tie_shared_network),
         (RelType.PARTICIPATES_IN, tie_shared_project),
     ):
-        hubs: dict[str, list[str]] = defaultdict(list)
+        hubs: dict[str, set[str]] = defaultdict(set)
         for u, v, _ in p.edges_of(type_):
             if u in partners:
-                hubs[v].append(u)
+                hubs[v].add(u)
         for orgs in hubs.values():
-            orgs = sorted(set(orgs))
-            for i, u in enumerate(orgs):
-                for v in orgs[i + 1 :]:
-                    tie(u, v, w)
-    if p.focal not in g:
-        return None, g
-    return float(burt_constraint(g, [p.focal], weight="weight")[p.focal]), g
+            ties(sorted(orgs), w)
+    if not partners or not weights:
+        return None, {}
+    nodes = sorted({x for pair in weights for x in pair})
+    index = {n: i for i, n in enumerate(nodes)}
+    rows = [index[u] for u, _ in weights] + [index[v] for _, v in weights]
+    cols = [index[v] for _, v in weights] + [index[u] for u, _ in weights]
+    vals = list(weights.values()) * 2
+    w = sparse.csr_matrix((vals, (rows, cols)), shape=(len(nodes), len(nodes)))
+    totals = np.asarray(w.sum(axis=1)).ravel()
+    totals[totals == 0] = 1.0
+    prop = sparse.diags(1.0 / totals) @ w
+    i = index[p.focal]
+    direct = prop.getrow(i)
+    through = direct @ prop  # sum over q of p_iq p_qj
+    both = (direct + through).toarray().ravel()
+    contacts = direct.indices
+    value = float(np.sum(both[contacts] ** 2))
+    row = w.getrow(i)
+    return value, {nodes[j]: float(x) for j, x in zip(row.indices, row.data, strict=True)}
 
 
 def relational_capital(
@@ -410,8 +429,9 @@ def find_constraints(
     tie_shared_network: float = 0.5,
     tie_shared_project: float = 0.5,
     conversion: Conversion | None = None,
+    measured: tuple[float | None, dict[str, float]] | None = None,
 ) -> list[Finding]:
-    """Every constraint of the portfolio."""
+    """Every constraint of the portfolio (``measured``: the focal constraint, if known)."""
     return [
         *coopetition(p),
         *over_commitment(p, max_staff_roles=max_staff_roles, max_memberships=max_memberships),
@@ -424,5 +444,6 @@ def find_constraints(
             tie_shared_alliance=tie_shared_alliance,
             tie_shared_network=tie_shared_network,
             tie_shared_project=tie_shared_project,
+            measured=measured,
         ),
     ]

@@ -98,6 +98,7 @@ def build_report(
         conversion=conv,
         omitted=omitted,
     )
+    measured = timed("network_constraint", focal_constraint, p, **ties)
     con = timed(
         "constraints",
         find_constraints,
@@ -109,6 +110,7 @@ def build_report(
         min_decline=s.min_decline,
         max_focal_constraint=s.max_focal_constraint,
         conversion=conv,
+        measured=measured,
         **ties,
     )
     gap = timed(
@@ -123,8 +125,7 @@ def build_report(
         top_holes=s.top_holes,
     )
     cover = timed("coverage", coverage, p, conv)
-    constraint, _ = focal_constraint(p, **ties)
-    conf = timed("configuration", configuration, p, conv, constraint)
+    conf = timed("configuration", configuration, p, conv, measured[0])
     cards = timed("scorecards", scorecards, p)
     money = timed("contributions", contributions, p)
     counts: dict[str, int] = {}

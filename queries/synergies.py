@@ -101,6 +101,9 @@ def shared_networks(
     omitted: dict[str, int] | None = None,
 ) -> list[Finding]:
     """Alliances whose members sit in the same boundary networks (joint communications)."""
+    belongs: dict[str, list[tuple[str, str]]] = defaultdict(list)  # org -> (network, rel)
+    for org, net, data in p.edges_of(RelType.BELONGS_TO):
+        belongs[org].append((net, edge_evidence_id(org, net, data)))
     nets: dict[str, set[str]] = {}
     via: dict[tuple[str, str], str] = {}
     for a, members in p.members.items():
@@ -108,10 +111,9 @@ def shared_networks(
         for org in sorted(members):
             if org == p.focal:
                 continue
-            for _, net, data in sorted(p.graph.out_edges(org, data=True), key=lambda e: e[1]):
-                if data.get("type") == RelType.BELONGS_TO:
-                    nets[a].add(net)
-                    via.setdefault((a, net), edge_evidence_id(org, net, data))
+            for net, rid in sorted(belongs.get(org, ())):
+                nets[a].add(net)
+                via.setdefault((a, net), rid)
     return _grouped(
         p,
         "shared_networks",
@@ -250,14 +252,11 @@ def complementary_partners(
                     wanted[t].append(goal)
     in_portfolio = {o for m in p.members.values() for o in m}
     candidates: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for topic in sorted(wanted):
-        for org, _, d in g.in_edges(topic, data=True):
-            if (
-                d.get("type") == RelType.HAS_CAPABILITY
-                and org not in in_portfolio
-                and float(d.get("level", 1.0)) >= min_level
-            ):
-                candidates[org].append((topic, edge_evidence_id(org, topic, d)))
+    for org, topic, d in p.edges_of(RelType.HAS_CAPABILITY):
+        if topic in wanted and org not in in_portfolio and float(d.get("level", 1.0)) >= min_level:
+            candidates[org].append((topic, edge_evidence_id(org, topic, d)))
+    for caps in candidates.values():
+        caps.sort()
     if not candidates:
         return []
     closeness = _resource_allocation(p, sorted(candidates), p.focal)
@@ -282,7 +281,8 @@ def complementary_partners(
                     subject=[org],
                     score=round(score / 2, 4),
                     explanation=f"{p.name(org)}, a recorded competitor, has capabilities in {names} "
-                    "that the portfolio needs. What it means: working with them is co-opetition. "
+                    f"that the portfolio needs (closeness to {p.name(p.focal)}: "
+                    f"{_closeness_reading(ra)}). What it means: working with them is co-opetition. "
                     "What to do: decide what you would share and what you must protect before "
                     "approaching them.",
                     evidence_nodes=nodes,

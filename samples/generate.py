@@ -11,10 +11,11 @@ above the threshold, ...), and the truth of each kind is recorded in ``truth`` a
 
 from __future__ import annotations
 
+import random
 from itertools import combinations
 from typing import Any
 
-from samples import activities, alliances, assessments, funding, organizations, people
+from samples import activities, alliances, assessments, funding, organizations, people, realism
 from samples.builder import (
     FOCAL_ID,
     REFERENCE_DATE,
@@ -45,7 +46,7 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
     alliances.add_alliances(w)
     alliances.add_members(w)
     overlap_pairs = alliances.plant_overlaps(w)
-    coopetition, _ = alliances.plant_coopetition(w)
+    coopetition, unused_rivals = alliances.plant_coopetition(w)
     funding.add_donors(w)
     no_mgmt_funding, donor_share = funding.add_funding(w)
     strategy_gaps = activities.add_goals(w)
@@ -54,6 +55,7 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
     missing_manager, near_over = people.add_staffing(w)
     people.add_ties(w)
     planted = assessments.add_assessments(w)
+    real = _realism(w, random.Random(seed * 7919 + 1), unused_rivals, coopetition)
 
     current = {a: w.members[a] - w.left[a] for a in w.alliances}
     overlaps = sorted(
@@ -70,11 +72,13 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
         ),
         "missing_alliance_manager": sorted(missing_manager),
         "no_management_funding": sorted(no_mgmt_funding),
-        "never_assessed": sorted(planted["never"]),
+        "never_assessed": sorted(planted["never"] | set(real["sparse_alliances"])),
         "stale_assessment": sorted(planted["stale"]),
         "weak_relational_capital": sorted(planted["weak"] | planted["declining"]),
         "declining_relational_capital": sorted(planted["declining"]),
         "strategy_gap": strategy_gaps,
+        "coopetition_candidate": real["coopetition_candidate"],
+        "planted_rejoined_overlap": real["rejoined_overlap"],
         "donor_concentration": [w.donors[0]]
         if donor_share > TRUTH_THRESHOLDS["donor_share"]
         else [],
@@ -83,7 +87,35 @@ def generate_portfolio(scale: int = 1, seed: int = 7) -> SamplePortfolio:
         "coopetition_left": sorted(w.blocks["coopetition_left"]),
         "relational_capital_just_above": sorted(planted["near_weak"]),
         "staff_roles_at_limit": [near_over],
+        # what must NOT be reported (see samples/realism.py)
+        "competitor_not_complementary": real["coopetition_candidate"],
+        "foreign_currency_donors": real["foreign_currency_donors"],
+        "sparse_alliances": real["sparse_alliances"],
+        "focal_left_alliance": real["focal_left_alliance"],
+        "namesake_of_competitor": real["namesakes"],
+        "renamed": real["renamed"],
+        "board_interlocks": real["board_interlocks"],
     }
     truth["donor_share"] = round(donor_share, 4)
     w.b.p.truth = truth
     return w.b.p
+
+
+def _realism(
+    w: World, rng: random.Random, unused_rivals: list[str], coopetition: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The real-data cases of :mod:`samples.realism`, on their own random stream."""
+    realism.strip_competitor_capabilities(w)
+    rivals = sorted(unused_rivals)
+    return {
+        "coopetition_candidate": realism.plant_coopetition_candidates(w, rng, rivals),
+        "foreign_currency_donors": realism.add_currencies(w, rng),
+        "rejoined_overlap": realism.plant_rejoined(w, rng),
+        "sparse_alliances": realism.add_sparse_alliances(w, rng),
+        "focal_left_alliance": realism.add_left_alliances(w, rng, rivals),
+        "renamed": realism.rename_organizations(
+            w, rng, [c["organization"] for c in coopetition[: w.scale]]
+        ),
+        "namesakes": realism.add_namesakes(w, rng),
+        "board_interlocks": realism.add_board_interlocks(w, rng),
+    }
