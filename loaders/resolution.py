@@ -69,15 +69,17 @@ class Resolver:
     origin: dict[str, Any] = field(default_factory=dict)
     orgs: OrgIndex = field(default_factory=OrgIndex)
     people: PersonIndex = field(default_factory=PersonIndex)
-    labels: dict[str, str] = field(default_factory=dict)  # labels of the file's nodes
     remap: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, list[str]] = field(default_factory=dict)  # org id -> aliases to add
     #: renamed ids: (label, the name kept, the other names (to become aliases), the kept
     #: row's date)
     renamed: dict[str, tuple[str, str, list[str], dict[str, Any]]] = field(default_factory=dict)
-    _names: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # id -> (name, date)
     tallies: dict[str, Tally] = field(default_factory=dict)
-    _seen: dict[str, tuple[str, int, int, int | None]] = field(default_factory=dict)
+    #: the file's accepted nodes: id -> (label, row, digest, raw cells, name, name's date);
+    #: one tuple per node, so a million-row file stays within memory
+    _seen: dict[str, tuple[str, int, int, int | None, str, str | None]] = field(
+        default_factory=dict
+    )
     _seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -94,10 +96,12 @@ class Resolver:
 
     def _label(self, node: str) -> str | None:
         """The label of a node of the file or the store."""
-        found = self.labels.get(node)
-        if found is None and node in self.graph:
-            found = self.graph.nodes[node].get("label")
-        return found
+        seen = self._seen.get(node)
+        if seen is not None:
+            return seen[0]
+        if node in self.graph:
+            return self.graph.nodes[node].get("label")
+        return None
 
     def _org_index(self) -> OrgIndex:
         """The organizations of the store, indexed on first need (an import without
@@ -249,12 +253,12 @@ class Resolver:
         # a rename is a row that differs in its name (and the date that orders names) alone
         digest = _digest({k: v for k, v in rec.props.items() if k not in ("name", row.dated_by)})
         if node_id in self._seen:
-            first_label, first_row, first_digest, _ = self._seen[node_id]
+            first_label, first_row, first_digest, _, first_name, _ = self._seen[node_id]
             if first_label != label:
                 reason = f"id also used by a {first_label} row (row {first_row}) in this file"
             elif first_digest != digest:
                 reason = f"conflicts with row {first_row}: same id, different values"
-            elif name == self._names[node_id][0]:
+            elif name == first_name:
                 counts.merged += 1  # the same row again: nothing new to write
                 return None
             else:
@@ -280,9 +284,7 @@ class Resolver:
                 return None
             rec = kept
             name = str(rec.props.get("name", name))
-        self._seen[node_id] = (str(label), row.row or seq, digest, raw)
-        self._names[node_id] = (name, _dated(row, rec.props))
-        self.labels[node_id] = str(label)
+        self._seen[node_id] = (str(label), row.row or seq, digest, raw, name, _dated(row, rec.props))
         return Resolved(rec, ref, "new")
 
     def _held_in_queue(self, node_id: str) -> str | None:
@@ -336,7 +338,8 @@ class Resolver:
     ) -> str | None:
         """Apply the row's rename policy to a second name in the file; a reason to reject
         the row, or ``None`` when the names were reconciled."""
-        old, old_date = self._names[node_id]
+        seen = self._seen[node_id]
+        old, old_date = seen[4], seen[5]
         policy = row.renames
         if policy == "error":
             return f"renamed: row {first_row} calls it {old!r} (renames: error)"
@@ -348,7 +351,7 @@ class Resolver:
         extra = {row.dated_by: row.data[row.dated_by]} if later and new_date and row.dated_by else None
         self._rename(node_id, label, old, name, kept, row, extra)
         if later:
-            self._names[node_id] = (name, new_date or old_date)
+            self._seen[node_id] = (*seen[:4], name, new_date or old_date)
         return None
 
     def _rename_stored(self, row: SourceRow, rec: NodeRecord, stored: str) -> NodeRecord | None:
