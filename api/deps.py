@@ -42,6 +42,9 @@ class AppState:
     #: threads for store-version checks, rebuilds and new keys' views: never queued
     #: behind long reports and imports in the general pool either
     check_lane: CapacityLimiter | None = None
+    #: threads for heavy work (reports, metrics, deep ego, maps, exports, imports): few, so
+    #: the event loop keeps its share of the interpreter lock and /health stays quick
+    heavy_lane: CapacityLimiter | None = None
 
 
 async def get_state(request: Request) -> AppState:
@@ -63,9 +66,14 @@ async def get_principal(request: Request, state: StateDep) -> Principal:
     """The caller, from ``Authorization: Bearer <key>`` or ``X-API-Key``; 401 without one."""
     if state.settings.auth == "none":
         return LOCAL
+    client = f"failed:{request.client.host if request.client else '-'}"
     token = _token(request)
+    if token:
+        _refuse_guessing(state, client)
     principal = state.keys.verify(token) if (token and state.keys) else None
     if principal is None:
+        if token:
+            _count_failure(state, client)
         raise ProblemError(
             401,
             "a valid API key is required (Authorization: Bearer <key>)",
@@ -73,6 +81,33 @@ async def get_principal(request: Request, state: StateDep) -> Principal:
         )
     _rate_limit(state, principal)
     return principal
+
+
+def _recent(state: AppState, key: str, now: float) -> deque[float]:
+    hits = state.hits.setdefault(key, deque())
+    while hits and now - hits[0] > 60:
+        hits.popleft()
+    return hits
+
+
+def _refuse_guessing(state: AppState, client: str) -> None:
+    """429 for a client address that failed authentication too often this minute (key
+    guessing), before its next key is even checked."""
+    now = time.monotonic()
+    with state.lock:
+        hits = _recent(state, client, now)
+        if len(hits) >= state.settings.auth_failures_per_minute:
+            retry = max(1, int(60 - (now - hits[0])) + 1)
+            raise ProblemError(
+                429,
+                "too many failed authentications from this address; wait and retry",
+                headers={"Retry-After": str(retry)},
+            )
+
+
+def _count_failure(state: AppState, client: str) -> None:
+    with state.lock:
+        _recent(state, client, time.monotonic()).append(time.monotonic())
 
 
 def _rate_limit(state: AppState, principal: Principal) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from api.access import Access
 from api.deps import AccessDep, AdminDep, AnalystDep, StateDep
 from api.problems import ProblemError, not_found
+from api.work import run_bounded
 from loaders.export import to_csv_zip, to_graphml, to_json
 from loaders.pipeline import FORMATS, load_bytes
 from loaders.report import ImportReport
@@ -44,10 +46,52 @@ async def import_file(
             f"{name}: upload a .json, .yaml, .xlsx or .graphml file "
             "(CSV files need a mapping: load them with `alliancegraph load`)",
         )
-    try:
+
+    def load() -> ImportReport:
         return load_bytes(state.store, data, name, dry_run=dry_run, skip_invalid=skip_invalid)
+
+    try:
+        # off the event loop; a dry run is stopped if the request gives up, a real import
+        # runs to its end (the writer decides what a reader sees; half a write is worse)
+        report = await (
+            run_bounded(load, state.heavy_lane)
+            if dry_run
+            else anyio.to_thread.run_sync(load, limiter=state.heavy_lane)
+        )
     except LoadError as exc:
         raise ProblemError(422, str(exc), slug="unreadable-file") from None
+    if report.rejections and not skip_invalid:
+        raise ProblemError(
+            422,
+            f"{name}: {report.message}",
+            slug="import-failed",
+            errors=[p.model_dump(exclude_none=True) for p in report.rejections[:REPORT_ITEMS]],
+            extra={
+                "rejected": len(report.rejections),
+                "counts": {k: c.model_dump() for k, c in report.counts.items()},
+            },
+        )
+    return bounded(report)
+
+
+#: at most this many rejections, merges, ambiguities and held rows are listed in an answer
+REPORT_ITEMS = 100
+
+
+def bounded(report: ImportReport) -> ImportReport:
+    """The report with each list cut to its first ``REPORT_ITEMS`` entries (the counts
+    say how many there were): a million bad rows must not make a 200 MB answer."""
+    lists = ("rejections", "merges", "ambiguities", "held")
+    cut = {
+        k: getattr(report, k)[:REPORT_ITEMS]
+        for k in lists
+        if len(getattr(report, k)) > REPORT_ITEMS
+    }
+    if not cut:
+        return report
+    note = ", ".join(f"{len(getattr(report, k)):,} {k}" for k in cut)
+    message = f"{report.message} (lists cut to their first {REPORT_ITEMS} of {note})".strip()
+    return report.model_copy(update={**cut, "message": message})
 
 
 @router.get(

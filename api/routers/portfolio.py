@@ -9,15 +9,18 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, AppState, StateDep
+from api.models import IsoDate
 from api.problems import not_found
-from graph.records import parse_rel_id
+from api.work import run_bounded
 from queries.findings import Finding
 from queries.portfolio import PortfolioReport, build_report
 from queries.scorecards import Scorecard
 
 router = APIRouter(prefix="/portfolio", tags=["portfolio"], dependencies=[AnalystDep])
 
-AsOf = Annotated[date | None, Query(description="analyse the portfolio as it stood on this date")]
+AsOf = Annotated[
+    IsoDate | None, Query(description="analyse the portfolio as it stood on this date")
+]
 OrgId = Annotated[str, Path(max_length=200, description="the focal organization's id")]
 
 
@@ -36,59 +39,18 @@ def _key(access: Access, org: str, as_of: date | None) -> tuple[object, ...]:
 
 
 def _report(access: Access, org: str, as_of: date | None) -> PortfolioReport:
-    """The report on what this key may see; anything naming a counts-only node is left out."""
+    """The report on what this key may count, with nothing that names a counts-only node
+    (see :meth:`api.access.Access.scrub`): those count in aggregates only."""
     report = build_report(access.view(), org, as_of)
     if not access.counts_only:
         return report
-    return report.model_copy(
-        update={
-            "alliances": access.visible(report.alliances),
-            "synergies": _visible_findings(access, report.synergies),
-            "constraints": _visible_findings(access, report.constraints),
-            "gaps": _visible_findings(access, report.gaps),
-            "scorecards": [c for c in report.scorecards if access.can_see(c.alliance)],
-            "contributions": [c for c in report.contributions if access.can_see(c.alliance)],
-            "configuration": [
-                m.model_copy(
-                    update={
-                        "drivers": access.visible(m.drivers),
-                        "distribution": {
-                            k: v
-                            for k, v in m.distribution.items()
-                            if k not in access.graph or access.can_see(k)
-                        },
-                    }
-                )
-                for m in report.configuration
-            ],
-        }
-    )
+    return PortfolioReport.model_validate(access.scrub(report.model_dump(mode="json")))
 
 
-def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
-    """Findings about what the key may see, their evidence trimmed to what it may see.
-
-    A finding about a counts-only node is dropped; a visible finding keeps its score (the
-    aggregate) but names no counts-only node in its evidence.
-    """
-    out = []
-    for f in findings:
-        if not all(access.can_see(n) for n in f.subject):
-            continue
-        rels = [
-            r
-            for r in f.evidence_relationships
-            if (p := parse_rel_id(r)) and access.can_see(p[0]) and access.can_see(p[2])
-        ]
-        out.append(
-            f.model_copy(
-                update={
-                    "evidence_nodes": access.visible(f.evidence_nodes),
-                    "evidence_relationships": rels,
-                }
-            )
-        )
-    return out
+async def _part(state: AppState, access: Access, org: str, as_of: date | None) -> PortfolioReport:
+    """The report, computed on the heavy lane (stopped if the request gives up)."""
+    _key(access, org, as_of)  # 404 before any work
+    return await run_bounded(lambda: report_for(state, access, org, as_of), state.heavy_lane)
 
 
 @router.get(
@@ -96,30 +58,35 @@ def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
     response_model=PortfolioReport,
     summary="Synergies, constraints, gaps, configuration, scorecards and money",
 )
-def report(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> Response:
+async def report(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> Response:
+    key = (*_key(access, org, as_of), "json")
     # the serialised report is shared too: hundreds of kilobytes are not re-encoded per request
-    body = state.results.get(
-        (*_key(access, org, as_of), "json"),
-        lambda: report_for(state, access, org, as_of).model_dump_json().encode(),
+    body = await run_bounded(
+        lambda: state.results.get(
+            key, lambda: report_for(state, access, org, as_of).model_dump_json().encode()
+        ),
+        state.heavy_lane,
     )
     return Response(content=body, media_type="application/json")
 
 
 @router.get("/{org}/synergies", response_model=list[Finding])
-def synergies(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
-    return report_for(state, access, org, as_of).synergies
+async def synergies(
+    org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None
+) -> list[Finding]:
+    return (await _part(state, access, org, as_of)).synergies
 
 
 @router.get("/{org}/constraints", response_model=list[Finding])
-def constraints(
+async def constraints(
     org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None
 ) -> list[Finding]:
-    return report_for(state, access, org, as_of).constraints
+    return (await _part(state, access, org, as_of)).constraints
 
 
 @router.get("/{org}/gaps", response_model=list[Finding])
-def gaps(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
-    return report_for(state, access, org, as_of).gaps
+async def gaps(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> list[Finding]:
+    return (await _part(state, access, org, as_of)).gaps
 
 
 @router.get(
@@ -127,7 +94,7 @@ def gaps(org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None) -> 
     response_model=list[Scorecard],
     summary="Relational-capital scores over time, with their trend",
 )
-def scorecards(
+async def scorecards(
     org: OrgId, state: StateDep, access: AccessDep, as_of: AsOf = None
 ) -> list[Scorecard]:
-    return report_for(state, access, org, as_of).scorecards
+    return (await _part(state, access, org, as_of)).scorecards
