@@ -16,6 +16,7 @@ to apply sharing.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -120,6 +121,23 @@ class Access:
             if keep(u) and keep(v)
         )
         return view
+
+    @staticmethod
+    def signature(principal: Principal) -> tuple[object, ...]:
+        """What the view depends on: keys with the same signature see the same view."""
+        return (
+            principal.at_least(Role.ADMIN),
+            principal.at_least(Role.ANALYST),
+            principal.scope,
+        )
+
+    def for_principal(self, principal: Principal) -> Access:
+        """This view for another key with the same :meth:`signature` (shares the graph:
+        a viewer's stripped copy is made once, not once per viewer key)."""
+        assert self.signature(principal) == self.signature(self.principal)
+        clone = copy.copy(self)
+        clone.principal = principal
+        return clone
 
     @property
     def confidential(self) -> bool:

@@ -35,6 +35,8 @@ class AppState:
     hits: dict[str, deque[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     access_cache: dict[tuple[int, str], Access] = field(default_factory=dict)
+    #: one view per store version and signature (role class, scope), shared by its keys
+    view_cache: dict[tuple[object, ...], Access] = field(default_factory=dict)
     results: ResultCache = field(default_factory=ResultCache)
     #: the threads introduction paths run on (sized by ``settings.path_workers``), apart
     #: from the general pool so long reports and imports never hold them up
@@ -160,14 +162,24 @@ async def get_access(state: StateDep, principal: PrincipalDep) -> Access:
         if current is not None
         else await anyio.to_thread.run_sync(state.cache.get, limiter=state.check_lane)
     )
-    key = (int(graph.graph.get("version", 0)), principal.key_id)
+    version = int(graph.graph.get("version", 0))
+    key = (version, principal.key_id)
     access = state.access_cache.get(key)
     if access is None:
-        access = await anyio.to_thread.run_sync(Access, graph, principal, limiter=state.check_lane)
+        shared = (version, id(graph), *Access.signature(principal))
+        base = state.view_cache.get(shared)
+        if base is not None:
+            access = base.for_principal(principal)
+        else:
+            access = await anyio.to_thread.run_sync(
+                Access, graph, principal, limiter=state.check_lane
+            )
         with state.lock:
             if len(state.access_cache) > 256:
                 state.access_cache.clear()
+                state.view_cache.clear()
             state.access_cache[key] = access
+            state.view_cache.setdefault(shared, access)
     return access
 
 

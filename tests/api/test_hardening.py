@@ -161,3 +161,21 @@ def test_openapi_documents_the_key_scheme_and_every_error(api: Api) -> None:
         assert content["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
     assert "security" not in doc["paths"]["/health"]["get"]
     assert "413" in doc["paths"]["/imports"]["post"]["responses"]
+
+
+def test_keys_with_the_same_role_and_scope_share_one_view(tmp_path: Path) -> None:
+    client, keys, store = make_api(tmp_path)
+    other = KeyStore(tmp_path / "keys.db")
+    second_viewer = other.create("viewer", "second viewer")
+    other.close()
+    with client:
+        for token in (keys["viewer"], second_viewer, keys["analyst"]):
+            assert client.get("/stats", headers={"Authorization": f"Bearer {token}"}).is_success
+        state = client.app.state.ag  # type: ignore[attr-defined]
+        views = {key_id: access for (_, key_id), access in state.access_cache.items()}
+        first, second = (views[t.split("_")[1]] for t in (keys["viewer"], second_viewer))
+        assert first.graph is second.graph  # one stripped copy for both viewers
+        assert first.principal.key_id != second.principal.key_id
+        analyst = views[keys["analyst"].split("_")[1]]
+        assert analyst.graph is not first.graph
+    store.close()
