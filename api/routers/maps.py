@@ -36,7 +36,9 @@ HTML: dict[int | str, dict[str, Any]] = {
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self' 'unsafe-inline'; "
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'",
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'; "
+    "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
 

@@ -179,3 +179,10 @@ def test_keys_with_the_same_role_and_scope_share_one_view(tmp_path: Path) -> Non
         analyst = views[keys["analyst"].split("_")[1]]
         assert analyst.graph is not first.graph
     store.close()
+
+
+def test_maps_cannot_be_framed(api: Api) -> None:
+    response = api.get("/maps/portfolio/org-focal", role="viewer")
+    assert response.status_code == 200
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"

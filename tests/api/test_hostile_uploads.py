@@ -172,3 +172,31 @@ def test_a_valid_import_still_answers_its_report(
     response = _upload(client, key, "ok.json", data)
     assert response.status_code == 200, response.text  # type: ignore[attr-defined]
     assert response.json()["written"] is True  # type: ignore[attr-defined]
+
+
+def test_health_answers_while_a_large_import_runs(tmp_path: Path) -> None:
+    """The import runs on a worker thread: /health is answered while it is still running
+    (on the event loop, /health would wait for the whole import)."""
+    import threading
+
+    client, keys, store = make_api(tmp_path)
+    rows = ",".join(f'{{"id":"topic-big-{i}","name":"Topic {i}"}}' for i in range(300_000))
+    data = (HEAD + rows + "]}}").encode()
+    with client:
+        lane = client.app.state.ag.heavy_lane  # type: ignore[attr-defined]
+        done = threading.Event()
+
+        def upload() -> None:
+            _upload(client, keys["admin"], "big.json", data, dry_run="true")
+            done.set()
+
+        worker = threading.Thread(target=upload)
+        worker.start()
+        while lane.borrowed_tokens == 0 and not done.wait(0.005):
+            pass  # wait for the import to be running on the lane
+        assert not done.is_set(), "the import finished before /health was asked"
+        assert client.get("/health").status_code == 200
+        assert not done.is_set() and lane.borrowed_tokens == 1  # the import still runs
+        worker.join(timeout=600)
+        assert done.is_set()
+    store.close()
