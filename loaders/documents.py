@@ -39,7 +39,8 @@ MAX_INT = 2**63
 MAX_EXPANSION = 10
 EXPANSION_ALLOWANCE = 10_000
 _GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
-_AG_JSON = "{https://alliancegraph.dev/graphml}json"
+_AG = "{https://alliancegraph.dev/graphml}"
+_AG_JSON = _AG + "json"
 #: Schema fields holding lists; GraphML carries them as JSON text (see loaders/export.py).
 LIST_FIELDS = {"aliases"}
 
@@ -197,18 +198,30 @@ def read_graphml(data: bytes, name: str) -> Iterator[SourceRow]:
     for i, node in enumerate(root.iter(f"{_GRAPHML}node"), 1):
         a = attrs(node)
         label = a.pop("label", "")
-        yield SourceRow("node", label, {"id": node.get("id"), **a}, name, sheet="node", row=i)
+        yield SourceRow("node", label, {"id": _ref(node, "id"), **a}, name, sheet="node", row=i)
     for i, edge in enumerate(root.iter(f"{_GRAPHML}edge"), 1):
         a = attrs(edge)
         type_ = a.pop("type", "")
         yield SourceRow(
             "rel",
             type_,
-            {"source": edge.get("source"), "target": edge.get("target"), **a},
+            {"source": _ref(edge, "source"), "target": _ref(edge, "target"), **a},
             name,
             sheet="edge",
             row=i,
         )
+
+
+def _ref(element: Any, name: str) -> str | None:
+    """An id attribute, decoded when marked ``ag:json-<name>`` (see loaders/export.py)."""
+    value = element.get(name)
+    if value is not None and element.get(f"{_AG}json-{name}") == "1":
+        try:
+            decoded = json.loads(value)
+        except json.JSONDecodeError:
+            decoded = None
+        return decoded if isinstance(decoded, str) else None
+    return value
 
 
 def check_zip(data: bytes, name: str) -> None:

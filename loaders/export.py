@@ -104,14 +104,14 @@ def to_graphml(graph: nx.MultiDiGraph) -> str:
     out.append('<graph edgedefault="directed">')
     for node, data in graph.nodes(data=True):
         out.append(
-            f"<node id={_attr(_id(node))}>"
+            f"<node {_ref('id', node)}>"
             + "".join(_data(nk[k], v) for k, v in data.items())
             + "</node>"
         )
     for u, v, data in graph.edges(data=True):
         items = {("key" if k == "rel_key" else k): val for k, val in data.items()}
         out.append(
-            f"<edge source={_attr(_id(u))} target={_attr(_id(v))}>"
+            f"<edge {_ref('source', u)} {_ref('target', v)}>"
             + "".join(_data(ek[k], val) for k, val in items.items() if val != "" or k != "key")
             + "</edge>"
         )
@@ -119,10 +119,12 @@ def to_graphml(graph: nx.MultiDiGraph) -> str:
     return "\n".join(out)
 
 
-def _id(node: str) -> str:
-    if _XML_ILLEGAL.search(node) or any(c in node for c in _XML_REFS):
-        raise ValueError(f"node id {node!r} has a control character and cannot be exported")
-    return node
+def _ref(name: str, node: str) -> str:
+    """An id attribute (``id``, ``source``, ``target``); an id with a character XML cannot
+    hold is written as a JSON string and marked ``ag:json-<name>="1"``."""
+    if _XML_ILLEGAL.search(node):
+        return f'{name}={_attr(json.dumps(node))} ag:json-{name}="1"'
+    return f"{name}={_attr(node)}"
 
 
 def neutralise(value: Any) -> str:

@@ -102,19 +102,23 @@ def bounded(report: ImportReport) -> ImportReport:
         200: {"content": {"application/json": {}, "application/xml": {}, "application/zip": {}}}
     },
 )
-def export(
-    fmt: Annotated[str, Path(pattern="^(json|graphml|csv)$")], access: AccessDep
+async def export(
+    fmt: Annotated[str, Path(pattern="^(json|graphml|csv)$")], state: StateDep, access: AccessDep
 ) -> Response:
     view = access.named_view()
-    if fmt == "json":
-        return Response(to_json(view), media_type="application/json")
-    if fmt == "graphml":
-        return Response(to_graphml(view), media_type="application/xml")
-    return Response(
-        to_csv_zip(view),
-        media_type="application/zip",
-        headers={"Content-Disposition": "attachment; filename=graph-csv.zip"},
-    )
+
+    def build() -> Response:
+        if fmt == "json":
+            return Response(to_json(view), media_type="application/json")
+        if fmt == "graphml":
+            return Response(to_graphml(view), media_type="application/xml")
+        return Response(
+            to_csv_zip(view),
+            media_type="application/zip",
+            headers={"Content-Disposition": "attachment; filename=graph-csv.zip"},
+        )
+
+    return await run_bounded(build, state.heavy_lane)
 
 
 @router.delete(

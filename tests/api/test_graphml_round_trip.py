@@ -62,12 +62,18 @@ def test_graphml_text_is_valid_xml_and_decodes_to_the_same_values() -> None:
     values = CONTROLS + INJECTIONS
     for i, value in enumerate(values):
         g.add_node(f"t{i}", label="Topic", name=value, note=value)
+        g.add_node(f"id{i}{value}", label="Topic", name="odd id")  # the id itself odd
+        g.add_edge(f"t{i}", f"id{i}{value}", type="NEEDS", weight=value)
     text = to_graphml(g)
     ElementTree.fromstring(text.encode())  # a strict XML 1.0 parser accepts it
-    rows = {r.data["id"]: r.data for r in read_graphml(text.encode(), "g.graphml")}
+    parsed = list(read_graphml(text.encode(), "g.graphml"))
+    rows = {r.data["id"]: r.data for r in parsed if r.kind == "node"}
+    edges = {(r.data["source"], r.data["target"]): r.data for r in parsed if r.kind == "rel"}
     for i, value in enumerate(values):
         assert rows[f"t{i}"]["name"] == value, (i, value)
         assert rows[f"t{i}"]["note"] == value, (i, value)
+        assert f"id{i}{value}" in rows, (i, value)
+        assert edges[(f"t{i}", f"id{i}{value}")]["weight"] == value, (i, value)
 
 
 @pytest.mark.parametrize("start", [0, 16])
