@@ -64,6 +64,7 @@ ID_PARAMS = {"node_id", "org", "alliance", "source", "target", "a", "b", "organi
 OPTIONAL: dict[str, list[str]] = {
     "as_of": ["2000-01-01", "2025-06-30"],
     "organization": ["org-focal"],  # the people list filter
+    "q": ["zq"],  # a name search that matches every planted marker
 }
 
 
@@ -293,3 +294,15 @@ def test_a_scoped_key_gets_unknown_answers_for_ids_outside_its_scope(
         for role in ("scoped", "scoped_viewer"):
             outside = a.get(path.format("org-00999"), role)
             assert outside == a.get(path.format(UNKNOWN), role), (role, path)
+
+
+def test_a_name_search_finds_no_hidden_or_counts_only_entity(
+    twins: tuple[Twin, Twin, dict[str, list[str]]],
+) -> None:
+    a, _, _ = twins
+    for path in ("/organizations?q=zq", "/alliances?q=zq"):
+        for role in ROLES:
+            status, _, body = a.get(path, role)
+            total = int(re.search(rb'"total":(\d+)', body).group(1))  # type: ignore[union-attr]
+            assert status == 200
+            assert (total > 0) == (role == "admin"), (role, path, total)
