@@ -103,3 +103,19 @@ def test_a_foreign_host_name_is_refused(rebinding_page: Any, api_url: str) -> No
     )
     assert deleted.status_code == 400
     assert _exists(api_url, "net-000")
+
+
+@pytest.mark.parametrize(
+    ("page_path", "title"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")]
+)
+def test_api_documentation_renders_offline(
+    page: Any, api_url: str, page_path: str, title: str
+) -> None:
+    """/docs and /redoc render from the server's own assets: every request stays on it."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(api_url + page_path)
+    page.wait_for_selector(title, timeout=60_000)
+    assert "AllianceGraph" in page.inner_text(title)
+    outside = [u for u in requested if not u.startswith((api_url, "data:", "blob:"))]
+    assert outside == []
