@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.chromium import ARGS, CHROMIUM
 
+pytestmark = pytest.mark.browser
 ATTACKER = "http://127.0.0.1:1/attack.html"  # another origin (port), fulfilled by the test
 DOC = json.dumps(
     {
