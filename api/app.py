@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,10 +11,12 @@ from pathlib import Path
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 
-from api import problems, web
+from api import openapi, problems, web
 from api.deps import AppState
+from api.guard import BrowserGuard
 from api.keys import KeyStore
 from api.limits import LimitsMiddleware
 from api.projection_cache import ProjectionCache
@@ -22,6 +25,7 @@ from api.settings import Settings, get_settings
 from graph.store import GraphStore
 
 STATIC = Path(__file__).parent / "static"
+SWITCH_INTERVAL_S = 0.001
 log = logging.getLogger("alliancegraph.api")
 
 DESCRIPTION = """
@@ -45,6 +49,11 @@ def create_app(
     """
     settings = settings or get_settings()
     own_store = store is None
+    if serving:
+        # hand the interpreter lock round every millisecond (not 5): while heavy work runs
+        # on worker threads, the event loop waits that much less for each turn, which keeps
+        # /health and light reads quick under load
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +66,7 @@ def create_app(
             keys=keys,
             path_lane=CapacityLimiter(settings.path_workers),
             check_lane=CapacityLimiter(4),
+            heavy_lane=CapacityLimiter(settings.heavy_workers),
         )
         if serving:
             try:  # the first request should not wait for the projection
@@ -72,25 +82,91 @@ def create_app(
                 the_store.close()
 
     app = FastAPI(
-        title="AllianceGraph", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+        title="AllianceGraph",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
+    openapi.install(
+        app,
+        limits={
+            "page_size": settings.max_page_size,
+            "k": settings.max_paths,
+            "max_hops": settings.max_path_hops,
+            "depth": settings.max_ego_depth,
+        },
+        filters=entities.query_parameters(),
+    )
     app.include_router(health.router)
     for router in entities.routers:
         app.include_router(router)
     _install_optional_routers(app)
     web.install(app)  # the browser app under /app (api/web)
 
+    _install_docs(app)
+
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:
         return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
+    # a foreign Host or a cross-site write is refused before any route runs
+    app.add_middleware(
+        BrowserGuard,
+        allowed_hosts=settings.host_names(),
+        allowed_origins=settings.origin_list(),
+    )
+    # outermost: upload size, the time limit and nosniff apply to every answer, refusals too
     app.add_middleware(
         LimitsMiddleware,
         max_upload_bytes=int(settings.max_upload_mb * 1024 * 1024),
         timeout_s=settings.request_timeout_s,
     )
     return app
+
+
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+}
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` from assets vendored in ``api/static/docs``
+    (npm's swagger-ui-dist and redoc): both work offline and load nothing from a CDN."""
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="AllianceGraph API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/favicon.ico",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="AllianceGraph API",
+            redoc_js_url="/static/docs/redoc.standalone.js",
+            redoc_favicon_url="/favicon.ico",
+            with_google_fonts=False,
+        )
+
+    @app.get("/static/docs/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> FileResponse:
+        if name not in DOCS_ASSETS:
+            raise problems.ProblemError(404, "no such documentation asset")
+        return FileResponse(
+            STATIC / "docs" / name,
+            media_type=DOCS_ASSETS[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
 
 def _install_optional_routers(app: FastAPI) -> None:

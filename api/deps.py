@@ -36,6 +36,8 @@ class AppState:
     hits: dict[str, deque[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     access_cache: dict[tuple[int, int, str], Access] = field(default_factory=dict)
+    #: one view per store version and signature (role class, scope), shared by its keys
+    view_cache: dict[tuple[object, ...], Access] = field(default_factory=dict)
     results: ResultCache = field(default_factory=ResultCache)
     #: the threads introduction paths run on (sized by ``settings.path_workers``), apart
     #: from the general pool so long reports and imports never hold them up
@@ -43,6 +45,9 @@ class AppState:
     #: threads for store-version checks, rebuilds and new keys' views: never queued
     #: behind long reports and imports in the general pool either
     check_lane: CapacityLimiter | None = None
+    #: threads for heavy work (reports, metrics, deep ego, maps, exports, imports): few, so
+    #: the event loop keeps its share of the interpreter lock and /health stays quick
+    heavy_lane: CapacityLimiter | None = None
 
 
 async def get_state(request: Request) -> AppState:
@@ -64,9 +69,14 @@ async def get_principal(request: Request, state: StateDep) -> Principal:
     """The caller, from ``Authorization: Bearer <key>`` or ``X-API-Key``; 401 without one."""
     if state.settings.auth == "none":
         return LOCAL
+    client = f"failed:{request.client.host if request.client else '-'}"
     token = _token(request)
+    if token:
+        _refuse_guessing(state, client)
     principal = state.keys.verify(token) if (token and state.keys) else None
     if principal is None:
+        if token:
+            _count_failure(state, client)
         raise ProblemError(
             401,
             "a valid API key is required (Authorization: Bearer <key>)",
@@ -74,6 +84,33 @@ async def get_principal(request: Request, state: StateDep) -> Principal:
         )
     _rate_limit(state, principal)
     return principal
+
+
+def _recent(state: AppState, key: str, now: float) -> deque[float]:
+    hits = state.hits.setdefault(key, deque())
+    while hits and now - hits[0] > 60:
+        hits.popleft()
+    return hits
+
+
+def _refuse_guessing(state: AppState, client: str) -> None:
+    """429 for a client address that failed authentication too often this minute (key
+    guessing), before its next key is even checked."""
+    now = time.monotonic()
+    with state.lock:
+        hits = _recent(state, client, now)
+        if len(hits) >= state.settings.auth_failures_per_minute:
+            retry = max(1, int(60 - (now - hits[0])) + 1)
+            raise ProblemError(
+                429,
+                "too many failed authentications from this address; wait and retry",
+                headers={"Retry-After": str(retry)},
+            )
+
+
+def _count_failure(state: AppState, client: str) -> None:
+    with state.lock:
+        _recent(state, client, time.monotonic()).append(time.monotonic())
 
 
 def _rate_limit(state: AppState, principal: Principal) -> None:
@@ -129,16 +166,24 @@ async def get_access(state: StateDep, principal: PrincipalDep) -> AsyncIterator[
     )
     replica = state.cache.checkout(graph)
     try:
-        key = (id(graph), int(graph.graph.get("version", 0)), principal.key_id)
+        version = int(graph.graph.get("version", 0))
+        key = (id(graph), version, principal.key_id)
         access = state.access_cache.get(key)
         if access is None:
-            access = await anyio.to_thread.run_sync(
-                Access, graph, principal, limiter=state.check_lane
-            )
+            shared = (version, id(graph), *Access.signature(principal))
+            base = state.view_cache.get(shared)
+            if base is not None:
+                access = base.for_principal(principal)
+            else:
+                access = await anyio.to_thread.run_sync(
+                    Access, graph, principal, limiter=state.check_lane
+                )
             with state.lock:
                 if len(state.access_cache) > 256:
                     state.access_cache.clear()
+                    state.view_cache.clear()
                 state.access_cache[key] = access
+                state.view_cache.setdefault(shared, access)
         yield access
     finally:
         state.cache.checkin(replica)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -63,8 +64,16 @@ class KeyStore:
     """Create, verify, list and revoke API keys in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # only the owner may read the key hashes (and SQLite's journal beside them)
+        old = os.umask(0o077)
+        try:
+            self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA user_version")  # creates the file under this umask
+        finally:
+            os.umask(old)
+        path.chmod(0o600)
         self._lock = threading.Lock()
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, name TEXT NOT NULL,"

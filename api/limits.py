@@ -26,14 +26,6 @@ class LimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1")
-        if length.isdigit() and int(length) > self.max_upload_bytes:
-            response = problems.problem_response(
-                413,
-                f"the upload is {int(length):,} bytes; the limit is {self.max_upload_bytes:,} bytes",
-            )
-            await response(scope, receive, send)
-            return
         started = False
 
         async def send_nosniff(message: Message) -> None:
@@ -46,6 +38,14 @@ class LimitsMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        length = dict(scope["headers"]).get(b"content-length", b"").decode("latin-1")
+        if length.isdigit() and int(length) > self.max_upload_bytes:
+            response = problems.problem_response(
+                413,
+                f"the upload is {int(length):,} bytes; the limit is {self.max_upload_bytes:,} bytes",
+            )
+            await response(scope, receive, send_nosniff)
+            return
         try:
             await asyncio.wait_for(self.app(scope, receive, send_nosniff), self.timeout_s)
         except TimeoutError:

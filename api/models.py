@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import re
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD`` (pydantic would also read ``0`` as 1970-01-01)."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+#: a query date: ISO text only, as the OpenAPI document says (``format: date``)
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 T = TypeVar("T")
 
@@ -62,7 +77,6 @@ class Health(BaseModel):
     status: str
     store: str
     store_version: int
-    nodes: int
 
 
 class VersionInfo(BaseModel):

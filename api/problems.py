@@ -44,6 +44,10 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
+    #: a failed import: how many rows were rejected (``errors`` lists the first 100)
+    rejected: int | None = None
+    #: a failed import: rows read, rejected, merged per label and type
+    counts: dict[str, Any] | None = None
 
 
 class ProblemError(Exception):
@@ -57,6 +61,7 @@ class ProblemError(Exception):
         slug: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -64,6 +69,7 @@ class ProblemError(Exception):
         self.slug = slug
         self.errors = errors
         self.headers = headers
+        self.extra = extra
 
 
 def problem_response(
@@ -73,6 +79,7 @@ def problem_response(
     slug: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """A problem+json response for ``status``."""
     default_slug, title = _TITLES.get(status, ("error", "Error"))
@@ -82,6 +89,7 @@ def problem_response(
         status=status,
         detail=detail,
         errors=errors,
+        **(extra or {}),
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -92,8 +100,10 @@ def problem_response(
 
 
 def not_found(what: str, ident: str) -> ProblemError:
-    """The one 404 for ids: the same text whether the id is absent or hidden from the caller."""
-    return ProblemError(404, f"no {what} with id {ident!r}")
+    """The one 404 for ids: the same bytes whether the id is absent or hidden from the caller
+    (``ident`` is not echoed, so a hidden id and an unknown one answer identically)."""
+    del ident
+    return ProblemError(404, f"no {what} with this id (or none this key may see)")
 
 
 def install(app: FastAPI) -> None:
@@ -102,7 +112,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+            exc.status,
+            exc.detail,
+            slug=exc.slug,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra,
         )
 
     @app.exception_handler(StarletteHTTPException)

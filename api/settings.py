@@ -54,9 +54,18 @@ class Settings(BaseSettings):
     #: threads that compute introduction paths: CPU work under one interpreter lock, so a
     #: few threads serve requests in turn where many would all finish late
     path_workers: int = Field(default=2, ge=1, le=64)
+    #: extra names the server is reached by (comma-separated), besides loopback and ``host``:
+    #: any other Host header is refused (DNS rebinding); "*" turns the check off
+    allowed_hosts: str = ""
+    #: origins (``https://app.example``) besides the server's own whose pages may write
+    allowed_origins: str = ""
+    #: threads for heavy work (reports, metrics, maps, exports, imports); more wait their turn
+    heavy_workers: int = Field(default=2, ge=1, le=64)
     max_upload_mb: float = Field(default=50.0, gt=0)
     request_timeout_s: float = Field(default=30.0, gt=0)
     rate_limit_per_minute: int = Field(default=1200, ge=1)
+    #: wrong keys one client address may present a minute before it is answered 429
+    auth_failures_per_minute: int = Field(default=120, ge=1)
 
     @model_validator(mode="after")
     def _safe(self) -> Settings:
@@ -65,6 +74,17 @@ class Settings(BaseSettings):
                 f"auth=none serves without keys and is allowed on loopback only, not {self.host}"
             )
         return self
+
+    def host_names(self) -> list[str]:
+        """Every Host name this server answers to."""
+        names = ["localhost", "127.0.0.1", "::1", "testserver"]
+        if self.host not in ("0.0.0.0", "::", ""):
+            names.append(self.host)
+        return names + [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+
+    def origin_list(self) -> list[str]:
+        """Origins besides the server's own allowed to write."""
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
     def key_file(self) -> Path:
         """Where API keys are kept: beside the embedded store unless set."""

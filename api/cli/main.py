@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from api.cli import commands
 from graph.records import BatchValidationError
@@ -30,8 +31,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: control characters (but tab and line feed) shown as ``\\xNN``: a name in the data must
+#: not move the cursor, recolour or retitle the user's terminal (ESC sequences, CR, BEL)
+_UNPRINTABLE = {
+    c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))
+}
+
+
+class _Printable:
+    """A text stream that writes control characters escaped (everything the CLI prints
+    passes through it, names from the data included)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(_UNPRINTABLE))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the process exit code."""
+    """Run one command with its output made safe for a terminal; returns the exit code."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Printable(out), _Printable(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

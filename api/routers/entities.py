@@ -119,7 +119,11 @@ def _make_router(label: NodeLabel) -> APIRouter:
             raise ProblemError(422, "the organization filter applies to people only")
         graph = access.graph
         needle = q.casefold() if q else None
-        matches = []
+        matches: list[str] = []
+        # an organization the key may not see filters like one that does not exist
+        employer = organization if organization is None or access.can_see(organization) else None
+        if organization is not None and employer is None:
+            return Page[NodeOut](items=[], total=0, page=page, page_size=page_size)
         for node, data in graph.nodes(data=True):
             if data.get("label") != label or not access.can_see(node):
                 continue
@@ -127,7 +131,7 @@ def _make_router(label: NodeLabel) -> APIRouter:
                 continue
             if any(str(data.get(k)) != v for k, v in wanted.items()):
                 continue
-            if organization is not None and not graph.has_edge(node, organization, "WORKS_AT"):
+            if employer is not None and not graph.has_edge(node, employer, "WORKS_AT"):
                 continue
             matches.append(node)
         matches.sort(key=lambda n: (str(graph.nodes[n].get("name", "")).casefold(), n))
@@ -142,12 +146,23 @@ def _make_router(label: NodeLabel) -> APIRouter:
         responses={404: {"description": "no such id (or not visible to this key)"}},
     )
     def get_node(node_id: str, access: AccessDep) -> NodeDetail:
-        graph = access.graph
-        if not access.can_see(node_id) or graph.nodes[node_id].get("label") != label:
+        if not access.is_a(node_id, label):
             raise not_found(label.value.lower(), node_id)
-        return detail(graph, node_id, access)
+        return detail(access.graph, node_id, access)
 
     return router
 
 
 routers = [_make_router(label) for label in FILTERS]
+
+
+def query_parameters() -> dict[str, set[str]]:
+    """The query parameters each list route accepts (the OpenAPI document lists only
+    these; the route shares one signature and refuses the others with 422)."""
+    common = {"q", "page", "page_size"}
+    return {
+        f"/{path}": common
+        | set(FILTERS[label])
+        | ({"organization"} if label == NodeLabel.PERSON else set())
+        for label, path in PATHS.items()
+    }

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from api.access import Access
 from api.deps import AccessDep, AdminDep, AnalystDep, PrincipalDep, StateDep
 from api.problems import ProblemError, not_found
+from api.work import run_bounded
 from graph.writer import delete_node
 from loaders.export import to_csv_zip, to_graphml, to_json
 from loaders.pipeline import FORMATS, load_bytes
@@ -47,8 +48,9 @@ async def import_file(
             f"{name}: upload a .json, .yaml, .xlsx or .graphml file "
             "(CSV files need a mapping: load them with `alliancegraph load`)",
         )
-    def run() -> ImportReport:
-        with state.cache.lease() as graph:
+
+    def load() -> ImportReport:
+        with state.cache.lease() as graph:  # resolve against the served graph: no store read
             report = load_bytes(
                 state.store,
                 data,
@@ -58,13 +60,52 @@ async def import_file(
                 actor=f"key:{principal.name or principal.key_id}",
                 graph=graph,
             )
-        state.cache.refresh()  # the next request sees the import, applied, not rebuilt
+        if not dry_run:
+            state.cache.refresh()  # the next request sees the import, applied, not rebuilt
         return report
 
     try:
-        return await anyio.to_thread.run_sync(run)
+        # off the event loop; a dry run is stopped if the request gives up, a real import
+        # runs to its end (the writer decides what a reader sees; half a write is worse)
+        report = await (
+            run_bounded(load, state.heavy_lane)
+            if dry_run
+            else anyio.to_thread.run_sync(load, limiter=state.heavy_lane)
+        )
     except LoadError as exc:
         raise ProblemError(422, str(exc), slug="unreadable-file") from None
+    if report.rejections and not skip_invalid:
+        raise ProblemError(
+            422,
+            f"{name}: {report.message}",
+            slug="import-failed",
+            errors=[p.model_dump(exclude_none=True) for p in report.rejections[:REPORT_ITEMS]],
+            extra={
+                "rejected": len(report.rejections),
+                "counts": {k: c.model_dump() for k, c in report.counts.items()},
+            },
+        )
+    return bounded(report)
+
+
+#: at most this many rejections, merges, ambiguities and held rows are listed in an answer
+REPORT_ITEMS = 100
+
+
+def bounded(report: ImportReport) -> ImportReport:
+    """The report with each list cut to its first ``REPORT_ITEMS`` entries (the counts
+    say how many there were): a million bad rows must not make a 200 MB answer."""
+    lists = ("rejections", "merges", "ambiguities", "held")
+    cut = {
+        k: getattr(report, k)[:REPORT_ITEMS]
+        for k in lists
+        if len(getattr(report, k)) > REPORT_ITEMS
+    }
+    if not cut:
+        return report
+    note = ", ".join(f"{len(getattr(report, k)):,} {k}" for k in cut)
+    message = f"{report.message} (lists cut to their first {REPORT_ITEMS} of {note})".strip()
+    return report.model_copy(update={**cut, "message": message})
 
 
 @router.get(
@@ -75,19 +116,23 @@ async def import_file(
         200: {"content": {"application/json": {}, "application/xml": {}, "application/zip": {}}}
     },
 )
-def export(
-    fmt: Annotated[str, Path(pattern="^(json|graphml|csv)$")], access: AccessDep
+async def export(
+    fmt: Annotated[str, Path(pattern="^(json|graphml|csv)$")], state: StateDep, access: AccessDep
 ) -> Response:
     view = access.named_view()
-    if fmt == "json":
-        return Response(to_json(view), media_type="application/json")
-    if fmt == "graphml":
-        return Response(to_graphml(view), media_type="application/xml")
-    return Response(
-        to_csv_zip(view),
-        media_type="application/zip",
-        headers={"Content-Disposition": "attachment; filename=graph-csv.zip"},
-    )
+
+    def build() -> Response:
+        if fmt == "json":
+            return Response(to_json(view), media_type="application/json")
+        if fmt == "graphml":
+            return Response(to_graphml(view), media_type="application/xml")
+        return Response(
+            to_csv_zip(view),
+            media_type="application/zip",
+            headers={"Content-Disposition": "attachment; filename=graph-csv.zip"},
+        )
+
+    return await run_bounded(build, state.heavy_lane)
 
 
 @router.delete(

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api.access import Access
-from api.deps import AccessDep, StateDep, ViewerDep
+from api.deps import AccessDep, AppState, StateDep, ViewerDep
+from api.models import IsoDate
 from api.problems import ProblemError, not_found
+from api.routers.portfolio import report_for
+from api.work import run_bounded
 from graph.schema import CONFIDENTIAL_PROPERTIES
 from queries.paths import introduction_paths
-from queries.portfolio import build_report
 from visualizations import (
     MapSpec,
     alliance_contacts_map,
@@ -26,7 +28,7 @@ from visualizations import (
 from visualizations.render import SERVED_CSP, asset_path
 
 router = APIRouter(prefix="/maps", tags=["maps"])
-AsOf = Annotated[date | None, Query(description="the network as of this date")]
+AsOf = Annotated[IsoDate | None, Query(description="the network as of this date")]
 Id = Annotated[str, Path(max_length=200)]
 HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "an interactive map"}
@@ -34,6 +36,7 @@ HTML: dict[int | str, dict[str, Any]] = {
 SECURITY_HEADERS = {
     # no inline script or style at all (the map's code is served as files), and no framing
     "Content-Security-Policy": SERVED_CSP + "; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
@@ -48,8 +51,13 @@ def _options(access: Access) -> dict[str, Any]:
     return {"hide": hide}
 
 
+async def _draw(state: AppState, access: Access, build: Callable[[], MapSpec]) -> HTMLResponse:
+    """Build and render a map on the heavy lane (stopped if the request gives up)."""
+    return await run_bounded(lambda: _page(build(), access), state.heavy_lane)
+
+
 def _need(access: Access, node: str, label: str | None = None) -> None:
-    if not access.can_see(node) or (label and access.graph.nodes[node].get("label") != label):
+    if not access.is_a(node, label):
         raise not_found((label or "node").lower(), node)
 
 
@@ -73,9 +81,14 @@ def asset(name: str) -> FileResponse:
     dependencies=[ViewerDep],
     summary="The focal organization, its alliances, their members and boundary networks",
 )
-def portfolio(org: Id, access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
+async def portfolio(
+    org: Id, state: StateDep, access: AccessDep, as_of: AsOf = None
+) -> HTMLResponse:
     _need(access, org, "Organization")
-    return _page(portfolio_map(access.named_view(), org, as_of=as_of, **_options(access)), access)
+    view = access.named_view()
+    return await _draw(
+        state, access, lambda: portfolio_map(view, org, as_of=as_of, **_options(access))
+    )
 
 
 @router.get(
@@ -85,7 +98,7 @@ def portfolio(org: Id, access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
     dependencies=[ViewerDep],
     summary="The focal organization's portfolio (the organization marked focal)",
 )
-def focal_portfolio(access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
+async def focal_portfolio(state: StateDep, access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
     view = access.named_view()
     focal = next(
         (
@@ -97,11 +110,13 @@ def focal_portfolio(access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
     )
     if focal is None:
         raise ProblemError(404, "no organization is marked focal; use /maps/portfolio/{org}")
-    return _page(portfolio_map(view, focal, as_of=as_of, **_options(access)), access)
+    return await _draw(
+        state, access, lambda: portfolio_map(view, focal, as_of=as_of, **_options(access))
+    )
 
 
 @router.get("/ego/{node_id}", response_class=HTMLResponse, responses=HTML, dependencies=[ViewerDep])
-def ego(
+async def ego(
     node_id: Id,
     state: StateDep,
     access: AccessDep,
@@ -113,8 +128,13 @@ def ego(
             422, f"depth may be at most {state.settings.max_ego_depth}", slug="limit-exceeded"
         )
     _need(access, node_id)
-    return _page(
-        ego_map(access.named_view(), node_id, depth=depth, as_of=as_of, **_options(access)), access
+    if not access.is_present(node_id, as_of):
+        raise ProblemError(404, f"{node_id!r} did not exist on {as_of}", slug="not-on-date")
+    view = access.named_view()
+    return await _draw(
+        state,
+        access,
+        lambda: ego_map(view, node_id, depth=depth, as_of=as_of, **_options(access)),
     )
 
 
@@ -125,7 +145,8 @@ def ego(
     dependencies=[ViewerDep],
     summary="Who knows whom: the best introduction paths highlighted",
 )
-def path(
+async def path(
+    state: StateDep,
     access: AccessDep,
     source: Annotated[str, Query(max_length=200)],
     target: Annotated[str, Query(max_length=200)],
@@ -137,18 +158,27 @@ def path(
     view = access.named_view()
     if {view.nodes[n].get("label") for n in (source, target)} - {"Person", "Organization"}:
         raise ProblemError(422, "paths run between people or organizations")
-    result = introduction_paths(view, source, target, k, as_of=as_of)
-    return _page(path_map(view, result, **_options(access)), access)
+    return await _draw(
+        state,
+        access,
+        lambda: path_map(
+            view, introduction_paths(view, source, target, k, as_of=as_of), **_options(access)
+        ),
+    )
 
 
 @router.get(
     "/alliance/{alliance}", response_class=HTMLResponse, responses=HTML, dependencies=[ViewerDep]
 )
-def alliance(alliance: Id, access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
+async def alliance(
+    alliance: Id, state: StateDep, access: AccessDep, as_of: AsOf = None
+) -> HTMLResponse:
     _need(access, alliance, "Alliance")
-    return _page(
-        alliance_contacts_map(access.named_view(), alliance, as_of=as_of, **_options(access)),
+    view = access.named_view()
+    return await _draw(
+        state,
         access,
+        lambda: alliance_contacts_map(view, alliance, as_of=as_of, **_options(access)),
     )
 
 
@@ -159,16 +189,20 @@ def alliance(alliance: Id, access: AccessDep, as_of: AsOf = None) -> HTMLRespons
     dependencies=[ViewerDep],
     summary="The evidence of one finding of the portfolio report highlighted",
 )
-def finding(
+async def finding(
     org: Id,
     kind: Annotated[str, Path(max_length=60)],
+    state: StateDep,
     access: AccessDep,
     index: Annotated[int, Query(ge=0)] = 0,
     as_of: AsOf = None,
 ) -> HTMLResponse:
     _need(access, org, "Organization")
     view = access.named_view()
-    chosen = [f for f in build_report(view, org, as_of).findings() if f.kind == kind]
+    # the same report the portfolio routes answer, on the same view of the graph
+    report = await run_bounded(lambda: report_for(state, access, org, as_of), state.heavy_lane)
+    chosen = [f for f in report.findings() if f.kind == kind]
     if index >= len(chosen):
         raise ProblemError(404, f"no {kind} finding #{index} for {org}")
-    return _page(finding_map(view, chosen[index], **_options(access)), access)
+    chosen_one = chosen[index]
+    return await _draw(state, access, lambda: finding_map(view, chosen_one, **_options(access)))

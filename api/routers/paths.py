@@ -6,20 +6,21 @@ import json
 from datetime import date
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import APIRouter, Path, Query, Response
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, StateDep, ViewerDep
+from api.models import IsoDate
 from api.problems import ProblemError, not_found
 from api.provenance import annotate_paths
+from api.work import run_bounded
 from queries.metrics import MetricsResult, network_metrics
 from queries.neighbourhoods import BrokersResult, EgoNetwork, Profile, brokers, ego_network, profile
 from queries.paths import PathsResult, introduction_paths
 
 router = APIRouter(tags=["who-knows-whom"])
 
-AsOf = Annotated[date | None, Query(description="use ties and jobs as they stood on this date")]
+AsOf = Annotated[IsoDate | None, Query(description="use ties and jobs as they stood on this date")]
 Id = Annotated[str, Query(min_length=1, max_length=200)]
 
 
@@ -27,6 +28,12 @@ def _visible(access: Access, *ids: str) -> None:
     for node in ids:
         if not access.can_see(node):
             raise not_found("node", node)
+
+
+def _present(access: Access, node: str, as_of: date | None) -> None:
+    """404 for a visible node that did not exist yet (or any more) on ``as_of``."""
+    if not access.is_present(node, as_of):
+        raise ProblemError(404, f"{node!r} did not exist on {as_of}", slug="not-on-date")
 
 
 @router.get(
@@ -69,7 +76,7 @@ async def paths(
         # encoded once here: the default response path would validate the model again first
         return result.model_dump_json().encode()
 
-    body = await anyio.to_thread.run_sync(search, limiter=state.path_lane)
+    body = await run_bounded(search, state.path_lane)
     return Response(content=body, media_type="application/json")
 
 
@@ -79,12 +86,15 @@ async def paths(
     dependencies=[ViewerDep],
     summary="People who know someone on both sides of two alliances or organizations",
 )
-def brokers_between(access: AccessDep, a: Id, b: Id, as_of: AsOf = None) -> BrokersResult:
+async def brokers_between(
+    state: StateDep, access: AccessDep, a: Id, b: Id, as_of: AsOf = None
+) -> BrokersResult:
     _visible(access, a, b)
     labels = {access.graph.nodes[n].get("label") for n in (a, b)}
     if not labels <= {"Alliance", "Organization"}:
         raise ProblemError(422, "brokers are found between alliances or organizations")
-    return brokers(access.named_view(), a, b, as_of=as_of)
+    view = access.named_view()
+    return await run_bounded(lambda: brokers(view, a, b, as_of=as_of), state.heavy_lane)
 
 
 @router.get(
@@ -93,7 +103,7 @@ def brokers_between(access: AccessDep, a: Id, b: Id, as_of: AsOf = None) -> Brok
     dependencies=[ViewerDep],
     summary="The network around one node, to a depth",
 )
-def ego(
+async def ego(
     state: StateDep,
     access: AccessDep,
     node_id: Annotated[str, Path(max_length=200)],
@@ -105,7 +115,11 @@ def ego(
             422, f"depth may be at most {state.settings.max_ego_depth}", slug="limit-exceeded"
         )
     _visible(access, node_id)
-    return ego_network(access.named_view(), node_id, depth=depth, as_of=as_of)
+    _present(access, node_id, as_of)
+    view = access.named_view()
+    return await run_bounded(
+        lambda: ego_network(view, node_id, depth=depth, as_of=as_of), state.heavy_lane
+    )
 
 
 @router.get(
@@ -114,13 +128,18 @@ def ego(
     dependencies=[AnalystDep],
     summary="Who in an organization knows a partner or topic, and why",
 )
-def profile_of(access: AccessDep, target: Id, organization: Id, as_of: AsOf = None) -> Profile:
+async def profile_of(
+    state: StateDep, access: AccessDep, target: Id, organization: Id, as_of: AsOf = None
+) -> Profile:
     _visible(access, target, organization)
     if access.graph.nodes[target].get("label") not in ("Organization", "Topic"):
         raise ProblemError(422, "profile an organization or a topic")
     if access.graph.nodes[organization].get("label") != "Organization":
         raise ProblemError(422, "organization must be an organization id")
-    return profile(access.named_view(), target, organization, as_of=as_of)
+    view = access.named_view()
+    return await run_bounded(
+        lambda: profile(view, target, organization, as_of=as_of), state.heavy_lane
+    )
 
 
 @router.get(
@@ -129,7 +148,11 @@ def profile_of(access: AccessDep, target: Id, organization: Id, as_of: AsOf = No
     dependencies=[AnalystDep],
     summary="Degree, betweenness (sampled on large graphs), PageRank, Burt's measures",
 )
-def metrics(
-    access: AccessDep, top: Annotated[int, Query(ge=1, le=500)] = 50, as_of: AsOf = None
+async def metrics(
+    state: StateDep,
+    access: AccessDep,
+    top: Annotated[int, Query(ge=1, le=500)] = 50,
+    as_of: AsOf = None,
 ) -> MetricsResult:
-    return network_metrics(access.named_view(), top=top, as_of=as_of)
+    view = access.named_view()
+    return await run_bounded(lambda: network_metrics(view, top=top, as_of=as_of), state.heavy_lane)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, AppState, StateDep
 from api.problems import ProblemError, not_found
-from graph.records import parse_rel_id
+from api.work import run_bounded
 from queries.findings import Finding
 from queries.portfolio import PortfolioReport, build_report
 from queries.scorecards import Scorecard
@@ -95,63 +95,22 @@ def _key(
 def _report(
     access: Access, org: str, as_of: date | None, settings: ReportSettings
 ) -> PortfolioReport:
-    """The report on what this key may see; anything naming a counts-only node is left out."""
+    """The report on what this key may count, with nothing that names a counts-only node
+    (see :meth:`api.access.Access.scrub`): those count in aggregates only."""
     report = build_report(access.view(), org, as_of, settings)
     if not access.counts_only:
         return report
-    return report.model_copy(
-        update={
-            "alliances": access.visible(report.alliances),
-            "coverage": [
-                c.model_copy(update={"subjects": access.visible(c.subjects)})
-                for c in report.coverage
-            ],
-            "synergies": _visible_findings(access, report.synergies),
-            "constraints": _visible_findings(access, report.constraints),
-            "gaps": _visible_findings(access, report.gaps),
-            "scorecards": [c for c in report.scorecards if access.can_see(c.alliance)],
-            "contributions": [c for c in report.contributions if access.can_see(c.alliance)],
-            "configuration": [
-                m.model_copy(
-                    update={
-                        "drivers": access.visible(m.drivers),
-                        "distribution": {
-                            k: v
-                            for k, v in m.distribution.items()
-                            if k not in access.graph or access.can_see(k)
-                        },
-                    }
-                )
-                for m in report.configuration
-            ],
-        }
+    return PortfolioReport.model_validate(access.scrub(report.model_dump(mode="json")))
+
+
+async def _part(
+    state: AppState, access: Access, org: str, as_of: date | None, settings: ReportSettings
+) -> PortfolioReport:
+    """The report, computed on the heavy lane (stopped if the request gives up)."""
+    _key(access, org, as_of, settings)  # 404 before any work
+    return await run_bounded(
+        lambda: report_for(state, access, org, as_of, settings), state.heavy_lane
     )
-
-
-def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
-    """Findings about what the key may see, their evidence trimmed to what it may see.
-
-    A finding about a counts-only node is dropped; a visible finding keeps its score (the
-    aggregate) but names no counts-only node in its evidence.
-    """
-    out = []
-    for f in findings:
-        if not all(access.can_see(n) for n in f.subject):
-            continue
-        rels = [
-            r
-            for r in f.evidence_relationships
-            if (p := parse_rel_id(r)) and access.can_see(p[0]) and access.can_see(p[2])
-        ]
-        out.append(
-            f.model_copy(
-                update={
-                    "evidence_nodes": access.visible(f.evidence_nodes),
-                    "evidence_relationships": rels,
-                }
-            )
-        )
-    return out
 
 
 @router.get(
@@ -162,36 +121,39 @@ def _visible_findings(access: Access, findings: list[Finding]) -> list[Finding]:
     "currency, rates, ...) may be given as a query parameter of the same name; the report "
     "echoes the settings it used.",
 )
-def report(
+async def report(
     org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
 ) -> Response:
+    key = (*_key(access, org, as_of, settings), "json")
     # the serialised report is shared too: hundreds of kilobytes are not re-encoded per request
-    body = state.results.get(
-        (*_key(access, org, as_of, settings), "json"),
-        lambda: report_for(state, access, org, as_of, settings).model_dump_json().encode(),
+    body = await run_bounded(
+        lambda: state.results.get(
+            key, lambda: report_for(state, access, org, as_of, settings).model_dump_json().encode()
+        ),
+        state.heavy_lane,
     )
     return Response(content=body, media_type="application/json")
 
 
 @router.get("/{org}/synergies", response_model=list[Finding])
-def synergies(
+async def synergies(
     org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
 ) -> list[Finding]:
-    return report_for(state, access, org, as_of, settings).synergies
+    return (await _part(state, access, org, as_of, settings)).synergies
 
 
 @router.get("/{org}/constraints", response_model=list[Finding])
-def constraints(
+async def constraints(
     org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
 ) -> list[Finding]:
-    return report_for(state, access, org, as_of, settings).constraints
+    return (await _part(state, access, org, as_of, settings)).constraints
 
 
 @router.get("/{org}/gaps", response_model=list[Finding])
-def gaps(
+async def gaps(
     org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
 ) -> list[Finding]:
-    return report_for(state, access, org, as_of, settings).gaps
+    return (await _part(state, access, org, as_of, settings)).gaps
 
 
 @router.get(
@@ -199,7 +161,7 @@ def gaps(
     response_model=list[Scorecard],
     summary="Relational-capital scores over time, with their trend",
 )
-def scorecards(
+async def scorecards(
     org: OrgId, state: StateDep, access: AccessDep, settings: SettingsDep, as_of: AsOf
 ) -> list[Scorecard]:
-    return report_for(state, access, org, as_of, settings).scorecards
+    return (await _part(state, access, org, as_of, settings)).scorecards

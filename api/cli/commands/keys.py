@@ -37,8 +37,31 @@ def _keys() -> KeyStore:
     return KeyStore(get_settings().key_file())
 
 
+def _check_scope(scope: list[str]) -> None:
+    """Refuse a scope naming an id the store does not hold (a typo would make a key that
+    sees nothing, silently)."""
+    from api.settings import get_settings
+
+    store = get_settings().open_store()
+    try:
+        graph = store.projection()
+    finally:
+        store.close()
+    unknown = [s for s in scope if s not in graph]
+    if unknown:
+        raise ValueError(f"--scope: no node with id {', '.join(map(repr, unknown))} in the store")
+    wrong = [s for s in scope if graph.nodes[s].get("label") not in ("Organization", "Alliance")]
+    if wrong:
+        raise ValueError(
+            f"--scope: {', '.join(map(repr, wrong))} is not an organization or alliance"
+        )
+
+
 def create(args: argparse.Namespace) -> int:
-    """Create a key and print its token."""
+    """Create a key and print its token (a scope must name organizations or alliances the
+    store holds)."""
+    if args.scope:
+        _check_scope(args.scope)
     keys = _keys()
     token = keys.create(args.role, args.name, args.scope)
     keys.close()
