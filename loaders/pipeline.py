@@ -99,7 +99,7 @@ def load_source(
                     c.created = c.updated = c.unchanged = 0
                     c.rejected = c.read - c.merged
                 report.message = (
-                    f"{len(report.rejections)} problem(s): nothing was written. Fix them, or "
+                    f"{report.problems:,} problem(s): nothing was written. Fix them, or "
                     "load with --skip-invalid to write the valid rows."
                 )
             elif dry_run:
@@ -125,7 +125,7 @@ def load_source(
             mapping=source.mapping_name,
             written=report.written,
             counts={k: c.model_dump() for k, c in report.counts.items()},
-            rejections=len(report.rejections),
+            rejections=report.problems,
             held=len(report.held),
         )
     return report

@@ -83,6 +83,11 @@ class KindCounts(BaseModel):
         )
 
 
+#: Problems listed in a report; past this they are counted, not kept (a million bad rows
+#: must not take gigabytes to say so).
+MAX_LISTED = 10_000
+
+
 class ImportReport(BaseModel):
     """The whole story of one load (also what ``--dry-run`` prints)."""
 
@@ -91,7 +96,11 @@ class ImportReport(BaseModel):
     dry_run: bool
     written: bool = False
     counts: dict[str, KindCounts] = Field(default_factory=dict)
-    rejections: list[RowProblem] = Field(default_factory=list)
+    rejections: list[RowProblem] = Field(
+        default_factory=list,
+        description=f"the first {10_000:,} problems (``problems`` counts them all)",
+    )
+    problems: int = Field(0, description="every problem found, listed or not")
     merges: list[Merge] = Field(default_factory=list)
     ambiguities: list[Ambiguity] = Field(default_factory=list)
     renames: list[Rename] = Field(
@@ -104,6 +113,12 @@ class ImportReport(BaseModel):
     )
     message: str = ""
     import_id: str | None = Field(None, description="the import's id in the history")
+
+    def reject(self, problem: RowProblem) -> None:
+        """Count a problem, and list it while fewer than ``MAX_LISTED`` are."""
+        self.problems += 1
+        if len(self.rejections) < MAX_LISTED:
+            self.rejections.append(problem)
 
     def count(self, what: str) -> KindCounts:
         """The counts of one label or type (created on first use)."""
@@ -132,8 +147,8 @@ class ImportReport(BaseModel):
             )
         for p in self.rejections[:20]:
             lines.append(f"  rejected: {p}")
-        if len(self.rejections) > 20:
-            lines.append(f"  ... {len(self.rejections) - 20} more rejections (use --json)")
+        if self.problems > 20:
+            lines.append(f"  ... {self.problems - 20:,} more rejections (use --json)")
         for m in self.merges[:10]:
             lines.append(f"  merged: {m.incoming_name!r} -> {m.into_name!r} ({m.into}, {m.rule})")
         for r in self.renames[:10]:

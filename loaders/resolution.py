@@ -168,7 +168,7 @@ class Resolver:
         return SourceRef(self.import_id, row.file, row.sheet, row.row if row.row is not None else seq)
 
     def _reject(self, row: SourceRow, reason: str, column: str | None = None, value: Any = None) -> None:
-        self.report.rejections.append(_problem(row, reason, column, value))
+        self.report.reject(_problem(row, reason, column, value))
 
     # ------------------------------------------------------------------ nodes
 

@@ -81,7 +81,7 @@ async def import_file(
             slug="import-failed",
             errors=[p.model_dump(exclude_none=True) for p in report.rejections[:REPORT_ITEMS]],
             extra={
-                "rejected": len(report.rejections),
+                "rejected": report.problems,
                 "counts": {k: c.model_dump() for k, c in report.counts.items()},
             },
         )

@@ -286,3 +286,20 @@ def test_a_path_hop_explanation_names_its_source_file_and_row(
     (hop,) = payload["paths"][0]["hops"]
     assert [s["file"] for s in hop["sources"]] == ["contacts.json"]
     assert "contacts.json" in hop["explanation"] and "row" in hop["explanation"]
+
+
+def test_a_file_of_bad_rows_lists_the_first_problems_and_counts_all(
+    tmp_path: Path, seeded: GraphStore
+) -> None:
+    from loaders.report import MAX_LISTED
+
+    bad = MAX_LISTED + 25
+    path = tmp_path / "bad.csv"
+    lines = ["Contact ID,Full Name,Email,Company,Job Title,Since"]
+    lines += [f"{i},Person {i},,Acme,CEO,not a date" for i in range(bad)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = load_path(seeded, path, CONTACTS)
+    assert not report.written
+    assert report.problems == bad and len(report.rejections) == MAX_LISTED
+    assert f"{bad:,} problem(s)" in report.message
+    assert f"{bad - 20:,} more rejections" in report.table()
