@@ -97,7 +97,7 @@ class Workbench:
 
     def load_sample(self, scale: int = 1) -> None:
         """Fill the store with the sample portfolio (a focal organization, ~60 alliances)."""
-        from loaders.sample import load_sample
+        from samples import load_sample
 
         load_sample(self.store, scale=scale)
 

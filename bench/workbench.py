@@ -130,7 +130,7 @@ def _ready(page: Any, url: str) -> float:
 
 def bench_pages(browser: Any, quick: bool) -> dict[str, float]:
     from bench.maps import graph, serve
-    from loaders.sample import load_sample
+    from samples import load_sample
     from visualizations import ASSETS_DIR, build_spec, render
     from visualizations.render import OWN_ASSETS, asset_path
 

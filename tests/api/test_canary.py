@@ -32,7 +32,7 @@ from api.settings import Settings
 from graph.schema import CONFIDENTIAL_PROPERTIES
 from graph.sqlite_store import SQLiteStore
 from graph.vocabulary import NodeLabel, RelType
-from loaders.sample import SamplePortfolio, generate_portfolio
+from samples import SamplePortfolio, generate_portfolio
 from tests.api.routes_of import RouteInfo, api_routes
 from visualizations import ASSET_FILES
 
