@@ -55,7 +55,7 @@ from graph.store import (
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 
 #: Rows per write transaction (from the sweep in bench/store_load.py).
-DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_BATCH_SIZE = 50_000
 _LOOKUP_BATCH = 20_000
 #: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
 CHANGE_LOG_KEEP = 1_000
