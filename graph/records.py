@@ -96,23 +96,6 @@ class ChangeSet:
     rels: frozenset[RelKey]  # relationships created or updated
 
 
-SpillForm = tuple[Any, ...]
-
-
-def spill_form(record: NodeRecord | RelRecord) -> SpillForm:
-    """Deprecated (the loader's own spill format replaces it): a record as plain values."""
-    if isinstance(record, NodeRecord):
-        return (str(record.label), record.id, record.props)
-    return (str(record.type), record.source, record.target, record.key, record.props)
-
-
-def from_spill_form(form: SpillForm) -> NodeRecord | RelRecord:
-    """Deprecated: the record :func:`spill_form` was given."""
-    if len(form) == 3:
-        return NodeRecord(NodeLabel(form[0]), form[1], form[2])
-    return RelRecord(RelType(form[0]), form[1], form[2], form[3], form[4])
-
-
 def rel_id(type_: str, source: str, target: str, key: str = "") -> str:
     """The evidence id of a relationship."""
     base = f"{source}-{type_}->{target}"

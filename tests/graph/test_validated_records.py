@@ -63,12 +63,3 @@ def test_records_still_refuse_repeated_ids_and_another_label_or_type() -> None:
         rel_records(RelType.WORKS_AT, [rel])
     # handed to the validation function, a Person is validated as an Organization
     assert validate_nodes(NodeLabel.ORGANIZATION, [rec])[0].label == NodeLabel.ORGANIZATION
-
-
-def test_deprecated_spill_form_still_round_trips() -> None:
-    from graph.records import from_spill_form, spill_form
-
-    node = validate_node(NodeLabel.ORGANIZATION, {"id": "o1", "name": "Acme", "aliases": ["A"]})
-    rel = validate_relationship(RelType.WORKS_AT, {"source": "p", "target": "o1", "since": "2020"})
-    for rec in (node, rel):
-        assert from_spill_form(pickle.loads(pickle.dumps(spill_form(rec)))) == rec
