@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from graph.dates import period_end
-from graph.projection import edge_evidence_id
+from graph.projection import edge_active, edge_evidence_id
 from graph.vocabulary import PartnerKind, RelType
 from queries.communities import label_propagation
 from queries.findings import Finding
@@ -185,10 +185,14 @@ def structural_holes(
     )[:top_n]
     shown = {x: i for i, members in enumerate(holes) for x in members[:50]}
     inside: list[list[str]] = [[] for _ in holes]
-    for u, v, d in ties:  # one pass for every hole's evidence ties
-        i = shown.get(u)
-        if i is not None and shown.get(v) == i:
-            inside[i].append(edge_evidence_id(u, v, d))
+    raw = p.source if p.source is not None else p.graph
+    for u, i in shown.items():  # the shown members' own ties, not a pass over every tie
+        for v, keyed in raw._adj[u].items():
+            if shown.get(v) != i:
+                continue
+            for d in keyed.values():
+                if d.get("type") == RelType.KNOWS and edge_active(d, p.as_of):
+                    inside[i].append(edge_evidence_id(u, v, d))
     return [
         Finding(
             kind="structural_hole",

@@ -86,9 +86,7 @@ def test_findings_are_ranked_and_scorecards_trend() -> None:
     for a in declining:
         assert cards[a].trend_per_year["trust"] < 0
     money = {c.alliance: c for c in report.contributions}
-    assert all(
-        min([*c.cash.values(), *c.in_kind.values(), 0.0]) >= 0 for c in money.values()
-    )
+    assert all(min([*c.cash.values(), *c.in_kind.values(), 0.0]) >= 0 for c in money.values())
     assert {m.name for m in report.configuration} == {
         "partner_type_diversity",
         "industry_diversity",
