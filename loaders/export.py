@@ -26,14 +26,29 @@ from loaders.documents import FORMAT
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _nodes(graph: nx.MultiDiGraph) -> list[tuple[str, dict[str, Any]]]:
+    """Nodes in id order: an export is the same whatever order the graph was built in."""
+    return sorted(graph.nodes(data=True), key=lambda item: item[0])
+
+
+def _edges(graph: nx.MultiDiGraph) -> list[tuple[str, str, dict[str, Any]]]:
+    """Relationships in (source, target, key) order (see :func:`_nodes`)."""
+    return [
+        (u, v, d)
+        for u, v, _, d in sorted(
+            graph.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))
+        )
+    ]
+
+
 def to_document(graph: nx.MultiDiGraph) -> dict[str, Any]:
     """The projection as a portfolio document (the import format)."""
     nodes: dict[str, list[dict[str, Any]]] = {}
-    for node, data in graph.nodes(data=True):
+    for node, data in _nodes(graph):
         row = {"id": node, **{k: v for k, v in data.items() if k != "label"}}
         nodes.setdefault(data["label"], []).append(row)
     rels: dict[str, list[dict[str, Any]]] = {}
-    for u, v, data in graph.edges(data=True):
+    for u, v, data in _edges(graph):
         row = {"source": u, "target": v}
         if data.get("rel_key"):
             row["key"] = data["rel_key"]
@@ -102,13 +117,13 @@ def to_graphml(graph: nx.MultiDiGraph) -> str:
     nk = {k: f"n{i}" for i, k in enumerate(node_keys)}
     ek = {k: f"e{i}" for i, k in enumerate(edge_keys)}
     out.append('<graph edgedefault="directed">')
-    for node, data in graph.nodes(data=True):
+    for node, data in _nodes(graph):
         out.append(
             f"<node {_ref('id', node)}>"
             + "".join(_data(nk[k], v) for k, v in data.items())
             + "</node>"
         )
-    for u, v, data in graph.edges(data=True):
+    for u, v, data in _edges(graph):
         items = {("key" if k == "rel_key" else k): val for k, val in data.items()}
         out.append(
             f"<edge {_ref('source', u)} {_ref('target', v)}>"
@@ -150,7 +165,7 @@ def to_csv_zip(graph: nx.MultiDiGraph) -> bytes:
         text = io.StringIO()
         w = csv.writer(text)
         w.writerow(["id", "label", "name", *node_keys])
-        for node, d in graph.nodes(data=True):
+        for node, d in _nodes(graph):
             w.writerow(
                 [
                     neutralise(node),
@@ -163,7 +178,7 @@ def to_csv_zip(graph: nx.MultiDiGraph) -> bytes:
         text = io.StringIO()
         w = csv.writer(text)
         w.writerow(["source", "type", "target", "key", *edge_keys])
-        for u, v, d in graph.edges(data=True):
+        for u, v, d in _edges(graph):
             w.writerow(
                 [
                     neutralise(u),

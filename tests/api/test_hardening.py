@@ -172,7 +172,7 @@ def test_keys_with_the_same_role_and_scope_share_one_view(tmp_path: Path) -> Non
         for token in (keys["viewer"], second_viewer, keys["analyst"]):
             assert client.get("/stats", headers={"Authorization": f"Bearer {token}"}).is_success
         state = client.app.state.ag  # type: ignore[attr-defined]
-        views = {key_id: access for (_, key_id), access in state.access_cache.items()}
+        views = {key[-1]: access for key, access in state.access_cache.items()}
         first, second = (views[t.split("_")[1]] for t in (keys["viewer"], second_viewer))
         assert first.graph is second.graph  # one stripped copy for both viewers
         assert first.principal.key_id != second.principal.key_id
