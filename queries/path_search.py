@@ -5,6 +5,12 @@ The contact graph is undirected. Two virtual nodes join the query's ends at zero
 ``S`` (index ``n``) to every source person and every target person to ``T`` (``n + 1``),
 so "from any of an organization's people" is one search, and the shared arrays are never
 modified (concurrent requests read them at once).
+
+A hop limit is part of the search, not a filter on its results: every edge counts its
+introductions in half units (a KNOWS tie 2, each side of a shared affiliation 1), and when
+the cheapest path is longer than the limit, the spur is searched again for the cheapest path
+*within* it (a label-setting search over (node, hops used), pruned by a lower bound on the
+hops still needed). Every search runs compiled with the GIL released.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy.typing as npt
 from numba import njit
 
 Path = list[int]
+BIG = 1 << 40
 Workspace = tuple[
     npt.NDArray[np.float64],
     npt.NDArray[np.int64],
@@ -39,6 +46,8 @@ class CsrGraph:
     indptr: npt.NDArray[np.int64]
     indices: npt.NDArray[np.int32]
     cost: npt.NDArray[np.float64]
+    #: introductions per edge in half units: 2 between two people, 1 to or from a hub
+    units: npt.NDArray[np.int64]
     _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
     def workspace(self) -> Workspace:
@@ -58,9 +67,18 @@ class CsrGraph:
             self._local.ws = ws
         return ws
 
+    def bounded_workspace(self) -> npt.NDArray[np.int64]:
+        """This thread's fewest-hops-settled array for the hop-limited search (all large)."""
+        ws: npt.NDArray[np.int64] | None = getattr(self._local, "bounded", None)
+        if ws is None:
+            ws = np.full(len(self.nodes) + 2, BIG, np.int64)
+            self._local.bounded = ws
+        return ws
+
     @classmethod
     def from_graph(cls, g: nx.Graph, weight: str = "cost") -> CsrGraph:
-        """Copy ``g`` (one entry per direction of every edge)."""
+        """Copy ``g`` (one entry per direction of every edge); nodes whose ``kind`` is
+        ``hub`` count half an introduction on each side."""
         nodes = list(g)
         index = {v: i for i, v in enumerate(nodes)}
         degree = np.fromiter((len(g._adj[v]) for v in nodes), np.int64, len(nodes))
@@ -71,7 +89,19 @@ class CsrGraph:
         cost = np.fromiter(
             (d[weight] for v in nodes for d in g._adj[v].values()), np.float64, total
         )
-        return cls(nodes, index, indptr, indices, cost)
+        hub = np.fromiter((g.nodes[v].get("kind") == "hub" for v in nodes), np.bool_, len(nodes))
+        rows = np.repeat(np.arange(len(nodes)), degree)
+        units = np.where(hub[rows] | hub[indices], 1, 2).astype(np.int64)
+        return cls(nodes, index, indptr, indices, cost, units)
+
+    def edge_units(self, u: int, v: int) -> int:
+        """Half-introductions of the edge ``u``-``v``, zero for the virtual ends' edges."""
+        n = len(self.nodes)
+        if u >= n or v >= n:
+            return 0
+        row = slice(self.indptr[u], self.indptr[u + 1])
+        at = np.flatnonzero(self.indices[row] == v)
+        return int(self.units[row][at[0]])
 
     def edge_cost(self, u: int, v: int) -> float:
         """Cost of the edge ``u``-``v``, zero for the virtual ends' edges."""
@@ -196,12 +226,135 @@ def _search(
     return best, length
 
 
+@njit(cache=True, nogil=True)
+def _units_to_targets(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    units: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    budget: int,
+) -> npt.NDArray[np.int64]:
+    """Fewest half-introductions from every node to a target (bans ignored, so a lower
+    bound for every spur search), ``BIG`` beyond ``budget``; index ``n`` is S."""
+    n = indptr.shape[0] - 1
+    far = np.full(n + 2, 1 << 40, np.int64)
+    heap = [(np.int64(0), np.int64(0))]
+    heap.pop()
+    for t in targets:
+        far[t] = 0
+        heap.append((np.int64(0), np.int64(t)))
+    heapq.heapify(heap)
+    while len(heap) > 0:
+        d, v = heapq.heappop(heap)
+        if d > far[v]:
+            continue
+        for i in range(indptr[v], indptr[v + 1]):
+            w = np.int64(indices[i])
+            dw = d + units[i]
+            if dw <= budget and dw < far[w]:
+                far[w] = dw
+                heapq.heappush(heap, (dw, w))
+    return far
+
+
+@njit(cache=True, nogil=True)
+def _search_bounded(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    units: npt.NDArray[np.int64],
+    sources: npt.NDArray[np.int64],
+    is_target: npt.NDArray[np.uint8],
+    start: int,
+    banned_nodes: npt.NDArray[np.uint8],
+    banned_edges: npt.NDArray[np.int64],
+    far: npt.NDArray[np.int64],
+    settled: npt.NDArray[np.int64],
+    out: npt.NDArray[np.int64],
+    budget: int,
+    limit: float,
+) -> tuple[float, int]:
+    """Cheapest ``start`` -> T path of at most ``budget`` half-introductions costing less
+    than ``limit``; writes it into ``out`` and returns (cost, length), length 0 if none.
+
+    Labels (cost, half-hops) are settled cheapest first; a label at a node that already
+    settled one with no more hops is dominated. ``far`` (hops still needed at least)
+    prunes labels that cannot reach T within the budget; ``settled`` holds ``BIG`` and is
+    restored before returning.
+    """
+    n = indptr.shape[0] - 1
+    s_node, t_node = n, n + 1
+    lab_node = [start]
+    lab_pred = [-1]
+    heap = [(0.0, 0, 0)]
+    touched = [start]
+    best = np.inf
+    found = -1
+    while len(heap) > 0:
+        d, h, li = heapq.heappop(heap)
+        v = lab_node[li]
+        if h >= settled[v]:
+            continue
+        if settled[v] == 1 << 40:
+            touched.append(v)
+        settled[v] = h
+        if v == t_node:
+            best = d
+            found = li
+            break
+        if v == s_node:
+            lo, hi = 0, sources.shape[0]
+        else:
+            lo, hi = indptr[v], indptr[v + 1]
+        for i in range(lo, hi + (1 if v < n and is_target[v] == 1 else 0)):
+            if v == s_node:
+                w, c, u = int(sources[i]), 0.0, 0
+            elif i < hi:
+                w, c, u = int(indices[i]), cost[i], int(units[i])
+            else:
+                w, c, u = t_node, 0.0, 0
+            if banned_nodes[w] == 1:
+                continue
+            hw = h + u
+            if hw >= settled[w] or hw + (0 if w == t_node else far[w]) > budget:
+                continue
+            dw = d + c
+            if dw >= limit:
+                continue
+            if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
+                continue
+            lab_node.append(w)
+            lab_pred.append(li)
+            heapq.heappush(heap, (dw, hw, len(lab_node) - 1))
+    length = 0
+    li = found
+    while li >= 0:
+        out[length] = lab_node[li]
+        length += 1
+        li = lab_pred[li]
+    out[:length] = out[:length][::-1].copy()
+    for v in touched:
+        settled[v] = 1 << 40
+    return best, length
+
+
 class PathSearch:
     """One query's sources and targets over a shared :class:`CsrGraph`, with its own
     workspaces (one per request: searches never share mutable state)."""
 
-    def __init__(self, csr: CsrGraph, sources: list[str], targets: list[str]) -> None:
+    def __init__(
+        self,
+        csr: CsrGraph,
+        sources: list[str],
+        targets: list[str],
+        max_hops: int | None = None,
+    ) -> None:
         self.csr = csr
+        #: the hop limit in half-introductions (None: no limit)
+        self.budget = None if max_hops is None else 2 * max_hops
+        #: whether a cheaper path was passed over for being longer than the limit
+        self.cut = False
+        self._far: npt.NDArray[np.int64] | None = None
         n = len(csr.nodes)
         self.n = n
         self.source = n
@@ -220,9 +373,65 @@ class PathSearch:
         banned_nodes: Path,
         banned_edges: list[tuple[int, int]],
         limit: float = np.inf,
+        budget: int | None = None,
     ) -> tuple[float, Path] | None:
-        """The cheapest ``start`` -> T path that avoids the banned nodes and edges and costs
-        less than ``limit``."""
+        """The cheapest ``start`` -> T path that avoids the banned nodes and edges, costs
+        less than ``limit`` and has at most ``budget`` half-introductions."""
+        found = self._cheapest(start, banned_nodes, banned_edges, limit)
+        if found is None or budget is None or self.path_units(found[1]) <= budget:
+            return found
+        self.cut = True
+        return self._cheapest_within(start, banned_nodes, banned_edges, limit, budget)
+
+    def _cheapest_within(
+        self,
+        start: int,
+        banned_nodes: Path,
+        banned_edges: list[tuple[int, int]],
+        limit: float,
+        budget: int,
+    ) -> tuple[float, Path] | None:
+        if self._far is None:
+            assert self.budget is not None
+            self._far = _units_to_targets(
+                self.csr.indptr, self.csr.indices, self.csr.units, self.targets, self.budget
+            )
+            reach = self._far[self.sources]
+            self._far[self.source] = int(reach.min()) if len(reach) else BIG
+        if self._far[start] > budget:
+            return None
+        self.banned[banned_nodes] = 1
+        edges = np.array(banned_edges, np.int64).reshape(-1, 2)
+        try:
+            best, length = _search_bounded(
+                self.csr.indptr,
+                self.csr.indices,
+                self.csr.cost,
+                self.csr.units,
+                self.sources,
+                self.is_target,
+                start,
+                self.banned,
+                edges,
+                self._far,
+                self.csr.bounded_workspace(),
+                self.out,
+                budget,
+                limit,
+            )
+        finally:
+            self.banned[banned_nodes] = 0
+        if length == 0:
+            return None
+        return float(best), [int(x) for x in self.out[:length]]
+
+    def _cheapest(
+        self,
+        start: int,
+        banned_nodes: Path,
+        banned_edges: list[tuple[int, int]],
+        limit: float,
+    ) -> tuple[float, Path] | None:
         self.banned[banned_nodes] = 1
         edges = np.array(banned_edges, np.int64).reshape(-1, 2)
         try:
@@ -249,6 +458,10 @@ class PathSearch:
             return None
         return float(best), [int(x) for x in self.out[:length]]
 
+    def path_units(self, path: Path) -> int:
+        """Half-introductions along ``path``."""
+        return sum(self.csr.edge_units(u, v) for u, v in zip(path, path[1:], strict=False))
+
     def path_cost(self, path: Path) -> float:
         return sum(self.csr.edge_cost(u, v) for u, v in zip(path, path[1:], strict=False))
 
@@ -263,8 +476,8 @@ class PathSearch:
         return worst - root_cost + 1e-9
 
     def k_cheapest(self, k: int) -> list[tuple[float, Path]]:
-        """Yen's k shortest loopless S -> T paths, cheapest first."""
-        first = self.cheapest(self.source, [], [])
+        """Yen's k shortest loopless S -> T paths within the hop limit, cheapest first."""
+        first = self.cheapest(self.source, [], [], budget=self.budget)
         if first is None:
             return []
         found = [first]
@@ -274,8 +487,10 @@ class PathSearch:
         while len(found) < k:
             _, last = found[-1]
             prefix = [0.0]  # cost of last[: j + 1], summed in the same order as path_cost
+            used = [0]  # half-introductions of last[: j + 1]
             for u, v in zip(last, last[1:], strict=False):
                 prefix.append(prefix[-1] + self.csr.edge_cost(u, v))
+                used.append(used[-1] + self.csr.edge_units(u, v))
             for j in range(len(last) - 1):
                 spur, root = last[j], last[: j + 1]
                 banned_edges = [
@@ -287,6 +502,7 @@ class PathSearch:
                     root[:-1],
                     banned_edges,
                     self._limit(candidates, k - len(found), root_cost),
+                    None if self.budget is None else self.budget - used[j],
                 )
                 if spur_path is None:
                     continue

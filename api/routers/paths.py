@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, StateDep, ViewerDep
 from api.problems import ProblemError, not_found
+from queries.contact_graph import TIE_KINDS, UnknownTieKind, parse_tie_kinds
 from queries.metrics import MetricsResult, network_metrics
 from queries.neighbourhoods import BrokersResult, EgoNetwork, Profile, brokers, ego_network, profile
 from queries.paths import PathsResult, introduction_paths
@@ -19,6 +20,22 @@ router = APIRouter(tags=["who-knows-whom"])
 
 AsOf = Annotated[date | None, Query(description="use ties and jobs as they stood on this date")]
 Id = Annotated[str, Query(min_length=1, max_length=200)]
+Ties = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="kinds of tie to use, comma-separated, from: "
+        + ", ".join(TIE_KINDS)
+        + " (default: all)",
+    ),
+]
+
+
+def _ties(value: str | None) -> frozenset[str]:
+    try:
+        return parse_tie_kinds(value)
+    except UnknownTieKind as exc:
+        raise ProblemError(422, str(exc)) from None
 
 
 def _visible(access: Access, *ids: str) -> None:
@@ -40,7 +57,16 @@ async def paths(
     target: Id,
     k: Annotated[int, Query(ge=1)] = 3,
     as_of: AsOf = None,
-    max_hops: Annotated[int | None, Query(ge=1)] = None,
+    max_hops: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="the most introductions a path may have (default and ceiling: the "
+            "server's max_path_hops); the search keeps within it and says when a more "
+            "probable, longer path was left out (hop_limited)",
+        ),
+    ] = None,
+    ties: Ties = None,
 ) -> Response:
     settings = state.settings
     if k > settings.max_paths:
@@ -55,9 +81,10 @@ async def paths(
     if not label <= {"Person", "Organization"}:
         raise ProblemError(422, "paths run between people or organizations")
     view = access.named_view()
+    kinds = _ties(ties)
 
     def search() -> bytes:
-        result = introduction_paths(view, source, target, k, as_of=as_of, max_hops=hops)
+        result = introduction_paths(view, source, target, k, as_of=as_of, max_hops=hops, ties=kinds)
         # encoded once here: the default response path would validate the model again first
         return result.model_dump_json().encode()
 
@@ -69,14 +96,16 @@ async def paths(
     "/brokers",
     response_model=BrokersResult,
     dependencies=[ViewerDep],
-    summary="People who know someone on both sides of two alliances or organizations",
+    summary="People ranked by the paths they carry between two alliances or organizations",
 )
-def brokers_between(access: AccessDep, a: Id, b: Id, as_of: AsOf = None) -> BrokersResult:
+def brokers_between(
+    access: AccessDep, a: Id, b: Id, as_of: AsOf = None, ties: Ties = None
+) -> BrokersResult:
     _visible(access, a, b)
     labels = {access.graph.nodes[n].get("label") for n in (a, b)}
     if not labels <= {"Alliance", "Organization"}:
         raise ProblemError(422, "brokers are found between alliances or organizations")
-    return brokers(access.named_view(), a, b, as_of=as_of)
+    return brokers(access.named_view(), a, b, as_of=as_of, ties=_ties(ties))
 
 
 @router.get(
@@ -106,13 +135,15 @@ def ego(
     dependencies=[AnalystDep],
     summary="Who in an organization knows a partner or topic, and why",
 )
-def profile_of(access: AccessDep, target: Id, organization: Id, as_of: AsOf = None) -> Profile:
+def profile_of(
+    access: AccessDep, target: Id, organization: Id, as_of: AsOf = None, ties: Ties = None
+) -> Profile:
     _visible(access, target, organization)
     if access.graph.nodes[target].get("label") not in ("Organization", "Topic"):
         raise ProblemError(422, "profile an organization or a topic")
     if access.graph.nodes[organization].get("label") != "Organization":
         raise ProblemError(422, "organization must be an organization id")
-    return profile(access.named_view(), target, organization, as_of=as_of)
+    return profile(access.named_view(), target, organization, as_of=as_of, ties=_ties(ties))
 
 
 @router.get(
@@ -122,6 +153,9 @@ def profile_of(access: AccessDep, target: Id, organization: Id, as_of: AsOf = No
     summary="Degree, betweenness (sampled on large graphs), PageRank, Burt's measures",
 )
 def metrics(
-    access: AccessDep, top: Annotated[int, Query(ge=1, le=500)] = 50, as_of: AsOf = None
+    access: AccessDep,
+    top: Annotated[int, Query(ge=1, le=500)] = 50,
+    as_of: AsOf = None,
+    ties: Ties = None,
 ) -> MetricsResult:
-    return network_metrics(access.named_view(), top=top, as_of=as_of)
+    return network_metrics(access.named_view(), top=top, as_of=as_of, ties=_ties(ties))
