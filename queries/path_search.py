@@ -9,8 +9,9 @@ modified (concurrent requests read them at once).
 A hop limit is part of the search, not a filter on its results: every edge counts its
 introductions in half units (a KNOWS tie 2, each side of a shared affiliation 1), and when
 the cheapest path is longer than the limit, the spur is searched again for the cheapest path
-*within* it (a label-setting search over (node, hops used), pruned by a lower bound on the
-hops still needed). Every search runs compiled with the GIL released.
+*within* it: a bidirectional label-setting search over (node, hops used), each side keeping
+only labels no settled one beats on both cost and hops. Every search runs compiled with the
+GIL released.
 """
 
 from __future__ import annotations
@@ -67,11 +68,15 @@ class CsrGraph:
             self._local.ws = ws
         return ws
 
-    def bounded_workspace(self) -> npt.NDArray[np.int64]:
-        """This thread's fewest-hops-settled array for the hop-limited search (all large)."""
-        ws: npt.NDArray[np.int64] | None = getattr(self._local, "bounded", None)
+    def bounded_workspace(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """This thread's workspaces for the hop-limited search: the fewest hops settled at
+        each node (``BIG``) and its last settled label (-1), per side."""
+        ws: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = getattr(
+            self._local, "bounded", None
+        )
         if ws is None:
-            ws = np.full(len(self.nodes) + 2, BIG, np.int64)
+            n = len(self.nodes) + 2
+            ws = (np.full((2, n), BIG, np.int64), np.full((2, n), -1, np.int64))
             self._local.bounded = ws
         return ws
 
@@ -227,49 +232,20 @@ def _search(
 
 
 @njit(cache=True, nogil=True)
-def _units_to_targets(
-    indptr: npt.NDArray[np.int64],
-    indices: npt.NDArray[np.int32],
-    units: npt.NDArray[np.int64],
-    targets: npt.NDArray[np.int64],
-    budget: int,
-) -> npt.NDArray[np.int64]:
-    """Fewest half-introductions from every node to a target (bans ignored, so a lower
-    bound for every spur search), ``BIG`` beyond ``budget``; index ``n`` is S."""
-    n = indptr.shape[0] - 1
-    far = np.full(n + 2, 1 << 40, np.int64)
-    heap = [(np.int64(0), np.int64(0))]
-    heap.pop()
-    for t in targets:
-        far[t] = 0
-        heap.append((np.int64(0), np.int64(t)))
-    heapq.heapify(heap)
-    while len(heap) > 0:
-        d, v = heapq.heappop(heap)
-        if d > far[v]:
-            continue
-        for i in range(indptr[v], indptr[v + 1]):
-            w = np.int64(indices[i])
-            dw = d + units[i]
-            if dw <= budget and dw < far[w]:
-                far[w] = dw
-                heapq.heappush(heap, (dw, w))
-    return far
-
-
-@njit(cache=True, nogil=True)
 def _search_bounded(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
     cost: npt.NDArray[np.float64],
     units: npt.NDArray[np.int64],
     sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
     is_target: npt.NDArray[np.uint8],
     start: int,
     banned_nodes: npt.NDArray[np.uint8],
     banned_edges: npt.NDArray[np.int64],
-    far: npt.NDArray[np.int64],
-    settled: npt.NDArray[np.int64],
+    fewest: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
     out: npt.NDArray[np.int64],
     budget: int,
     limit: float,
@@ -277,64 +253,112 @@ def _search_bounded(
     """Cheapest ``start`` -> T path of at most ``budget`` half-introductions costing less
     than ``limit``; writes it into ``out`` and returns (cost, length), length 0 if none.
 
-    Labels (cost, half-hops) are settled cheapest first; a label at a node that already
-    settled one with no more hops is dominated. ``far`` (hops still needed at least)
-    prunes labels that cannot reach T within the budget; ``settled`` holds ``BIG`` and is
-    restored before returning.
+    A bidirectional label-setting search: each side settles labels (cost, half-hops) in
+    cost order; a label at a node where its side already settled one with no more hops is
+    dominated. Settled labels of a node are chained from ``head`` (fewest hops last), and
+    every relaxation is checked against the other side's settled labels at its far end, so
+    the search can stop once the two fringes' minima add up to the best meeting.
+    ``fewest`` (shape (2, n + 2), ``BIG``) and ``head`` (shape (2, n + 2), -1) are
+    workspaces, restored before returning.
     """
     n = indptr.shape[0] - 1
     s_node, t_node = n, n + 1
-    lab_node = [start]
-    lab_pred = [-1]
-    heap = [(0.0, 0, 0)]
-    touched = [start]
-    best = np.inf
-    found = -1
-    while len(heap) > 0:
-        d, h, li = heapq.heappop(heap)
-        v = lab_node[li]
-        if h >= settled[v]:
-            continue
-        if settled[v] == 1 << 40:
-            touched.append(v)
-        settled[v] = h
-        if v == t_node:
-            best = d
-            found = li
+    # labels of both sides in one set of lists: node, cost, hops, predecessor, and the
+    # previous settled label at the same node (same side)
+    lab_node = [start, t_node]
+    lab_cost = [0.0, 0.0]
+    lab_hops = [0, 0]
+    lab_pred = [-1, -1]
+    lab_prev = [-1, -1]
+    heap0 = [(0.0, 0, 0)]
+    heap1 = [(0.0, 0, 1)]
+    touched = [start, t_node]
+    best = limit
+    meet_f, meet_b = -1, -1
+    while len(heap0) > 0 and len(heap1) > 0:
+        if heap0[0][0] + heap1[0][0] >= best:
             break
+        side = 0 if heap0[0][0] <= heap1[0][0] else 1
+        d, h, li = heapq.heappop(heap0) if side == 0 else heapq.heappop(heap1)
+        v = lab_node[li]
+        if h >= fewest[side, v]:
+            continue
+        if fewest[0, v] == BIG and fewest[1, v] == BIG:
+            touched.append(v)
+        fewest[side, v] = h
+        lab_prev[li] = head[side, v]
+        head[side, v] = li
+        other = 1 - side
+        # v's neighbours: its row, the virtual ends' edges, the edge to the end it touches
         if v == s_node:
-            lo, hi = 0, sources.shape[0]
+            virtual = sources if side == 0 else sources[:0]
+        elif v == t_node:
+            virtual = targets if side == 1 else targets[:0]
         else:
-            lo, hi = indptr[v], indptr[v + 1]
-        for i in range(lo, hi + (1 if v < n and is_target[v] == 1 else 0)):
-            if v == s_node:
-                w, c, u = int(sources[i]), 0.0, 0
-            elif i < hi:
-                w, c, u = int(indices[i]), cost[i], int(units[i])
+            virtual = sources[:0]
+        row = indptr[v + 1] - indptr[v] if v < n else 0
+        extra = -1
+        if v < n and side == 0 and is_target[v] == 1:
+            extra = t_node
+        elif v < n and side == 1 and is_source[v] == 1:
+            extra = s_node
+        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
+        for i in range(total):
+            if i < row:
+                w = int(indices[indptr[v] + i])
+                c = cost[indptr[v] + i]
+                u = int(units[indptr[v] + i])
+            elif i < row + virtual.shape[0]:
+                w = int(virtual[i - row])
+                c = 0.0
+                u = 0
             else:
-                w, c, u = t_node, 0.0, 0
+                w = extra
+                c = 0.0
+                u = 0
             if banned_nodes[w] == 1:
                 continue
             hw = h + u
-            if hw >= settled[w] or hw + (0 if w == t_node else far[w]) > budget:
-                continue
-            dw = d + c
-            if dw >= limit:
+            if hw > budget:
                 continue
             if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
                 continue
+            dw = d + c
+            k = head[other, w]
+            while k >= 0:  # meet the other side's settled labels at w
+                if hw + lab_hops[k] <= budget and dw + lab_cost[k] < best:
+                    best = dw + lab_cost[k]
+                    meet_f, meet_b = (li, k) if side == 0 else (k, li)
+                k = lab_prev[k]
+            if dw >= best or hw >= fewest[side, w]:
+                continue
             lab_node.append(w)
+            lab_cost.append(dw)
+            lab_hops.append(hw)
             lab_pred.append(li)
-            heapq.heappush(heap, (dw, hw, len(lab_node) - 1))
+            lab_prev.append(-1)
+            if side == 0:
+                heapq.heappush(heap0, (dw, hw, len(lab_node) - 1))
+            else:
+                heapq.heappush(heap1, (dw, hw, len(lab_node) - 1))
     length = 0
-    li = found
-    while li >= 0:
-        out[length] = lab_node[li]
-        length += 1
-        li = lab_pred[li]
-    out[:length] = out[:length][::-1].copy()
+    if meet_f >= 0:
+        li = meet_f
+        while li >= 0:
+            out[length] = lab_node[li]
+            length += 1
+            li = lab_pred[li]
+        out[:length] = out[:length][::-1].copy()
+        li = meet_b
+        while li >= 0:
+            out[length] = lab_node[li]
+            length += 1
+            li = lab_pred[li]
     for v in touched:
-        settled[v] = 1 << 40
+        fewest[0, v] = BIG
+        fewest[1, v] = BIG
+        head[0, v] = -1
+        head[1, v] = -1
     return best, length
 
 
@@ -354,7 +378,6 @@ class PathSearch:
         self.budget = None if max_hops is None else 2 * max_hops
         #: whether a cheaper path was passed over for being longer than the limit
         self.cut = False
-        self._far: npt.NDArray[np.int64] | None = None
         n = len(csr.nodes)
         self.n = n
         self.source = n
@@ -391,16 +414,8 @@ class PathSearch:
         limit: float,
         budget: int,
     ) -> tuple[float, Path] | None:
-        if self._far is None:
-            assert self.budget is not None
-            self._far = _units_to_targets(
-                self.csr.indptr, self.csr.indices, self.csr.units, self.targets, self.budget
-            )
-            reach = self._far[self.sources]
-            self._far[self.source] = int(reach.min()) if len(reach) else BIG
-        if self._far[start] > budget:
-            return None
         self.banned[banned_nodes] = 1
+        fewest, head = self.csr.bounded_workspace()
         edges = np.array(banned_edges, np.int64).reshape(-1, 2)
         try:
             best, length = _search_bounded(
@@ -409,12 +424,14 @@ class PathSearch:
                 self.csr.cost,
                 self.csr.units,
                 self.sources,
+                self.targets,
+                self.is_source,
                 self.is_target,
                 start,
                 self.banned,
                 edges,
-                self._far,
-                self.csr.bounded_workspace(),
+                fewest,
+                head,
                 self.out,
                 budget,
                 limit,
