@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from graph.projection import edge_active, edge_evidence_id, snapshot
 from graph.vocabulary import NodeLabel, RelType
-from queries.contact_graph import CACHE, TIE_KINDS, ContactGraph, person_network
+from queries.contact_graph import CACHE, TIE_KINDS, ContactGraph, evidence_ids, person_network
 
 
 class UnknownNode(LookupError):
@@ -223,7 +223,7 @@ def _tie_reasons(
     oname = f"{g.nodes[other].get('name', other)} of {tname}"
     out: list[tuple[str, list[str]]] = []
     if graph.has_edge(person, other):
-        out.append((f"knows {oname}", list(graph[person][other]["evidence"])))
+        out.append((f"knows {oname}", evidence_ids(graph[person][other]["evidence"])))
     shared = sorted(
         h for h in set(graph[person]) & set(graph[other]) if graph.nodes[h]["kind"] == "hub"
     )
@@ -233,7 +233,8 @@ def _tie_reasons(
         if via == target:
             continue
         text = _PHRASE[kind].format(other=oname, via=g.nodes[via].get("name", via))
-        out.append((text, [*graph[person][hub]["evidence"], *graph[other][hub]["evidence"]]))
+        rels = [*graph[person][hub]["evidence"], *graph[other][hub]["evidence"]]
+        out.append((text, evidence_ids(rels)))
     return out
 
 

@@ -234,8 +234,7 @@ def introduction_paths(
         text = f"{name(source)} and {name(target)} are the same people: no introduction needed"
     elif search.cut:
         text = (
-            f"no path within {max_hops} introductions from {name(source)} to {name(target)}"
-            + more
+            f"no path within {max_hops} introductions from {name(source)} to {name(target)}" + more
         )
     else:
         text = f"no chain of known ties links {name(source)} to {name(target)}"
