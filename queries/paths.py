@@ -206,10 +206,10 @@ def introduction_paths(
     targets = _memo(cg, "people", target, lambda: _people_of(projection, target, as_of))
     search = PathSearch(cg.csr, sources, targets, max_hops)
     raw = search.k_cheapest(k) if sources and targets else []
-    ids = [*cg.csr.nodes, SOURCE, TARGET]
+    ids, n = cg.csr.nodes, len(cg.csr.nodes)  # indices n and n + 1 are the virtual ends
     paths = []
     for cost, found in raw:
-        path = [ids[i] for i in found]
+        path = [ids[i] if i < n else (SOURCE if i == n else TARGET) for i in found]
         hops = _explain(projection, cg, path)
         if not hops:
             continue
