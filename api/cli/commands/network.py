@@ -35,13 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("a", help="an organization or alliance id")
     b.add_argument("b", help="an organization or alliance id")
     b.add_argument("--ties", help=TIES_HELP)
-    b.add_argument("--as-of")
+    b.add_argument("--as-of", help="use ties and jobs as they stood on this date (YYYY-MM-DD)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=brokers)
     e = sub.add_parser("ego", help="the network around one node")
     e.add_argument("id")
-    e.add_argument("--depth", type=int, default=2)
-    e.add_argument("--as-of")
+    e.add_argument("--depth", type=int, default=2, help="steps from the node (%(default)s)")
+    e.add_argument("--as-of", help="use ties and jobs as they stood on this date (YYYY-MM-DD)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=ego)
     pr = sub.add_parser("profile", help="who in our organization knows a partner or topic")
@@ -50,14 +50,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--organization", default=None, help="whose people (default: the focal organization)"
     )
     pr.add_argument("--ties", help=TIES_HELP)
-    pr.add_argument("--as-of")
+    pr.add_argument("--as-of", help="use ties and jobs as they stood on this date (YYYY-MM-DD)")
     pr.add_argument("--json", action="store_true")
     pr.set_defaults(func=profile)
     m = sub.add_parser(
         "metrics", help="degree, betweenness, PageRank, Burt's measures, communities"
     )
-    m.add_argument("--top", type=int, default=20)
-    m.add_argument("--as-of")
+    m.add_argument(
+        "--top", type=int, default=20, help="people listed, by betweenness (%(default)s)"
+    )
+    m.add_argument("--as-of", help="use ties and jobs as they stood on this date (YYYY-MM-DD)")
     m.add_argument("--backend", default=None, help="a NetworkX backend, e.g. parallel")
     m.add_argument("--ties", help=TIES_HELP)
     m.add_argument("--json", action="store_true")
