@@ -40,6 +40,10 @@ def _brandes(indptr: Ints, indices: Ints32, sources: Ints, chunks: int) -> Float
         dist = np.full(n, -1, np.int32)
         delta = np.zeros(n)
         order = np.empty(n, np.int32)
+        # each node's predecessors on shortest paths, in its own row's slots: the backward
+        # pass then walks only the shortest-path DAG, not every neighbour
+        npred = np.zeros(n, np.int32)
+        preds = np.empty(indices.shape[0], np.int32)
         for si in range(c * per, min((c + 1) * per, sources.shape[0])):
             s = sources[si]
             sigma[s] = 1.0
@@ -59,22 +63,25 @@ def _brandes(indptr: Ints, indices: Ints32, sources: Ints, chunks: int) -> Float
                         order[tail] = w
                         tail += 1
                         sigma[w] = sv
+                        preds[indptr[w]] = v
+                        npred[w] = 1
                     elif dw == next_level:
                         sigma[w] += sv
+                        preds[indptr[w] + npred[w]] = v
+                        npred[w] += 1
             for j in range(tail - 1, 0, -1):  # farthest first, the source last (skipped)
                 w = order[j]
-                previous = dist[w] - 1
                 coeff = (1.0 + delta[w]) / sigma[w]
-                for i in range(indptr[w], indptr[w + 1]):
-                    v = indices[i]
-                    if dist[v] == previous:
-                        delta[v] += sigma[v] * coeff
+                for i in range(indptr[w], indptr[w] + npred[w]):
+                    v = preds[i]
+                    delta[v] += sigma[v] * coeff
                 acc[c, w] += delta[w]
             for j in range(tail):
                 w = order[j]
                 sigma[w] = 0.0
                 dist[w] = -1
                 delta[w] = 0.0
+                npred[w] = 0
     return acc.sum(axis=0)
 
 
