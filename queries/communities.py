@@ -4,6 +4,10 @@ The algorithm is NetworkX's ``fast_label_propagation_communities`` (Traag & Šub
 a queue of nodes in random order; each takes the label most frequent among its neighbours
 (ties broken at random) and, when its label changes, queues the neighbours that disagree.
 Here it runs over compressed rows, so a million ties take about a second, not a minute.
+
+The answer depends only on the ties and the seed: nodes are numbered in sorted order before
+anything order-dependent runs, so two stores, or two loads of the same rows in another
+order, find the same communities.
 """
 
 from __future__ import annotations
@@ -82,18 +86,40 @@ def _propagate(
     return labels
 
 
+def sorted_nodes(nodes: Iterable[H]) -> list[H]:
+    """``nodes`` in a fixed order that does not depend on where they came from."""
+    unique = set(nodes)
+    try:
+        return sorted(unique)  # type: ignore[type-var]
+    except TypeError:  # mixed types: order by their representation
+        return sorted(unique, key=repr)
+
+
+def communities_of(
+    indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int64], seed: int = 7
+) -> npt.NDArray[np.int64]:
+    """A community number for every node of a compressed undirected graph, numbered by
+    first member (0, 1, ...; isolated nodes alone)."""
+    labels = _propagate(indptr, indices, seed)
+    _, first, numbered = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))  # community of node 0 is 0, and so on
+    result: npt.NDArray[np.int64] = rank[numbered].astype(np.int64)
+    return result
+
+
 def label_propagation(edges: Iterable[tuple[H, H]], seed: int = 7) -> list[set[H]]:
-    """Communities of the undirected graph given by ``edges`` (every node has an edge)."""
+    """Communities of the undirected graph given by ``edges`` (every node has an edge),
+    listed by their smallest member."""
     pairs = list(edges)
-    nodes = list(dict.fromkeys(x for pair in pairs for x in pair))
+    nodes = sorted_nodes(x for pair in pairs for x in pair)
     if not nodes:
         return []
     index = {node: i for i, node in enumerate(nodes)}
     u = np.fromiter((index[a] for a, _ in pairs), np.int64, len(pairs))
     v = np.fromiter((index[b] for _, b in pairs), np.int64, len(pairs))
     indptr, indices = undirected_csr(len(nodes), u, v)
-    labels = _propagate(indptr, indices, seed)
+    labels = communities_of(indptr, indices, seed)
     groups: dict[int, set[H]] = {}
     for node, label in zip(nodes, labels.tolist(), strict=True):
         groups.setdefault(label, set()).add(node)
-    return list(groups.values())
+    return [groups[label] for label in sorted(groups)]

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 import networkx as nx
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from graph.projection import edge_active, edge_evidence_id, snapshot
 from graph.vocabulary import NodeLabel, RelType
-from queries.contact_graph import CACHE
+from queries.contact_graph import CACHE, TIE_KINDS, ContactGraph, evidence_ids, person_network
 
 
 class UnknownNode(LookupError):
@@ -19,13 +20,17 @@ class UnknownNode(LookupError):
 
 
 class Broker(BaseModel):
-    """A person tied to people of both sides."""
+    """A person on the paths between the two sides, and how many of them she carries."""
 
     id: str
     name: str
-    score: float
-    ties_a: list[str]
-    ties_b: list[str]
+    paths: int = Field(description="A-B pairs of different people linked through this person")
+    score: float = Field(description="summed probability of those paths (tie strengths multiplied)")
+    sides: list[str] = Field(description="'a' and/or 'b' when the person is on a side herself")
+    ties_a: list[str] = Field(description="her contacts on side A (herself first if on it)")
+    ties_b: list[str] = Field(description="her contacts on side B (herself first if on it)")
+    kinds: list[str] = Field(description="the kinds of tie she has to the two sides")
+    reason: str
 
 
 class BrokersResult(BaseModel):
@@ -33,6 +38,7 @@ class BrokersResult(BaseModel):
     b: str
     brokers: list[Broker]
     explanation: str
+    ties: list[str] = Field(description="the kinds of tie the network was built from")
 
 
 class EgoNetwork(BaseModel):
@@ -82,39 +88,77 @@ def people_of(g: nx.MultiDiGraph, node: str, as_of: date | None = None) -> set[s
 
 
 def brokers(
-    g: nx.MultiDiGraph, a: str, b: str, *, as_of: date | None = None, top: int = 20
+    g: nx.MultiDiGraph,
+    a: str,
+    b: str,
+    *,
+    as_of: date | None = None,
+    top: int = 20,
+    ties: Iterable[str] | None = None,
+    max_group: int = 200,
 ) -> BrokersResult:
-    """People with KNOWS ties into both sides (or on both sides), by summed tie strength."""
+    """People ranked by the A-B paths they carry, on the contact network of ``ties``.
+
+    A path is a pair of different people, one of side A and one of side B, joined through
+    the broker: she knows both, or is one of them and knows the other. Someone who only
+    knows the one person on both sides carries no path (there is no pair), while that
+    person carries a path to every contact she has on either side. Ranked by the number of
+    paths, then their summed probability (the product of the two tie strengths), then id.
+    """
     side_a, side_b = people_of(g, a, as_of), people_of(g, b, as_of)
-    contacts = CACHE.get(g, as_of).graph
-    score: dict[str, float] = defaultdict(float)
-    ties: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-    for i, side in enumerate((side_a, side_b)):
-        for person in side:
-            if person not in contacts:
-                continue
-            for other, d in contacts[person].items():
-                if d.get("kind") == "knows":
-                    ties[other][i].append(person)
-                    score[other] += d["strength"]
-    both = [p for p, (x, y) in ties.items() if x and y] + sorted(side_a & side_b)
-    out = [
-        Broker(
-            id=p,
-            name=str(g.nodes[p].get("name", p)),
-            score=round(score[p], 4),
-            ties_a=sorted(ties[p][0]),
-            ties_b=sorted(ties[p][1]),
+    cg = CACHE.get(g, as_of, None, ties)
+    net = person_network(cg, max_group).graph
+    candidates = sorted({x for p in side_a | side_b if p in net for x in (p, *net[p])})
+    out: list[Broker] = []
+    for x in candidates:
+        strengths = net[x]
+        reach: list[dict[str, float]] = []
+        for side in (side_a, side_b):
+            found = {y: float(strengths[y]["strength"]) for y in strengths if y in side}
+            if x in side:
+                found = {x: 1.0, **found}
+            reach.append(found)
+        ra, rb = reach
+        both = ra.keys() & rb.keys()
+        paths = len(ra) * len(rb) - len(both)
+        if paths <= 0:
+            continue
+        score = sum(ra.values()) * sum(rb.values()) - sum(ra[c] * rb[c] for c in both)
+        kinds = {k for y in (*ra, *rb) if y != x for k in strengths[y]["kinds"]}
+        sides = [s for s, side in (("a", side_a), ("b", side_b)) if x in side]
+        where = (
+            "is on both sides"
+            if len(sides) == 2
+            else f"is on side {sides[0].upper()}"
+            if sides
+            else "is on neither side"
         )
-        for p in dict.fromkeys(both)
-    ]
-    out.sort(key=lambda x: (-x.score, x.id))
+        contacts_a = len(ra) - (x in ra)
+        contacts_b = len(rb) - (x in rb)
+        out.append(
+            Broker(
+                id=x,
+                name=str(g.nodes[x].get("name", x)),
+                paths=paths,
+                score=round(score, 4),
+                sides=sides,
+                ties_a=sorted(ra, key=lambda y: (y != x, y)),
+                ties_b=sorted(rb, key=lambda y: (y != x, y)),
+                kinds=[k for k in TIE_KINDS if k in kinds],
+                reason=f"{where} and has ties to {contacts_a} of A and {contacts_b} of B "
+                f"({', '.join(k for k in TIE_KINDS if k in kinds) or 'none'}): "
+                f"carries {paths} A-B path(s)",
+            )
+        )
+    out.sort(key=lambda x: (-x.paths, -x.score, x.id))
     name = lambda n: str(g.nodes[n].get("name", n))  # noqa: E731
     return BrokersResult(
         a=a,
         b=b,
         brokers=out[:top],
-        explanation=f"{len(out)} people know someone on both sides of {name(a)} and {name(b)}",
+        explanation=f"{len(out)} people carry paths between {name(a)} and {name(b)}; "
+        "ranked by the paths they carry, then their strength",
+        ties=[t for t in TIE_KINDS if t in cg.kinds],
     )
 
 
@@ -162,14 +206,53 @@ def ego_network(
     )
 
 
+_PHRASE = {
+    "colleague": "works with {other} at {via}",
+    "board": "sits on the board of {via} with {other}",
+    "co_staff": "staffs {via} with {other}",
+    "network": "works at a member of the network {via}, as does {other}",
+    "project": "works at a partner in the project {via}, as does {other}",
+}
+
+
+def _tie_reasons(
+    g: nx.MultiDiGraph, cg: ContactGraph, person: str, other: str, target: str, tname: str
+) -> list[tuple[str, list[str]]]:
+    """Every tie of the contact network between two people, as (reason, evidence ids)."""
+    graph = cg.graph
+    oname = f"{g.nodes[other].get('name', other)} of {tname}"
+    out: list[tuple[str, list[str]]] = []
+    if graph.has_edge(person, other):
+        out.append((f"knows {oname}", evidence_ids(graph[person][other]["evidence"])))
+    shared = sorted(
+        h for h in set(graph[person]) & set(graph[other]) if graph.nodes[h]["kind"] == "hub"
+    )
+    for hub in shared:
+        kind = graph.nodes[hub]["tie"]
+        via = graph.nodes[hub]["of"]
+        if via == target:
+            continue
+        text = _PHRASE[kind].format(other=oname, via=g.nodes[via].get("name", via))
+        rels = [*graph[person][hub]["evidence"], *graph[other][hub]["evidence"]]
+        out.append((text, evidence_ids(rels)))
+    return out
+
+
 def profile(
-    g: nx.MultiDiGraph, target: str, organization: str, *, as_of: date | None = None
+    g: nx.MultiDiGraph,
+    target: str,
+    organization: str,
+    *,
+    as_of: date | None = None,
+    ties: Iterable[str] | None = None,
 ) -> Profile:
     """Who at ``organization`` knows ``target`` (an organization or topic), and why.
 
-    Reasons: knows someone there; staffs an alliance the target is a member of (or, for a
-    topic, that addresses it); used to work there; works for an organization that
-    collaborated with it before.
+    Reasons: a tie of the contact network (of ``ties``, all kinds by default) to someone
+    there — knows them, shares a board, an employer, an alliance, a network or a project;
+    sits there too; staffs an alliance the target is a member of (or, for a topic, that
+    addresses it); used to work there; works for an organization that collaborated with
+    it before.
     """
     for node in (target, organization):
         if node not in g:
@@ -199,13 +282,31 @@ def profile(
         }
     else:
         raise UnknownNode(f"{target!r} is a {label}; profile an organization or a topic")
-    for person in ours:
+    cg = CACHE.get(g, as_of, None, ties)
+    for person in sorted(ours):
+        if person in theirs:
+            reasons[person].append(f"is at {tname} too")
+            evidence[person].extend(
+                edge_evidence_id(person, target, d)
+                for d in view.get_edge_data(person, target, default={}).values()
+                if d["type"] == RelType.WORKS_AT
+            )
+        if person in cg.graph:
+            contacts: set[str] = set()
+            for n in cg.graph[person]:
+                if cg.graph.nodes[n]["kind"] == "person":
+                    contacts.add(n)
+                elif cg.graph.nodes[n]["of"] != target:  # "is at the target too" says it
+                    members = cg.graph[n]
+                    contacts.update(y for y in theirs if y in members)
+            for other in sorted(contacts & theirs - {person}):
+                for text, ids in _tie_reasons(g, cg, person, other, target, tname):
+                    reasons[person].append(text)
+                    evidence[person].extend(ids)
         for u, v, d in [*view.out_edges(person, data=True), *view.in_edges(person, data=True)]:
             other = v if u == person else u
             t = d["type"]
-            if t == RelType.KNOWS and other in theirs:
-                reasons[person].append(f"knows {view.nodes[other].get('name', other)} at {tname}")
-            elif t == RelType.STAFFS and other in alliances:
+            if t == RelType.STAFFS and other in alliances:
                 reasons[person].append(
                     f"staffs {view.nodes[other].get('name', other)} "
                     f"({'with' if label == NodeLabel.ORGANIZATION else 'on'} {tname})"

@@ -5,6 +5,13 @@ The contact graph is undirected. Two virtual nodes join the query's ends at zero
 ``S`` (index ``n``) to every source person and every target person to ``T`` (``n + 1``),
 so "from any of an organization's people" is one search, and the shared arrays are never
 modified (concurrent requests read them at once).
+
+A hop limit is part of the search, not a filter on its results: every edge counts its
+introductions in half units (a KNOWS tie 2, each side of a shared affiliation 1), and when
+the cheapest path is longer than the limit, the spur is searched again for the cheapest path
+*within* it: a bidirectional label-setting search over (node, hops used), each side keeping
+only labels no settled one beats on both cost and hops. Every search runs compiled with the
+GIL released.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy.typing as npt
 from numba import njit
 
 Path = list[int]
+BIG = 1 << 40
 Workspace = tuple[
     npt.NDArray[np.float64],
     npt.NDArray[np.int64],
@@ -39,6 +47,8 @@ class CsrGraph:
     indptr: npt.NDArray[np.int64]
     indices: npt.NDArray[np.int32]
     cost: npt.NDArray[np.float64]
+    #: introductions per edge in half units: 2 between two people, 1 to or from a hub
+    units: npt.NDArray[np.int64]
     _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
     def workspace(self) -> Workspace:
@@ -58,9 +68,22 @@ class CsrGraph:
             self._local.ws = ws
         return ws
 
+    def bounded_workspace(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """This thread's workspaces for the hop-limited search: the fewest hops settled at
+        each node (``BIG``) and its last settled label (-1), per side."""
+        ws: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = getattr(
+            self._local, "bounded", None
+        )
+        if ws is None:
+            n = len(self.nodes) + 2
+            ws = (np.full((2, n), BIG, np.int64), np.full((2, n), -1, np.int64))
+            self._local.bounded = ws
+        return ws
+
     @classmethod
     def from_graph(cls, g: nx.Graph, weight: str = "cost") -> CsrGraph:
-        """Copy ``g`` (one entry per direction of every edge)."""
+        """Copy ``g`` (one entry per direction of every edge); nodes whose ``kind`` is
+        ``hub`` count half an introduction on each side."""
         nodes = list(g)
         index = {v: i for i, v in enumerate(nodes)}
         degree = np.fromiter((len(g._adj[v]) for v in nodes), np.int64, len(nodes))
@@ -71,7 +94,19 @@ class CsrGraph:
         cost = np.fromiter(
             (d[weight] for v in nodes for d in g._adj[v].values()), np.float64, total
         )
-        return cls(nodes, index, indptr, indices, cost)
+        hub = np.fromiter((g.nodes[v].get("kind") == "hub" for v in nodes), np.bool_, len(nodes))
+        rows = np.repeat(np.arange(len(nodes)), degree)
+        units = np.where(hub[rows] | hub[indices], 1, 2).astype(np.int64)
+        return cls(nodes, index, indptr, indices, cost, units)
+
+    def edge_units(self, u: int, v: int) -> int:
+        """Half-introductions of the edge ``u``-``v``, zero for the virtual ends' edges."""
+        n = len(self.nodes)
+        if u >= n or v >= n:
+            return 0
+        row = slice(self.indptr[u], self.indptr[u + 1])
+        at = np.flatnonzero(self.indices[row] == v)
+        return int(self.units[row][at[0]])
 
     def edge_cost(self, u: int, v: int) -> float:
         """Cost of the edge ``u``-``v``, zero for the virtual ends' edges."""
@@ -196,12 +231,153 @@ def _search(
     return best, length
 
 
+@njit(cache=True, nogil=True)
+def _search_bounded(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    units: npt.NDArray[np.int64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    start: int,
+    banned_nodes: npt.NDArray[np.uint8],
+    banned_edges: npt.NDArray[np.int64],
+    fewest: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    out: npt.NDArray[np.int64],
+    budget: int,
+    limit: float,
+) -> tuple[float, int]:
+    """Cheapest ``start`` -> T path of at most ``budget`` half-introductions costing less
+    than ``limit``; writes it into ``out`` and returns (cost, length), length 0 if none.
+
+    A bidirectional label-setting search: each side settles labels (cost, half-hops) in
+    cost order; a label at a node where its side already settled one with no more hops is
+    dominated. Settled labels of a node are chained from ``head`` (fewest hops last), and
+    every relaxation is checked against the other side's settled labels at its far end, so
+    the search can stop once the two fringes' minima add up to the best meeting.
+    ``fewest`` (shape (2, n + 2), ``BIG``) and ``head`` (shape (2, n + 2), -1) are
+    workspaces, restored before returning.
+    """
+    n = indptr.shape[0] - 1
+    s_node, t_node = n, n + 1
+    # labels of both sides in one set of lists: node, cost, hops, predecessor, and the
+    # previous settled label at the same node (same side)
+    lab_node = [start, t_node]
+    lab_cost = [0.0, 0.0]
+    lab_hops = [0, 0]
+    lab_pred = [-1, -1]
+    lab_prev = [-1, -1]
+    heap0 = [(0.0, 0, 0)]
+    heap1 = [(0.0, 0, 1)]
+    touched = [start, t_node]
+    best = limit
+    meet_f, meet_b = -1, -1
+    while len(heap0) > 0 and len(heap1) > 0:
+        if heap0[0][0] + heap1[0][0] >= best:
+            break
+        side = 0 if heap0[0][0] <= heap1[0][0] else 1
+        d, h, li = heapq.heappop(heap0) if side == 0 else heapq.heappop(heap1)
+        v = lab_node[li]
+        if h >= fewest[side, v]:
+            continue
+        if fewest[0, v] == BIG and fewest[1, v] == BIG:
+            touched.append(v)
+        fewest[side, v] = h
+        lab_prev[li] = head[side, v]
+        head[side, v] = li
+        other = 1 - side
+        # v's neighbours: its row, the virtual ends' edges, the edge to the end it touches
+        if v == s_node:
+            virtual = sources if side == 0 else sources[:0]
+        elif v == t_node:
+            virtual = targets if side == 1 else targets[:0]
+        else:
+            virtual = sources[:0]
+        row = indptr[v + 1] - indptr[v] if v < n else 0
+        extra = -1
+        if v < n and side == 0 and is_target[v] == 1:
+            extra = t_node
+        elif v < n and side == 1 and is_source[v] == 1:
+            extra = s_node
+        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
+        for i in range(total):
+            if i < row:
+                w = int(indices[indptr[v] + i])
+                c = cost[indptr[v] + i]
+                u = int(units[indptr[v] + i])
+            elif i < row + virtual.shape[0]:
+                w = int(virtual[i - row])
+                c = 0.0
+                u = 0
+            else:
+                w = extra
+                c = 0.0
+                u = 0
+            if banned_nodes[w] == 1:
+                continue
+            hw = h + u
+            if hw > budget:
+                continue
+            if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
+                continue
+            dw = d + c
+            k = head[other, w]
+            while k >= 0:  # meet the other side's settled labels at w
+                if hw + lab_hops[k] <= budget and dw + lab_cost[k] < best:
+                    best = dw + lab_cost[k]
+                    meet_f, meet_b = (li, k) if side == 0 else (k, li)
+                k = lab_prev[k]
+            if dw >= best or hw >= fewest[side, w]:
+                continue
+            lab_node.append(w)
+            lab_cost.append(dw)
+            lab_hops.append(hw)
+            lab_pred.append(li)
+            lab_prev.append(-1)
+            if side == 0:
+                heapq.heappush(heap0, (dw, hw, len(lab_node) - 1))
+            else:
+                heapq.heappush(heap1, (dw, hw, len(lab_node) - 1))
+    length = 0
+    if meet_f >= 0:
+        li = meet_f
+        while li >= 0:
+            out[length] = lab_node[li]
+            length += 1
+            li = lab_pred[li]
+        out[:length] = out[:length][::-1].copy()
+        li = meet_b
+        while li >= 0:
+            out[length] = lab_node[li]
+            length += 1
+            li = lab_pred[li]
+    for v in touched:
+        fewest[0, v] = BIG
+        fewest[1, v] = BIG
+        head[0, v] = -1
+        head[1, v] = -1
+    return best, length
+
+
 class PathSearch:
     """One query's sources and targets over a shared :class:`CsrGraph`, with its own
     workspaces (one per request: searches never share mutable state)."""
 
-    def __init__(self, csr: CsrGraph, sources: list[str], targets: list[str]) -> None:
+    def __init__(
+        self,
+        csr: CsrGraph,
+        sources: list[str],
+        targets: list[str],
+        max_hops: int | None = None,
+    ) -> None:
         self.csr = csr
+        #: the hop limit in half-introductions (None: no limit)
+        self.budget = None if max_hops is None else 2 * max_hops
+        #: whether a cheaper path was passed over for being longer than the limit
+        self.cut = False
         n = len(csr.nodes)
         self.n = n
         self.source = n
@@ -220,9 +396,59 @@ class PathSearch:
         banned_nodes: Path,
         banned_edges: list[tuple[int, int]],
         limit: float = np.inf,
+        budget: int | None = None,
     ) -> tuple[float, Path] | None:
-        """The cheapest ``start`` -> T path that avoids the banned nodes and edges and costs
-        less than ``limit``."""
+        """The cheapest ``start`` -> T path that avoids the banned nodes and edges, costs
+        less than ``limit`` and has at most ``budget`` half-introductions."""
+        found = self._cheapest(start, banned_nodes, banned_edges, limit)
+        if found is None or budget is None or self.path_units(found[1]) <= budget:
+            return found
+        self.cut = True
+        return self._cheapest_within(start, banned_nodes, banned_edges, limit, budget)
+
+    def _cheapest_within(
+        self,
+        start: int,
+        banned_nodes: Path,
+        banned_edges: list[tuple[int, int]],
+        limit: float,
+        budget: int,
+    ) -> tuple[float, Path] | None:
+        self.banned[banned_nodes] = 1
+        fewest, head = self.csr.bounded_workspace()
+        edges = np.array(banned_edges, np.int64).reshape(-1, 2)
+        try:
+            best, length = _search_bounded(
+                self.csr.indptr,
+                self.csr.indices,
+                self.csr.cost,
+                self.csr.units,
+                self.sources,
+                self.targets,
+                self.is_source,
+                self.is_target,
+                start,
+                self.banned,
+                edges,
+                fewest,
+                head,
+                self.out,
+                budget,
+                limit,
+            )
+        finally:
+            self.banned[banned_nodes] = 0
+        if length == 0:
+            return None
+        return float(best), [int(x) for x in self.out[:length]]
+
+    def _cheapest(
+        self,
+        start: int,
+        banned_nodes: Path,
+        banned_edges: list[tuple[int, int]],
+        limit: float,
+    ) -> tuple[float, Path] | None:
         self.banned[banned_nodes] = 1
         edges = np.array(banned_edges, np.int64).reshape(-1, 2)
         try:
@@ -249,6 +475,10 @@ class PathSearch:
             return None
         return float(best), [int(x) for x in self.out[:length]]
 
+    def path_units(self, path: Path) -> int:
+        """Half-introductions along ``path``."""
+        return sum(self.csr.edge_units(u, v) for u, v in zip(path, path[1:], strict=False))
+
     def path_cost(self, path: Path) -> float:
         return sum(self.csr.edge_cost(u, v) for u, v in zip(path, path[1:], strict=False))
 
@@ -263,8 +493,8 @@ class PathSearch:
         return worst - root_cost + 1e-9
 
     def k_cheapest(self, k: int) -> list[tuple[float, Path]]:
-        """Yen's k shortest loopless S -> T paths, cheapest first."""
-        first = self.cheapest(self.source, [], [])
+        """Yen's k shortest loopless S -> T paths within the hop limit, cheapest first."""
+        first = self.cheapest(self.source, [], [], budget=self.budget)
         if first is None:
             return []
         found = [first]
@@ -274,8 +504,10 @@ class PathSearch:
         while len(found) < k:
             _, last = found[-1]
             prefix = [0.0]  # cost of last[: j + 1], summed in the same order as path_cost
+            used = [0]  # half-introductions of last[: j + 1]
             for u, v in zip(last, last[1:], strict=False):
                 prefix.append(prefix[-1] + self.csr.edge_cost(u, v))
+                used.append(used[-1] + self.csr.edge_units(u, v))
             for j in range(len(last) - 1):
                 spur, root = last[j], last[: j + 1]
                 banned_edges = [
@@ -287,6 +519,7 @@ class PathSearch:
                     root[:-1],
                     banned_edges,
                     self._limit(candidates, k - len(found), root_cost),
+                    None if self.budget is None else self.budget - used[j],
                 )
                 if spur_path is None:
                     continue

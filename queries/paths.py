@@ -10,7 +10,7 @@ be a person or an organization (then: any of its current people).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from graph.projection import edge_active
 from graph.vocabulary import NodeLabel, RelType
-from queries.contact_graph import CACHE, ContactGraph
+from queries.contact_graph import CACHE, TIE_KINDS, ContactGraph
 from queries.path_search import PathSearch
 from queries.ties import TieDefaults
 
@@ -39,11 +39,12 @@ class Hop(BaseModel):
     target: str
     source_name: str
     target_name: str
-    kind: str = Field(description="knows, colleague, board or co_staff")
+    kind: str = Field(description="knows, colleague, board, co_staff, network or project")
     strength: float
     origin: str = Field(description="stored, derived (from interactions) or default (by kind)")
     via: str | None = Field(
-        None, description="the organization or alliance of a shared affiliation"
+        None,
+        description="the organization, alliance, network or project of a shared affiliation",
     )
     last_contact: str | None = None
     explanation: str
@@ -66,6 +67,13 @@ class PathsResult(BaseModel):
     as_of: str | None
     paths: list[IntroPath]
     explanation: str
+    max_hops: int = Field(description="the most introductions a path may have")
+    hop_limited: bool = Field(
+        False,
+        description="a more probable path was left out for having more than max_hops "
+        "introductions: raise max_hops to see it",
+    )
+    ties: list[str] = Field(description="the kinds of tie the search used")
 
 
 def _memo(cg: ContactGraph, kind: str, node: str, compute: Callable[[], T]) -> T:
@@ -148,6 +156,8 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
             "colleague": f"work together at {hub_name}",
             "board": f"sit on the board of {hub_name}",
             "co_staff": f"both staff {hub_name}",
+            "network": f"work at members of the network {hub_name}",
+            "project": f"work at partners in the project {hub_name}",
         }[kind]
         hops.append(
             Hop(
@@ -176,27 +186,34 @@ def introduction_paths(
     as_of: date | None = None,
     defaults: TieDefaults | None = None,
     max_hops: int = 8,
+    ties: Iterable[str] | None = None,
 ) -> PathsResult:
     """The ``k`` most probable distinct introduction paths from ``source`` to ``target``.
 
-    Either end may be a person or an organization (any of its people on ``as_of``).
-    Paths of more than ``max_hops`` introductions are left out.
+    Either end may be a person or an organization (any of its people on ``as_of``). The
+    search looks only at paths of at most ``max_hops`` introductions (the limit is part of
+    the search: the best paths within it come back) and says when a more probable, longer
+    path was passed over. ``ties`` restricts the kinds of tie (all of
+    :data:`~queries.contact_graph.TIE_KINDS` by default).
     """
     for node in (source, target):
         if node not in projection:
             raise UnknownEndpoint(f"no person or organization with id {node!r}")
-    cg = CACHE.get(projection, as_of, defaults)
+    if max_hops < 1:
+        raise ValueError(f"max_hops must be at least 1, not {max_hops}")
+    cg = CACHE.get(projection, as_of, defaults, ties)
     sources = _memo(cg, "people", source, lambda: _people_of(projection, source, as_of))
     targets = _memo(cg, "people", target, lambda: _people_of(projection, target, as_of))
-    search = PathSearch(cg.csr, sources, targets)
+    search = PathSearch(cg.csr, sources, targets, max_hops)
     raw = search.k_cheapest(k) if sources and targets else []
-    ids = [*cg.csr.nodes, SOURCE, TARGET]
+    ids, n = cg.csr.nodes, len(cg.csr.nodes)  # indices n and n + 1 are the virtual ends
     paths = []
     for cost, found in raw:
-        path = [ids[i] for i in found]
+        path = [ids[i] if i < n else (SOURCE if i == n else TARGET) for i in found]
         hops = _explain(projection, cg, path)
-        if len(hops) > max_hops or not hops:
+        if not hops:
             continue
+        assert len(hops) <= max_hops, "the search keeps to the hop limit"
         people = [hops[0].source] + [h.target for h in hops]
         paths.append(
             IntroPath(
@@ -204,13 +221,21 @@ def introduction_paths(
             )
         )
     name = lambda n: str(projection.nodes[n].get("name", n))  # noqa: E731
+    more = f"; raise --max-hops (now {max_hops}) to look further"
     if paths:
         text = (
-            f"{len(paths)} path(s) from {name(source)} to {name(target)}; the best has "
-            f"{len(paths[0].hops)} introduction(s), probability {paths[0].probability:.3f}"
+            f"{len(paths)} path(s) from {name(source)} to {name(target)} within {max_hops} "
+            f"introductions; the best has {len(paths[0].hops)} introduction(s), probability "
+            f"{paths[0].probability:.3f}"
         )
+        if search.cut:
+            text += f"; more probable paths of more than {max_hops} introductions exist" + more
     elif set(sources) & set(targets):
         text = f"{name(source)} and {name(target)} are the same people: no introduction needed"
+    elif search.cut:
+        text = (
+            f"no path within {max_hops} introductions from {name(source)} to {name(target)}" + more
+        )
     else:
         text = f"no chain of known ties links {name(source)} to {name(target)}"
     return PathsResult(
@@ -219,4 +244,7 @@ def introduction_paths(
         as_of=as_of.isoformat() if as_of else None,
         paths=paths,
         explanation=text,
+        max_hops=max_hops,
+        hop_limited=search.cut,
+        ties=[t for t in TIE_KINDS if t in cg.kinds],
     )

@@ -3,7 +3,8 @@
 Same definitions as :func:`networkx.constraint` and :func:`networkx.effective_size`
 (Burt 1992; Borgatti 1997), computed once per node from cached proportional tie
 strengths, so measuring many nodes costs O(sum of squared degrees) rather than repeated
-neighbourhood scans.
+neighbourhood scans. Neighbours are summed in id order, so the values do not depend on the
+order the graph was built in.
 
 >>> import networkx as nx
 >>> g = nx.star_graph(3)
@@ -30,9 +31,19 @@ def _mutual_weights(g: nx.Graph, weight: str | None) -> dict[Hashable, dict[Hash
     return w
 
 
+def _in_order(nbrs: dict[Hashable, float]) -> dict[Hashable, float]:
+    """``nbrs`` by neighbour id: sums over it then come out the same to the last bit
+    whatever order the graph's edges were added in."""
+    try:
+        return dict(sorted(nbrs.items()))
+    except TypeError:  # mixed types: order by their representation
+        return dict(sorted(nbrs.items(), key=lambda item: repr(item[0])))
+
+
 def _proportions(w: dict[Hashable, dict[Hashable, float]]) -> dict[Hashable, dict[Hashable, float]]:
     out = {}
-    for u, nbrs in w.items():
+    for u, unordered in w.items():
+        nbrs = _in_order(unordered)
         total = sum(nbrs.values())
         out[u] = {v: x / total for v, x in nbrs.items()} if total else {}
     return out

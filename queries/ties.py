@@ -6,7 +6,8 @@
   clipped to [``floor``, ``cap``] — ten interactions give 0.63 when fresh, and a tie loses
   half its strength every ``half_life_days`` (180 by default) without contact.
 - Shared affiliations are ties too, each kind with its own default strength: colleagues at
-  one organization, fellow board members, people staffing the same alliance.
+  one organization, fellow board members, people staffing the same alliance, employees of
+  organizations in one boundary network or one joint project.
 
 >>> round(derived_strength(10, "2026-01", date(2026, 1, 31)), 2)
 0.63
@@ -32,6 +33,12 @@ class TieDefaults(BaseModel):
     )
     board: float = Field(0.5, gt=0, le=1, description="two board members of one organization")
     co_staff: float = Field(0.4, gt=0, le=1, description="two people staffing one alliance")
+    network: float = Field(
+        0.1, gt=0, le=1, description="two employees of organizations in one boundary network"
+    )
+    project: float = Field(
+        0.2, gt=0, le=1, description="two employees of organizations in one joint project"
+    )
     knows_unknown: float = Field(0.2, gt=0, le=1, description="a KNOWS tie with nothing recorded")
     half_life_days: float = Field(180.0, gt=0)
     saturation: float = Field(10.0, gt=0, description="interactions at which strength is 63%")

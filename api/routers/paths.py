@@ -14,6 +14,7 @@ from api.models import IsoDate
 from api.problems import ProblemError, not_found
 from api.provenance import annotate_paths
 from api.work import run_bounded
+from queries.contact_graph import TIE_KINDS, UnknownTieKind, parse_tie_kinds
 from queries.metrics import MetricsResult, network_metrics
 from queries.neighbourhoods import BrokersResult, EgoNetwork, Profile, brokers, ego_network, profile
 from queries.paths import PathsResult, introduction_paths
@@ -22,6 +23,22 @@ router = APIRouter(tags=["who-knows-whom"])
 
 AsOf = Annotated[IsoDate | None, Query(description="use ties and jobs as they stood on this date")]
 Id = Annotated[str, Query(min_length=1, max_length=200)]
+Ties = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="kinds of tie to use, comma-separated, from: "
+        + ", ".join(TIE_KINDS)
+        + " (default: all)",
+    ),
+]
+
+
+def _ties(value: str | None) -> frozenset[str]:
+    try:
+        return parse_tie_kinds(value)
+    except UnknownTieKind as exc:
+        raise ProblemError(422, str(exc)) from None
 
 
 def _visible(access: Access, *ids: str) -> None:
@@ -49,7 +66,16 @@ async def paths(
     target: Id,
     k: Annotated[int, Query(ge=1)] = 3,
     as_of: AsOf = None,
-    max_hops: Annotated[int | None, Query(ge=1)] = None,
+    max_hops: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="the most introductions a path may have (default and ceiling: the "
+            "server's max_path_hops); the search keeps within it and says when a more "
+            "probable, longer path was left out (hop_limited)",
+        ),
+    ] = None,
+    ties: Ties = None,
     sources: Annotated[
         bool, Query(description="name the file and row behind each hop (provenance)")
     ] = False,
@@ -67,9 +93,10 @@ async def paths(
     if not label <= {"Person", "Organization"}:
         raise ProblemError(422, "paths run between people or organizations")
     view = access.named_view()
+    kinds = _ties(ties)
 
     def search() -> bytes:
-        result = introduction_paths(view, source, target, k, as_of=as_of, max_hops=hops)
+        result = introduction_paths(view, source, target, k, as_of=as_of, max_hops=hops, ties=kinds)
         if sources:
             payload = annotate_paths(state.store, view, result.model_dump(mode="json"))
             return json.dumps(payload, ensure_ascii=False).encode()
@@ -84,17 +111,20 @@ async def paths(
     "/brokers",
     response_model=BrokersResult,
     dependencies=[ViewerDep],
-    summary="People who know someone on both sides of two alliances or organizations",
+    summary="People ranked by the paths they carry between two alliances or organizations",
 )
 async def brokers_between(
-    state: StateDep, access: AccessDep, a: Id, b: Id, as_of: AsOf = None
+    state: StateDep, access: AccessDep, a: Id, b: Id, as_of: AsOf = None, ties: Ties = None
 ) -> BrokersResult:
     _visible(access, a, b)
     labels = {access.graph.nodes[n].get("label") for n in (a, b)}
     if not labels <= {"Alliance", "Organization"}:
         raise ProblemError(422, "brokers are found between alliances or organizations")
     view = access.named_view()
-    return await run_bounded(lambda: brokers(view, a, b, as_of=as_of), state.heavy_lane)
+    kinds = _ties(ties)
+    return await run_bounded(
+        lambda: brokers(view, a, b, as_of=as_of, ties=kinds), state.heavy_lane
+    )
 
 
 @router.get(
@@ -129,7 +159,12 @@ async def ego(
     summary="Who in an organization knows a partner or topic, and why",
 )
 async def profile_of(
-    state: StateDep, access: AccessDep, target: Id, organization: Id, as_of: AsOf = None
+    state: StateDep,
+    access: AccessDep,
+    target: Id,
+    organization: Id,
+    as_of: AsOf = None,
+    ties: Ties = None,
 ) -> Profile:
     _visible(access, target, organization)
     if access.graph.nodes[target].get("label") not in ("Organization", "Topic"):
@@ -137,8 +172,9 @@ async def profile_of(
     if access.graph.nodes[organization].get("label") != "Organization":
         raise ProblemError(422, "organization must be an organization id")
     view = access.named_view()
+    kinds = _ties(ties)
     return await run_bounded(
-        lambda: profile(view, target, organization, as_of=as_of), state.heavy_lane
+        lambda: profile(view, target, organization, as_of=as_of, ties=kinds), state.heavy_lane
     )
 
 
@@ -153,6 +189,10 @@ async def metrics(
     access: AccessDep,
     top: Annotated[int, Query(ge=1, le=500)] = 50,
     as_of: AsOf = None,
+    ties: Ties = None,
 ) -> MetricsResult:
     view = access.named_view()
-    return await run_bounded(lambda: network_metrics(view, top=top, as_of=as_of), state.heavy_lane)
+    kinds = _ties(ties)
+    return await run_bounded(
+        lambda: network_metrics(view, top=top, as_of=as_of, ties=kinds), state.heavy_lane
+    )

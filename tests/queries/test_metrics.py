@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import random
 
 import igraph as ig
@@ -63,6 +64,24 @@ def test_sampled_betweenness_agrees_with_exact() -> None:
     assert rho >= 0.95
 
 
+def _nx_parallel_cannot_dispatch() -> str | None:
+    """Why nx-parallel cannot run betweenness here, or None when it can."""
+    try:
+        version = importlib.metadata.version("nx-parallel")
+    except importlib.metadata.PackageNotFoundError:
+        return "nx-parallel is not installed"
+    if "parallel" not in getattr(nx.betweenness_centrality, "backends", ()):
+        return (
+            f"nx-parallel {version} does not dispatch betweenness_centrality on networkx "
+            f"{nx.__version__} (nx-parallel 0.3, the last release for Python 3.11, knows only "
+            "networkx 3.4)"
+        )
+    return None
+
+
+@pytest.mark.skipif(
+    _nx_parallel_cannot_dispatch() is not None, reason=str(_nx_parallel_cannot_dispatch())
+)
 def test_heavy_metrics_dispatch_to_nx_parallel() -> None:
     g = nx.gnm_random_graph(300, 1200, seed=2)
     plain, _ = betweenness(g)
@@ -96,3 +115,25 @@ def test_brokers_ego_and_profiler() -> None:
     assert any("staffs" in r for e in prof.people for r in e.reasons)
     with pytest.raises(UnknownNode):
         ego_network(g, "nobody")
+
+
+def test_compiled_pagerank_and_exact_betweenness_equal_igraph_with_isolated_people() -> None:
+    g = nx.gnm_random_graph(200, 500, seed=4)
+    g.add_nodes_from(range(200, 210))  # people with no tie at all
+    result = graph_metrics(g, top=210)
+    h = ig.Graph(n=210, edges=list(g.edges()))
+    scale = (209 * 208) / 2
+    between, rank = h.betweenness(), h.pagerank()
+    for node in result.nodes:
+        i = int(node.id)
+        assert node.betweenness == pytest.approx(round(between[i] / scale, 6), abs=1e-9)
+        assert node.pagerank == pytest.approx(round(rank[i], 6), abs=1e-9)
+    assert result.betweenness_exact
+
+
+def test_sampled_betweenness_is_the_same_for_the_same_seed_and_differs_for_another() -> None:
+    g = nx.barabasi_albert_graph(500, 3, seed=2)
+    first, k = betweenness(g, exact_limit=100, sample_size=50, seed=1)
+    again, _ = betweenness(g, exact_limit=100, sample_size=50, seed=1)
+    other, _ = betweenness(g, exact_limit=100, sample_size=50, seed=2)
+    assert k == 50 and first == again and first != other

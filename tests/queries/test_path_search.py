@@ -93,3 +93,47 @@ def test_a_search_with_a_limit_finds_only_cheaper_paths() -> None:
     assert best is not None
     assert search.cheapest(search.source, [], [], best[0] + 1e-9) == best
     assert search.cheapest(search.source, [], [], best[0]) is None
+
+
+def _bounded_reference(
+    g: nx.Graph, sources: list[str], targets: list[str], k: int, max_hops: int
+) -> list[float]:
+    """Costs of the k cheapest simple paths of at most ``max_hops`` edges (hubs count half
+    on each side), by enumerating every simple path."""
+    h = g.copy()
+    for s in sources:
+        h.add_edge("S", s, cost=0.0)
+    for t in targets:
+        h.add_edge(t, "T", cost=0.0)
+
+    def units(u: str, v: str) -> int:
+        if "S" in (u, v) or "T" in (u, v):
+            return 0
+        return 1 if "hub" in (g.nodes[u].get("kind"), g.nodes[v].get("kind")) else 2
+
+    costs = []
+    for p in nx.all_simple_paths(h, "S", "T", cutoff=2 * max_hops + 2):
+        pairs = list(zip(p, p[1:], strict=False))
+        if sum(units(u, v) for u, v in pairs) <= 2 * max_hops:
+            costs.append(sum(h[u][v]["cost"] for u, v in pairs))
+    return sorted(costs)[:k]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_k_cheapest_within_a_hop_limit_equals_enumerating_every_short_path(seed: int) -> None:
+    rng = random.Random(seed)
+    g = _random_graph(seed, n=18, m=34)
+    for hub in rng.sample(sorted(v for v in g if v != "lonely"), 3):
+        g.nodes[hub]["kind"] = "hub"  # half an introduction on each side
+    csr = CsrGraph.from_graph(g)
+    nodes = sorted(v for v in g if g.nodes[v].get("kind") != "hub")
+    for max_hops in (1, 2, 3):
+        for _ in range(3):
+            sources = rng.sample(nodes, rng.randint(1, 2))
+            targets = rng.sample([v for v in nodes if v not in sources], rng.randint(1, 2))
+            search = PathSearch(csr, sources, targets, max_hops)
+            ours = search.k_cheapest(3)
+            expected = _bounded_reference(g, sources, targets, 3, max_hops)
+            assert [c for c, _ in ours] == pytest.approx(expected, abs=1e-9)
+            for _, path in ours:
+                assert search.path_units(path) <= 2 * max_hops
