@@ -12,6 +12,7 @@ from api.access import Access
 from api.deps import AccessDep, AppState, StateDep, ViewerDep
 from api.models import IsoDate
 from api.problems import ProblemError, not_found
+from api.routers.portfolio import AsOf as ReportAsOf
 from api.routers.portfolio import report_for
 from api.work import run_bounded
 from graph.schema import CONFIDENTIAL_PROPERTIES
@@ -194,8 +195,8 @@ async def finding(
     kind: Annotated[str, Path(max_length=60)],
     state: StateDep,
     access: AccessDep,
+    as_of: ReportAsOf,
     index: Annotated[int, Query(ge=0)] = 0,
-    as_of: AsOf = None,
 ) -> HTMLResponse:
     _need(access, org, "Organization")
     view = access.named_view()

@@ -26,6 +26,7 @@ from api.deps import StateDep
 from api.keys import Role
 from api.problems import ProblemError
 from api.routers.maps import SECURITY_HEADERS as MAP_HEADERS
+from api.routers.portfolio import AsOf as ReportAsOf
 from api.routers.portfolio import report_for
 from api.web import views
 from api.web.auth import (
@@ -199,7 +200,7 @@ def entity(request: Request, node_id: str, access: WebAccess) -> HTMLResponse:
     findings: list[Any] = []
     focal = views.focal_organization(access)
     if info.label == "Alliance" and focal and access.principal.at_least(Role.ANALYST):
-        report = report_for(request.app.state.ag, access, focal, None)
+        report = report_for(request.app.state.ag, access, focal, date.today())
         findings = [(f, i) for f, i in views.findings_by_kind_index(report) if node_id in f.subject]
     return page(request, access, "entity.html", e=info, findings=findings, focal_id=focal)
 
@@ -209,7 +210,7 @@ def entity(request: Request, node_id: str, access: WebAccess) -> HTMLResponse:
 
 @router.get("/portfolio/{org}")
 def dashboard(
-    request: Request, org: str, state: StateDep, access: WebAccess, as_of: date | None = None
+    request: Request, org: str, state: StateDep, access: WebAccess, as_of: ReportAsOf
 ) -> HTMLResponse:
     need(access, Role.ANALYST)
     _need_node(access, org, "Organization")
@@ -236,7 +237,7 @@ def dashboard(
 
 
 @router.get("/portfolio/{org}/report.csv")
-def report_csv(org: str, state: StateDep, access: WebAccess, as_of: date | None = None) -> Response:
+def report_csv(org: str, state: StateDep, access: WebAccess, as_of: ReportAsOf) -> Response:
     need(access, Role.ANALYST)
     report = report_for(state, access, org, as_of)
     return Response(
@@ -250,7 +251,7 @@ def report_csv(org: str, state: StateDep, access: WebAccess, as_of: date | None 
 
 @router.get("/portfolio/{org}/report.xlsx")
 def report_xlsx(
-    org: str, state: StateDep, access: WebAccess, as_of: date | None = None
+    org: str, state: StateDep, access: WebAccess, as_of: ReportAsOf
 ) -> Response:
     need(access, Role.ANALYST)
     report = report_for(state, access, org, as_of)
@@ -269,7 +270,7 @@ def report_print(
     org: str,
     state: StateDep,
     access: WebAccess,
-    as_of: date | None = None,
+    as_of: ReportAsOf,
     top: Annotated[int, Query(ge=0, le=10)] = 3,
 ) -> HTMLResponse:
     """A print-ready page for a board pack: the findings and the evidence map (as a static
@@ -460,8 +461,8 @@ def map_finding(
     kind: str,
     state: StateDep,
     access: WebAccess,
+    as_of: ReportAsOf,
     index: Annotated[int, Query(ge=0)] = 0,
-    as_of: date | None = None,
     format: Fmt = "html",
 ) -> Response:
     """A finding of the dashboard's report (the same report, so the same numbering) with

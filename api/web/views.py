@@ -311,6 +311,7 @@ def report_xlsx(g: nx.MultiDiGraph, report: PortfolioReport, *, money: bool) -> 
                 "alliance",
                 "name",
                 "funding model",
+                "currency",
                 "cash",
                 "in kind",
                 "programme funding",
@@ -318,17 +319,18 @@ def report_xlsx(g: nx.MultiDiGraph, report: PortfolioReport, *, money: bool) -> 
             ]
         )
         for m in report.contributions:
-            money_sheet.append(
-                [
-                    _safe_cell(m.alliance),
-                    _safe_cell(m.name),
-                    m.funding_model,
-                    m.cash,
-                    m.in_kind,
-                    m.programme_funding,
-                    m.management_funding,
-                ]
-            )
+            totals = (m.cash, m.in_kind, m.programme_funding, m.management_funding)
+            # one row per currency: amounts in different currencies are never added up
+            for currency in sorted({c for t in totals for c in t}):
+                money_sheet.append(
+                    [
+                        _safe_cell(m.alliance),
+                        _safe_cell(m.name),
+                        m.funding_model,
+                        currency,
+                        *(t.get(currency) for t in totals),
+                    ]
+                )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
