@@ -47,7 +47,7 @@ class ReviewDecision(BaseModel):
 class BulkDecision(ReviewDecision):
     """A decision for every open item matching the filters."""
 
-    min_score: float | None = Field(None, ge=0, le=100)
+    min_score: float | None = Field(None, ge=0, le=100, strict=True)
     file: str | None = Field(None, max_length=500)
     mapping: str | None = Field(None, max_length=500)
 
@@ -103,35 +103,7 @@ def _decision(body: ReviewDecision) -> str:
 
 
 @router.post(
-    "/review/{review_id}",
-    response_model=Decided,
-    dependencies=[AdminDep],
-    summary="Decide one review item; the rows it held are written at once",
-    responses={404: {"description": "no such review item"}, 422: {"description": "not a candidate"}},
-)
-async def review_decide(
-    review_id: Annotated[str, Path(max_length=64)],
-    body: ReviewDecision,
-    state: StateDep,
-    principal: PrincipalDep,
-) -> Decided:
-    def run() -> Decided:
-        queue = StoredReviewQueue(state.store)
-        if review_id not in queue.items:
-            raise not_found("review item", review_id)
-        try:
-            applied = decide(state.store, queue, review_id, _decision(body), actor=_actor(principal))
-        except ValueError as exc:
-            raise ProblemError(422, str(exc)) from None
-        return Decided(decided=[review_id], written=sum(r.written for r in applied.written.values()))
-
-    result = await anyio.to_thread.run_sync(run)
-    await anyio.to_thread.run_sync(state.cache.refresh)
-    return result
-
-
-@router.post(
-    "/review",
+    "/review/bulk",
     response_model=Decided,
     dependencies=[AdminDep],
     summary="Decide every open review item matching the filters (bulk)",
@@ -152,6 +124,34 @@ async def review_bulk(body: BulkDecision, state: StateDep, principal: PrincipalD
             decided=[d.review_id for d in done],
             written=sum(r.written for d in done for r in d.written.values()),
         )
+
+    result = await anyio.to_thread.run_sync(run)
+    await anyio.to_thread.run_sync(state.cache.refresh)
+    return result
+
+
+@router.post(
+    "/review/{review_id}",
+    response_model=Decided,
+    dependencies=[AdminDep],
+    summary="Decide one review item; the rows it held are written at once",
+    responses={404: {"description": "no such review item"}, 422: {"description": "not a candidate"}},
+)
+async def review_decide(
+    review_id: Annotated[str, Path(max_length=64, pattern="^[0-9a-f]{1,64}$")],
+    body: ReviewDecision,
+    state: StateDep,
+    principal: PrincipalDep,
+) -> Decided:
+    def run() -> Decided:
+        queue = StoredReviewQueue(state.store)
+        if review_id not in queue.items:
+            raise not_found("review item", review_id)
+        try:
+            applied = decide(state.store, queue, review_id, _decision(body), actor=_actor(principal))
+        except ValueError as exc:
+            raise ProblemError(422, str(exc)) from None
+        return Decided(decided=[review_id], written=sum(r.written for r in applied.written.values()))
 
     result = await anyio.to_thread.run_sync(run)
     await anyio.to_thread.run_sync(state.cache.refresh)

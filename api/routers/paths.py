@@ -23,10 +23,12 @@ router = APIRouter(tags=["who-knows-whom"])
 
 AsOf = Annotated[IsoDate | None, Query(description="use ties and jobs as they stood on this date")]
 Id = Annotated[str, Query(min_length=1, max_length=200)]
+_KIND = "(" + "|".join(TIE_KINDS) + ")"
 Ties = Annotated[
     str | None,
     Query(
         max_length=200,
+        pattern=rf"^ *{_KIND} *(, *{_KIND} *)*$",
         description="kinds of tie to use, comma-separated, from: "
         + ", ".join(TIE_KINDS)
         + " (default: all)",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, AppState, StateDep
+from api.models import IsoDate
 from api.problems import ProblemError, not_found
 from api.work import run_bounded
 from queries.findings import Finding
@@ -23,9 +24,8 @@ OrgId = Annotated[str, Path(max_length=200, description="the focal organization'
 
 def _as_of(
     as_of: Annotated[
-        str | None,
+        IsoDate | Literal["all"] | None,
         Query(
-            max_length=10,
             description="analyse the portfolio as it stood on this date (YYYY-MM-DD); "
             "default today; `all` for all of history",
         ),
@@ -36,12 +36,7 @@ def _as_of(
         return date.today()
     if as_of == "all":
         return None
-    try:
-        return date.fromisoformat(as_of)
-    except ValueError:
-        raise ProblemError(
-            422, f"as_of expects a date such as 2025-06-30 or 'all', got {as_of!r}"
-        ) from None
+    return as_of
 
 
 def _settings(request: Request) -> ReportSettings:

@@ -103,7 +103,8 @@ def page(
 def _need_node(access: Access, node: str, label: str | None = None) -> None:
     if not access.can_see(node) or (label and access.graph.nodes[node].get("label") != label):
         what = (label or "node").lower()
-        raise PageNotFound(f"No {what} with id “{node}” (or not one your key may see).")
+        # the id is not repeated: a page must read the same for a hidden id and an unknown one
+        raise PageNotFound(f"No such {what} (or not one your key may see).")
 
 
 # ---- sign-in ---------------------------------------------------------------------------

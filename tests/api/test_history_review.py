@@ -89,7 +89,7 @@ def test_accepting_through_the_api_writes_the_held_rows_and_is_served(
     assert "all-1" in json.dumps(hood)
     assert client.get("/review", headers=_auth(keys, "admin")).json() == []
     assert client.post(
-        "/review/nope", headers=_auth(keys, "admin"), json={"action": "reject"}
+        "/review/0123456789", headers=_auth(keys, "admin"), json={"action": "reject"}
     ).status_code == 404
 
 
