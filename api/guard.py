@@ -7,7 +7,9 @@ page on another site cannot send.
 - **Writes** (every method but GET/HEAD/OPTIONS) are refused with 403 when the browser says
   they come from another site (an ``Origin`` other than the server's own, or
   ``Sec-Fetch-Site: cross-site``); a write the browser says comes from the server's own page
-  (its ``Origin``, which no other page can set) passes; any other carries one of ``Authorization``,
+  (``Sec-Fetch-Site: same-origin`` or its ``Origin``, which no other page can set; with
+  ``Referrer-Policy: no-referrer`` a form's ``Origin`` is ``null``) passes; any other carries
+  one of ``Authorization``,
   ``X-API-Key`` or ``X-Requested-With``: a page can add such a header only to a
   cross-origin request that the server first allows by CORS, which this server never does,
   so a ``no-cors`` form post from another origin cannot write even to the keyless demo.
@@ -71,6 +73,8 @@ class BrowserGuard:
         await self.app(scope, receive, send)
 
     def _write_refusal(self, headers: dict[bytes, str], host: str) -> str | None:
+        if headers.get(b"sec-fetch-site") == "same-origin":
+            return None  # the browser vouches for the server's own page (no page can set it)
         origin = headers.get(b"origin")
         if origin is not None:
             own = urlsplit(origin).netloc.lower() == host.lower()
