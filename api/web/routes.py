@@ -335,12 +335,14 @@ async def paths(
                 limiter=state.path_lane,
             )
     name = lambda n: str(access.graph.nodes[n].get("name", n)) if n and access.can_see(n) else ""  # noqa: E731
+    # an id the key may not see is not written back into the form: a hidden id and an
+    # unknown one read the same
     return page(
         request,
         access,
         "paths.html",
-        source=source,
-        target=target,
+        source=source if access.can_see(source) else "",
+        target=target if access.can_see(target) else "",
         k=k,
         result=result,
         error=error,

@@ -28,7 +28,8 @@ def test_paths_say_when_the_hop_limit_cut(api: Api) -> None:
 def test_an_unknown_tie_kind_is_refused_naming_the_kinds(api: Api) -> None:
     response = api.get("/paths?source=org-focal&target=org-00500&ties=knows,friends", "viewer")
     assert response.status_code == 422
-    assert "'friends'" in response.text and "co_staff" in response.text
+    # the schema declares the kinds (a pattern), so the refusal names the parameter and them
+    assert "ties" in response.text and "co_staff" in response.text
 
 
 def test_metrics_and_brokers_report_the_tie_kinds_they_used(api: Api) -> None:

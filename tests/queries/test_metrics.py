@@ -70,6 +70,10 @@ def _nx_parallel_cannot_dispatch() -> str | None:
         version = importlib.metadata.version("nx-parallel")
     except importlib.metadata.PackageNotFoundError:
         return "nx-parallel is not installed"
+    try:
+        import nx_parallel  # noqa: F401 - it imports networkx internals of its own day
+    except ImportError as exc:
+        return f"nx-parallel {version} does not import on networkx {nx.__version__}: {exc}"
     if "parallel" not in getattr(nx.betweenness_centrality, "backends", ()):
         return (
             f"nx-parallel {version} does not dispatch betweenness_centrality on networkx "
