@@ -371,8 +371,8 @@ def brokers_page(
         request,
         access,
         "brokers.html",
-        a=a,
-        b=b,
+        a=a if access.can_see(a) else "",  # never write back an id the key may not see
+        b=b if access.can_see(b) else "",
         result=result,
         error=error,
         a_name=name(a),
