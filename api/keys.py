@@ -40,6 +40,11 @@ class Principal:
     scope: frozenset[str] | None = None
     name: str = ""
 
+    @property
+    def actor(self) -> str:
+        """How the history names this key: ``key:<name>``, else ``key:<id>``."""
+        return f"key:{self.name or self.key_id}"
+
     def at_least(self, role: Role) -> bool:
         return self.role.rank >= role.rank
 

@@ -76,12 +76,10 @@ _NODE = 0
 _REL = 1
 
 
-class Spool:
-    """Validated records with their sources in a temporary file, read back in order.
-
-    Records are kept as plain tuples (pickling them is several times faster than pickling
-    objects), in chunks, so a million-row import holds one chunk in memory at a time.
-    """
+class TupleSpool:
+    """Plain tuples in a temporary file, in pickled chunks, read back in order: a million
+    rows hold one chunk in memory at a time (pickling tuples is several times faster than
+    pickling objects)."""
 
     CHUNK = 10_000
 
@@ -90,14 +88,8 @@ class Spool:
         self._buffer: list[tuple[Any, ...]] = []
         self.size = 0
 
-    def add(self, record: NodeRecord | RelRecord, source: SourceRef | None) -> None:
-        src = (source.import_id, source.file, source.sheet, source.row) if source else None
-        if isinstance(record, NodeRecord):
-            self._buffer.append((_NODE, str(record.label), record.id, record.props, src))
-        else:
-            self._buffer.append(
-                (_REL, str(record.type), record.source, record.target, record.key, record.props, src)
-            )
+    def add(self, item: tuple[Any, ...]) -> None:
+        self._buffer.append(item)
         self.size += 1
         if len(self._buffer) >= self.CHUNK:
             self._flush()
@@ -107,26 +99,43 @@ class Spool:
             pickle.dump(self._buffer, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             self._buffer = []
 
-    def __iter__(self) -> Iterator[tuple[NodeRecord | RelRecord, SourceRef | None]]:
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
         self._flush()
         self._file.seek(0)
-        labels = {str(x): x for x in NodeLabel}
-        types = {str(x): x for x in RelType}
         while True:
             try:
                 chunk = pickle.load(self._file)  # our own temporary file
             except EOFError:
                 break
-            for item in chunk:
-                src = SourceRef(*item[-1]) if item[-1] is not None else None
-                if item[0] == _NODE:
-                    yield NodeRecord(labels[item[1]], item[2], item[3]), src
-                else:
-                    yield RelRecord(types[item[1]], item[2], item[3], item[4], item[5]), src
-        self._file.seek(0, 2)
+            yield from chunk
+        self._file.seek(0, 2)  # later adds go after what was read
 
     def close(self) -> None:
         self._file.close()
+
+
+class Spool(TupleSpool):
+    """Validated records with their sources, kept as tuples (see :class:`TupleSpool`)."""
+
+    def add_record(self, record: NodeRecord | RelRecord, source: SourceRef | None) -> None:
+        src = (source.import_id, source.file, source.sheet, source.row) if source else None
+        if isinstance(record, NodeRecord):
+            self.add((_NODE, str(record.label), record.id, record.props, src))
+        else:
+            self.add(
+                (_REL, str(record.type), record.source, record.target, record.key, record.props, src)
+            )
+
+    def records(self) -> Iterator[tuple[NodeRecord | RelRecord, SourceRef | None]]:
+        """The records back, in the order they were added."""
+        labels = {str(x): x for x in NodeLabel}
+        types = {str(x): x for x in RelType}
+        for item in self:
+            src = SourceRef(*item[-1]) if item[-1] is not None else None
+            if item[0] == _NODE:
+                yield NodeRecord(labels[item[1]], item[2], item[3]), src
+            else:
+                yield RelRecord(types[item[1]], item[2], item[3], item[4], item[5]), src
 
 
 class Writer:
@@ -166,7 +175,7 @@ class Writer:
 
     def add(self, record: NodeRecord | RelRecord, source: SourceRef | None = None) -> None:
         """Queue one validated record (nodes and relationships may come in any order)."""
-        (self._nodes if isinstance(record, NodeRecord) else self._rels).add(record, source)
+        (self._nodes if isinstance(record, NodeRecord) else self._rels).add_record(record, source)
 
     @property
     def queued(self) -> int:
@@ -179,7 +188,7 @@ class Writer:
             records: dict[str, list[Any]] = defaultdict(list)
             sources: dict[str, list[SourceRef | None]] = defaultdict(list)
             where: dict[str, dict[Any, int]] = defaultdict(dict)  # identity -> batch index
-            for rec, src in spool:
+            for rec, src in spool.records():
                 ident: Any
                 if isinstance(rec, NodeRecord):
                     what, ident = str(rec.label), rec.id
@@ -298,6 +307,7 @@ def delete_node(store: GraphStore, node_id: str, *, actor: str) -> bool:
 __all__ = [
     "WRITING_KEY",
     "Spool",
+    "TupleSpool",
     "Writer",
     "cli_actor",
     "delete_node",

@@ -9,7 +9,6 @@ seen, since a file may name an end before defining it.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +26,7 @@ from graph.records import (
 from graph.row_checks import row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
+from graph.writer import TupleSpool
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
 from loaders.rows import SourceRow
@@ -90,7 +90,7 @@ class Resolver:
         self._rel_checks: dict[RelType, Any] = {}
         self._node_labels = {str(x): x for x in NodeLabel}
         self._rel_types = {str(x): x for x in RelType}
-        self._pending = _RowSpool()
+        self._pending = TupleSpool()
 
     # ------------------------------------------------------------------ the store's side
 
@@ -547,42 +547,6 @@ def _dated(row: SourceRow, data: dict[str, Any]) -> str | None:
 
 def _never(data: dict[str, Any]) -> None:
     return None
-
-
-class _RowSpool:
-    """Relationship rows waiting for every node row, in a temporary file."""
-
-    CHUNK = 10_000
-
-    def __init__(self) -> None:
-        import pickle
-
-        self._pickle = pickle
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._buffer: list[Any] = []
-
-    def add(self, item: Any) -> None:
-        self._buffer.append(item)
-        if len(self._buffer) >= self.CHUNK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._buffer:
-            self._pickle.dump(self._buffer, self._file, protocol=self._pickle.HIGHEST_PROTOCOL)
-            self._buffer = []
-
-    def __iter__(self) -> Iterator[Any]:
-        self._flush()
-        self._file.seek(0)
-        while True:
-            try:
-                chunk = self._pickle.load(self._file)  # our own temporary file
-            except EOFError:
-                return
-            yield from chunk
-
-    def close(self) -> None:
-        self._file.close()
 
 
 def _problem(row: SourceRow, reason: str, column: str | None = None, value: Any = None) -> RowProblem:

@@ -115,7 +115,7 @@ async def review_bulk(body: BulkDecision, state: StateDep, principal: PrincipalD
             state.store,
             queue,
             _decision(body),
-            actor=_actor(principal),
+            actor=principal.actor,
             min_score=body.min_score,
             file=body.file,
             mapping=body.mapping,
@@ -148,7 +148,7 @@ async def review_decide(
         if review_id not in queue.items:
             raise not_found("review item", review_id)
         try:
-            applied = decide(state.store, queue, review_id, _decision(body), actor=_actor(principal))
+            applied = decide(state.store, queue, review_id, _decision(body), actor=principal.actor)
         except ValueError as exc:
             raise ProblemError(422, str(exc)) from None
         return Decided(decided=[review_id], written=sum(r.written for r in applied.written.values()))
@@ -156,8 +156,3 @@ async def review_decide(
     result = await anyio.to_thread.run_sync(run)
     await anyio.to_thread.run_sync(state.cache.refresh)
     return result
-
-
-def _actor(principal: Any) -> str:
-    """How history names a key: its name, else its id."""
-    return f"key:{principal.name or principal.key_id}"

@@ -57,7 +57,7 @@ async def import_file(
                 name,
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
-                actor=f"key:{principal.name or principal.key_id}",
+                actor=principal.actor,
                 graph=graph,
             )
         if not dry_run:
@@ -148,7 +148,7 @@ def delete(
     principal: PrincipalDep,
 ) -> Response:
     _exists(access, node_id)
-    delete_node(state.store, node_id, actor=f"key:{principal.name or principal.key_id}")
+    delete_node(state.store, node_id, actor=principal.actor)
     state.cache.refresh()
     return Response(status_code=204)
 

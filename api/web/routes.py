@@ -536,7 +536,7 @@ async def import_upload(
                     parsed,
                     dry_run=dry_run,
                     skip_invalid=skip_invalid,
-                    actor=f"key:{access.principal.name or access.principal.key_id}",
+                    actor=access.principal.actor,
                     graph=graph,
                 )
             state.cache.refresh()  # the next page shows the import
@@ -580,7 +580,7 @@ def review_decide(
     queue = StoredReviewQueue(state.store)
     if review_id not in queue.items:
         raise ProblemError(404, f"no review item {review_id!r}")
-    actor = f"key:{access.principal.name or access.principal.key_id}"
+    actor = access.principal.actor
     try:
         applied = decide(state.store, queue, review_id, decision, actor=actor)
     except ValueError as exc:
