@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import random
 
 import igraph as ig
@@ -64,34 +63,16 @@ def test_sampled_betweenness_agrees_with_exact() -> None:
     assert rho >= 0.95
 
 
-def _nx_parallel_cannot_dispatch() -> str | None:
-    """Why nx-parallel cannot run betweenness here, or None when it can."""
-    try:
-        version = importlib.metadata.version("nx-parallel")
-    except importlib.metadata.PackageNotFoundError:
-        return "nx-parallel is not installed"
-    try:
-        import nx_parallel  # noqa: F401 - it imports networkx internals of its own day
-    except ImportError as exc:
-        return f"nx-parallel {version} does not import on networkx {nx.__version__}: {exc}"
-    if "parallel" not in getattr(nx.betweenness_centrality, "backends", ()):
-        return (
-            f"nx-parallel {version} does not dispatch betweenness_centrality on networkx "
-            f"{nx.__version__} (nx-parallel 0.3, the last release for Python 3.11, knows only "
-            "networkx 3.4)"
-        )
-    return None
-
-
-@pytest.mark.skipif(
-    _nx_parallel_cannot_dispatch() is not None, reason=str(_nx_parallel_cannot_dispatch())
-)
-def test_heavy_metrics_dispatch_to_nx_parallel() -> None:
+def test_backend_runs_betweenness_through_networkx_dispatch() -> None:
+    """``backend=`` hands the call to NetworkX's dispatch (nx-parallel, nx-cugraph, ... when
+    installed); its ``networkx`` backend is always there and must agree with ours."""
     g = nx.gnm_random_graph(300, 1200, seed=2)
     plain, _ = betweenness(g)
-    parallel, _ = betweenness(g, backend="parallel")
+    dispatched, _ = betweenness(g, backend="networkx")
     for node in g:
-        assert parallel[node] == pytest.approx(plain[node], abs=1e-12)
+        assert dispatched[node] == pytest.approx(plain[node], abs=1e-12)
+    with pytest.raises(ImportError, match="not installed"):
+        betweenness(g, backend="no-such-backend")
 
 
 def test_network_metrics_report_the_sample_size_on_large_graphs() -> None:
