@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
+from loaders.isolated import ISOLATE_ABOVE, rows_in_child
 from loaders.mapping import Mapping, load_mapping
 from loaders.rows import LoadError, SourceRow
 from loaders.tabular import GRAPH_READERS, read_csv, read_graph_file
@@ -41,6 +42,8 @@ class Source:
     mapping: Mapping | None = None
     owner: str | None = None
     mapping_name: str | None = None
+    #: parse in a child process (a large upload to a server: loaders/isolated.py)
+    isolated: bool = False
 
     def rows(self) -> Iterator[SourceRow]:
         """Every node and relationship row of the source, in file order."""
@@ -51,6 +54,9 @@ class Source:
             data = raw.read()
         if self.format in GRAPH_READERS:  # files without our labels: the mapping's graph options
             yield from read_graph_file(self.format, data, self.name, self.mapping)
+            return
+        if self.isolated:
+            yield from rows_in_child(self.format, data, self.name)
             return
         reader = {"json": read_json, "yaml": read_yaml, "graphml": read_graphml, "xlsx": read_xlsx}[
             self.format
@@ -107,13 +113,16 @@ def _mapping_name(mapping: str | Path | Mapping | None) -> str | None:
 def bytes_source(
     data: bytes, filename: str, mapping: Mapping | None = None, owner: str | None = None
 ) -> Source:
-    """A source for an upload's bytes."""
+    """A source for an upload's bytes; one over ``ISOLATE_ABOVE`` bytes in a portfolio
+    document, GraphML or workbook format is parsed in a child process."""
     name = Path(filename).name
+    fmt = detect_format(Path(filename))
     return Source(
         name,
-        detect_format(Path(filename)),
+        fmt,
         lambda: io.BytesIO(data),
         mapping,
         owner,
         mapping.source if mapping else None,
+        isolated=len(data) > ISOLATE_ABOVE and fmt in ("json", "yaml", "graphml", "xlsx"),
     )
