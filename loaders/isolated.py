@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import fields
-from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -29,6 +29,8 @@ from loaders.rows import LoadError, SourceRow
 ISOLATE_ABOVE = 1_000_000
 #: rows per message from the child: small enough that each unpickles in about a millisecond
 BATCH_ROWS = 1_000
+#: the child processes' name (see ``multiprocessing.active_children()``)
+CHILD_NAME = "alliancegraph-parse"
 #: how often the reading thread wakes while it waits for the child, so that a cancellation
 #: raised in it (api/work.py) lands within this many seconds
 POLL_S = 0.05
@@ -45,8 +47,11 @@ def _mp_context() -> Any:
     global _context
     with _context_lock:
         if _context is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["loaders.documents"])
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                ctx: Any = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["loaders.documents"])
+            else:  # Windows: a fresh interpreter per upload
+                ctx = multiprocessing.get_context("spawn")
             _context = ctx
         return _context
 
@@ -87,16 +92,20 @@ def _child(conn: Connection, fmt: str, name: str) -> None:
         conn.close()
 
 
-def rows_in_child(fmt: str, data: bytes, name: str) -> Iterator[SourceRow]:
+def rows_in_child(fmt: str, data: bytes, name: str) -> Generator[SourceRow, None, None]:
     """The rows of a ``json``, ``yaml``, ``graphml`` or ``xlsx`` upload, read by a child
-    process, in file order; refusals are raised as the same :class:`LoadError`."""
+    process, in file order; refusals are raised as the same :class:`LoadError`. Closing
+    the generator (or leaving it on an exception) kills the child."""
     ctx = _mp_context()
     parent, child = ctx.Pipe(duplex=True)
-    proc = ctx.Process(target=_child, args=(child, fmt, name), daemon=True)
+    proc = ctx.Process(target=_child, args=(child, fmt, name), name=CHILD_NAME, daemon=True)
     proc.start()
     child.close()
     try:
-        parent.send_bytes(data)
+        try:
+            parent.send_bytes(data)
+        except OSError:  # the child is already gone
+            raise LoadError(_stopped(name, proc.exitcode)) from None
         while True:
             while not parent.poll(POLL_S):  # a Python-level wait: a cancel can land in it
                 if not proc.is_alive() and not parent.poll(0):

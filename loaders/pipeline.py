@@ -87,13 +87,15 @@ def load_source(
         collector_paused(),
         Writer(store, import_id=import_id, batch_size=batch_size, progress=progress) as writer,
     ):
+        rows = source.rows()
         try:
-            for item in resolver.resolve(source.rows()):
+            for item in resolver.resolve(rows):
                 if item.outcome == "new":
                     writer.add(item.record, item.source)
                 elif item.outcome == "held" and queue is not None and item.review_id:
                     queue.hold(item.review_id, item.record, item.source, resolver.origin)
         finally:
+            rows.close()  # now, even on an error or a cancel: a child parser is killed
             resolver.fold()
         if report.rejections and not skip_invalid:
             for c in report.counts.values():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -45,8 +45,9 @@ class Source:
     #: parse in a child process (a large upload to a server: loaders/isolated.py)
     isolated: bool = False
 
-    def rows(self) -> Iterator[SourceRow]:
-        """Every node and relationship row of the source, in file order."""
+    def rows(self) -> Generator[SourceRow, None, None]:
+        """Every node and relationship row of the source, in file order (close the
+        generator when stopping early: an isolated source's child is killed then)."""
         with self.opener() as raw:
             if self.format == "csv":
                 yield from read_csv(raw, self.name, self.mapping, owner=self.owner)
