@@ -34,6 +34,7 @@ def quiet_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.unfreeze()  # the collector froze what survived its passes
         gc.set_threshold(*thresholds)
         if enabled:
             gc.enable()
@@ -46,23 +47,31 @@ def _promote_and_litter() -> weakref.ref[_Node]:
     return weakref.ref(_Node())
 
 
-def test_a_due_full_pass_runs_when_nothing_heavy_is_in_flight(quiet_gc: None) -> None:
-    collector = Collector(lambda: False, growth=0.0)
+def test_a_due_pass_runs_once_heavy_work_has_been_quiet_and_freezes_what_survives(
+    quiet_gc: None,
+) -> None:
+    collector = Collector(lambda: False, growth=0.0, quiet_s=2.0)
     collector.install()
     try:
         assert full_passes_managed()
         garbage = _promote_and_litter()
+        kept = _Node()
+        start = collector._last
+        assert not collector.step(now=start + 1.0)  # quiet for 0 s so far
+        assert not collector.step(now=start + 2.0)  # quiet for 1 s
         assert garbage() is not None
-        assert collector.step()
+        assert collector.step(now=start + 3.0)  # quiet for 2 s
         assert garbage() is None and collector.passes == 1
-        assert not collector.step()  # nothing promoted since: not due
+        assert gc.get_freeze_count() > 0  # the survivors: later passes skip them
+        assert gc.is_tracked(kept)
+        assert not collector.step(now=start + 4.0)  # nothing promoted since: not due
     finally:
         collector.uninstall()
     assert not full_passes_managed()
 
 
-def test_no_full_pass_while_heavy_work_runs_unless_overdue(quiet_gc: None) -> None:
-    collector = Collector(lambda: True, growth=0.0, at_most_s=60.0)
+def test_no_pass_while_heavy_work_runs_unless_overdue(quiet_gc: None) -> None:
+    collector = Collector(lambda: True, growth=0.0, quiet_s=0.0, at_most_s=60.0)
     garbage = _promote_and_litter()
     assert not collector.step(now=collector._last + 1.0)
     assert garbage() is not None
@@ -70,12 +79,27 @@ def test_no_full_pass_while_heavy_work_runs_unless_overdue(quiet_gc: None) -> No
     assert garbage() is None
 
 
-def test_no_full_pass_before_the_process_grew(quiet_gc: None) -> None:
-    collector = Collector(lambda: False, growth=1000.0)
+def test_no_pass_before_the_process_grew(quiet_gc: None) -> None:
+    collector = Collector(lambda: False, growth=1000.0, quiet_s=0.0)
     garbage = _promote_and_litter()
     assert not collector.step()
     assert garbage() is not None
     gc.collect()
+
+
+def test_a_deep_pass_reclaims_cycles_that_died_after_they_were_frozen(quiet_gc: None) -> None:
+    collector = Collector(lambda: False, growth=0.0, quiet_s=0.0, deep_every_s=600.0)
+    cached = [_Node()]
+    evicted = weakref.ref(cached[0])
+    _promote_and_litter()
+    assert collector.step(now=collector._last + 1.0)  # frozen with the rest
+    cached.clear()  # evicted from its cache: now a frozen garbage cycle
+    _promote_and_litter()
+    assert collector.step(now=collector._last + 1.0)
+    assert evicted() is not None  # a plain pass does not see frozen objects
+    _promote_and_litter()
+    assert collector.step(now=collector._last_deep + 600.0)
+    assert evicted() is None and collector.deep_passes == 1
 
 
 def test_a_serving_app_manages_full_passes_and_gives_them_back(tmp_path: Path) -> None:
