@@ -17,6 +17,7 @@ Small uploads stay in process: a child costs tens of milliseconds to start, and 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import fields
@@ -29,6 +30,9 @@ from loaders.rows import LoadError, SourceRow
 ISOLATE_ABOVE = 1_000_000
 #: rows per message from the child: small enough that each unpickles in about a millisecond
 BATCH_ROWS = 1_000
+#: the child runs at this lower CPU priority (Unix ``nice``): parsing is batch work, and
+#: on a machine with few cores it must not take CPU time from the event loop
+CHILD_NICENESS = 10
 #: the child processes' name (see ``multiprocessing.active_children()``)
 CHILD_NAME = "alliancegraph-parse"
 #: how often the reading thread wakes while it waits for the child, so that a cancellation
@@ -61,6 +65,8 @@ def _child(conn: Connection, fmt: str, name: str) -> None:
     ``("done",)``; a refusal is sent as ``("refused", message)``."""
     from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
 
+    if hasattr(os, "nice"):
+        os.nice(CHILD_NICENESS)  # the server's own threads come first on a busy machine
     readers: dict[str, Callable[[bytes, str], Iterator[SourceRow]]] = {
         "json": read_json,
         "yaml": read_yaml,
