@@ -11,14 +11,17 @@ heap, and is killed as soon as the import stops reading (finished, refused, or i
 cancelled), so a hostile document costs nothing once it is refused.
 
 Small uploads stay in process: a child costs tens of milliseconds to start, and a
-1,000-row upload parses in a few.
+1,000-row upload parses in a few. A workbook is judged by what it unpacks to (its zip
+directory says), not by its packed size: 300 kB of .xlsx can be 30 MB of XML to parse.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import threading
+import zipfile
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import fields
 from multiprocessing.connection import Connection
@@ -43,6 +46,23 @@ POLL_S = 0.05
 _FIELDS = tuple(f.name for f in fields(SourceRow))
 _context_lock = threading.Lock()
 _context: Any = None
+
+
+#: the formats a child can read (the readers of loaders/documents.py)
+FORMATS = ("json", "yaml", "graphml", "xlsx")
+
+
+def should_isolate(fmt: str, data: bytes) -> bool:
+    """Whether an upload of format ``fmt`` is large enough to parse in a child process."""
+    if fmt not in FORMATS:
+        return False
+    if fmt == "xlsx":
+        try:
+            unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            unpacked = 0  # not a zip: refused in process, quickly
+        return max(len(data), unpacked) > ISOLATE_ABOVE
+    return len(data) > ISOLATE_ABOVE
 
 
 def _mp_context() -> Any:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
-from loaders.isolated import ISOLATE_ABOVE, rows_in_child
+from loaders.isolated import rows_in_child, should_isolate
 from loaders.mapping import Mapping, load_mapping
 from loaders.rows import LoadError, SourceRow
 from loaders.tabular import GRAPH_READERS, read_csv, read_graph_file
@@ -114,8 +114,8 @@ def _mapping_name(mapping: str | Path | Mapping | None) -> str | None:
 def bytes_source(
     data: bytes, filename: str, mapping: Mapping | None = None, owner: str | None = None
 ) -> Source:
-    """A source for an upload's bytes; one over ``ISOLATE_ABOVE`` bytes in a portfolio
-    document, GraphML or workbook format is parsed in a child process."""
+    """A source for an upload's bytes; a large portfolio document, GraphML file or workbook
+    is parsed in a child process (:func:`loaders.isolated.should_isolate`)."""
     name = Path(filename).name
     fmt = detect_format(Path(filename))
     return Source(
@@ -125,5 +125,5 @@ def bytes_source(
         mapping,
         owner,
         mapping.source if mapping else None,
-        isolated=len(data) > ISOLATE_ABOVE and fmt in ("json", "yaml", "graphml", "xlsx"),
+        isolated=should_isolate(fmt, data),
     )

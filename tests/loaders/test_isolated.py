@@ -114,3 +114,23 @@ def test_a_cancelled_import_leaves_no_parser_running(tmp_path: Path) -> None:
     assert not _children(), "the parser still runs after its import was cancelled"
     assert not finished
     store.close()
+
+
+def test_a_workbook_is_judged_by_what_it_unpacks_to() -> None:
+    import io
+    import zipfile
+
+    from loaders.isolated import should_isolate
+
+    def workbook(text: bytes) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("xl/worksheets/sheet1.xml", text)
+        return buf.getvalue()
+
+    small, large = workbook(b"<a/>" * 1_000), workbook(b"<a/>" * (ISOLATE_ABOVE // 4 + 1))
+    assert len(large) < ISOLATE_ABOVE  # packed small, unpacks large
+    assert not should_isolate("xlsx", small)
+    assert should_isolate("xlsx", large)
+    assert not should_isolate("xlsx", b"not a zip")
+    assert not should_isolate("csv", b"x" * (ISOLATE_ABOVE + 1))
