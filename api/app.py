@@ -24,6 +24,7 @@ from api.limits import LimitsMiddleware
 from api.projection_cache import ProjectionCache
 from api.routers import entities, health
 from api.settings import Settings, get_settings
+from api.work import jobs_running
 from graph.store import GraphStore
 
 STATIC = Path(__file__).parent / "static"
@@ -139,9 +140,10 @@ def create_app(
 
 
 def _lanes_busy(state: AppState) -> bool:
-    """Any heavy, path or check work in flight (its structures still alive)."""
+    """Any heavy, path or check work in flight (its structures still alive), stopped work
+    still unwinding included (its request answered 504 and released its lane already)."""
     lanes = (state.heavy_lane, state.path_lane, state.check_lane)
-    return any(lane is not None and lane.borrowed_tokens > 0 for lane in lanes)
+    return jobs_running() > 0 or any(lane is not None and lane.borrowed_tokens > 0 for lane in lanes)
 
 
 DOCS_ASSETS = {
