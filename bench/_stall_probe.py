@@ -30,7 +30,9 @@ def _frames(me: int) -> list[str]:
         if ident == me:
             continue
         stack = traceback.extract_stack(frame)[-4:]
-        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(stack))
+        where = " <- ".join(
+            f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(stack)
+        )
         out.append(f"[{names.get(ident, '?')}] {where}")
     return out
 

@@ -18,6 +18,7 @@ directory says), not by its packed size: 300 kB of .xlsx can be 30 MB of XML to 
 from __future__ import annotations
 
 import io
+import logging
 import multiprocessing
 import os
 import threading
@@ -27,7 +28,10 @@ from dataclasses import fields
 from multiprocessing.connection import Connection
 from typing import Any
 
+from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
 from loaders.rows import LoadError, SourceRow
+
+log = logging.getLogger("alliancegraph.loaders")
 
 #: uploads larger than this are parsed in a child process
 ISOLATE_ABOVE = 1_000_000
@@ -48,8 +52,14 @@ _context_lock = threading.Lock()
 _context: Any = None
 
 
-#: the formats a child can read (the readers of loaders/documents.py)
-FORMATS = ("json", "yaml", "graphml", "xlsx")
+#: the formats a child can read, and their readers
+_READERS: dict[str, Callable[[bytes, str], Iterator[SourceRow]]] = {
+    "json": read_json,
+    "yaml": read_yaml,
+    "graphml": read_graphml,
+    "xlsx": read_xlsx,
+}
+FORMATS = tuple(_READERS)
 
 
 def should_isolate(fmt: str, data: bytes) -> bool:
@@ -83,16 +93,9 @@ def _mp_context() -> Any:
 def _child(conn: Connection, fmt: str, name: str) -> None:
     """The child: read the upload from ``conn``, send its rows back in batches, then
     ``("done",)``; a refusal is sent as ``("refused", message)``."""
-    from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
-
     if hasattr(os, "nice"):
         os.nice(CHILD_NICENESS)  # the server's own threads come first on a busy machine
-    readers: dict[str, Callable[[bytes, str], Iterator[SourceRow]]] = {
-        "json": read_json,
-        "yaml": read_yaml,
-        "graphml": read_graphml,
-        "xlsx": read_xlsx,
-    }
+    readers = _READERS
     try:
         data = conn.recv_bytes()
         batch: list[tuple[Any, ...]] = []
@@ -125,7 +128,14 @@ def rows_in_child(fmt: str, data: bytes, name: str) -> Generator[SourceRow, None
     ctx = _mp_context()
     parent, child = ctx.Pipe(duplex=True)
     proc = ctx.Process(target=_child, args=(child, fmt, name), name=CHILD_NAME, daemon=True)
-    proc.start()
+    try:
+        proc.start()
+    except OSError as exc:  # no processes to spare (a sandbox, a process limit): parse here
+        parent.close()
+        child.close()
+        log.warning("%s: parsed in process: no child process could start (%s)", name, exc)
+        yield from _READERS[fmt](data, name)
+        return
     child.close()
     try:
         try:

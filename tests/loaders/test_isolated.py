@@ -101,7 +101,8 @@ def test_a_cancelled_import_leaves_no_parser_running(tmp_path: Path) -> None:
     async def main() -> None:
         async with anyio.create_task_group() as tg:
             tg.start_soon(
-                run_bounded, lambda: finished.append(load_bytes(store, data, "big.json", dry_run=True))
+                run_bounded,
+                lambda: finished.append(load_bytes(store, data, "big.json", dry_run=True)),
             )
             while not _children():  # the import is reading from its child
                 await anyio.sleep(0.005)
@@ -134,3 +135,27 @@ def test_a_workbook_is_judged_by_what_it_unpacks_to() -> None:
     assert should_isolate("xlsx", large)
     assert not should_isolate("xlsx", b"not a zip")
     assert not should_isolate("csv", b"x" * (ISOLATE_ABOVE + 1))
+
+
+def test_without_a_child_process_the_upload_is_parsed_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where no process can start (a sandbox, a process limit), the import still works."""
+    import errno
+
+    import loaders.isolated
+
+    class NoChildren:
+        def Pipe(self, duplex: bool) -> object:  # noqa: N802 (multiprocessing's name)
+            return multiprocessing.Pipe(duplex)
+
+        def Process(self, **_: object) -> object:  # noqa: N802
+            class Refused:
+                def start(self) -> None:
+                    raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+            return Refused()
+
+    monkeypatch.setattr(loaders.isolated, "_mp_context", NoChildren)
+    data = _document(30_000)
+    assert list(rows_in_child("json", data, "big.json")) == list(read_json(data, "big.json"))
