@@ -6,6 +6,7 @@ COPY graph ./graph
 COPY api ./api
 COPY loaders ./loaders
 COPY queries ./queries
+COPY samples ./samples
 COPY visualizations ./visualizations
 RUN pip install --no-cache-dir ".[fast]"
 RUN useradd --create-home alliancegraph && mkdir -p /data && chown alliancegraph /data

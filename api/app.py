@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
 from api import openapi, problems, web
+from api.collector import Collector
 from api.deps import AppState
 from api.guard import BrowserGuard
 from api.keys import KeyStore
@@ -22,6 +24,7 @@ from api.limits import LimitsMiddleware
 from api.projection_cache import ProjectionCache
 from api.routers import entities, health
 from api.settings import Settings, get_settings
+from api.work import jobs_running
 from graph.store import GraphStore
 
 STATIC = Path(__file__).parent / "static"
@@ -68,14 +71,23 @@ def create_app(
             check_lane=CapacityLimiter(4),
             heavy_lane=CapacityLimiter(settings.heavy_workers),
         )
-        if serving:
+        collector = Collector(lambda: _lanes_busy(app.state.ag)) if serving else None
+        collecting: asyncio.Task[None] | None = None
+        if collector is not None:
             try:  # the first request should not wait for the projection
                 await anyio.to_thread.run_sync(app.state.ag.cache.get)
             except Exception as exc:  # the store may come up later: requests will say so
                 log.warning("projection not built at startup: %s", exc)
+            # full collector passes only at quiet moments (api/collector.py): automatic ones
+            # stalled every thread for up to half a second while heavy requests ran
+            collector.install()
+            collecting = asyncio.get_running_loop().create_task(collector.run())
         try:
             yield
         finally:
+            if collector is not None and collecting is not None:
+                collecting.cancel()
+                collector.uninstall()
             if keys is not None:
                 keys.close()
             if own_store:
@@ -125,6 +137,13 @@ def create_app(
         timeout_s=settings.request_timeout_s,
     )
     return app
+
+
+def _lanes_busy(state: AppState) -> bool:
+    """Any heavy, path or check work in flight (its structures still alive), stopped work
+    still unwinding included (its request answered 504 and released its lane already)."""
+    lanes = (state.heavy_lane, state.path_lane, state.check_lane)
+    return jobs_running() > 0 or any(lane is not None and lane.borrowed_tokens > 0 for lane in lanes)
 
 
 DOCS_ASSETS = {

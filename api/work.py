@@ -31,6 +31,16 @@ class WorkCancelled(BaseException):
     ``except Exception`` in analytics code does not swallow it)."""
 
 
+_running_lock = threading.Lock()
+_running = 0
+
+
+def jobs_running() -> int:
+    """Calls of :func:`run_bounded` still executing, including those whose request has
+    gone and which have not yet reached the point where they stop."""
+    return _running
+
+
 class _Job:
     """One call on a worker thread that the awaiting side may stop."""
 
@@ -41,6 +51,16 @@ class _Job:
         self.done = False
 
     def run(self) -> object:
+        global _running
+        with _running_lock:
+            _running += 1
+        try:
+            return self._run()
+        finally:  # no stop can be pending here: _run withdrew any, and done is set
+            with _running_lock:
+                _running -= 1
+
+    def _run(self) -> object:
         with self.lock:
             self.thread = threading.get_ident()
         try:

@@ -1,7 +1,7 @@
 """The API under hostile load: one 50 MB import and six heavy requests in flight, and
 ``/health`` beside them; then how soon the server's CPU is idle after the 504s.
 
-    python bench/api_hostile.py [--import-mb 50] [--timeout 10] [--quick] [--json]
+    python bench/api_hostile.py [--import-mb 50] [--timeout 10] [--quick] [--stalls] [--json]
 
 Starts ``alliancegraph demo`` (the sample portfolio, embedded store) on a free loopback port
 with ``ALLIANCEGRAPH_REQUEST_TIMEOUT_S`` set to ``--timeout``. First ``/health`` alone (the
@@ -10,7 +10,9 @@ run sees the same store; it parses and validates every row) and six heavy reques
 two ``/metrics``, two ``/maps/ego/org-focal?depth=3``, two portfolio reports on dates not
 yet cached. Requests past the time limit are answered 504 and their work is stopped;
 ``cpu_idle_after_504_s`` is how long after the last answer the server process still used
-more than a tenth of a core. Every loop is bounded in requests and seconds.
+more than a tenth of a core. Every loop is bounded in requests and seconds. ``--stalls``
+runs the server under a stall probe and lists the longest stalls of the event loop with
+what every thread was doing (figures measured with it are a little worse).
 """
 
 from __future__ import annotations
@@ -89,6 +91,12 @@ def main() -> None:
     parser.add_argument(
         "--heavy-workers", type=int, default=None, help="the server's heavy lane (its default)"
     )
+    parser.add_argument(
+        "--stalls",
+        action="store_true",
+        help="run the server with a stall probe (bench/_stall_probe.py) and list what held "
+        "the event loop up; the probe adds latency of its own",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     megabytes = 5.0 if args.quick else args.import_mb
@@ -100,8 +108,10 @@ def main() -> None:
     env["ALLIANCEGRAPH_MAX_UPLOAD_MB"] = str(max(60.0, megabytes + 10))
     if args.heavy_workers:
         env["ALLIANCEGRAPH_HEAVY_WORKERS"] = str(args.heavy_workers)
+    stall_log = tmp / "stalls.jsonl"
+    command = ["-m", "bench._stall_probe", str(stall_log)] if args.stalls else ["-m", "api.cli.main"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli.main", "demo", "--port", "0", "--db", str(tmp / "h.db")],
+        [sys.executable, *command, "demo", "--port", "0", "--db", str(tmp / "h.db")],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -158,6 +168,7 @@ def main() -> None:
             during: list[float] = []
             stop = threading.Event()
             probe = threading.Thread(target=_health_probe, args=(url, stop, 100_000, during))
+            load_started = time.time()
             for t in threads:
                 t.start()
             probe.start()
@@ -181,31 +192,46 @@ def main() -> None:
 
         base_p99 = _p(baseline, 0.99)
         rows: list[list[Any]] = [
-            ["GET /health alone", len(baseline), statistics.median(baseline), base_p99, "", 1.0],
+            [
+                "GET /health alone",
+                len(baseline),
+                statistics.median(baseline),
+                base_p99,
+                max(baseline),
+                "",
+                1.0,
+            ],
             [
                 "GET /health during the hostile load",
                 len(during),
                 statistics.median(during),
                 _p(during, 0.99),
+                max(during),
                 "",
                 _p(during, 0.99) / base_p99,
             ],
         ]
         for name, (status, seconds) in sorted(results.items()):
-            rows.append([name, 1, seconds * 1000, seconds * 1000, status, ""])
+            rows.append([name, 1, seconds * 1000, seconds * 1000, seconds * 1000, status, ""])
         print_table(
             f"API under hostile load (sample portfolio, time limit {timeout:g} s; "
             "shared machine: figures are noisy)",
-            ["request", "n", "p50 ms", "p99 ms", "status", "p99 ratio to alone"],
+            ["request", "n", "p50 ms", "p99 ms", "max ms", "status", "p99 ratio to alone"],
             rows,
         )
         print(f"server CPU idle {idle_after:.2f} s after the last answer")
+        if args.stalls:
+            from bench._stall_probe import summary
+
+            print("\nwhile the load ran (bench/_stall_probe.py):")
+            print("\n".join(summary(str(stall_log), load_started, time.time())))
         if args.json:
             emit_json(
                 {
                     "health_alone_p99_ms": round(base_p99, 1),
                     "health_during_p50_ms": round(statistics.median(during), 1),
                     "health_during_p99_ms": round(_p(during, 0.99), 1),
+                    "health_during_max_ms": round(max(during), 1),
                     "health_during_ratio": round(_p(during, 0.99) / base_p99, 2),
                     "timeouts_504": sum(1 for s, _ in results.values() if s == 504),
                     "import_s": round(

@@ -6,7 +6,6 @@ the same contract suite in ``tests/stores``. Callers see only this module's name
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
 
+from graph.heap import collector_paused
 from graph.records import (
     ChangeSet,
     HistoryEvent,
@@ -65,14 +65,10 @@ class StoreCounts:
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a store writes a batch or builds a projection:
     both allocate many objects that hold no cycles, and collections rescanning the
-    caller's large heap (or the growing graph) cost more than the work itself."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    caller's large heap (or the growing graph) cost more than the work itself. In a server,
+    which makes its full passes itself, the collector stays on (:mod:`graph.heap`)."""
+    with collector_paused():
         yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @runtime_checkable

@@ -12,13 +12,13 @@ nothing, and a load killed part-way completes on a re-run.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from graph.heap import collector_paused
 from graph.records import NodeRecord
 from graph.store import GraphStore
 from graph.writer import Writer, cli_actor, log, new_import_id
@@ -81,39 +81,39 @@ def load_source(
         origin={"file": source.name, "mapping": source.mapping_name},
     )
     # Pass 1 keeps a few entries per row (ids seen, labels, people); with millions of
-    # rows the cyclic collector would rescan them over and over for no garbage.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with Writer(store, import_id=import_id, batch_size=batch_size, progress=progress) as writer:
-            try:
-                for item in resolver.resolve(source.rows()):
-                    if item.outcome == "new":
-                        writer.add(item.record, item.source)
-                    elif item.outcome == "held" and queue is not None and item.review_id:
-                        queue.hold(item.review_id, item.record, item.source, resolver.origin)
-            finally:
-                resolver.fold()
-            if report.rejections and not skip_invalid:
-                for c in report.counts.values():
-                    c.created = c.updated = c.unchanged = 0
-                    c.rejected = c.read - c.merged
-                report.message = (
-                    f"{report.problems:,} problem(s): nothing was written. Fix them, or "
-                    "load with --skip-invalid to write the valid rows."
-                )
-            elif dry_run:
-                _fold(report, writer.preview())
-                report.message = "dry run: nothing was written"
-            else:
-                _fold(report, writer.write())
-                _add_aliases(store, resolver.aliases, resolver.renamed, import_id)
-                report.written = True
-                if queue is not None:
-                    queue.save()
-    finally:
-        if collecting:
-            gc.enable()
+    # rows the cyclic collector would rescan them over and over for no garbage (in a
+    # server, which makes its full passes itself, the collector stays on: graph/heap.py).
+    with (
+        collector_paused(),
+        Writer(store, import_id=import_id, batch_size=batch_size, progress=progress) as writer,
+    ):
+        rows = source.rows()
+        try:
+            for item in resolver.resolve(rows):
+                if item.outcome == "new":
+                    writer.add(item.record, item.source)
+                elif item.outcome == "held" and queue is not None and item.review_id:
+                    queue.hold(item.review_id, item.record, item.source, resolver.origin)
+        finally:
+            rows.close()  # now, even on an error or a cancel: a child parser is killed
+            resolver.fold()
+        if report.rejections and not skip_invalid:
+            for c in report.counts.values():
+                c.created = c.updated = c.unchanged = 0
+                c.rejected = c.read - c.merged
+            report.message = (
+                f"{report.problems:,} problem(s): nothing was written. Fix them, or "
+                "load with --skip-invalid to write the valid rows."
+            )
+        elif dry_run:
+            _fold(report, writer.preview())
+            report.message = "dry run: nothing was written"
+        else:
+            _fold(report, writer.write())
+            _add_aliases(store, resolver.aliases, resolver.renamed, import_id)
+            report.written = True
+            if queue is not None:
+                queue.save()
     if not dry_run:
         log(
             store,

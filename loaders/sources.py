@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
+from loaders.isolated import rows_in_child, should_isolate
 from loaders.mapping import Mapping, load_mapping
 from loaders.rows import LoadError, SourceRow
 from loaders.tabular import GRAPH_READERS, read_csv, read_graph_file
@@ -41,9 +42,12 @@ class Source:
     mapping: Mapping | None = None
     owner: str | None = None
     mapping_name: str | None = None
+    #: parse in a child process (a large upload to a server: loaders/isolated.py)
+    isolated: bool = False
 
-    def rows(self) -> Iterator[SourceRow]:
-        """Every node and relationship row of the source, in file order."""
+    def rows(self) -> Generator[SourceRow, None, None]:
+        """Every node and relationship row of the source, in file order (close the
+        generator when stopping early: an isolated source's child is killed then)."""
         with self.opener() as raw:
             if self.format == "csv":
                 yield from read_csv(raw, self.name, self.mapping, owner=self.owner)
@@ -51,6 +55,9 @@ class Source:
             data = raw.read()
         if self.format in GRAPH_READERS:  # files without our labels: the mapping's graph options
             yield from read_graph_file(self.format, data, self.name, self.mapping)
+            return
+        if self.isolated:
+            yield from rows_in_child(self.format, data, self.name)
             return
         reader = {"json": read_json, "yaml": read_yaml, "graphml": read_graphml, "xlsx": read_xlsx}[
             self.format
@@ -107,13 +114,16 @@ def _mapping_name(mapping: str | Path | Mapping | None) -> str | None:
 def bytes_source(
     data: bytes, filename: str, mapping: Mapping | None = None, owner: str | None = None
 ) -> Source:
-    """A source for an upload's bytes."""
+    """A source for an upload's bytes; a large portfolio document, GraphML file or workbook
+    is parsed in a child process (:func:`loaders.isolated.should_isolate`)."""
     name = Path(filename).name
+    fmt = detect_format(Path(filename))
     return Source(
         name,
-        detect_format(Path(filename)),
+        fmt,
         lambda: io.BytesIO(data),
         mapping,
         owner,
         mapping.source if mapping else None,
+        isolated=should_isolate(fmt, data),
     )

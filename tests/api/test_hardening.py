@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.keys import KeyStore
 from api.settings import Settings
-from api.work import run_bounded
+from api.work import jobs_running, run_bounded
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import Api, make_api
 
@@ -41,6 +41,40 @@ def test_cancelled_work_is_stopped_not_left_running() -> None:
 
     anyio.run(main)
     assert stopped.wait(timeout=60), "the worker thread still runs after its request ended"
+
+
+def test_stopped_work_counts_as_running_until_it_has_stopped() -> None:
+    """Its request is gone and its lane released at once, but the work is still running
+    until the stop lands: the collector (api/collector.py) waits for that, not the lane."""
+    started, release, stopped = threading.Event(), threading.Event(), threading.Event()
+
+    def spin() -> None:
+        started.set()
+        try:
+            while True:
+                pass
+        finally:
+            release.wait()  # unwinding takes a while: still running
+            stopped.set()
+
+    before = jobs_running()
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_bounded, spin)
+            await anyio.to_thread.run_sync(started.wait)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    assert jobs_running() == before + 1
+    release.set()
+    assert stopped.wait(timeout=60)
+    poll = threading.Event()  # never set: a 5 ms pause between looks at the counter
+    for _ in range(12_000):
+        if jobs_running() == before:  # the counter drops as the call returns
+            break
+        poll.wait(0.005)
+    assert jobs_running() == before
 
 
 def test_finished_work_leaves_no_pending_stop() -> None:

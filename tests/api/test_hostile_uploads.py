@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from loaders.documents import MAX_RATIO, MAX_UNZIPPED
+from loaders.isolated import ISOLATE_ABOVE
 from tests.api.conftest import make_api
 
 PROBLEM = "application/problem+json"
@@ -130,6 +131,27 @@ def test_hostile_document_is_refused_with_a_problem(
     body = _refused(admin, name, data)
     assert word in str(body["detail"]), body
     assert name in str(body["detail"])
+
+
+def _padded(name: str, data: bytes) -> bytes:
+    """The same document made larger than ``ISOLATE_ABOVE`` (leading blanks in JSON, a
+    comment in YAML), so that a child process parses it."""
+    pad = ISOLATE_ABOVE + 1
+    return b" " * pad + data if name.endswith(".json") else b"#" + b"x" * pad + b"\n" + data
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_document_parsed_in_a_child_is_refused_the_same(
+    admin: tuple[TestClient, str, object], case: str
+) -> None:
+    """Uploads past ``ISOLATE_ABOVE`` bytes are parsed in a child process
+    (loaders/isolated.py): the same refusal, the same problem, nothing written."""
+    name, data, word = CASES[case]
+    small = _refused(admin, name, data)
+    large = _refused(admin, name, _padded(name, data))
+    assert word in str(large["detail"]) and name in str(large["detail"]), large
+    if not name.endswith(".yaml"):  # YAML names the line, one later after the comment
+        assert large["detail"] == small["detail"]
 
 
 def test_spreadsheet_that_unpacks_too_far_is_refused(
