@@ -85,16 +85,35 @@ def _brandes(indptr: Ints, indices: Ints32, sources: Ints, chunks: int) -> Float
     return acc.sum(axis=0)
 
 
+#: edge visits per compiled call (about a fifth of a second): the sources are taken in
+#: batches this size, so a request that is stopped (its 504) stops within one batch
+BATCH_EDGE_VISITS = 40_000_000
+
+
+def source_batches(sources: Ints, edges: int, threads: int) -> list[Ints]:
+    """``sources`` cut into consecutive batches of about :data:`BATCH_EDGE_VISITS` edge
+    visits each, whole rounds of ``threads`` (a compiled call cannot be interrupted; the
+    Python step between two can).
+
+    >>> [b.tolist() for b in source_batches(np.arange(5), 20_000_000, 1)]
+    [[0, 1], [2, 3], [4]]
+    """
+    per = max(1, BATCH_EDGE_VISITS // max(1, edges)) * threads
+    return [sources[i : i + per] for i in range(0, sources.shape[0], per)]
+
+
 def brandes(indptr: Ints, indices: Ints, sources: Ints, chunks: int | None = None) -> Floats:
     """Raw betweenness (each ordered pair counted, as Brandes sums it) from ``sources``.
 
-    The sum over chunks of sources is done in a fixed order, so the answer does not depend
-    on how the threads were scheduled.
+    Batches and the chunks of sources inside them are summed in a fixed order, so the
+    answer does not depend on how the threads were scheduled.
     """
     threads = chunks or max(1, numba.get_num_threads())
-    return _brandes(
-        indptr.astype(np.int64), indices.astype(np.int32), sources.astype(np.int64), threads
-    )
+    rows, cols = indptr.astype(np.int64), indices.astype(np.int32)
+    total = np.zeros(rows.shape[0] - 1)
+    for batch in source_batches(sources.astype(np.int64), cols.shape[0], threads):
+        total += _brandes(rows, cols, batch, threads)
+    return total
 
 
 @njit(cache=True, nogil=True, parallel=True)

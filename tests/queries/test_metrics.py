@@ -6,9 +6,11 @@ import random
 
 import igraph as ig
 import networkx as nx
+import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
+from queries import centrality
 from queries.metrics import betweenness, graph_metrics, network_metrics
 from queries.neighbourhoods import UnknownNode, brokers, ego_network, profile
 from tests.queries.conftest import sample_at
@@ -122,3 +124,15 @@ def test_sampled_betweenness_is_the_same_for_the_same_seed_and_differs_for_anoth
     again, _ = betweenness(g, exact_limit=100, sample_size=50, seed=1)
     other, _ = betweenness(g, exact_limit=100, sample_size=50, seed=2)
     assert k == 50 and first == again and first != other
+
+
+def test_betweenness_in_many_batches_equals_networkx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sources are taken in batches (so a stopped request stops between two compiled calls);
+    cutting them small changes nothing but the order of a sum."""
+    g = nx.gnm_random_graph(400, 1600, seed=3)
+    monkeypatch.setattr(centrality, "BATCH_EDGE_VISITS", 3_200)  # one source per batch
+    assert len(centrality.source_batches(np.arange(400), 3_200, 1)) == 400
+    ours, _ = betweenness(g, exact_limit=1_000)
+    expected = nx.betweenness_centrality(g, normalized=True)
+    for node in g:
+        assert ours[node] == pytest.approx(expected[node], abs=1e-12)
