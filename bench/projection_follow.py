@@ -63,7 +63,9 @@ def fill(store: Any, nodes: int, rels: int) -> None:
 def upload(rows: int, round_: int) -> tuple[bytes, str]:
     """A portfolio document of ``rows`` new rows (half organizations, half capabilities)."""
     n = max(1, rows // 2)
-    orgs = [{"id": f"new-{round_}-{i}", "name": f"Zeta {round_} Venture {i}"} for i in range(n)]
+    # names no stored or earlier name resembles (resolution would merge "Zeta 1 Venture 0"
+    # into "Zeta 0 Venture 1": same words, same numbers), so every row is new
+    orgs = [{"id": f"new-{round_}-{i}", "name": f"Zeta Venture r{round_}n{i}"} for i in range(n)]
     caps = [{"source": o["id"], "target": "topic-water", "level": 0.5} for o in orgs]
     doc = {
         "format": "alliancegraph-portfolio",
