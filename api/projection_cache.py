@@ -4,12 +4,17 @@ Two replicas of the projection are kept. Requests read the *current* one under a
 when the store's version moves, the writes since the *standby* replica's version
 (``GraphStore.changes_since``) are applied to the standby — time proportional to what was
 written, not to the graph — and the two swap. The old current replica becomes the standby
-once its last reader is done. So no request ever sees a graph change under it, and no write
-costs a rebuild. A full rebuild (``GraphStore.projection``) happens at start-up, when the
+once its last reader is done, and the next write first brings it up to date from the
+change kept in memory (:class:`_Behind`), so each write is read from the store once. So no
+request ever sees a graph change under it, and no write costs a rebuild. A full rebuild (``GraphStore.projection``) happens at start-up, when the
 store cannot say what changed, or when a change is larger than rebuilding.
 
 While an import is writing (``graph.writer.writing_in_progress``) the current replica keeps
 being served, so readers see the graph before the import or after it, never between.
+
+The cache also keeps the index of the stored organizations that imports resolve names
+against (:attr:`ProjectionCache.org_index`, see :mod:`loaders.org_cache`): built at the
+first import, then re-indexed only where the store changed.
 """
 
 from __future__ import annotations

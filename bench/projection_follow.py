@@ -85,7 +85,9 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
     start = time.perf_counter()
     store.projection()
     rebuild = time.perf_counter() - start
-    app = create_app(Settings(db_path=where / "unused.db", auth="none"), store=store)
+    # as `alliancegraph serve` runs it: the projection built at start-up and hidden from the
+    # cyclic collector (else a full collection over two replicas lands in some uploads)
+    app = create_app(Settings(db_path=where / "unused.db", auth="none"), store=store, serving=True)
     follows: list[float] = []
     with TestClient(app) as client:
         assert client.get("/stats").status_code == 200
@@ -105,7 +107,7 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
             while client.get(f"/organizations/{last}").status_code != 200:
                 time.sleep(0.002)  # a client asking again, not spinning on the interpreter lock
             follows.append(time.perf_counter() - start)
-    return {"follow_s": statistics.median(follows), "rebuild_s": rebuild}
+    return {"follow_s": statistics.median(follows), "first_s": follows[0], "rebuild_s": rebuild}
 
 
 def main() -> None:
@@ -129,9 +131,12 @@ def main() -> None:
     fill(store, args.nodes, args.rels)
     emb = measure(store, tmp, args.rows, args.rounds)
     store.close()
-    table.append(["embedded", emb["follow_s"], emb["rebuild_s"], emb["rebuild_s"] / emb["follow_s"]])
+    table.append(
+        ["embedded", emb["follow_s"], emb["first_s"], emb["rebuild_s"], emb["rebuild_s"] / emb["follow_s"]]
+    )
     figures.update(
         embedded_projection_follow_s=round(emb["follow_s"], 4),
+        embedded_first_follow_s=round(emb["first_s"], 4),
         embedded_rebuild_s=round(emb["rebuild_s"], 3),
         embedded_follow_ratio=round(emb["follow_s"] / emb["rebuild_s"], 4),
     )
@@ -147,9 +152,13 @@ def main() -> None:
             fill(bolt, args.nodes, args.rels)
             res = measure(bolt, tmp, args.rows, args.rounds)
             bolt.close()
-        table.append(["Bolt (ArcadeDB)", res["follow_s"], res["rebuild_s"], res["rebuild_s"] / res["follow_s"]])
+        table.append(
+            ["Bolt (ArcadeDB)", res["follow_s"], res["first_s"], res["rebuild_s"],
+             res["rebuild_s"] / res["follow_s"]]
+        )
         figures.update(
             bolt_projection_follow_s=round(res["follow_s"], 4),
+            bolt_first_follow_s=round(res["first_s"], 4),
             bolt_rebuild_s=round(res["rebuild_s"], 3),
             bolt_follow_ratio=round(res["follow_s"] / res["rebuild_s"], 4),
         )
@@ -157,7 +166,7 @@ def main() -> None:
         f"{args.rows:,} new rows uploaded while serving {args.nodes:,} nodes and "
         f"{args.rels:,} relationships: seconds until the API answers with them (median of "
         f"{args.rounds})",
-        ["store", "follow s", "full rebuild s", "rebuild / follow"],
+        ["store", "follow s", "first upload s", "full rebuild s", "rebuild / follow"],
         table,
     )
     if args.json:
