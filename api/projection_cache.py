@@ -6,8 +6,9 @@ when the store's version moves, the writes since the *standby* replica's version
 written, not to the graph — and the two swap. The old current replica becomes the standby
 once its last reader is done, and the next write first brings it up to date from the
 change kept in memory (:class:`_Behind`), so each write is read from the store once. So no
-request ever sees a graph change under it, and no write costs a rebuild. A full rebuild (``GraphStore.projection``) happens at start-up, when the
-store cannot say what changed, or when a change is larger than rebuilding.
+request ever sees a graph change under it, and no write costs a rebuild. A full rebuild
+(``GraphStore.projection``) happens at start-up, when the store cannot say what changed, or
+when a change is larger than rebuilding.
 
 While an import is writing (``graph.writer.writing_in_progress``) the current replica keeps
 being served, so readers see the graph before the import or after it, never between.
@@ -193,7 +194,7 @@ class ProjectionCache:
         if standby is None:
             standby = _copy(current)  # reading ``current`` meanwhile is safe: nobody writes it
         elif behind is not None and behind.replica is standby:
-            behind.catch_up()  # the previous write, from memory: the store is asked only for this one
+            behind.catch_up()  # the previous write, from memory: the store reads only this one
         changes = self._store.changes_since(standby.version)
         if changes is None:
             return None

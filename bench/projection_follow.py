@@ -36,23 +36,34 @@ def fill(store: Any, nodes: int, rels: int) -> None:
     for i in range(0, orgs, batch):
         store.upsert_nodes(
             "Organization",
-            [{"id": f"org-{j}", "name": f"Organization {j}"} for j in range(i, min(orgs, i + batch))],
+            [
+                {"id": f"org-{j}", "name": f"Organization {j}"}
+                for j in range(i, min(orgs, i + batch))
+            ],
         )
     for i in range(0, people, batch):
         store.upsert_nodes(
-            "Person", [{"id": f"p-{j}", "name": f"Person {j}"} for j in range(i, min(people, i + batch))]
+            "Person",
+            [{"id": f"p-{j}", "name": f"Person {j}"} for j in range(i, min(people, i + batch))],
         )
     for i in range(0, people, batch):
         store.upsert_relationships(
             "WORKS_AT",
-            [{"source": f"p-{j}", "target": f"org-{j % orgs}"} for j in range(i, min(people, i + batch))],
+            [
+                {"source": f"p-{j}", "target": f"org-{j % orgs}"}
+                for j in range(i, min(people, i + batch))
+            ],
         )
     knows = max(0, rels - people)
     for i in range(0, knows, batch):
         store.upsert_relationships(
             "KNOWS",
             [
-                {"source": f"p-{j % people}", "target": f"p-{(j * 7919 + 13) % people}", "key": str(j)}
+                {
+                    "source": f"p-{j % people}",
+                    "target": f"p-{(j * 7919 + 13) % people}",
+                    "key": str(j),
+                }
                 for j in range(i, min(knows, i + batch))
                 if j % people != (j * 7919 + 13) % people
             ],
@@ -132,7 +143,13 @@ def main() -> None:
     emb = measure(store, tmp, args.rows, args.rounds)
     store.close()
     table.append(
-        ["embedded", emb["follow_s"], emb["first_s"], emb["rebuild_s"], emb["rebuild_s"] / emb["follow_s"]]
+        [
+            "embedded",
+            emb["follow_s"],
+            emb["first_s"],
+            emb["rebuild_s"],
+            emb["rebuild_s"] / emb["follow_s"],
+        ]
     )
     figures.update(
         embedded_projection_follow_s=round(emb["follow_s"], 4),
@@ -153,8 +170,13 @@ def main() -> None:
             res = measure(bolt, tmp, args.rows, args.rounds)
             bolt.close()
         table.append(
-            ["Bolt (ArcadeDB)", res["follow_s"], res["first_s"], res["rebuild_s"],
-             res["rebuild_s"] / res["follow_s"]]
+            [
+                "Bolt (ArcadeDB)",
+                res["follow_s"],
+                res["first_s"],
+                res["rebuild_s"],
+                res["rebuild_s"] / res["follow_s"],
+            ]
         )
         figures.update(
             bolt_projection_follow_s=round(res["follow_s"], 4),

@@ -24,7 +24,14 @@ from loaders.resolve import OrgIndex
 from tests.loaders.conftest import write_doc
 
 CONTACTS = Path(__file__).parents[2] / "loaders" / "mappings" / "contacts.yaml"
-COMPANIES = ["Acme Ltd", "ACME Ltd.", "Nimbus Analytics", "Nimbus Analytic", "Orbit Foods", "Delta 7"]
+COMPANIES = [
+    "Acme Ltd",
+    "ACME Ltd.",
+    "Nimbus Analytics",
+    "Nimbus Analytic",
+    "Orbit Foods",
+    "Delta 7",
+]
 HEAD = "Contact ID,Full Name,Email,Company,Job Title,Since\n"
 
 
@@ -149,7 +156,9 @@ def test_an_upload_after_a_delete_resolves_against_the_store_as_it_is_now(tmp_pa
     headers = {"X-Requested-With": "test"}
 
     def upload(org_id: str, name: str) -> dict[str, Any]:
-        body = write_doc(tmp_path / f"{org_id}.json", {"Organization": [{"id": org_id, "name": name}]})
+        body = write_doc(
+            tmp_path / f"{org_id}.json", {"Organization": [{"id": org_id, "name": name}]}
+        )
         res = client.post(
             "/imports",
             files={"file": (body.name, body.read_bytes(), "application/json")},
@@ -198,7 +207,9 @@ def test_a_large_change_rebuilds_the_index_and_a_small_one_syncs_it(
     kept.acquire(store.projection())
     kept.release()
     changed = int(2_000 * share_of_store) or 1
-    store.upsert_nodes("Organization", [{"id": f"o-{i}", "name": f"Firm {i}"} for i in range(changed)])
+    store.upsert_nodes(
+        "Organization", [{"id": f"o-{i}", "name": f"Firm {i}"} for i in range(changed)]
+    )
     graph = store.projection()
     index = kept.acquire(graph)
     assert index is not None and _shape(index) == _shape(build_index(graph))
