@@ -36,23 +36,34 @@ def fill(store: Any, nodes: int, rels: int) -> None:
     for i in range(0, orgs, batch):
         store.upsert_nodes(
             "Organization",
-            [{"id": f"org-{j}", "name": f"Organization {j}"} for j in range(i, min(orgs, i + batch))],
+            [
+                {"id": f"org-{j}", "name": f"Organization {j}"}
+                for j in range(i, min(orgs, i + batch))
+            ],
         )
     for i in range(0, people, batch):
         store.upsert_nodes(
-            "Person", [{"id": f"p-{j}", "name": f"Person {j}"} for j in range(i, min(people, i + batch))]
+            "Person",
+            [{"id": f"p-{j}", "name": f"Person {j}"} for j in range(i, min(people, i + batch))],
         )
     for i in range(0, people, batch):
         store.upsert_relationships(
             "WORKS_AT",
-            [{"source": f"p-{j}", "target": f"org-{j % orgs}"} for j in range(i, min(people, i + batch))],
+            [
+                {"source": f"p-{j}", "target": f"org-{j % orgs}"}
+                for j in range(i, min(people, i + batch))
+            ],
         )
     knows = max(0, rels - people)
     for i in range(0, knows, batch):
         store.upsert_relationships(
             "KNOWS",
             [
-                {"source": f"p-{j % people}", "target": f"p-{(j * 7919 + 13) % people}", "key": str(j)}
+                {
+                    "source": f"p-{j % people}",
+                    "target": f"p-{(j * 7919 + 13) % people}",
+                    "key": str(j),
+                }
                 for j in range(i, min(knows, i + batch))
                 if j % people != (j * 7919 + 13) % people
             ],
@@ -63,7 +74,9 @@ def fill(store: Any, nodes: int, rels: int) -> None:
 def upload(rows: int, round_: int) -> tuple[bytes, str]:
     """A portfolio document of ``rows`` new rows (half organizations, half capabilities)."""
     n = max(1, rows // 2)
-    orgs = [{"id": f"new-{round_}-{i}", "name": f"Zeta {round_} Venture {i}"} for i in range(n)]
+    # names no stored or earlier name resembles (resolution would merge "Zeta 1 Venture 0"
+    # into "Zeta 0 Venture 1": same words, same numbers), so every row is new
+    orgs = [{"id": f"new-{round_}-{i}", "name": f"Zeta Venture r{round_}n{i}"} for i in range(n)]
     caps = [{"source": o["id"], "target": "topic-water", "level": 0.5} for o in orgs]
     doc = {
         "format": "alliancegraph-portfolio",
@@ -83,7 +96,9 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
     start = time.perf_counter()
     store.projection()
     rebuild = time.perf_counter() - start
-    app = create_app(Settings(db_path=where / "unused.db", auth="none"), store=store)
+    # as `alliancegraph serve` runs it: the projection built at start-up and hidden from the
+    # cyclic collector (else a full collection over two replicas lands in some uploads)
+    app = create_app(Settings(db_path=where / "unused.db", auth="none"), store=store, serving=True)
     follows: list[float] = []
     with TestClient(app) as client:
         assert client.get("/stats").status_code == 200
@@ -103,7 +118,7 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
             while client.get(f"/organizations/{last}").status_code != 200:
                 time.sleep(0.002)  # a client asking again, not spinning on the interpreter lock
             follows.append(time.perf_counter() - start)
-    return {"follow_s": statistics.median(follows), "rebuild_s": rebuild}
+    return {"follow_s": statistics.median(follows), "first_s": follows[0], "rebuild_s": rebuild}
 
 
 def main() -> None:
@@ -127,9 +142,18 @@ def main() -> None:
     fill(store, args.nodes, args.rels)
     emb = measure(store, tmp, args.rows, args.rounds)
     store.close()
-    table.append(["embedded", emb["follow_s"], emb["rebuild_s"], emb["rebuild_s"] / emb["follow_s"]])
+    table.append(
+        [
+            "embedded",
+            emb["follow_s"],
+            emb["first_s"],
+            emb["rebuild_s"],
+            emb["rebuild_s"] / emb["follow_s"],
+        ]
+    )
     figures.update(
         embedded_projection_follow_s=round(emb["follow_s"], 4),
+        embedded_first_follow_s=round(emb["first_s"], 4),
         embedded_rebuild_s=round(emb["rebuild_s"], 3),
         embedded_follow_ratio=round(emb["follow_s"] / emb["rebuild_s"], 4),
     )
@@ -145,9 +169,18 @@ def main() -> None:
             fill(bolt, args.nodes, args.rels)
             res = measure(bolt, tmp, args.rows, args.rounds)
             bolt.close()
-        table.append(["Bolt (ArcadeDB)", res["follow_s"], res["rebuild_s"], res["rebuild_s"] / res["follow_s"]])
+        table.append(
+            [
+                "Bolt (ArcadeDB)",
+                res["follow_s"],
+                res["first_s"],
+                res["rebuild_s"],
+                res["rebuild_s"] / res["follow_s"],
+            ]
+        )
         figures.update(
             bolt_projection_follow_s=round(res["follow_s"], 4),
+            bolt_first_follow_s=round(res["first_s"], 4),
             bolt_rebuild_s=round(res["rebuild_s"], 3),
             bolt_follow_ratio=round(res["follow_s"] / res["rebuild_s"], 4),
         )
@@ -155,7 +188,7 @@ def main() -> None:
         f"{args.rows:,} new rows uploaded while serving {args.nodes:,} nodes and "
         f"{args.rels:,} relationships: seconds until the API answers with them (median of "
         f"{args.rounds})",
-        ["store", "follow s", "full rebuild s", "rebuild / follow"],
+        ["store", "follow s", "first upload s", "full rebuild s", "rebuild / follow"],
         table,
     )
     if args.json:

@@ -40,6 +40,18 @@ STATEMENTS: dict[str, str] = {
         "WHERE r.key = k.key RETURN k.source AS source, k.target AS target, k.key AS key, "
         "properties(r) AS props"
     ),
+    # following writes (``fetch``): one read transaction, a node's label and properties in
+    # one UNION ALL over the labels, each relationship from its (typed) source's index seek
+    # and its few out-edges (never from the target: a topic or alliance may have thousands)
+    "node_fetch": (
+        "UNWIND $ids AS id MATCH (n:{label} {{id: id}}) "
+        "RETURN id, labels(n) AS labels, properties(n) AS props"
+    ),
+    "rel_fetch": (
+        "UNWIND $keys AS k MATCH (a:{source} {{id: k.source}})-[r:{type}]->(b) "
+        "WHERE b.id = k.target AND r.key = k.key "
+        "RETURN k.source AS source, k.target AS target, k.key AS key, properties(r) AS props"
+    ),
     "node_out": (
         "MATCH (n:{label} {{id: $id}})-[r]->(m) "
         "RETURN type(r) AS type, properties(r) AS props, labels(m) AS labels, properties(m) AS other"

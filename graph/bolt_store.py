@@ -574,28 +574,44 @@ class BoltStore:
     def fetch(
         self, node_ids: Iterable[str], rels: Iterable[RelKey]
     ) -> tuple[list[NodeRecord], list[RelRecord]]:
+        # one read transaction (one snapshot), a statement per batch of nodes and per
+        # relationship type: a few round trips however many entities changed
         wanted = list(dict.fromkeys(node_ids))
-        wanted_rels = list(dict.fromkeys(rels))
-        ends = sorted({r[1] for r in wanted_rels} | {r[2] for r in wanted_rels})
-        labels = self._labels_of(list(dict.fromkeys([*wanted, *ends])), _ALL_LABELS)
-        by_label: dict[str, list[str]] = defaultdict(list)
-        for nid in wanted:
-            if nid in labels:
-                by_label[labels[nid]].append(nid)
-        nodes = [
-            NodeRecord(NodeLabel(label), nid, props)
-            for label, ids in by_label.items()
-            for nid, props in self._lookup(label, ids).items()
-        ]
-        groups: dict[tuple[str, str, str], list[tuple[str, str, str]]] = defaultdict(list)
-        for t, s, d, k in wanted_rels:
-            if s in labels and d in labels:
-                groups[(t, labels[s], labels[d])].append((s, d, k))
-        out: list[RelRecord] = []
-        for (t, src, dst), keys in groups.items():
-            for (s, d, k), props in self._rel_lookup(RelType(t), src, dst, keys).items():
-                out.append(RelRecord(RelType(t), s, d, k, props))
-        return nodes, out
+        groups: dict[tuple[RelType, str], list[dict[str, str]]] = defaultdict(list)
+        for t, source, target, k in dict.fromkeys(rels):
+            type_ = RelType(t)
+            for src in REL_ENDPOINTS[type_][0]:
+                groups[(type_, str(src))].append({"source": source, "target": target, "key": k})
+        node_text = " UNION ALL ".join(render("node_fetch", label=str(lab)) for lab in NodeLabel)
+
+        @unit_of_work(metadata={"query": "node_fetch"})
+        def work(tx: ManagedTransaction) -> tuple[list[NodeRecord], list[RelRecord]]:
+            nodes: list[NodeRecord] = []
+            for part in _chunks(wanted, _LOOKUP_BATCH):
+                self.executed["node_fetch"] += 1
+                for rec in tx.run(node_text, {"ids": list(part)}):
+                    props = dict(rec["props"])
+                    props.pop("id", None)
+                    label = next(x for x in rec["labels"] if x in _LABELS)
+                    nodes.append(NodeRecord(NodeLabel(label), rec["id"], props))
+            out: list[RelRecord] = []
+            for (type_, src), keys in groups.items():
+                for chunk in _chunks(keys, _LOOKUP_BATCH):
+                    found = self._run(
+                        tx, "rel_fetch", {"keys": list(chunk)}, source=src, type=str(type_)
+                    )
+                    for rec in found:
+                        props = dict(rec["props"])
+                        props.pop("key", None)
+                        out.append(
+                            RelRecord(type_, rec["source"], rec["target"], rec["key"], props)
+                        )
+            return nodes, out
+
+        if not wanted and not groups:
+            return [], []
+        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
+            return s.execute_read(work)
 
     def get_meta(self, key: str) -> str | None:
         found = self._read("meta_get", {"id": _meta_id(key)})

@@ -708,16 +708,25 @@ class SQLiteStore:
                 for nid, (_, label, props) in self._existing(list(dict.fromkeys(node_ids))).items()
             ]
             keys = self._keys(list({r[1] for r in wanted_rels} | {r[2] for r in wanted_rels}))
+            ids = {nk: nid for nid, (nk, _) in keys.items()}
+            wanted = [
+                (keys[source][0], keys[target][0], type_, key)
+                for type_, source, target, key in wanted_rels
+                if source in keys and target in keys
+            ]
             out: list[RelRecord] = []
-            for type_, source, target, key in wanted_rels:
-                if source not in keys or target not in keys:
-                    continue
+            # one primary-key join per chunk, not a query per relationship
+            for part in _chunks(wanted, _LOOKUP_CHUNK // 4):
                 found = self._conn.execute(
-                    "SELECT props FROM rels WHERE source = ? AND target = ? AND type = ? AND key = ?",
-                    (keys[source][0], keys[target][0], type_, key),
-                ).fetchone()
-                if found is not None:
-                    out.append(RelRecord(RelType(type_), source, target, key, json.loads(found[0])))
+                    f"WITH k(s, d, t, key) AS (VALUES {','.join(['(?,?,?,?)'] * len(part))}) "
+                    "SELECT r.source, r.target, r.type, r.key, r.props FROM k JOIN rels r "
+                    "ON r.source = k.s AND r.target = k.d AND r.type = k.t AND r.key = k.key",
+                    [v for row in part for v in row],
+                )
+                out.extend(
+                    RelRecord(RelType(t), ids[src], ids[dst], key, json.loads(props))
+                    for src, dst, t, key, props in found
+                )
         return nodes, out
 
     def get_meta(self, key: str) -> str | None:

@@ -23,6 +23,7 @@ from graph.records import NodeRecord
 from graph.store import GraphStore
 from graph.writer import Writer, cli_actor, log, new_import_id
 from loaders.mapping import Mapping
+from loaders.org_cache import OrgIndexCache
 from loaders.report import ImportReport
 from loaders.resolution import Resolver
 from loaders.review import StoredReviewQueue
@@ -60,13 +61,15 @@ def load_source(
     batch_size: int = 5_000,
     progress: Progress | None = None,
     graph: nx.MultiDiGraph | None = None,
+    org_index: OrgIndexCache | None = None,
 ) -> ImportReport:
     """Validate, resolve and (unless ``dry_run`` or errors) write one source.
 
     ``review``: hold ambiguous organizations in the store's review queue (the default);
     without it they load as new organizations. ``actor`` names who imported in the history.
     ``graph``: the store's current projection when the caller holds one (the API does), so
-    resolution need not read the whole store again.
+    resolution need not read the whole store again; ``org_index``: the caller's index of
+    the store's organizations kept across imports (see :mod:`loaders.org_cache`).
     """
     actor = actor or cli_actor()
     import_id = new_import_id()
@@ -79,6 +82,7 @@ def load_source(
         import_id,
         queue,
         origin={"file": source.name, "mapping": source.mapping_name},
+        shared_orgs=org_index,
     )
     # Pass 1 keeps a few entries per row (ids seen, labels, people); with millions of
     # rows the cyclic collector would rescan them over and over for no garbage (in a

@@ -27,6 +27,7 @@ from graph.row_checks import row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from graph.writer import TupleSpool
+from loaders.org_cache import OrgIndexCache
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
 from loaders.rows import SourceRow
@@ -81,8 +82,11 @@ class Resolver:
         default_factory=dict
     )
     _seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = field(default_factory=dict)
+    #: the process's organization index kept across imports (the API's), borrowed for pass 1
+    shared_orgs: OrgIndexCache | None = None
 
     def __post_init__(self) -> None:
+        self._borrowed = False
         self._held_ids: dict[str, str] | None = None
         self._orgs_ready = False
         self._people_ready = False
@@ -108,6 +112,10 @@ class Resolver:
         organizations never pays for it)."""
         if not self._orgs_ready:
             self._orgs_ready = True
+            shared = self.shared_orgs.acquire(self.graph) if self.shared_orgs else None
+            if shared is not None:
+                self.orgs, self._borrowed = shared, True
+                return shared
             for node, data in self.graph.nodes(data=True):
                 if data["label"] == NodeLabel.ORGANIZATION and node not in self.orgs.names:
                     self.orgs.add(node, str(data.get("name", node)), list(data.get("aliases", [])))
@@ -157,7 +165,11 @@ class Resolver:
         return found
 
     def fold(self) -> None:
-        """Add the tallies to the report's counts."""
+        """Add the tallies to the report's counts (pass 1 is over: give back a borrowed
+        organization index)."""
+        if self._borrowed and self.shared_orgs is not None:
+            self._borrowed = False
+            self.shared_orgs.release()
         for what, t in self.tallies.items():
             counts = self.report.count(what)
             counts.read += t.read

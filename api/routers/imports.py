@@ -59,6 +59,7 @@ async def import_file(
                 skip_invalid=skip_invalid,
                 actor=principal.actor,
                 graph=graph,
+                org_index=state.cache.org_index,
             )
         if not dry_run:
             state.cache.refresh()  # the next request sees the import, applied, not rebuilt
