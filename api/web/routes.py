@@ -538,6 +538,7 @@ async def import_upload(
                     skip_invalid=skip_invalid,
                     actor=access.principal.actor,
                     graph=graph,
+                    org_index=state.cache.org_index,
                 )
             state.cache.refresh()  # the next page shows the import
             return result
