@@ -20,7 +20,10 @@ import sqlite3
 import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
+from itertools import count, repeat
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,7 +51,7 @@ from graph.store import (
     StoreUnavailable,
     gc_paused,
 )
-from graph.vocabulary import NodeLabel, RelType
+from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 
 SCHEMA_VERSION = 2
 
@@ -116,7 +119,6 @@ CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
 _NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
-_PROBE = 16  # rows probed to guess whether a batch is all new
 _KEY_CACHE_MAX = 2_000_000
 T = TypeVar("T")
 _encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, True)
@@ -125,6 +127,17 @@ _encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, F
 def _encode(props: dict[str, Any]) -> str:
     """Properties as compact JSON text with sorted keys (the C encoder, made once)."""
     return "".join(_encoder(props, 0))
+
+
+def _encode_all(props: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """:func:`_encode` of each, lazily, every step in C (no Python frame per row)."""
+    return map("".join, map(_encoder, props, repeat(0)))
+
+
+_ID = attrgetter("id")
+_SOURCE, _TARGET = attrgetter("source"), attrgetter("target")
+_KEY, _PROPS = attrgetter("key"), attrgetter("props")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -152,6 +165,11 @@ class SQLiteStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA cache_size=-65536")
+            # checkpoint every 64 MB of WAL, not every 4 MB: a load's commits rewrite the
+            # same pages, copied back to the file once per checkpoint; the WAL is cut back
+            # to that size afterwards
+            self._conn.execute("PRAGMA wal_autocheckpoint=16384")
+            self._conn.execute("PRAGMA journal_size_limit=67108864")
             self._open_schema()
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {path}: {exc}") from None
@@ -353,63 +371,58 @@ class SQLiteStore:
         conn = self._conn
         lab = label.value
         (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
-        if not self._any_node_exists([r.id for r in records[:_PROBE]]):
-            # most likely all new (a first load): insert them all in one go, and fall back
-            # to the lookup below only if some were there after all
-            conn.execute("SAVEPOINT fresh")
-            before = conn.total_changes
-            inserts = [(next_nk + i, r.id, lab, _encode(r.props)) for i, r in enumerate(records)]
-            conn.executemany(
-                "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO NOTHING",
-                inserts,
-            )
-            if conn.total_changes - before == len(records):
-                conn.execute("RELEASE fresh")
-                nks = [i[0] for i in inserts]
-                conn.execute(
-                    "UPDATE meta SET v = ? WHERE k = 'next_node'", (next_nk + len(records),)
+        ids = list(map(_ID, records))
+        # a first load: the rows are inserted in order until one is there already
+        created = self._insert_new(
+            "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)",
+            zip(count(next_nk), ids, repeat(lab), _encode_all(map(_PROPS, records))),
+        )
+        nks = list(range(next_nk, next_nk + created))
+        changed = nks.copy()
+        next_nk += created
+        result = UpsertResult(created=created)
+        if created < len(records):  # the rest the lookup way
+            rest = records[created:]
+            existing = self._existing(ids[created:])
+            check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
+            fresh: list[tuple[int, str, str, str]] = []
+            updates: list[tuple[str, int]] = []
+            for r in rest:
+                old = existing.get(r.id)
+                if old is None:
+                    nks.append(next_nk)
+                    fresh.append((next_nk, r.id, lab, _encode(r.props)))
+                    next_nk += 1
+                    continue
+                nks.append(old[0])
+                new = _encode({**json.loads(old[2]), **r.props})
+                if new != old[2]:
+                    updates.append((new, old[0]))
+            result.created += len(fresh)
+            result.updated = len(updates)
+            result.unchanged = len(rest) - len(fresh) - len(updates)
+            if fresh:
+                conn.executemany(
+                    "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)", fresh
                 )
-                self._bump(nodes=nks)
-                tx.learned.update((r.id, (nk, lab)) for r, nk in zip(records, nks, strict=True))
-                return UpsertResult(created=len(records)), nks
-            conn.execute("ROLLBACK TO fresh")
-            conn.execute("RELEASE fresh")
-        existing = self._existing([r.id for r in records])
-        check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
-        result = UpsertResult()
-        fresh: list[tuple[int, str, str, str]] = []
-        updates: list[tuple[str, int]] = []
-        nks = []
-        for r in records:
-            old = existing.get(r.id)
-            if old is None:
-                nks.append(next_nk)
-                fresh.append((next_nk, r.id, lab, _encode(r.props)))
-                next_nk += 1
-                continue
-            nks.append(old[0])
-            new = _encode({**json.loads(old[2]), **r.props})
-            if new != old[2]:
-                updates.append((new, old[0]))
-        result.created, result.updated = len(fresh), len(updates)
-        result.unchanged = len(records) - len(fresh) - len(updates)
-        if fresh:
-            conn.executemany("INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)", fresh)
+            if updates:
+                conn.executemany("UPDATE nodes SET props = ? WHERE nk = ?", updates)
+            changed += [i[0] for i in fresh] + [u[1] for u in updates]
+        if result.created:
             conn.execute("UPDATE meta SET v = ? WHERE k = 'next_node'", (next_nk,))
-        if updates:
-            conn.executemany("UPDATE nodes SET props = ? WHERE nk = ?", updates)
-        if fresh or updates:
-            self._bump(nodes=[i[0] for i in fresh] + [u[1] for u in updates])
-        tx.learned.update((r.id, (nk, lab)) for r, nk in zip(records, nks, strict=True))
+        if changed:
+            self._bump(nodes=changed)
+        tx.learned.update(zip(ids, zip(nks, repeat(lab)), strict=True))
         return result, nks
 
-    def _any_node_exists(self, ids: Sequence[str]) -> bool:
-        if any(i in self._key_cache for i in ids):
-            return True
-        marks = _marks(len(ids))
-        sql = f"SELECT 1 FROM nodes WHERE id IN ({marks}) LIMIT 1"
-        return self._conn.execute(sql, ids).fetchone() is not None
+    def _insert_new(self, insert: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Run ``insert`` for ``rows`` in order until one breaks a uniqueness constraint
+        (the row exists already); how many went in. No savepoint is needed to stop there
+        (a failed row changes nothing), which spares one page copy per touched page."""
+        before = self._conn.total_changes
+        with suppress(sqlite3.IntegrityError):  # that row and the rest: the caller's lookup
+            self._conn.executemany(insert, rows)
+        return self._conn.total_changes - before
 
     def upsert_relationships(
         self,
@@ -424,11 +437,9 @@ class SQLiteStore:
             return UpsertResult()
         t = type_.value
         with self._lock, gc_paused(), self._write_tx() as tx:
-            ends = self._keys(list({r.source for r in records} | {r.target for r in records}))
-            check_ends(type_, records, {k: v[1] for k, v in ends.items()})
-            tx.learned.update(ends.items())
-            keyed = [(ends[r.source][0], ends[r.target][0], r.key, r.props) for r in records]
-            result = self._write_rels(t, keyed)
+            srcs, tgts = self._rel_ends(tx, type_, records)
+            keys = list(map(_KEY, records))
+            result = self._write_rels(t, srcs, tgts, keys, list(map(_PROPS, records)))
             if sources:
                 oks = self._origins(sources)
                 self._conn.executemany(
@@ -436,50 +447,75 @@ class SQLiteStore:
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [
                         (s, d, t, k, ok, _NO_ROW if src.row is None else src.row)
-                        for (s, d, k, _), ok, src in zip(keyed, oks, sources, strict=True)
+                        for s, d, k, ok, src in zip(srcs, tgts, keys, oks, sources, strict=True)
                     ],
                 )
         return result
 
+    def _rel_ends(
+        self, tx: _WriteTx, type_: RelType, records: list[RelRecord]
+    ) -> tuple[list[int], list[int]]:
+        """The integer keys of each record's source and target, parallel to ``records``;
+        the batch refused (before anything is written) unless every end exists with a
+        label the type allows. Per-row work runs in C (``map``) when the ends are cached."""
+        self._check_key_cache()
+        get = self._key_cache.get
+        # (nk, label) of each end, None where not cached
+        froms: list[Any] = list(map(get, map(_SOURCE, records)))
+        tos: list[Any] = list(map(get, map(_TARGET, records)))
+        if None in froms or None in tos:  # some ends are not cached: look them up
+            ends = self._keys(list({r.source for r in records} | {r.target for r in records}))
+            tx.learned.update(ends.items())
+            froms = list(map(ends.get, map(_SOURCE, records)))
+            tos = list(map(ends.get, map(_TARGET, records)))
+        allowed_sources, allowed_targets = REL_ENDPOINTS[type_]
+        if (
+            None in froms
+            or None in tos
+            or not set(map(_SECOND, froms)) <= allowed_sources
+            or not set(map(_SECOND, tos)) <= allowed_targets
+        ):
+            stored = {r.source: f[1] for r, f in zip(records, froms, strict=True) if f}
+            stored.update((r.target, t[1]) for r, t in zip(records, tos, strict=True) if t)
+            check_ends(type_, records, stored)
+        return list(map(_FIRST, froms)), list(map(_FIRST, tos))
+
     def _write_rels(
-        self, t: str, keyed: list[tuple[int, int, str, dict[str, Any]]]
+        self,
+        t: str,
+        srcs: list[int],
+        tgts: list[int],
+        keys: list[str],
+        props: list[dict[str, Any]],
     ) -> UpsertResult:
-        """Write relationships given as ``(source nk, target nk, key, props)``; log the change."""
+        """Write relationships of type ``t`` given as parallel lists (source and target
+        integer keys, key, properties); log the change."""
         conn = self._conn
-        seen = any(
-            conn.execute(
-                "SELECT 1 FROM rels WHERE source = ? AND target = ? AND type = ? AND key = ?",
-                (s, d, t, k),
-            ).fetchone()
-            for s, d, k, _ in keyed[:_PROBE]
+        # a first load: the rows are inserted in order until one is there already
+        created = self._insert_new(
+            "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?)",
+            zip(srcs, tgts, repeat(t), keys, _encode_all(props)),
         )
-        if not seen:  # most likely all new: insert them all, or fall back to the lookup
-            conn.execute("SAVEPOINT fresh")
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                [(s, d, t, k, _encode(p)) for s, d, k, p in keyed],
-            )
-            if conn.total_changes - before == len(keyed):
-                conn.execute("RELEASE fresh")
-                self._log_rels(t, [(s, d, k) for s, d, k, _ in keyed])
-                return UpsertResult(created=len(keyed))
-            conn.execute("ROLLBACK TO fresh")
-            conn.execute("RELEASE fresh")
-        old = self._existing_rels(t, keyed)
+        result = UpsertResult(created=created)
+        if created == len(srcs):
+            self._log_rels(t, srcs, tgts, keys)
+            return result
+        logged = (srcs[:created], tgts[:created], keys[:created])  # went in above
+        srcs, tgts, keys, props = srcs[created:], tgts[created:], keys[created:], props[created:]
+        old = self._existing_rels(t, srcs)
         inserts: list[tuple[int, int, str, str, str]] = []
         updates: list[tuple[str, int, int, str, str]] = []
-        for s, d, k, props in keyed:
+        for s, d, k, p in zip(srcs, tgts, keys, props, strict=True):
             prev = old.get((s, d, k))
             if prev is None:
-                inserts.append((s, d, t, k, _encode(props)))
+                inserts.append((s, d, t, k, _encode(p)))
                 continue
-            new = _encode({**json.loads(prev), **props})
+            new = _encode({**json.loads(prev), **p})
             if new != prev:
                 updates.append((new, s, d, t, k))
-        result = UpsertResult(created=len(inserts), updated=len(updates))
-        result.unchanged = len(keyed) - len(inserts) - len(updates)
+        result.created += len(inserts)
+        result.updated = len(updates)
+        result.unchanged = len(srcs) - len(inserts) - len(updates)
         if inserts:
             conn.executemany(
                 "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?)",
@@ -490,25 +526,26 @@ class SQLiteStore:
                 "UPDATE rels SET props = ? WHERE source = ? AND target = ? AND type = ? AND key = ?",
                 updates,
             )
-        if inserts or updates:
+        if created or inserts or updates:
+            changed = [(i[0], i[1], i[3]) for i in inserts] + [(u[1], u[2], u[4]) for u in updates]
             self._log_rels(
-                t, [(i[0], i[1], i[3]) for i in inserts] + [u[1:3] + u[4:] for u in updates]
+                t,
+                logged[0] + [c[0] for c in changed],
+                logged[1] + [c[1] for c in changed],
+                logged[2] + [c[2] for c in changed],
             )
         return result
 
-    def _log_rels(self, t: str, changed: list[tuple[int, int, str]]) -> None:
-        ends: list[int] = []
-        for s, d, _ in changed:
-            ends += (s, d)
-        self._bump(rel_type=t, rel_ends=ends, rel_keys=[k for _, _, k in changed])
+    def _log_rels(self, t: str, srcs: list[int], tgts: list[int], keys: list[str]) -> None:
+        """Log changed relationships of type ``t`` (ends packed as source, target pairs)."""
+        ends = [0] * (2 * len(srcs))
+        ends[0::2], ends[1::2] = srcs, tgts
+        self._bump(rel_type=t, rel_ends=ends, rel_keys=keys)
 
-    def _existing_rels(
-        self, type_: str, keyed: list[tuple[int, int, str, dict[str, Any]]]
-    ) -> dict[tuple[int, int, str], str]:
+    def _existing_rels(self, type_: str, srcs: list[int]) -> dict[tuple[int, int, str], str]:
         """``(source nk, target nk, key) -> props json`` of the stored rels of these sources."""
         found: dict[tuple[int, int, str], str] = {}
-        sources = sorted({row[0] for row in keyed})
-        for part in _chunks(sources, _LOOKUP_CHUNK):
+        for part in _chunks(sorted(set(srcs)), _LOOKUP_CHUNK):
             for s, d, k, props in self._conn.execute(
                 "SELECT source, target, key, props FROM rels "
                 f"WHERE source IN ({_marks(len(part))}) AND type = ?",

@@ -474,3 +474,15 @@ def test_a_missing_end_far_into_a_new_batch_refuses_it_whole(store: GraphStore) 
         store.upsert_relationships("KNOWS", knows)
     assert [(e.row, e.field) for e in info.value.errors] == [(35, "target"), (36, "target")]
     assert _snapshot(store) == before and store.version() == version
+
+
+def test_an_id_of_another_label_far_into_a_new_batch_refuses_it_whole(store: GraphStore) -> None:
+    store.upsert_nodes("Organization", ORGS)
+    before, version = _snapshot(store), store.version()
+    people = [{"id": f"p{i}", "name": f"P{i}"} for i in range(40)]
+    people[33] = {"id": "org-beta", "name": "Impostor"}
+    with pytest.raises(BatchValidationError) as info:
+        store.upsert_nodes("Person", people)
+    assert [(e.row, e.field) for e in info.value.errors] == [(33, "id")]
+    assert _snapshot(store) == before and store.version() == version
+    assert store.upsert_nodes("Person", people[:33]).created == 33  # nothing was left behind
