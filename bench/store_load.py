@@ -39,7 +39,7 @@ from graph.records import (  # noqa: E402
     validate_nodes,
     validate_relationships,
 )
-from graph.sqlite_store import SQLiteStore  # noqa: E402
+from graph.sqlite_store import CONNECTION_PRAGMAS, SQLiteStore  # noqa: E402
 from graph.store import GraphStore, Row  # noqa: E402
 
 
@@ -111,8 +111,8 @@ def _bare_executemany(
     """Insert the rows with one executemany per batch, a transaction each; relationships
     reference the nodes' integer keys (known from the node inserts)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    for pragma in CONNECTION_PRAGMAS:  # the store's own page cache and checkpoints: fair
+        conn.execute(pragma)
     dumps = json.dumps
     key: dict[str, int] = {}
     start = time.perf_counter()

@@ -149,6 +149,19 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+#: How every connection is set up (the benchmarks' bare ceilings use the same): WAL with
+#: ``synchronous=NORMAL`` (crash safe), a 64 MB page cache, and a checkpoint every 64 MB of
+#: WAL, not every 4 MB (a load's commits rewrite the same pages, copied back to the file
+#: once per checkpoint), the WAL cut back to that size afterwards.
+CONNECTION_PRAGMAS: tuple[str, ...] = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA wal_autocheckpoint=16384",
+    "PRAGMA journal_size_limit=67108864",
+)
+
+
 class SQLiteStore:
     """A :class:`~graph.store.GraphStore` in one SQLite database file."""
 
@@ -162,14 +175,8 @@ class SQLiteStore:
             self._conn = sqlite3.connect(
                 str(path), check_same_thread=False, isolation_level=None, timeout=30
             )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA cache_size=-65536")
-            # checkpoint every 64 MB of WAL, not every 4 MB: a load's commits rewrite the
-            # same pages, copied back to the file once per checkpoint; the WAL is cut back
-            # to that size afterwards
-            self._conn.execute("PRAGMA wal_autocheckpoint=16384")
-            self._conn.execute("PRAGMA journal_size_limit=67108864")
+            for pragma in CONNECTION_PRAGMAS:
+                self._conn.execute(pragma)
             self._open_schema()
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {path}: {exc}") from None
