@@ -177,6 +177,25 @@ class Writer:
         """Queue one validated record (nodes and relationships may come in any order)."""
         (self._nodes if isinstance(record, NodeRecord) else self._rels).add_record(record, source)
 
+    def add_node(
+        self, label: str, node_id: str, props: dict[str, Any], src: tuple[Any, ...] | None
+    ) -> None:
+        """Queue one validated node given as plain values (``src``: ``(import id, file,
+        sheet, row)``): what :meth:`add` queues, without making objects first."""
+        self._nodes.add((_NODE, label, node_id, props, src))
+
+    def add_rel(
+        self,
+        type_: str,
+        source: str,
+        target: str,
+        key: str,
+        props: dict[str, Any],
+        src: tuple[Any, ...] | None,
+    ) -> None:
+        """Queue one validated relationship given as plain values (see :meth:`add_node`)."""
+        self._rels.add((_REL, type_, source, target, key, props, src))
+
     @property
     def queued(self) -> int:
         """Records queued so far."""

@@ -9,9 +9,10 @@ seen, since a file may name an end before defining it.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import networkx as nx
 
@@ -27,15 +28,37 @@ from graph.row_checks import row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from graph.writer import TupleSpool
+from loaders.columnar import CHUNK_ROWS, TablePlan
+from loaders.names import normalize_person
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
 from loaders.rows import SourceRow
+from loaders.tabular import Cells, TableStart
 
 #: new: written as it is; merged: resolved onto an existing entity (its id remapped);
 #: held: waits for a review decision; repeat: the same row again (nothing new);
 #: rejected: invalid, with a problem in the report.
 Outcome = Literal["new", "merged", "held", "repeat", "rejected"]
 HELD = "\x00held:"
+
+
+class RecordSink(Protocol):
+    """Where :meth:`Resolver.resolve_table` puts new records (the writer's spools), as
+    plain values: ``src`` is ``(import id, file, sheet, row)``."""
+
+    def add_node(
+        self, label: str, node_id: str, props: dict[str, Any], src: tuple[Any, ...]
+    ) -> None: ...
+
+    def add_rel(
+        self,
+        type_: str,
+        source: str,
+        target: str,
+        key: str,
+        props: dict[str, Any],
+        src: tuple[Any, ...],
+    ) -> None: ...
 
 
 @dataclass(slots=True)
@@ -91,6 +114,8 @@ class Resolver:
         self._node_labels = {str(x): x for x in NodeLabel}
         self._rel_types = {str(x): x for x in RelType}
         self._pending = TupleSpool()
+        self._plan: TablePlan | None = None
+        self._sink: RecordSink | None = None
 
     # ------------------------------------------------------------------ the store's side
 
@@ -189,19 +214,197 @@ class Resolver:
     def resolve(self, rows: Iterator[SourceRow]) -> Iterator[Resolved]:
         """Every node record with its outcome, then every relationship record."""
         for group in self.groups(rows):
+            yield from self._group(group)
+        yield from self._relationships()
+
+    def _group(self, group: list[tuple[int, SourceRow]]) -> Iterator[Resolved]:
+        """The node records of one source row (its relationships wait in the spool)."""
+        employer: dict[str, str] = {}
+        for _seq, row in group:
+            if row.kind == "rel" and not row.error and row.what == RelType.WORKS_AT:
+                src, dst = row.data.get("source"), row.data.get("target")
+                if isinstance(src, str) and isinstance(dst, str):
+                    employer[src] = dst
+        # organizations first: a person in the same row is matched at the resolved one
+        ordered = sorted(group, key=lambda p: p[1].what != NodeLabel.ORGANIZATION)
+        for seq, row in ordered:
+            out = self._node_or_defer(seq, row, employer)
+            if out is not None:
+                yield out
+
+    # ------------------------------------------------------------------ tables, by chunks
+
+    def resolve_table(
+        self,
+        cells: Iterator[TableStart | Cells],
+        sink: RecordSink,
+        file: str,
+        owner: str | None = None,
+        chunk: int = CHUNK_ROWS,
+    ) -> Iterator[Resolved]:
+        """As :meth:`resolve`, for a CSV or text table (:func:`loaders.tabular.table_cells`),
+        a chunk of lines at a time, with the same outcomes, problems and report.
+
+        The mapping is applied a column at a time (:class:`loaders.columnar.TablePlan`);
+        a line whose records are all plain (valid, new to the file and the store, no
+        merge, rename or review) is decided in a few dict operations and its new records go
+        straight to ``sink`` (the writer's spools) as tuples, with no per-record objects;
+        every other line goes through the row-by-row path (:meth:`_group`) in its place.
+        Records written through ``sink`` are not yielded.
+        """
+        start = next(cells)
+        assert isinstance(start, TableStart)
+        plan = TablePlan(start.mapping, start.header, owner, file)
+        self._plan, self._sink = plan, sink
+        batch: list[Cells] = []
+        for item in cells:
+            assert not isinstance(item, TableStart)
+            batch.append(item)
+            if len(batch) >= chunk:
+                yield from self._table_chunk(plan, batch, file)
+                batch = []
+        if batch:
+            yield from self._table_chunk(plan, batch, file)
+        yield from self._relationships()
+
+    def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
+        """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
+        values = plan.columns(batch) if plan.ok else None
+        seen, graph, tally, sink = self._seen, self.graph, self.tally, self._sink
+        assert sink is not None
+        people_ready = False
+        for pos, (line, cells) in enumerate(batch):
+            datas = values[pos] if values is not None else None
+            if datas is None:  # the row-by-row path
+                if isinstance(cells, str):
+                    rows = [SourceRow("node", "", {}, file, row=line, error=cells)]
+                else:
+                    rows = list(plan.apply(cells, file, line))
+                yield from self._group([(line, row) for row in rows])
+                continue
             employer: dict[str, str] = {}
-            for _seq, row in group:
-                if row.kind == "rel" and not row.error and row.what == RelType.WORKS_AT:
-                    src, dst = row.data.get("source"), row.data.get("target")
+            for ep in plan.works_at:
+                data = datas[ep.index]
+                if data is not None:
+                    src, dst = data.get("source"), data.get("target")
                     if isinstance(src, str) and isinstance(dst, str):
                         employer[src] = dst
-            # organizations first: a person in the same row is matched at the resolved one
-            ordered = sorted(group, key=lambda p: p[1].what != NodeLabel.ORGANIZATION)
-            for seq, row in ordered:
-                out = self._node_or_defer(seq, row, employer)
-                if out is not None:
-                    yield out
-        yield from self._relationships()
+            for ep in plan.ordered:
+                data = datas[ep.index]
+                if data is None:
+                    continue
+                counts = tally(ep.what)
+                if not ep.node:
+                    self._pending.add((ep.index, line, data))
+                    continue
+                counts.read += 1
+                try:
+                    raw: int | None = hash((ep.what, tuple(data.items())))
+                except TypeError:
+                    raw = None
+                first = seen.get(data.get("id")) if raw is not None else None  # type: ignore[arg-type]
+                if first is not None and first[3] == raw:
+                    counts.merged += 1  # the very same cells as an accepted row
+                    continue
+                props = ep.check(data)
+                if props is None:
+                    row = plan.row(ep, data, line)
+                    out = self._validated_node(line, row, raw, counts, employer)
+                    if out is not None:
+                        yield out
+                    continue
+                node_id = props.pop("id")
+                label = typing.cast(NodeLabel, ep.label)
+                rec = NodeRecord(label, node_id, props)
+                if node_id in seen or node_id in graph or ep.general:
+                    row = plan.row(ep, data, line)
+                    out = self._node(line, row, label, rec, raw, counts, employer)
+                    if out is not None:
+                        yield out
+                    continue
+                name = str(props.get("name", ""))
+                if ep.person:
+                    if not people_ready:
+                        self._people_index()
+                        people_ready = True
+                    if self._plain_person(rec, name, employer):
+                        counts.merged += 1
+                        continue
+                digest = _digest({k: v for k, v in props.items() if k != "name"})
+                seen[node_id] = (ep.what, line, digest, raw, name, None)
+                sink.add_node(ep.what, node_id, props, (self.import_id, file, None, line))
+
+    def _plain_person(self, rec: NodeRecord, name: str, employer: dict[str, str]) -> bool:
+        """:meth:`_person` for a person new to the file and the store: whether she merged
+        into a known person (by email, or by name at the same organization)."""
+        node_id, people = rec.id, self.people
+        org = employer.get(node_id)
+        org = self.remap.get(org, org) if org else None
+        email = rec.props.get("email")
+        email_key = email.strip().casefold() if email else None
+        name_key = normalize_person(name) if org else ""
+        into: str | None = None
+        rule = ""
+        if node_id in people.ids:
+            pass  # known already (an index cached from the store): not a merge
+        elif email_key is not None and email_key in people.emails:
+            into, rule = people.emails[email_key], "email"
+        elif org:
+            into = people.names.get((name_key, org))
+            rule = "name_and_organization"
+        if into is not None and into != node_id:
+            self._merge_person(rec, into, rule)
+            return True
+        people.ids.add(node_id)
+        if email_key is not None:
+            people.emails.setdefault(email_key, node_id)
+        if org:
+            people.names.setdefault((name_key, org), node_id)
+        return False
+
+    def _merge_person(self, rec: NodeRecord, into: str, rule: str) -> None:
+        """Note that an incoming person is a known one: remap her id, list the merge."""
+        self.remap[rec.id] = into
+        into_name = str(self.graph.nodes[into].get("name")) if into in self.graph else into
+        self.report.merges.append(
+            Merge(
+                incoming_id=rec.id,
+                incoming_name=str(rec.props.get("name", "")),
+                into=into,
+                into_name=into_name,
+                rule=rule,
+            )
+        )
+
+    def _table_relationship(self, index: int, line: int, data: dict[str, Any]) -> Resolved | None:
+        """:meth:`_relationship` for a relationship of a table line: a plain one (valid,
+        both ends known, new to the file) goes straight to the sink."""
+        plan, sink = self._plan, self._sink
+        assert plan is not None and sink is not None
+        ep = plan.entries[index]
+        remap = self.remap
+        src, dst = data.get("source"), data.get("target")
+        props = None
+        if not (
+            (isinstance(src, str) and src in remap) or (isinstance(dst, str) and dst in remap)
+        ):
+            props = ep.check(data)
+        if props is not None:
+            source, target, key = props.pop("source"), props.pop("target"), props.pop("key", "")
+            ident = (ep.what, source, target, key)
+            sources, targets = ep.ends
+            if (
+                self._label(source) in sources
+                and self._label(target) in targets
+                and ident not in self._seen_rels
+            ):
+                self.tally(ep.what).read += 1
+                self._seen_rels[ident] = (line, _digest(props))
+                file = plan.file
+                src_ref = (self.import_id, file, None, line)
+                sink.add_rel(ep.what, source, target, key, props, src_ref)
+                return None
+        return self._relationship(line, plan.row(ep, data, line))
 
     def _node_or_defer(self, seq: int, row: SourceRow, employer: dict[str, str]) -> Resolved | None:
         counts = self.tally(row.what or "(unreadable row)")
@@ -219,6 +422,12 @@ class Resolver:
         if first is not None and first[3] == raw:
             counts.merged += 1  # the very same cells as an accepted row: nothing new
             return None
+        return self._validated_node(seq, row, raw, counts, employer)
+
+    def _validated_node(
+        self, seq: int, row: SourceRow, raw: int | None, counts: Tally, employer: dict[str, str]
+    ) -> Resolved | None:
+        """A node row past the repeat check: validated, then decided by :meth:`_node`."""
         try:
             label = self._node_labels.get(row.what) or NodeLabel(row.what)
             rec = self._fast_node(label, row.data) or validate_node(label, row.data, seq)
@@ -232,6 +441,19 @@ class Resolver:
                 )
             counts.rejected += 1
             return None
+        return self._node(seq, row, label, rec, raw, counts, employer)
+
+    def _node(
+        self,
+        seq: int,
+        row: SourceRow,
+        label: NodeLabel,
+        rec: NodeRecord,
+        raw: int | None,
+        counts: Tally,
+        employer: dict[str, str],
+    ) -> Resolved | None:
+        """A valid node row: resolved, checked against the file and the store, decided."""
         ref = self._ref(row, seq)
         node_id = rec.id
         if label == NodeLabel.ORGANIZATION and row.resolve and node_id not in self._seen:
@@ -451,9 +673,12 @@ class Resolver:
     # ------------------------------------------------------------------ relationships
 
     def _relationships(self) -> Iterator[Resolved]:
-        for seq, what, data, file, sheet, line, columns in self._pending:
-            row = SourceRow("rel", what, data, file, sheet, line, columns)
-            out = self._relationship(seq, row)
+        for item in self._pending:
+            if len(item) == 3:  # a table line's (see resolve_table)
+                out = self._table_relationship(*item)
+            else:
+                seq, what, data, file, sheet, line, columns = item
+                out = self._relationship(seq, SourceRow("rel", what, data, file, sheet, line, columns))
             if out is not None:
                 yield out
         self._pending.close()

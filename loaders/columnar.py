@@ -1,0 +1,161 @@
+"""A table's mapping applied a chunk of lines at a time, a column at a time.
+
+:meth:`loaders.mapping.Mapping.apply` turns one line into node and relationship rows, one
+:class:`~loaders.rows.SourceRow` each; on a million-line file that is millions of objects
+and calls. :class:`TablePlan` computes each field of each mapping entry for a whole chunk
+of lines in one pass over the column (:meth:`loaders.mapping.FieldSpec.column_values`) and
+hands :meth:`loaders.resolution.Resolver.resolve_table` one plain dict per entry and line,
+the very dict ``apply`` would have put in the row. A line any of whose values cannot be
+computed is left to the row-by-row path, which words the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.row_checks import row_check
+from graph.schema import NODE_MODELS, REL_MODELS
+from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
+from loaders.mapping import BAD, Entry, FieldSpec, Mapping
+from loaders.rows import SourceRow
+
+#: Lines per chunk: large enough that per-chunk costs vanish, small enough to stay flat.
+CHUNK_ROWS = 20_000
+
+#: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, the entry's
+#: data dict (``None`` when an optional entry is absent from the line).
+ChunkValues = list[list[dict[str, Any] | None] | None]
+
+
+def _never(data: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass
+class EntryPlan:
+    """One mapping entry, with what the chunked path needs to know of it."""
+
+    index: int
+    entry: Entry
+    label: NodeLabel | None = None
+    type: RelType | None = None
+    check: Callable[[dict[str, Any]], dict[str, Any] | None] = _never
+    ends: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    names: list[str] = field(default_factory=list)
+    specs: list[FieldSpec] = field(default_factory=list)
+
+    @property
+    def what(self) -> str:
+        """The label or type as the mapping spells it (what the report counts by)."""
+        return self.entry.what
+
+    @property
+    def node(self) -> bool:
+        return self.entry.kind == "node"
+
+    @property
+    def person(self) -> bool:
+        """People of this entry are matched with known people (email, name at employer)."""
+        return self.label == NodeLabel.PERSON and self.entry.resolve
+
+    @property
+    def general(self) -> bool:
+        """Every first row of an id takes the row-by-row decision: organizations matched by
+        name (index, review) and names dated for renames."""
+        return (
+            self.label == NodeLabel.ORGANIZATION and self.entry.resolve
+        ) or self.entry.dated_by is not None
+
+
+class TablePlan:
+    """A mapping compiled for one table's header (see the module docstring)."""
+
+    def __init__(self, mapping: Mapping, header: list[str], owner: str | None, file: str) -> None:
+        self.mapping, self.header, self.owner, self.file = mapping, header, owner, file
+        self.index = {h: i for i, h in enumerate(header)}  # a repeated name: the last wins
+        self.entries: list[EntryPlan] = []
+        self.ok = True
+        for i, entry in enumerate(mapping.entries):
+            ep = EntryPlan(i, entry, names=list(entry.fields), specs=list(entry.fields.values()))
+            try:
+                if entry.kind == "node":
+                    ep.label = NodeLabel(entry.what)
+                    ep.check = row_check(NODE_MODELS[ep.label]) or _never
+                else:
+                    ep.type = RelType(entry.what)
+                    ep.check = row_check(REL_MODELS[ep.type]) or _never
+                    sources, targets = REL_ENDPOINTS[ep.type]
+                    ep.ends = (frozenset(map(str, sources)), frozenset(map(str, targets)))
+            except ValueError:  # an unknown label or type: every line is rejected row by row
+                self.ok = False
+            self.entries.append(ep)
+        # the order the row-by-row path meets a line's records in: organizations first
+        self.ordered = sorted(self.entries, key=lambda e: e.what != NodeLabel.ORGANIZATION)
+        self.works_at = [e for e in self.entries if e.what == RelType.WORKS_AT]
+
+    def columns(self, batch: list[tuple[int, list[str] | str]]) -> ChunkValues:
+        """Each line's data dict per entry, as :meth:`Mapping.apply` would make them; ``None``
+        for a line that cannot be read or has a value that cannot be computed."""
+        out: ChunkValues = [None] * len(batch)
+        where = [p for p, (_, cells) in enumerate(batch) if not isinstance(cells, str)]
+        if not where:
+            return out
+        good: list[list[str]] = [batch[p][1] for p in where]  # type: ignore[misc]
+        n = len(good)
+        by_column = list(zip(*good, strict=True))
+        dicts: list[dict[str, str]] = []
+
+        def cells(column: str) -> list[str]:
+            return by_column[self.index[column]]  # type: ignore[return-value]
+
+        def rows() -> list[dict[str, str]]:
+            if not dicts:
+                dicts.extend(dict(zip(self.header, c, strict=True)) for c in good)
+            return dicts
+
+        bad = [False] * n
+        per_entry: list[list[dict[str, Any] | None]] = []
+        for ep in self.entries:
+            cols = [spec.column_values(cells, rows, self.owner, n) for spec in ep.specs]
+            for col in cols:
+                if any(v is BAD for v in col):
+                    for i, v in enumerate(col):
+                        if v is BAD:
+                            bad[i] = True
+            names = ep.names
+            datas: list[dict[str, Any] | None] = [
+                {k: v for k, v in zip(names, vals, strict=True) if v is not None}
+                for vals in zip(*cols, strict=True)
+            ]
+            if ep.entry.optional:
+                keys = ep.entry.key_fields
+                datas = [d if d is not None and all(k in d for k in keys) else None for d in datas]
+            per_entry.append(datas)
+        for i, p in enumerate(where):
+            if not bad[i]:
+                out[p] = [datas[i] for datas in per_entry]
+        return out
+
+    def apply(self, cells: list[str], file: str, line: int) -> Iterator[SourceRow]:
+        """The row-by-row path's rows for one line (:meth:`Mapping.apply`)."""
+        row = dict(zip(self.header, cells, strict=True))
+        return self.mapping.apply(row, file, line, owner=self.owner)
+
+    def row(self, ep: EntryPlan, data: dict[str, Any], line: int) -> SourceRow:
+        """The :class:`SourceRow` :meth:`Mapping.apply` makes for ``ep`` on a good line."""
+        e = ep.entry
+        return SourceRow(
+            e.kind,
+            e.what,
+            data,
+            self.file,
+            None,
+            line,
+            e.columns,
+            e.resolve,
+            e.derived_id,
+            renames=e.renames,
+            dated_by=e.dated_by,
+        )
