@@ -28,7 +28,8 @@ from graph.row_checks import row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from graph.writer import TupleSpool
-from loaders.columnar import CHUNK_ROWS, TablePlan
+from loaders import columnar
+from loaders.columnar import TablePlan
 from loaders.names import normalize_person
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
@@ -240,7 +241,7 @@ class Resolver:
         sink: RecordSink,
         file: str,
         owner: str | None = None,
-        chunk: int = CHUNK_ROWS,
+        chunk: int | None = None,
     ) -> Iterator[Resolved]:
         """As :meth:`resolve`, for a CSV or text table (:func:`loaders.tabular.table_cells`),
         a chunk of lines at a time, with the same outcomes, problems and report.
@@ -255,6 +256,7 @@ class Resolver:
         start = next(cells)
         assert isinstance(start, TableStart)
         plan = TablePlan(start.mapping, start.header, owner, file)
+        chunk = chunk or columnar.CHUNK_ROWS
         self._plan, self._sink = plan, sink
         batch: list[Cells] = []
         for item in cells:
