@@ -15,18 +15,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.row_checks import row_check
+from graph.row_checks import ColumnCheck, column_check, row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from loaders.mapping import BAD, Entry, FieldSpec, Mapping
+from loaders.names import normalize_people
 from loaders.rows import SourceRow
 
 #: Lines per chunk: large enough that per-chunk costs vanish, small enough to stay flat.
 CHUNK_ROWS = 20_000
 
-#: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, the entry's
-#: data dict (``None`` when an optional entry is absent from the line).
-ChunkValues = list[list[dict[str, Any] | None] | None]
+#: One entry on one line: the data dict :meth:`Mapping.apply` would make, its checked
+#: properties (``None``: pydantic decides) and, for people, the normalized name.
+Item = tuple[dict[str, Any], dict[str, Any] | None, str]
+#: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, its
+#: :data:`Item` (``None`` when an optional entry is absent from the line).
+ChunkValues = list[list[Item | None] | None]
 
 
 def _never(data: dict[str, Any]) -> None:
@@ -42,6 +46,7 @@ class EntryPlan:
     label: NodeLabel | None = None
     type: RelType | None = None
     check: Callable[[dict[str, Any]], dict[str, Any] | None] = _never
+    check_columns: ColumnCheck | None = None
     ends: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
     names: list[str] = field(default_factory=list)
     specs: list[FieldSpec] = field(default_factory=list)
@@ -83,9 +88,11 @@ class TablePlan:
                 if entry.kind == "node":
                     ep.label = NodeLabel(entry.what)
                     ep.check = row_check(NODE_MODELS[ep.label]) or _never
+                    ep.check_columns = column_check(NODE_MODELS[ep.label])
                 else:
                     ep.type = RelType(entry.what)
                     ep.check = row_check(REL_MODELS[ep.type]) or _never
+                    ep.check_columns = column_check(REL_MODELS[ep.type])
                     sources, targets = REL_ENDPOINTS[ep.type]
                     ep.ends = (frozenset(map(str, sources)), frozenset(map(str, targets)))
             except ValueError:  # an unknown label or type: every line is rejected row by row
@@ -116,7 +123,7 @@ class TablePlan:
             return dicts
 
         bad = [False] * n
-        per_entry: list[list[dict[str, Any] | None]] = []
+        per_entry: list[list[Item | None]] = []
         for ep in self.entries:
             cols = [spec.column_values(cells, rows, self.owner, n) for spec in ep.specs]
             for col in cols:
@@ -125,17 +132,28 @@ class TablePlan:
                         if v is BAD:
                             bad[i] = True
             names = ep.names
-            datas: list[dict[str, Any] | None] = [
+            datas = [
                 {k: v for k, v in zip(names, vals, strict=True) if v is not None}
                 for vals in zip(*cols, strict=True)
             ]
+            if ep.check_columns is not None:
+                checked = ep.check_columns(names, cols)
+            else:
+                checked = [ep.check(d) for d in datas]
+            keys = [""] * n
+            if ep.person:
+                keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
+            items: list[Item | None] = list(zip(datas, checked, keys, strict=True))
             if ep.entry.optional:
-                keys = ep.entry.key_fields
-                datas = [d if d is not None and all(k in d for k in keys) else None for d in datas]
-            per_entry.append(datas)
+                need = ep.entry.key_fields
+                items = [
+                    it if it is not None and all(k in it[0] for k in need) else None
+                    for it in items
+                ]
+            per_entry.append(items)
         for i, p in enumerate(where):
             if not bad[i]:
-                out[p] = [datas[i] for datas in per_entry]
+                out[p] = [items[i] for items in per_entry]
         return out
 
     def apply(self, cells: list[str], file: str, line: int) -> Iterator[SourceRow]:

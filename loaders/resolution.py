@@ -30,7 +30,6 @@ from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from graph.writer import TupleSpool
 from loaders import columnar
 from loaders.columnar import TablePlan
-from loaders.names import normalize_person
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
 from loaders.rows import SourceRow
@@ -276,8 +275,8 @@ class Resolver:
         assert sink is not None
         people_ready = False
         for pos, (line, cells) in enumerate(batch):
-            datas = values[pos] if values is not None else None
-            if datas is None:  # the row-by-row path
+            items = values[pos] if values is not None else None
+            if items is None:  # the row-by-row path
                 if isinstance(cells, str):
                     rows = [SourceRow("node", "", {}, file, row=line, error=cells)]
                 else:
@@ -286,18 +285,19 @@ class Resolver:
                 continue
             employer: dict[str, str] = {}
             for ep in plan.works_at:
-                data = datas[ep.index]
-                if data is not None:
-                    src, dst = data.get("source"), data.get("target")
+                item = items[ep.index]
+                if item is not None:
+                    src, dst = item[0].get("source"), item[0].get("target")
                     if isinstance(src, str) and isinstance(dst, str):
                         employer[src] = dst
             for ep in plan.ordered:
-                data = datas[ep.index]
-                if data is None:
+                item = items[ep.index]
+                if item is None:
                     continue
+                data, props, name_key = item
                 counts = tally(ep.what)
                 if not ep.node:
-                    self._pending.add((ep.index, line, data))
+                    self._pending.add((ep.index, line, data, props))
                     continue
                 counts.read += 1
                 try:
@@ -308,13 +308,13 @@ class Resolver:
                 if first is not None and first[3] == raw:
                     counts.merged += 1  # the very same cells as an accepted row
                     continue
-                props = ep.check(data)
                 if props is None:
                     row = plan.row(ep, data, line)
                     out = self._validated_node(line, row, raw, counts, employer)
                     if out is not None:
                         yield out
                     continue
+
                 node_id = props.pop("id")
                 label = typing.cast(NodeLabel, ep.label)
                 rec = NodeRecord(label, node_id, props)
@@ -329,22 +329,22 @@ class Resolver:
                     if not people_ready:
                         self._people_index()
                         people_ready = True
-                    if self._plain_person(rec, name, employer):
+                    if self._plain_person(rec, name_key, employer):
                         counts.merged += 1
                         continue
                 digest = _digest({k: v for k, v in props.items() if k != "name"})
                 seen[node_id] = (ep.what, line, digest, raw, name, None)
                 sink.add_node(ep.what, node_id, props, (self.import_id, file, None, line))
 
-    def _plain_person(self, rec: NodeRecord, name: str, employer: dict[str, str]) -> bool:
-        """:meth:`_person` for a person new to the file and the store: whether she merged
-        into a known person (by email, or by name at the same organization)."""
+    def _plain_person(self, rec: NodeRecord, name_key: str, employer: dict[str, str]) -> bool:
+        """:meth:`_person` for a person new to the file and the store (``name_key``: her
+        normalized name): whether she merged into a known person (by email, or by name at
+        the same organization)."""
         node_id, people = rec.id, self.people
         org = employer.get(node_id)
         org = self.remap.get(org, org) if org else None
         email = rec.props.get("email")
         email_key = email.strip().casefold() if email else None
-        name_key = normalize_person(name) if org else ""
         into: str | None = None
         rule = ""
         if node_id in people.ids:
@@ -378,7 +378,9 @@ class Resolver:
             )
         )
 
-    def _table_relationship(self, index: int, line: int, data: dict[str, Any]) -> Resolved | None:
+    def _table_relationship(
+        self, index: int, line: int, data: dict[str, Any], checked: dict[str, Any] | None
+    ) -> Resolved | None:
         """:meth:`_relationship` for a relationship of a table line: a plain one (valid,
         both ends known, new to the file) goes straight to the sink."""
         plan, sink = self._plan, self._sink
@@ -387,10 +389,10 @@ class Resolver:
         remap = self.remap
         src, dst = data.get("source"), data.get("target")
         props = None
-        if not (
+        if checked is not None and not (
             (isinstance(src, str) and src in remap) or (isinstance(dst, str) and dst in remap)
         ):
-            props = ep.check(data)
+            props = checked  # checked before its ends could be remapped: none were
         if props is not None:
             source, target, key = props.pop("source"), props.pop("target"), props.pop("key", "")
             ident = (ep.what, source, target, key)
@@ -676,7 +678,7 @@ class Resolver:
 
     def _relationships(self) -> Iterator[Resolved]:
         for item in self._pending:
-            if len(item) == 3:  # a table line's (see resolve_table)
+            if len(item) == 4:  # a table line's (see resolve_table)
                 out = self._table_relationship(*item)
             else:
                 seq, what, data, file, sheet, line, columns = item
