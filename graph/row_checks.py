@@ -297,7 +297,7 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
                 extras.append(name)
             else:
                 values = [v if v is None else check(v) for v in col]
-            if any(v is _FAIL for v in values):
+            if _FAIL in values:
                 for i, v in enumerate(values):
                     if v is _FAIL:
                         failed[i] = True

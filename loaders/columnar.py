@@ -51,27 +51,16 @@ class EntryPlan:
     names: list[str] = field(default_factory=list)
     specs: list[FieldSpec] = field(default_factory=list)
 
-    @property
-    def what(self) -> str:
-        """The label or type as the mapping spells it (what the report counts by)."""
-        return self.entry.what
-
-    @property
-    def node(self) -> bool:
-        return self.entry.kind == "node"
-
-    @property
-    def person(self) -> bool:
-        """People of this entry are matched with known people (email, name at employer)."""
-        return self.label == NodeLabel.PERSON and self.entry.resolve
-
-    @property
-    def general(self) -> bool:
-        """Every first row of an id takes the row-by-row decision: organizations matched by
-        name (index, review) and names dated for renames."""
-        return (
-            self.label == NodeLabel.ORGANIZATION and self.entry.resolve
-        ) or self.entry.dated_by is not None
+    def __post_init__(self) -> None:
+        e = self.entry
+        #: the label or type as the mapping spells it (what the report counts by)
+        self.what: str = e.what
+        self.node = e.kind == "node"
+        #: people of this entry are matched with known people (email, name at employer)
+        self.person = e.what == NodeLabel.PERSON and e.resolve
+        #: every first row of an id takes the row-by-row decision: organizations matched
+        #: by name (index, review) and names dated for renames
+        self.general = (e.what == NodeLabel.ORGANIZATION and e.resolve) or e.dated_by is not None
 
 
 class TablePlan:
@@ -127,7 +116,7 @@ class TablePlan:
         for ep in self.entries:
             cols = [spec.column_values(cells, rows, self.owner, n) for spec in ep.specs]
             for col in cols:
-                if any(v is BAD for v in col):
+                if BAD in col:  # (cells are strings, compared by identity first)
                     for i, v in enumerate(col):
                         if v is BAD:
                             bad[i] = True

@@ -102,6 +102,7 @@ def load_source(
                         queue.hold(item.review_id, item.record, item.source, resolver.origin)
             finally:
                 resolver.fold()
+                resolver.release()
             if report.rejections and not skip_invalid:
                 for c in report.counts.values():
                     c.created = c.updated = c.unchanged = 0

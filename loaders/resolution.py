@@ -181,6 +181,18 @@ class Resolver:
             self.report.count(what)  # the report lists kinds in the order they were met
         return found
 
+    def release(self) -> None:
+        """Drop pass 1's indexes of the file (ids, relationships, people, organizations)
+        once every row is decided, so that the write pass does not hold them too (a
+        million-row file's indexes are hundreds of MB). What the write pass needs stays:
+        :attr:`aliases`, :attr:`renamed` and the report."""
+        self._seen = {}
+        self._seen_rels = {}
+        self.people = PersonIndex()
+        self.orgs = OrgIndex()
+        self.remap = {}
+        self._people_ready = self._orgs_ready = False
+
     def fold(self) -> None:
         """Add the tallies to the report's counts."""
         for what, t in self.tallies.items():
