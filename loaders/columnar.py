@@ -113,8 +113,16 @@ class TablePlan:
 
         bad = [False] * n
         per_entry: list[list[Item | None]] = []
+        made: dict[str, list[Any]] = {}  # a spec's values, shared by equal specs
+
+        def values(spec: FieldSpec) -> list[Any]:
+            key = repr(spec)
+            if key not in made:
+                made[key] = spec.column_values(cells, rows, self.owner, n)
+            return made[key]
+
         for ep in self.entries:
-            cols = [spec.column_values(cells, rows, self.owner, n) for spec in ep.specs]
+            cols = [values(spec) for spec in ep.specs]
             for col in cols:
                 if BAD in col:  # (cells are strings, compared by identity first)
                     for i, v in enumerate(col):

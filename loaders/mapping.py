@@ -144,8 +144,9 @@ class FieldSpec:
             return values
         prefix, column = self._columns_prefix()
         stripped = [c.strip() for c in cells(column)]
-        if self.slug:
-            return [prefix + slug(v) if v else None for v in stripped]
+        if self.slug:  # ids from names repeat (a company on every contact row): once each
+            made = {v: prefix + slug(v) for v in set(stripped) if v}
+            return [made.get(v) for v in stripped]
         return [prefix + v if v else None for v in stripped]
 
     def _columns_prefix(self) -> tuple[str, str]:

@@ -328,9 +328,9 @@ class Resolver:
                     continue
 
                 node_id = props.pop("id")
-                label = typing.cast(NodeLabel, ep.label)
-                rec = NodeRecord(label, node_id, props)
                 if node_id in seen or node_id in graph or ep.general:
+                    label = typing.cast(NodeLabel, ep.label)
+                    rec = NodeRecord(label, node_id, props)
                     row = plan.row(ep, data, line)
                     out = self._node(line, row, label, rec, raw, counts, employer)
                     if out is not None:
@@ -341,21 +341,28 @@ class Resolver:
                     if not people_ready:
                         self._people_index()
                         people_ready = True
-                    if self._plain_person(rec, name_key, employer):
+                    if self._plain_person(node_id, props, name, name_key, employer):
                         counts.merged += 1
                         continue
                 digest = _digest({k: v for k, v in props.items() if k != "name"})
                 seen[node_id] = (ep.what, line, digest, raw, name, None)
                 sink.add_node(ep.what, node_id, props, (self.import_id, file, None, line))
 
-    def _plain_person(self, rec: NodeRecord, name_key: str, employer: dict[str, str]) -> bool:
+    def _plain_person(
+        self,
+        node_id: str,
+        props: dict[str, Any],
+        name: str,
+        name_key: str,
+        employer: dict[str, str],
+    ) -> bool:
         """:meth:`_person` for a person new to the file and the store (``name_key``: her
         normalized name): whether she merged into a known person (by email, or by name at
         the same organization)."""
-        node_id, people = rec.id, self.people
+        people = self.people
         org = employer.get(node_id)
         org = self.remap.get(org, org) if org else None
-        email = rec.props.get("email")
+        email = props.get("email")
         email_key = email.strip().casefold() if email else None
         into: str | None = None
         rule = ""
@@ -367,27 +374,21 @@ class Resolver:
             into = people.names.get((name_key, org))
             rule = "name_and_organization"
         if into is not None and into != node_id:
-            self._merge_person(rec, into, rule)
+            self._merge_person(node_id, name, into, rule)
             return True
-        people.ids.add(node_id)
+        # not added to people.ids: her id goes into _seen now, which is asked first
         if email_key is not None:
             people.emails.setdefault(email_key, node_id)
         if org:
             people.names.setdefault((name_key, org), node_id)
         return False
 
-    def _merge_person(self, rec: NodeRecord, into: str, rule: str) -> None:
+    def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
         """Note that an incoming person is a known one: remap her id, list the merge."""
-        self.remap[rec.id] = into
+        self.remap[node_id] = into
         into_name = str(self.graph.nodes[into].get("name")) if into in self.graph else into
         self.report.merges.append(
-            Merge(
-                incoming_id=rec.id,
-                incoming_name=str(rec.props.get("name", "")),
-                into=into,
-                into_name=into_name,
-                rule=rule,
-            )
+            Merge(incoming_id=node_id, incoming_name=name, into=into, into_name=into_name, rule=rule)
         )
 
     def _table_relationship(
