@@ -12,6 +12,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, Literal, Protocol
 
 import networkx as nx
@@ -31,7 +32,7 @@ from graph.writer import TupleSpool
 from loaders import columnar
 from loaders.columnar import TablePlan
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
-from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue
+from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue, name_at
 from loaders.rows import SourceRow
 from loaders.tabular import Cells, TableStart
 
@@ -103,7 +104,8 @@ class Resolver:
     _seen: dict[str, tuple[str, int, int, int | None, str, str | None]] = field(
         default_factory=dict
     )
-    _seen_rels: dict[tuple[str, str, str, str], tuple[int, int]] = field(default_factory=dict)
+    #: the file's accepted relationships: identity -> :func:`_row_digest` (first row, digest)
+    _seen_rels: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._held_ids: dict[str, str] | None = None
@@ -345,7 +347,7 @@ class Resolver:
                         counts.merged += 1
                         continue
                 digest = _digest({k: v for k, v in props.items() if k != "name"})
-                seen[node_id] = (ep.what, line, digest, raw, name, None)
+                seen[intern(node_id)] = (ep.what, line, digest, raw, name, None)
                 sink.add_node(ep.what, node_id, props, (self.import_id, file, None, line))
 
     def _plain_person(
@@ -371,7 +373,7 @@ class Resolver:
         elif email_key is not None and email_key in people.emails:
             into, rule = people.emails[email_key], "email"
         elif org:
-            into = people.names.get((name_key, org))
+            into = people.names.get(name_at(name_key, org))
             rule = "name_and_organization"
         if into is not None and into != node_id:
             self._merge_person(node_id, name, into, rule)
@@ -380,7 +382,7 @@ class Resolver:
         if email_key is not None:
             people.emails.setdefault(email_key, node_id)
         if org:
-            people.names.setdefault((name_key, org), node_id)
+            people.names.setdefault(name_at(name_key, org), node_id)
         return False
 
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
@@ -408,6 +410,8 @@ class Resolver:
             props = checked  # checked before its ends could be remapped: none were
         if props is not None:
             source, target, key = props.pop("source"), props.pop("target"), props.pop("key", "")
+            # the ends as the node index holds them: one string per id, not one per row
+            source, target = intern(source), intern(target)
             ident = (ep.what, source, target, key)
             sources, targets = ep.ends
             if (
@@ -416,7 +420,7 @@ class Resolver:
                 and ident not in self._seen_rels
             ):
                 self.tally(ep.what).read += 1
-                self._seen_rels[ident] = (line, _digest(props))
+                self._seen_rels[ident] = _row_digest(line, _digest(props))
                 file = plan.file
                 src_ref = (self.import_id, file, None, line)
                 sink.add_rel(ep.what, source, target, key, props, src_ref)
@@ -523,7 +527,9 @@ class Resolver:
                 return None
             rec = kept
             name = str(rec.props.get("name", name))
-        self._seen[node_id] = (str(label), row.row or seq, digest, raw, name, _dated(row, rec.props))
+        self._seen[intern(node_id)] = (
+            str(label), row.row or seq, digest, raw, name, _dated(row, rec.props)
+        )
         return Resolved(rec, ref, "new")
 
     def _held_in_queue(self, node_id: str) -> str | None:
@@ -768,15 +774,34 @@ class Resolver:
         ident = (str(type_), rec.source, rec.target, rec.key)
         digest = _digest(rec.props)
         if ident in self._seen_rels:
-            first_row, first_digest = self._seen_rels[ident]
+            first_row, first_digest = _row_and_digest(self._seen_rels[ident])
             if first_digest == digest:
                 counts.merged += 1  # the same relationship again: nothing new
                 return Resolved(rec, ref, "repeat")
             self._reject(row, f"conflicts with row {first_row}: same relationship, different values")
             counts.rejected += 1
             return None
-        self._seen_rels[ident] = (row.row or seq, digest)
+        self._seen_rels[ident] = _row_digest(row.row or seq, digest)
         return Resolved(rec, ref, "new")
+
+
+_MASK = (1 << 64) - 1
+
+
+def _row_digest(row: int, digest: int) -> int:
+    """A row number and a 64-bit digest as one int (one object, not a tuple of three, per
+    relationship of a million-row file).
+
+    >>> _row_and_digest(_row_digest(12, -5))
+    (12, -5)
+    """
+    return (row << 64) | (digest & _MASK)
+
+
+def _row_and_digest(packed: int) -> tuple[int, int]:
+    """The row and the (signed) digest of :func:`_row_digest`."""
+    digest = packed & _MASK
+    return packed >> 64, digest - (1 << 64) if digest >> 63 else digest
 
 
 def _dated(row: SourceRow, data: dict[str, Any]) -> str | None:
