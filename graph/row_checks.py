@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -92,7 +93,11 @@ def _check_for(annotation: Any, meta: list[Any]) -> Check | None:
         check = _check_for(args[0], meta)
         if check is None:
             return None
-        return lambda v: v if v is None else check(v)
+        def optional(v: Any) -> Any:
+            return v if v is None else check(v)
+
+        optional.inner = check  # type: ignore[attr-defined]
+        return optional
     c = _constraints(meta)
     if c is None:
         return None
@@ -121,6 +126,7 @@ def _check_for(annotation: Any, meta: list[Any]) -> Check | None:
                 return _FAIL
             return v
 
+        check_str.plain = (lo, hi, pattern) if func is None else None  # type: ignore[attr-defined]
         return check_str
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         if c:
@@ -296,7 +302,7 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
                 values = [v if v is None or _extra_ok(v) else _FAIL for v in col]
                 extras.append(name)
             else:
-                values = [v if v is None else check(v) for v in col]
+                values = _check_column(check, col)
             if _FAIL in values:
                 for i, v in enumerate(values):
                     if v is _FAIL:
@@ -327,3 +333,26 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
         return result
 
     return check_columns
+
+
+def _check_column(check: Check, col: Sequence[Any]) -> list[Any]:
+    """``check`` of every value of a column (``None`` stays ``None``: no value). A column
+    of strings is checked without a call per value for plain strings, and once per distinct
+    value otherwise (dates, titles and enum values repeat down a column); anything else one
+    value at a time."""
+    if not all(type(v) is str or v is None for v in col):
+        return [v if v is None else check(v) for v in col]
+    plain = getattr(getattr(check, "inner", check), "plain", None)
+    if plain is not None:
+        lo, hi, pattern = plain
+        ws = _WHITESPACE
+        out: list[Any] = [v if v is None else v.strip(ws) for v in col]
+        if lo or hi is not None:
+            top = sys.maxsize if hi is None else hi
+            out = [v if v is None or lo <= len(v) <= top else _FAIL for v in out]
+        if pattern is not None:
+            out = [v if v is None or v is _FAIL or pattern.search(v) else _FAIL for v in out]
+        return out
+    made = {v: check(v) for v in set(col) if v is not None}
+    made[None] = None
+    return [made[v] for v in col]
