@@ -335,12 +335,15 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
     return check_columns
 
 
+_STR_OR_NONE = {str, type(None)}
+
+
 def _check_column(check: Check, col: Sequence[Any]) -> list[Any]:
     """``check`` of every value of a column (``None`` stays ``None``: no value). A column
     of strings is checked without a call per value for plain strings, and once per distinct
     value otherwise (dates, titles and enum values repeat down a column); anything else one
     value at a time."""
-    if not all(type(v) is str or v is None for v in col):
+    if not set(map(type, col)) <= _STR_OR_NONE:
         return [v if v is None else check(v) for v in col]
     plain = getattr(getattr(check, "inner", check), "plain", None)
     if plain is not None:

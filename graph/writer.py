@@ -94,6 +94,13 @@ class TupleSpool:
         if len(self._buffer) >= self.CHUNK:
             self._flush()
 
+    def extend(self, items: list[tuple[Any, ...]]) -> None:
+        """:meth:`add` of each item, in order."""
+        self._buffer.extend(items)
+        self.size += len(items)
+        if len(self._buffer) >= self.CHUNK:
+            self._flush()
+
     def _flush(self) -> None:
         if self._buffer:
             pickle.dump(self._buffer, self._file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -177,24 +184,16 @@ class Writer:
         """Queue one validated record (nodes and relationships may come in any order)."""
         (self._nodes if isinstance(record, NodeRecord) else self._rels).add_record(record, source)
 
-    def add_node(
-        self, label: str, node_id: str, props: dict[str, Any], src: tuple[Any, ...] | None
-    ) -> None:
-        """Queue one validated node given as plain values (``src``: ``(import id, file,
-        sheet, row)``): what :meth:`add` queues, without making objects first."""
-        self._nodes.add((_NODE, label, node_id, props, src))
+    def add_nodes(self, items: list[tuple[Any, ...]]) -> None:
+        """Queue validated nodes given as the spool's tuples ``(_NODE, label, id, props,
+        src)``, ``src`` being ``(import id, file, sheet, row)`` or ``None``: what
+        :meth:`add` queues, without making a record object per row first."""
+        self._nodes.extend(items)
 
-    def add_rel(
-        self,
-        type_: str,
-        source: str,
-        target: str,
-        key: str,
-        props: dict[str, Any],
-        src: tuple[Any, ...] | None,
-    ) -> None:
-        """Queue one validated relationship given as plain values (see :meth:`add_node`)."""
-        self._rels.add((_REL, type_, source, target, key, props, src))
+    def add_rels(self, items: list[tuple[Any, ...]]) -> None:
+        """Queue validated relationships as ``(_REL, type, source, target, key, props,
+        src)`` tuples (see :meth:`add_nodes`)."""
+        self._rels.extend(items)
 
     @property
     def queued(self) -> int:

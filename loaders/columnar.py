@@ -25,9 +25,10 @@ from loaders.rows import SourceRow
 #: Lines per chunk: large enough that per-chunk costs vanish, small enough to stay flat.
 CHUNK_ROWS = 20_000
 
-#: One entry on one line: the data dict :meth:`Mapping.apply` would make, its checked
-#: properties (``None``: pydantic decides) and, for people, the normalized name.
-Item = tuple[dict[str, Any], dict[str, Any] | None, str]
+#: One entry on one line: its values in the order of :attr:`EntryPlan.names` (``None``:
+#: no value; :meth:`EntryPlan.data` makes the dict :meth:`Mapping.apply` would), its
+#: checked properties (``None``: pydantic decides) and, for people, the normalized name.
+Item = tuple[tuple[Any, ...], dict[str, Any] | None, str]
 #: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, its
 #: :data:`Item` (``None`` when an optional entry is absent from the line).
 ChunkValues = list[list[Item | None] | None]
@@ -61,6 +62,25 @@ class EntryPlan:
         #: every first row of an id takes the row-by-row decision: organizations matched
         #: by name (index, review) and names dated for renames
         self.general = (e.what == NodeLabel.ORGANIZATION and e.resolve) or e.dated_by is not None
+        where = {name: i for i, name in enumerate(self.names)}
+        #: where the id (nodes), the source and the target (relationships) are in the values
+        self.id_at = where.get("id", -1)
+        self.source_at, self.target_at = where.get("source", -1), where.get("target", -1)
+
+    def data(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        """The dict :meth:`Mapping.apply` makes of the entry's values on one line."""
+        return {k: v for k, v in zip(self.names, values, strict=True) if v is not None}
+
+    def raw_key(self, values: tuple[Any, ...]) -> int | None:
+        """The fingerprint of the cells (:func:`loaders.resolution._raw_key` of the
+        line's row), or ``None`` when they cannot be hashed."""
+        pairs = zip(self.names, values, strict=True)
+        try:
+            if None in values:
+                return hash((self.what, tuple(p for p in pairs if p[1] is not None)))
+            return hash((self.what, tuple(pairs)))
+        except TypeError:
+            return None
 
 
 class TablePlan:
@@ -129,24 +149,19 @@ class TablePlan:
                         if v is BAD:
                             bad[i] = True
             names = ep.names
-            datas = [
-                {k: v for k, v in zip(names, vals, strict=True) if v is not None}
-                for vals in zip(*cols, strict=True)
-            ]
+            rows_values = list(zip(*cols, strict=True))
             if ep.check_columns is not None:
                 checked = ep.check_columns(names, cols)
             else:
-                checked = [ep.check(d) for d in datas]
+                checked = [ep.check(ep.data(vals)) for vals in rows_values]
             keys = [""] * n
             if ep.person:
                 keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
-            items: list[Item | None] = list(zip(datas, checked, keys, strict=True))
-            if ep.entry.optional:
-                need = ep.entry.key_fields
-                items = [
-                    it if it is not None and all(k in it[0] for k in need) else None
-                    for it in items
-                ]
+            items: list[Item | None] = list(zip(rows_values, checked, keys, strict=True))
+            if ep.entry.optional:  # absent from a line that lacks a key field
+                for key in ep.entry.key_fields:
+                    at = names.index(key)
+                    items = [it if it is not None and it[0][at] is not None else None for it in items]
             per_entry.append(items)
         for i, p in enumerate(where):
             if not bad[i]:

@@ -28,9 +28,9 @@ from graph.records import (
 from graph.row_checks import row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
-from graph.writer import TupleSpool
+from graph.writer import _NODE, _REL, TupleSpool
 from loaders import columnar
-from loaders.columnar import TablePlan
+from loaders.columnar import EntryPlan, TablePlan
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue, name_at
 from loaders.rows import SourceRow
@@ -45,21 +45,11 @@ HELD = "\x00held:"
 
 class RecordSink(Protocol):
     """Where :meth:`Resolver.resolve_table` puts new records (the writer's spools), as
-    plain values: ``src`` is ``(import id, file, sheet, row)``."""
+    the tuples :class:`graph.writer.Writer` spools, many at a time."""
 
-    def add_node(
-        self, label: str, node_id: str, props: dict[str, Any], src: tuple[Any, ...]
-    ) -> None: ...
+    def add_nodes(self, items: list[tuple[Any, ...]]) -> None: ...
 
-    def add_rel(
-        self,
-        type_: str,
-        source: str,
-        target: str,
-        key: str,
-        props: dict[str, Any],
-        src: tuple[Any, ...],
-    ) -> None: ...
+    def add_rels(self, items: list[tuple[Any, ...]]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -119,6 +109,7 @@ class Resolver:
         self._pending = TupleSpool()
         self._plan: TablePlan | None = None
         self._sink: RecordSink | None = None
+        self._file = ""
 
     # ------------------------------------------------------------------ the store's side
 
@@ -271,7 +262,7 @@ class Resolver:
         assert isinstance(start, TableStart)
         plan = TablePlan(start.mapping, start.header, owner, file)
         chunk = chunk or columnar.CHUNK_ROWS
-        self._plan, self._sink = plan, sink
+        self._plan, self._sink, self._file = plan, sink, file
         batch: list[Cells] = []
         for item in cells:
             assert not isinstance(item, TableStart)
@@ -286,9 +277,13 @@ class Resolver:
     def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
         """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
         values = plan.columns(batch) if plan.ok else None
-        seen, graph, tally, sink = self._seen, self.graph, self.tally, self._sink
+        seen, graph, sink, import_id = self._seen, self.graph, self._sink, self.import_id
         assert sink is not None
         people_ready = False
+        counts_of: list[Tally | None] = [None] * len(plan.entries)
+        waiting: list[tuple[Any, ...]] = []  # relationships for the spool, in line order
+        new_nodes: list[tuple[Any, ...]] = []
+        new_rels: list[tuple[Any, ...]] = []
         for pos, (line, cells) in enumerate(batch):
             items = values[pos] if values is not None else None
             if items is None:  # the row-by-row path
@@ -296,45 +291,53 @@ class Resolver:
                     rows = [SourceRow("node", "", {}, file, row=line, error=cells)]
                 else:
                     rows = list(plan.apply(cells, file, line))
+                self._pending.extend(waiting)
+                waiting = []
                 yield from self._group([(line, row) for row in rows])
                 continue
             employer: dict[str, str] = {}
             for ep in plan.works_at:
                 item = items[ep.index]
                 if item is not None:
-                    src, dst = item[0].get("source"), item[0].get("target")
+                    src, dst = item[0][ep.source_at], item[0][ep.target_at]
                     if isinstance(src, str) and isinstance(dst, str):
                         employer[src] = dst
             for ep in plan.ordered:
                 item = items[ep.index]
                 if item is None:
                     continue
-                data, props, name_key = item
-                counts = tally(ep.what)
+                vals, props, name_key = item
+                counts = counts_of[ep.index]
+                if counts is None:  # the report lists kinds in the order they are met
+                    counts = counts_of[ep.index] = self.tally(ep.what)
                 if not ep.node:
-                    self._pending.add((ep.index, line, data, props))
+                    # while no relationship waits, a plain one is decided at once (the same
+                    # decision as at the end: its ends are known and cannot be remapped
+                    # any more, and every earlier relationship is decided)
+                    if props is not None and not waiting and not self._pending.size:
+                        spooled = self._plain_rel(ep, line, vals, props)
+                        if spooled is not None:
+                            new_rels.append(spooled)
+                            continue
+                    waiting.append((ep.index, line, vals, props))
                     continue
                 counts.read += 1
-                try:
-                    raw: int | None = hash((ep.what, tuple(data.items())))
-                except TypeError:
-                    raw = None
-                first = seen.get(data.get("id")) if raw is not None else None  # type: ignore[arg-type]
+                raw = ep.raw_key(vals)
+                first = seen.get(vals[ep.id_at]) if raw is not None else None
                 if first is not None and first[1] >> _RAW_AT == raw & _MASK:  # type: ignore[operator]
                     counts.merged += 1  # the very same cells as an accepted row
                     continue
                 if props is None:
-                    row = plan.row(ep, data, line)
+                    row = plan.row(ep, ep.data(vals), line)
                     out = self._validated_node(line, row, raw, counts, employer)
                     if out is not None:
                         yield out
                     continue
-
                 node_id = props.pop("id")
                 if node_id in seen or node_id in graph or ep.general:
                     label = typing.cast(NodeLabel, ep.label)
                     rec = NodeRecord(label, node_id, props)
-                    row = plan.row(ep, data, line)
+                    row = plan.row(ep, ep.data(vals), line)
                     out = self._node(line, row, label, rec, raw, counts, employer)
                     if out is not None:
                         yield out
@@ -347,9 +350,16 @@ class Resolver:
                     if self._plain_person(node_id, props, name, name_key, employer):
                         counts.merged += 1
                         continue
-                digest = _digest({k: v for k, v in props.items() if k != "name"})
+                rest = [(k, v) for k, v in props.items() if k != "name"]
+                try:
+                    digest = hash(tuple(sorted(rest)))
+                except TypeError:
+                    digest = _digest(dict(rest))
                 seen[intern(node_id)] = (ep.what, _first(line, digest, raw), name, None)
-                sink.add_node(ep.what, node_id, props, (self.import_id, file, None, line))
+                new_nodes.append((_NODE, ep.what, node_id, props, (import_id, file, None, line)))
+        self._pending.extend(waiting)
+        sink.add_nodes(new_nodes)
+        sink.add_rels(new_rels)
 
     def _plain_person(
         self,
@@ -393,40 +403,6 @@ class Resolver:
         self.report.merges.append(
             Merge(incoming_id=node_id, incoming_name=name, into=into, into_name=into_name, rule=rule)
         )
-
-    def _table_relationship(
-        self, index: int, line: int, data: dict[str, Any], checked: dict[str, Any] | None
-    ) -> Resolved | None:
-        """:meth:`_relationship` for a relationship of a table line: a plain one (valid,
-        both ends known, new to the file) goes straight to the sink."""
-        plan, sink = self._plan, self._sink
-        assert plan is not None and sink is not None
-        ep = plan.entries[index]
-        remap = self.remap
-        src, dst = data.get("source"), data.get("target")
-        props = None
-        if checked is not None and not (
-            (isinstance(src, str) and src in remap) or (isinstance(dst, str) and dst in remap)
-        ):
-            props = checked  # checked before its ends could be remapped: none were
-        if props is not None:
-            source, target, key = props.pop("source"), props.pop("target"), props.pop("key", "")
-            # the ends as the node index holds them: one string per id, not one per row
-            source, target = intern(source), intern(target)
-            ident = (ep.what, source, target, key)
-            sources, targets = ep.ends
-            if (
-                self._label(source) in sources
-                and self._label(target) in targets
-                and ident not in self._seen_rels
-            ):
-                self.tally(ep.what).read += 1
-                self._seen_rels[ident] = _row_digest(line, _digest(props))
-                file = plan.file
-                src_ref = (self.import_id, file, None, line)
-                sink.add_rel(ep.what, source, target, key, props, src_ref)
-                return None
-        return self._relationship(line, plan.row(ep, data, line))
 
     def _node_or_defer(self, seq: int, row: SourceRow, employer: dict[str, str]) -> Resolved | None:
         counts = self.tally(row.what or "(unreadable row)")
@@ -697,15 +673,74 @@ class Resolver:
 
     # ------------------------------------------------------------------ relationships
 
+    def _plain_rel(
+        self, ep: EntryPlan, line: int, vals: tuple[Any, ...], props: dict[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """A table line's checked relationship decided in a few dict operations when it is
+        plain (no end remapped, both ends known with allowed labels, new to the file): the
+        spool's tuple for it, its identity noted; ``None`` (and nothing changed) for any
+        other, which :meth:`_relationship` decides."""
+        remap = self.remap
+        src, dst = vals[ep.source_at], vals[ep.target_at]
+        if (isinstance(src, str) and src in remap) or (isinstance(dst, str) and dst in remap):
+            return None  # checked before its ends were remapped
+        source, target, key = props["source"], props["target"], props.get("key", "")
+        seen, graph = self._seen, self.graph
+        at_source, at_target = seen.get(source), seen.get(target)
+        source_label = (
+            at_source[0]
+            if at_source is not None
+            else graph.nodes[source].get("label") if source in graph else None
+        )
+        target_label = (
+            at_target[0]
+            if at_target is not None
+            else graph.nodes[target].get("label") if target in graph else None
+        )
+        sources, targets = ep.ends
+        if source_label not in sources or target_label not in targets:
+            return None
+        # the ends as the node index holds them: one string per id, not one per row
+        ident = (ep.what, intern(source), intern(target), key)
+        if ident in self._seen_rels:
+            return None
+        del props["source"], props["target"]
+        props.pop("key", None)
+        self.tally(ep.what).read += 1
+        self._seen_rels[ident] = _row_digest(line, _digest(props))
+        return (_REL, ep.what, ident[1], ident[2], key, props, (self.import_id, self._file, None, line))
+
     def _relationships(self) -> Iterator[Resolved]:
+        """Every waiting relationship, in file order. One of a table line (see
+        :meth:`resolve_table`) that is plain (checked valid, no end remapped, both ends
+        known with allowed labels, new to the file) goes straight to the sink, in a few
+        dict operations; any other takes :meth:`_relationship`."""
+        plan, sink = self._plan, self._sink
+        new_rels: list[tuple[Any, ...]] = []
         for item in self._pending:
-            if len(item) == 4:  # a table line's (see resolve_table)
-                out = self._table_relationship(*item)
-            else:
+            if len(item) == 7:
                 seq, what, data, file, sheet, line, columns = item
                 out = self._relationship(seq, SourceRow("rel", what, data, file, sheet, line, columns))
+                if out is not None:
+                    yield out
+                continue
+            assert plan is not None and sink is not None
+            index, line, vals, props = item
+            ep = plan.entries[index]
+            if props is not None:
+                spooled = self._plain_rel(ep, line, vals, props)
+                if spooled is not None:
+                    new_rels.append(spooled)
+                    if len(new_rels) >= columnar.CHUNK_ROWS:
+                        sink.add_rels(new_rels)
+                        new_rels = []
+                    continue
+            out = self._relationship(line, plan.row(ep, ep.data(vals), line))
             if out is not None:
                 yield out
+        if new_rels:
+            assert sink is not None
+            sink.add_rels(new_rels)
         self._pending.close()
 
     def _relationship(self, seq: int, row: SourceRow) -> Resolved | None:

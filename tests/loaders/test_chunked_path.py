@@ -162,3 +162,25 @@ def test_shipped_tables_give_the_same_result_both_ways(
     chunked, by_rows = _both(tmp_path, DATA / data, DATA / mapping)
     assert chunked == by_rows
     assert chunked[0]["written"]
+
+
+@pytest.mark.parametrize("chunk", [5, 20_000])
+def test_trouble_after_clean_lines_gives_the_same_result_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Plain relationships are decided as their line is read until one has to wait; from
+    then on all wait (so that file order still decides which of two rows is first)."""
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", chunk)
+    clean = [
+        f"{i},Person {i},p{i}@example.org,Company {i % 3} Ltd,Analyst,2020-01-01"
+        for i in range(100, 140)
+    ]
+    again = [
+        f"{i},Person {i},p{i}@example.org,Company {i % 3} Ltd,Lead,2020-01-01"
+        for i in range(100, 110)
+    ]
+    data = tmp_path / "contacts.csv"
+    data.write_text(HEADER + "\n".join(clean + MESSY + clean[:5] + again) + "\n", encoding="utf-8")
+    chunked, by_rows = _both(tmp_path, data, CONTACTS)
+    assert chunked == by_rows
+    assert any("conflicts with row" in p["reason"] for p in chunked[0]["rejections"])
