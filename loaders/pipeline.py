@@ -13,7 +13,7 @@ nothing, and a load killed part-way completes on a re-run.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from graph.store import GraphStore
 from graph.writer import Writer, cli_actor, log, new_import_id
 from loaders.mapping import Mapping
 from loaders.report import ImportReport
-from loaders.resolution import Resolver
+from loaders.resolution import Resolved, Resolver
 from loaders.review import StoredReviewQueue
 from loaders.sources import FORMATS, Source, bytes_source, file_source
 
@@ -89,18 +89,16 @@ def load_source(
     gc.disable()
     try:
         with Writer(store, import_id=import_id, batch_size=batch_size, progress=progress) as writer:
+            chunked = source.tabular and columnar
+            read = source.cells() if chunked else source.rows()
             try:
-                items = (
-                    resolver.resolve_table(source.cells(), writer, source.name, source.owner)
-                    if source.tabular and columnar
-                    else resolver.resolve(source.rows())
-                )
-                for item in items:
+                for item in _resolved(resolver, source, read, writer, chunked):
                     if item.outcome == "new":
                         writer.add(item.record, item.source)
                     elif item.outcome == "held" and queue is not None and item.review_id:
                         queue.hold(item.review_id, item.record, item.source, resolver.origin)
             finally:
+                read.close()  # now, even on an error: the file is closed
                 resolver.fold()
                 resolver.release()
             if report.rejections and not skip_invalid:
@@ -138,6 +136,20 @@ def load_source(
             held=len(report.held),
         )
     return report
+
+
+def _resolved(
+    resolver: Resolver,
+    source: Source,
+    read: Generator[Any, None, None],
+    writer: Writer,
+    chunked: bool,
+) -> Iterator[Resolved]:
+    """Pass 1 over what ``read`` reads: a table's cells by chunks (``chunked``; new plain
+    records go straight to ``writer``), or any source's rows one by one."""
+    if chunked:
+        return resolver.resolve_table(read, writer, source.name, source.owner)
+    return resolver.resolve(read)
 
 
 def _fold(report: ImportReport, results: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -54,13 +54,13 @@ class Source:
         """Whether the source is a CSV or text table (read by :meth:`cells`)."""
         return self.format == "csv"
 
-    def cells(self) -> Iterator[TableStart | Cells]:
+    def cells(self) -> Generator[TableStart | Cells, None, None]:
         """A table's :class:`~loaders.tabular.TableStart`, then its data lines' cells (see
         :func:`loaders.tabular.table_cells`); for :attr:`tabular` sources only."""
         with self.opener() as raw:
             yield from table_cells(raw, self.name, self.mapping, owner=self.owner)
 
-    def rows(self) -> Iterator[SourceRow]:
+    def rows(self) -> Generator[SourceRow, None, None]:
         """Every node and relationship row of the source, in file order."""
         with self.opener() as raw:
             if self.format == "csv":
