@@ -94,6 +94,13 @@ class TupleSpool:
         if len(self._buffer) >= self.CHUNK:
             self._flush()
 
+    def extend(self, items: list[tuple[Any, ...]]) -> None:
+        """:meth:`add` of each item, in order."""
+        self._buffer.extend(items)
+        self.size += len(items)
+        if len(self._buffer) >= self.CHUNK:
+            self._flush()
+
     def _flush(self) -> None:
         if self._buffer:
             pickle.dump(self._buffer, self._file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -177,36 +184,64 @@ class Writer:
         """Queue one validated record (nodes and relationships may come in any order)."""
         (self._nodes if isinstance(record, NodeRecord) else self._rels).add_record(record, source)
 
+    def add_nodes(self, items: list[tuple[Any, ...]]) -> None:
+        """Queue validated nodes given as the spool's tuples ``(_NODE, label, id, props,
+        src)``, ``src`` being ``(import id, file, sheet, row)`` or ``None``: what
+        :meth:`add` queues, without making a record object per row first."""
+        self._nodes.extend(items)
+
+    def add_rels(self, items: list[tuple[Any, ...]]) -> None:
+        """Queue validated relationships as ``(_REL, type, source, target, key, props,
+        src)`` tuples (see :meth:`add_nodes`)."""
+        self._rels.extend(items)
+
     @property
     def queued(self) -> int:
         """Records queued so far."""
         return self._nodes.size + self._rels.size
 
     def _batches(self) -> Iterator[tuple[str, list[Any], list[SourceRef | None]]]:
-        """``(label or type, records, sources)`` batches, every node batch first."""
+        """``(label or type, records, sources)`` batches, every node batch first; a later
+        record of an entity already in the batch is folded into the first (one upsert)."""
+        labels = {str(x): x for x in NodeLabel}
+        types = {str(x): x for x in RelType}
         for spool in (self._nodes, self._rels):
-            records: dict[str, list[Any]] = defaultdict(list)
-            sources: dict[str, list[SourceRef | None]] = defaultdict(list)
-            where: dict[str, dict[Any, int]] = defaultdict(dict)  # identity -> batch index
-            for rec, src in spool.records():
-                ident: Any
-                if isinstance(rec, NodeRecord):
-                    what, ident = str(rec.label), rec.id
-                else:
-                    what, ident = str(rec.type), (rec.source, rec.target, rec.key)
-                at = where[what].get(ident)
-                if at is not None:  # a later record of the same entity: one upsert of both
-                    first = records[what][at]
-                    records[what][at] = _with_props(first, {**first.props, **rec.props})
+            batches: dict[str, dict[Any, list[Any]]] = {}  # what -> identity -> spooled item
+            for item in spool:
+                what = item[1]
+                ident = item[2] if item[0] == _NODE else (item[2], item[3], item[4])
+                batch = batches.get(what)
+                if batch is None:
+                    batch = batches[what] = {}
+                first = batch.get(ident)
+                if first is not None:  # props are the item's next to last value
+                    first[-2] = {**first[-2], **item[-2]}
                     continue
-                where[what][ident] = len(records[what])
-                records[what].append(rec)
-                sources[what].append(src)
-                if len(records[what]) >= self.batch_size:
-                    where.pop(what)
-                    yield what, records.pop(what), sources.pop(what)
-            for what in list(records):
-                yield what, records.pop(what), sources.pop(what)
+                batch[ident] = list(item)
+                if len(batch) >= self.batch_size:
+                    del batches[what]
+                    yield self._built(what, batch, labels, types)
+            for what in list(batches):
+                yield self._built(what, batches.pop(what), labels, types)
+
+    @staticmethod
+    def _built(
+        what: str,
+        batch: dict[Any, list[Any]],
+        labels: dict[str, NodeLabel],
+        types: dict[str, RelType],
+    ) -> tuple[str, list[Any], list[SourceRef | None]]:
+        """The records and sources of one batch of spooled items."""
+        items = list(batch.values())
+        sources = [SourceRef(*it[-1]) if it[-1] is not None else None for it in items]
+        records: list[Any]
+        if items[0][0] == _NODE:
+            label = labels[what]
+            records = [NodeRecord(label, it[2], it[3]) for it in items]
+        else:
+            type_ = types[what]
+            records = [RelRecord(type_, it[2], it[3], it[4], it[5]) for it in items]
+        return what, records, sources
 
     def write(self) -> dict[str, UpsertResult]:
         """Write everything queued (each batch one transaction); counts per label or type.
@@ -334,8 +369,3 @@ def _by_provenance(
     if bare:
         yield bare, None
 
-
-def _with_props(record: NodeRecord | RelRecord, props: dict[str, Any]) -> NodeRecord | RelRecord:
-    if isinstance(record, NodeRecord):
-        return NodeRecord(record.label, record.id, props)
-    return RelRecord(record.type, record.source, record.target, record.key, props)

@@ -117,6 +117,43 @@ class FieldSpec:
                 return from_template
         return self.get
 
+    def column_values(
+        self,
+        cells: Callable[[str], list[str]],
+        rows: Callable[[], list[dict[str, str]]],
+        owner: str | None,
+        n: int,
+    ) -> list[Any]:
+        """The value of each of ``n`` rows at once, as :attr:`getter` gives it row by row
+        (``None``: no value; :data:`BAD`: the getter would raise). ``cells(column)`` gives
+        a column's cells, ``rows()`` the rows as dicts (only asked for by unusual specs)."""
+        if self.owner:
+            return [owner] * n
+        if self.value is not None:
+            return [self.value] * n
+        getter = self.getter
+        if getter == self.get:
+            return [_safe(getter, row, owner) for row in rows()]
+        if self.column is not None:
+            values: list[Any] = [c.strip() or None for c in cells(self.column)]
+            if self.lower:
+                values = [v.lower() if v else v for v in values]
+            if self.type == "date" and self.format:
+                fmt = self.format
+                values = [_safe_date(v, fmt) if v else v for v in values]
+            return values
+        prefix, column = self._columns_prefix()
+        stripped = [c.strip() for c in cells(column)]
+        if self.slug:  # ids from names repeat (a company on every contact row): once each
+            made = {v: prefix + slug(v) for v in set(stripped) if v}
+            return [made.get(v) for v in stripped]
+        return [prefix + v if v else None for v in stripped]
+
+    def _columns_prefix(self) -> tuple[str, str]:
+        """The literal text and the column of a one-column template."""
+        (prefix, column, _, _), *_ = string.Formatter().parse(self.template or "")
+        return prefix, column or ""
+
     def columns(self) -> list[str]:
         """The columns this value is read from."""
         return self._columns
@@ -189,6 +226,24 @@ class FieldSpec:
         if self.type == "list":
             return [p.strip() for p in raw.split(self.split or ";") if p.strip()]
         return raw
+
+
+#: What :meth:`FieldSpec.column_values` gives for a row whose value cannot be computed.
+BAD: Any = object()
+
+
+def _safe(getter: Callable[[dict[str, str], str | None], Any], row: dict[str, str], owner: str | None) -> Any:
+    try:
+        return getter(row, owner)
+    except ValueError:
+        return BAD
+
+
+def _safe_date(raw: str, fmt: str) -> Any:
+    try:
+        return _parse_date(raw, fmt)
+    except ValueError:
+        return BAD
 
 
 @lru_cache(maxsize=65_536)

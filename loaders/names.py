@@ -115,6 +115,22 @@ def normalize_person(name: str) -> str:
     return " ".join(sorted(w for w in _SPACE.sub(" ", text).strip().split(" ") if w))
 
 
+def normalize_people(names: list[str]) -> list[str]:
+    """:func:`normalize_person` of each name, in a few passes over all of them at once
+    (plain ASCII names, the usual case; others one by one).
+
+    >>> normalize_people(["Ruiz, Ana", "Ana  Ruiz", "Zoë Ng"])
+    ['ana ruiz', 'ana ruiz', 'ng zoe']
+    """
+    text = "\n".join(names)
+    if not text.isascii() or text.count("\n") != len(names) - 1:
+        return [normalize_person(n) for n in names]
+    # per name: lower case, punctuation to spaces ("\n" is a space to _PUNCT: kept), words
+    # sorted; str.split() splits at exactly the runs _SPACE matches
+    parts = _PUNCT.sub(" ", text.lower()).split("\n")
+    return [" ".join(sorted(p.split())) for p in parts]
+
+
 @lru_cache(maxsize=65_536)
 def slug(text: str) -> str:
     """An id fragment: folded, alphanumerics and dashes only.

@@ -12,7 +12,14 @@ from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
 from loaders.isolated import rows_in_child, should_isolate
 from loaders.mapping import Mapping, load_mapping
 from loaders.rows import LoadError, SourceRow
-from loaders.tabular import GRAPH_READERS, read_csv, read_graph_file
+from loaders.tabular import (
+    GRAPH_READERS,
+    Cells,
+    TableStart,
+    read_csv,
+    read_graph_file,
+    table_cells,
+)
 
 #: File suffix -> reader format.
 FORMATS = {
@@ -44,6 +51,17 @@ class Source:
     mapping_name: str | None = None
     #: parse in a child process (a large upload to a server: loaders/isolated.py)
     isolated: bool = False
+
+    @property
+    def tabular(self) -> bool:
+        """Whether the source is a CSV or text table (read by :meth:`cells`)."""
+        return self.format == "csv"
+
+    def cells(self) -> Generator[TableStart | Cells, None, None]:
+        """A table's :class:`~loaders.tabular.TableStart`, then its data lines' cells (see
+        :func:`loaders.tabular.table_cells`); for :attr:`tabular` sources only."""
+        with self.opener() as raw:
+            yield from table_cells(raw, self.name, self.mapping, owner=self.owner)
 
     def rows(self) -> Generator[SourceRow, None, None]:
         """Every node and relationship row of the source, in file order (close the

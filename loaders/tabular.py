@@ -14,6 +14,7 @@ import io
 import re
 import shlex
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -102,10 +103,25 @@ def _whitespace_rows(text: IO[str], quotechar: str) -> Iterator[tuple[int, list[
             yield number, f"cannot split the line: {exc}"
 
 
-def read_csv(
+@dataclass
+class TableStart:
+    """What :func:`table_cells` yields first: the mapping in force (LinkedIn's own when the
+    file is its export) and the header the cells are named by."""
+
+    mapping: Mapping
+    header: list[str]
+
+
+#: One data line of a table: its line number and its cells, or why it cannot be read.
+Cells = tuple[int, list[str] | str]
+
+
+def table_cells(
     raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
-) -> Iterator[SourceRow]:
-    """Rows of a CSV file through ``mapping`` (LinkedIn's Connections.csv needs none).
+) -> Iterator[TableStart | Cells]:
+    """A :class:`TableStart`, then ``(line, cells)`` of every non-blank data line of a CSV
+    or text table; ``cells`` is the reason instead when the line cannot be used (it cannot
+    be split, or has the wrong number of cells).
 
     The mapping's ``reader:`` options (see :class:`loaders.mapping.ReaderOptions`) set the
     delimiter (any character, or whitespace), quote character, encoding, header and rows
@@ -172,24 +188,16 @@ def read_csv(
                 f"{name}: the mapping needs column(s) {', '.join(map(repr, missing))}; "
                 f"the file has {', '.join(map(repr, header))}"
             )
+        yield TableStart(mapping, header)
+        width = len(header)
         for line, values in rows:
             if isinstance(values, str):
-                yield SourceRow("node", "", {}, name, row=line, error=values)
-                continue
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                yield SourceRow(
-                    "node",
-                    "",
-                    {},
-                    name,
-                    row=line,
-                    error=f"{len(values)} cells for {len(header)} columns",
-                )
-                continue
-            record = dict(zip(header, values, strict=True))
-            yield from mapping.apply(record, name, line, owner=owner)
+                yield line, values
+            elif len(values) != width:
+                if any(v.strip() for v in values):
+                    yield line, f"{len(values)} cells for {width} columns"
+            elif any(v.strip() for v in values):
+                yield line, values
     except csv.Error as exc:
         if options.header and line == skip:
             raise LoadError(f"{name}: unreadable header: {exc}") from None
@@ -201,6 +209,24 @@ def read_csv(
         raise LoadError(
             f"{name}: mixed text encodings: cannot decode near line {line + 1} ({exc.reason})"
         ) from None
+
+
+def read_csv(
+    raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
+) -> Iterator[SourceRow]:
+    """Rows of a CSV file through ``mapping`` (LinkedIn's Connections.csv needs none); see
+    :func:`table_cells` for how the text is read."""
+    cells = table_cells(raw, name, mapping, owner=owner)
+    start = next(cells)
+    assert isinstance(start, TableStart)
+    header, apply = start.header, start.mapping.apply
+    for item in cells:
+        assert not isinstance(item, TableStart)
+        line, values = item
+        if isinstance(values, str):
+            yield SourceRow("node", "", {}, name, row=line, error=values)
+        else:
+            yield from apply(dict(zip(header, values, strict=True)), name, line, owner=owner)
 
 
 def add_reader_flags(parser: Any) -> None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from graph.row_checks import row_check
+from graph.row_checks import column_check, row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 
 MODELS: list[type[BaseModel]] = [*NODE_MODELS.values(), *REL_MODELS.values()]
@@ -99,3 +99,22 @@ def test_common_rows_take_the_fast_path() -> None:
     # both ends of a period, or a bad date: pydantic decides
     assert works({"source": "p1", "target": "o1", "since": "2020", "until": "2019"}) is None
     assert works({"source": "p1", "target": "o1", "since": "not a date"}) is None
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_column_check_agrees_with_the_row_check(
+    model: type[BaseModel], data: st.DataObject
+) -> None:
+    """Rows checked together as columns get exactly what each gets checked alone (and so,
+    through the test above, never more than pydantic gives)."""
+    check, columns_check = row_check(model), column_check(model)
+    assert check is not None and columns_check is not None
+    rows = data.draw(st.lists(_rows(model), min_size=1, max_size=6))
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    columns = [[row.get(name) for row in rows] for name in names]
+    got = columns_check(names, columns)
+    want = [check({k: row[k] for k in names if row.get(k) is not None}) for row in rows]
+    assert got == want
+    assert [list(g) if g else g for g in got] == [list(w) if w else w for w in want]

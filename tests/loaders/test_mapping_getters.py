@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.mapping import FieldSpec
+from loaders.mapping import BAD, FieldSpec
 
 ROWS = [
     {"Company": "  Acme Corp. (Berlin) ", "Name": " Ana ", "Id": "7", "Since": "2020-01-31"},
@@ -41,3 +41,18 @@ def test_getter_equals_general_get(spec: FieldSpec) -> None:
                 spec.getter(row, "org-me")
             continue
         assert spec.getter(row, "org-me") == expected
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.column or s.template or "other")
+def test_column_values_equal_the_getter_row_by_row(spec: FieldSpec) -> None:
+    """A chunk's values a column at a time are the getter's row by row (BAD where it raises)."""
+    columns = ["Company", "Name", "Id", "Since"]
+    rows = [{c: row.get(c, "") for c in columns} for row in ROWS]
+    expected = []
+    for row in rows:
+        try:
+            expected.append(spec.getter(row, "org-me"))
+        except ValueError:
+            expected.append(BAD)
+    got = spec.column_values(lambda c: [row[c] for row in rows], lambda: rows, "org-me", len(rows))
+    assert got == expected

@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from loaders.names import normalize_org
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loaders.names import normalize_org, normalize_people, normalize_person
 from loaders.resolve import FIRST_WORD_CAP, OrgIndex, similarity
 
 PAIRS = Path(__file__).resolve().parents[2] / "bench" / "data" / "org_name_pairs.csv"
@@ -55,3 +58,18 @@ def test_renaming_moves_an_organization_between_blocks() -> None:
     index.add("x", "Beta Systems")
     assert set(index._candidates(normalize_org("Alpha Systems"), 85.0)) == set()
     assert set(index._candidates(normalize_org("Beta Systemz"), 85.0)) == {"x"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(
+        st.one_of(
+            st.text(alphabet=st.characters(max_codepoint=127), max_size=12),
+            st.text(max_size=8),
+            st.sampled_from(["Ruiz, Ana", "Ana  Ruiz", "O'Brien-Smith", "Zoë Ng", "a\nb", ""]),
+        ),
+        max_size=8,
+    )
+)
+def test_normalizing_many_people_at_once_is_normalizing_each(names: list[str]) -> None:
+    assert normalize_people(names) == [normalize_person(n) for n in names]

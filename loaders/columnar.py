@@ -1,0 +1,191 @@
+"""A table's mapping applied a chunk of lines at a time, a column at a time.
+
+:meth:`loaders.mapping.Mapping.apply` turns one line into node and relationship rows, one
+:class:`~loaders.rows.SourceRow` each; on a million-line file that is millions of objects
+and calls. :class:`TablePlan` computes each field of each mapping entry for a whole chunk
+of lines in one pass over the column (:meth:`loaders.mapping.FieldSpec.column_values`) and
+hands :meth:`loaders.resolution.Resolver.resolve_table` one plain dict per entry and line,
+the very dict ``apply`` would have put in the row. A line any of whose values cannot be
+computed is left to the row-by-row path, which words the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.row_checks import ColumnCheck, column_check, row_check
+from graph.schema import NODE_MODELS, REL_MODELS
+from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
+from loaders.mapping import BAD, Entry, FieldSpec, Mapping
+from loaders.names import normalize_people
+from loaders.rows import SourceRow
+
+#: Lines per chunk: large enough that per-chunk costs vanish, small enough to stay flat.
+CHUNK_ROWS = 20_000
+
+#: One entry on one line: its values in the order of :attr:`EntryPlan.names` (``None``:
+#: no value; :meth:`EntryPlan.data` makes the dict :meth:`Mapping.apply` would), its
+#: checked properties (``None``: pydantic decides) and, for people, the normalized name.
+Item = tuple[tuple[Any, ...], dict[str, Any] | None, str]
+#: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, its
+#: :data:`Item` (``None`` when an optional entry is absent from the line).
+ChunkValues = list[list[Item | None] | None]
+
+
+def _never(data: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass
+class EntryPlan:
+    """One mapping entry, with what the chunked path needs to know of it."""
+
+    index: int
+    entry: Entry
+    label: NodeLabel | None = None
+    type: RelType | None = None
+    check: Callable[[dict[str, Any]], dict[str, Any] | None] = _never
+    check_columns: ColumnCheck | None = None
+    ends: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    names: list[str] = field(default_factory=list)
+    specs: list[FieldSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        e = self.entry
+        #: the label or type as the mapping spells it (what the report counts by)
+        self.what: str = e.what
+        self.node = e.kind == "node"
+        #: people of this entry are matched with known people (email, name at employer)
+        self.person = e.what == NodeLabel.PERSON and e.resolve
+        #: every first row of an id takes the row-by-row decision: organizations matched
+        #: by name (index, review) and names dated for renames
+        self.general = (e.what == NodeLabel.ORGANIZATION and e.resolve) or e.dated_by is not None
+        where = {name: i for i, name in enumerate(self.names)}
+        #: where the id (nodes), the source and the target (relationships) are in the values
+        self.id_at = where.get("id", -1)
+        self.source_at, self.target_at = where.get("source", -1), where.get("target", -1)
+
+    def data(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        """The dict :meth:`Mapping.apply` makes of the entry's values on one line."""
+        return {k: v for k, v in zip(self.names, values, strict=True) if v is not None}
+
+    def raw_key(self, values: tuple[Any, ...]) -> int | None:
+        """The fingerprint of the cells (:func:`loaders.resolution._raw_key` of the
+        line's row), or ``None`` when they cannot be hashed."""
+        pairs = zip(self.names, values, strict=True)
+        try:
+            if None in values:
+                return hash((self.what, tuple(p for p in pairs if p[1] is not None)))
+            return hash((self.what, tuple(pairs)))
+        except TypeError:
+            return None
+
+
+class TablePlan:
+    """A mapping compiled for one table's header (see the module docstring)."""
+
+    def __init__(self, mapping: Mapping, header: list[str], owner: str | None, file: str) -> None:
+        self.mapping, self.header, self.owner, self.file = mapping, header, owner, file
+        self.index = {h: i for i, h in enumerate(header)}  # a repeated name: the last wins
+        self.entries: list[EntryPlan] = []
+        self.ok = True
+        for i, entry in enumerate(mapping.entries):
+            ep = EntryPlan(i, entry, names=list(entry.fields), specs=list(entry.fields.values()))
+            try:
+                if entry.kind == "node":
+                    ep.label = NodeLabel(entry.what)
+                    ep.check = row_check(NODE_MODELS[ep.label]) or _never
+                    ep.check_columns = column_check(NODE_MODELS[ep.label])
+                else:
+                    ep.type = RelType(entry.what)
+                    ep.check = row_check(REL_MODELS[ep.type]) or _never
+                    ep.check_columns = column_check(REL_MODELS[ep.type])
+                    sources, targets = REL_ENDPOINTS[ep.type]
+                    ep.ends = (frozenset(map(str, sources)), frozenset(map(str, targets)))
+            except ValueError:  # an unknown label or type: every line is rejected row by row
+                self.ok = False
+            self.entries.append(ep)
+        # the order the row-by-row path meets a line's records in: organizations first
+        self.ordered = sorted(self.entries, key=lambda e: e.what != NodeLabel.ORGANIZATION)
+        self.works_at = [e for e in self.entries if e.what == RelType.WORKS_AT]
+
+    def columns(self, batch: list[tuple[int, list[str] | str]]) -> ChunkValues:
+        """Each line's data dict per entry, as :meth:`Mapping.apply` would make them; ``None``
+        for a line that cannot be read or has a value that cannot be computed."""
+        out: ChunkValues = [None] * len(batch)
+        where = [p for p, (_, cells) in enumerate(batch) if not isinstance(cells, str)]
+        if not where:
+            return out
+        good: list[list[str]] = [batch[p][1] for p in where]  # type: ignore[misc]
+        n = len(good)
+        by_column = list(zip(*good, strict=True))
+        dicts: list[dict[str, str]] = []
+
+        def cells(column: str) -> list[str]:
+            return by_column[self.index[column]]  # type: ignore[return-value]
+
+        def rows() -> list[dict[str, str]]:
+            if not dicts:
+                dicts.extend(dict(zip(self.header, c, strict=True)) for c in good)
+            return dicts
+
+        bad = [False] * n
+        per_entry: list[list[Item | None]] = []
+        made: dict[str, list[Any]] = {}  # a spec's values, shared by equal specs
+
+        def values(spec: FieldSpec) -> list[Any]:
+            key = repr(spec)
+            if key not in made:
+                made[key] = spec.column_values(cells, rows, self.owner, n)
+            return made[key]
+
+        for ep in self.entries:
+            cols = [values(spec) for spec in ep.specs]
+            for col in cols:
+                if BAD in col:  # (cells are strings, compared by identity first)
+                    for i, v in enumerate(col):
+                        if v is BAD:
+                            bad[i] = True
+            names = ep.names
+            rows_values = list(zip(*cols, strict=True))
+            if ep.check_columns is not None:
+                checked = ep.check_columns(names, cols)
+            else:
+                checked = [ep.check(ep.data(vals)) for vals in rows_values]
+            keys = [""] * n
+            if ep.person:
+                keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
+            items: list[Item | None] = list(zip(rows_values, checked, keys, strict=True))
+            if ep.entry.optional:  # absent from a line that lacks a key field
+                for key in ep.entry.key_fields:
+                    at = names.index(key)
+                    items = [it if it is not None and it[0][at] is not None else None for it in items]
+            per_entry.append(items)
+        for i, p in enumerate(where):
+            if not bad[i]:
+                out[p] = [items[i] for items in per_entry]
+        return out
+
+    def apply(self, cells: list[str], file: str, line: int) -> Iterator[SourceRow]:
+        """The row-by-row path's rows for one line (:meth:`Mapping.apply`)."""
+        row = dict(zip(self.header, cells, strict=True))
+        return self.mapping.apply(row, file, line, owner=self.owner)
+
+    def row(self, ep: EntryPlan, data: dict[str, Any], line: int) -> SourceRow:
+        """The :class:`SourceRow` :meth:`Mapping.apply` makes for ``ep`` on a good line."""
+        e = ep.entry
+        return SourceRow(
+            e.kind,
+            e.what,
+            data,
+            self.file,
+            None,
+            line,
+            e.columns,
+            e.resolve,
+            e.derived_id,
+            renames=e.renames,
+            dated_by=e.dated_by,
+        )
