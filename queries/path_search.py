@@ -424,7 +424,7 @@ def _lens(
             break
         if settled > cap:
             break
-        side = 0 if top[0] <= top[1] else 1
+        side = 0 if len(heap0) <= len(heap1) else 1
         d, v = heapq.heappop(heap0) if side == 0 else heapq.heappop(heap1)
         if done[side, v] == 1:
             continue
@@ -483,19 +483,24 @@ def _lens(
         return best, bound, count
     # A path cheaper than the bound uses only marked nodes, so distances measured over
     # them alone still add up to less than the bound along it: keep only those nodes.
-    _within(indptr, indices, cost, sources, targets, is_source, is_target, allowed, 0, bound, dist)
-    _within(indptr, indices, cost, sources, targets, is_source, is_target, allowed, 1, bound, dist)
+    for side in range(2):
+        _within(
+            indptr, indices, cost, sources, targets, is_source, is_target, allowed, side, bound,
+            dist, done,
+        )
     kept = 0
     for i in range(count):
         v = marked[i]
-        if dist[0, v] + dist[1, v] < bound:
+        if done[0, v] == 1 and done[1, v] == 1 and dist[0, v] + dist[1, v] < bound:
             marked[kept] = v
             kept += 1
         else:
             allowed[v] = 0
-    for v in touched:
+    for v in touched:  # the marked nodes are among them
         dist[0, v] = np.inf
         dist[1, v] = np.inf
+        done[0, v] = 0
+        done[1, v] = 0
     return best, bound, kept
 
 
@@ -512,21 +517,22 @@ def _within(
     side: int,
     bound: float,
     dist: npt.NDArray[np.float64],
+    done: npt.NDArray[np.uint8],
 ) -> None:
     """Distances from S (``side`` 0) or T (1) over ``allowed`` nodes only, up to ``bound``,
-    into ``dist[side]`` (settled nodes only; every one of them is an allowed node)."""
+    into ``dist[side]``, settled ones flagged in ``done[side]`` (allowed nodes only)."""
     n = indptr.shape[0] - 1
     s_node, t_node = n, n + 1
     begin = s_node if side == 0 else t_node
-    tentative = {begin: 0.0}
+    dist[side, begin] = 0.0
     heap = [(0.0, begin)]
     while len(heap) > 0:
         d, v = heapq.heappop(heap)
         if d >= bound:
             break
-        if dist[side, v] < np.inf:
+        if done[side, v] == 1:
             continue
-        dist[side, v] = d
+        done[side, v] = 1
         row = indptr[v + 1] - indptr[v] if v < n else 0
         virtual = sources if v == s_node else targets if v == t_node else sources[:0]
         # the edges to the virtual ends, both ways
@@ -543,12 +549,38 @@ def _within(
             else:
                 w = t_node if to_t == 1 and i == row + virtual.shape[0] else s_node
                 c = 0.0
-            if allowed[w] == 0 or dist[side, w] < np.inf:
+            if allowed[w] == 0 or done[side, w] == 1:
                 continue
             vw = d + c
-            if vw < tentative.get(w, np.inf):
-                tentative[w] = vw
+            if vw < dist[side, w]:
+                dist[side, w] = vw
                 heapq.heappush(heap, (vw, w))
+
+
+@njit(cache=True, nogil=True)
+def _prefix_sums(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    units: npt.NDArray[np.int64],
+    path: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Cost and half-introductions of ``path[: j + 1]`` for every ``j``, summed edge by
+    edge from the start (the virtual ends' edges cost nothing and count no hop)."""
+    n = indptr.shape[0] - 1
+    costs = np.zeros(path.shape[0])
+    hops = np.zeros(path.shape[0], np.int64)
+    for j in range(1, path.shape[0]):
+        u, v = path[j - 1], path[j]
+        c, h = 0.0, 0
+        if u < n and v < n:
+            for i in range(indptr[u], indptr[u + 1]):
+                if indices[i] == v:
+                    c, h = cost[i], units[i]
+                    break
+        costs[j] = costs[j - 1] + c
+        hops[j] = hops[j - 1] + h
+    return costs, hops
 
 
 class PathSearch:
@@ -633,7 +665,7 @@ class PathSearch:
             self.banned[banned_nodes] = 0
         if length == 0:
             return None
-        return float(best), [int(x) for x in self.out[:length]]
+        return float(best), self.out[:length].tolist()
 
     def _cheapest(
         self,
@@ -667,14 +699,21 @@ class PathSearch:
             self.banned[banned_nodes] = 0
         if length == 0:
             return None
-        return float(best), [int(x) for x in self.out[:length]]
+        return float(best), self.out[:length].tolist()
+
+    def prefix_sums(self, path: Path) -> tuple[list[float], list[int]]:
+        """Cost and half-introductions of ``path[: j + 1]`` for every ``j``."""
+        c = self.csr
+        costs, hops = _prefix_sums(c.indptr, c.indices, c.cost, c.units, np.array(path, np.int64))
+        return costs.tolist(), hops.tolist()
 
     def path_units(self, path: Path) -> int:
         """Half-introductions along ``path``."""
-        return sum(self.csr.edge_units(u, v) for u, v in zip(path, path[1:], strict=False))
+        return self.prefix_sums(path)[1][-1]
 
     def path_cost(self, path: Path) -> float:
-        return sum(self.csr.edge_cost(u, v) for u, v in zip(path, path[1:], strict=False))
+        """Cost of ``path``, summed edge by edge from its start."""
+        return self.prefix_sums(path)[0][-1]
 
     @staticmethod
     def _limit(candidates: list[tuple[float, int, Path]], need: int, root_cost: float) -> float:
@@ -750,11 +789,8 @@ class PathSearch:
         tie = count()
         while len(found) < k:
             _, last = found[-1]
-            prefix = [0.0]  # cost of last[: j + 1], summed in the same order as path_cost
-            used = [0]  # half-introductions of last[: j + 1]
-            for u, v in zip(last, last[1:], strict=False):
-                prefix.append(prefix[-1] + self.csr.edge_cost(u, v))
-                used.append(used[-1] + self.csr.edge_units(u, v))
+            # cost and half-introductions of last[: j + 1], summed as path_cost sums
+            prefix, used = self.prefix_sums(last)
             for j in range(len(last) - 1):
                 spur, root = last[j], last[: j + 1]
                 banned_edges = [
