@@ -393,12 +393,13 @@ def _lens(
     allowed: npt.NDArray[np.uint8],
     marked: npt.NDArray[np.int64],
     margin: float,
+    floor: float,
     cap: int,
 ) -> tuple[float, float, int]:
     """Mark in ``allowed`` (and list in ``marked``) every node that can lie on an S -> T
-    path costing less than ``M`` = (cheapest such path) + ``margin``; returns (cheapest
-    cost, M, nodes marked), the cost ``inf`` when T cannot be reached, and -1 marked when
-    more than ``cap`` nodes had to be settled.
+    path costing less than ``M`` = C + max(``margin`` × C, ``floor``), C the cheapest such
+    path; returns (C, M, nodes marked), C ``inf`` when T cannot be reached, and -1 marked
+    when more than ``cap`` nodes had to be settled.
 
     Two Dijkstra searches grow from S and T (the smaller fringe first) until their radii
     add up to ``M``. A node on a path cheaper than ``M`` has distances from S and T adding
@@ -420,7 +421,9 @@ def _lens(
     while True:
         top[0] = heap0[0][0] if len(heap0) > 0 else np.inf
         top[1] = heap1[0][0] if len(heap1) > 0 else np.inf
-        if top[0] + top[1] >= best + margin or top[0] == np.inf or top[1] == np.inf:
+        if top[0] + top[1] >= best + max(margin * best, floor):
+            break
+        if top[0] == np.inf or top[1] == np.inf:
             break
         if settled > cap:
             break
@@ -462,7 +465,7 @@ def _lens(
                     heapq.heappush(heap1, (vw, w))
                 if dist[other, w] + vw < best:
                     best = dist[other, w] + vw
-    bound = best + margin
+    bound = best + max(margin * best, floor)
     count = 0
     if settled <= cap:
         for v in touched:
@@ -725,9 +728,10 @@ class PathSearch:
         worst = heapq.nsmallest(need, candidates)[-1][0]
         return worst - root_cost + 1e-9
 
-    #: the first lens holds every path up to this much dearer than the cheapest; each
-    #: attempt that finds fewer than k paths in it widens it this many times
-    MARGIN = 0.3
+    #: the first lens holds every path up to this share (and at least FLOOR) dearer than
+    #: the cheapest; each attempt that finds fewer than k paths in it widens it WIDEN times
+    MARGIN = 0.08
+    FLOOR = 0.05
     WIDEN = 3.0
     ATTEMPTS = 3
 
@@ -742,7 +746,7 @@ class PathSearch:
         searches would have explored thousands each.
         """
         csr = self.csr
-        margin = self.MARGIN
+        margin, floor = self.MARGIN, self.FLOOR
         cap = max(4096, len(csr.nodes) // 8)
         for _ in range(self.ATTEMPTS):
             cheapest, bound, marked = _lens(
@@ -758,6 +762,7 @@ class PathSearch:
                 self.lens,
                 self.marked,
                 margin,
+                floor,
                 cap,
             )
             if cheapest == np.inf:
@@ -773,7 +778,7 @@ class PathSearch:
                 self.allowed = self.everywhere
             if len(found) == k and found[-1][0] < bound - 1e-9:
                 return found
-            margin *= self.WIDEN
+            margin, floor = margin * self.WIDEN, floor * self.WIDEN
         self.cut = False
         return self._yen(k, np.inf)
 

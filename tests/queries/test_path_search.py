@@ -193,6 +193,7 @@ def test_a_lens_too_narrow_is_widened_and_then_given_up_for_the_whole_graph(
 
     monkeypatch.setattr(PathSearch, "_yen", counting)
     monkeypatch.setattr(PathSearch, "MARGIN", 1e-9)  # the first lens holds the best path only
+    monkeypatch.setattr(PathSearch, "FLOOR", 1e-9)
     paths = [p for _, p in expected]
     assert [p for _, p in PathSearch(csr, people[:2], people[-2:], 3).k_cheapest(4)] == paths
     assert len(attempts) >= 2 and attempts[0] < attempts[-1]
