@@ -157,8 +157,9 @@ def main() -> None:
         work = {
             "GET /health": lambda clients: ["/health"] * n,
             "GET /paths": lambda clients: paths_for(5 + clients),
-            "GET /portfolio/{org}/report": lambda clients: ["/portfolio/org-focal/report"]
-            * max(10, n // 6),
+            "GET /portfolio/{org}/report": lambda clients: (
+                ["/portfolio/org-focal/report"] * max(10, n // 6)
+            ),
         }
         import httpx
 

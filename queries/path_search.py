@@ -77,7 +77,9 @@ class CsrGraph:
         ws = getattr(self._local, "lens", None)
         if ws is None:
             n = len(self.nodes) + 2
-            ws = (np.zeros(n, np.uint8), np.empty(n, np.int64), np.ones(n, np.uint8))
+            marked = np.empty(n + 1, np.int64)
+            marked[n] = 0  # how many of its first entries are marked in the lens now
+            ws = (np.zeros(n, np.uint8), marked, np.ones(n, np.uint8))
             self._local.lens = ws
         return ws
 
@@ -504,6 +506,7 @@ def _lens(
         dist[1, v] = np.inf
         done[0, v] = 0
         done[1, v] = 0
+    marked[marked.shape[0] - 1] = kept  # recorded here, where nothing can interrupt
     return best, bound, kept
 
 
@@ -748,6 +751,7 @@ class PathSearch:
         csr = self.csr
         margin, floor = self.MARGIN, self.FLOOR
         cap = max(4096, len(csr.nodes) // 8)
+        self._clear_lens()  # in case a stopped request left one
         for _ in range(self.ATTEMPTS):
             cheapest, bound, marked = _lens(
                 csr.indptr,
@@ -766,6 +770,7 @@ class PathSearch:
                 cap,
             )
             if cheapest == np.inf:
+                self._clear_lens()
                 return []  # no path at all
             if marked < 0:
                 break  # the lens would be most of the graph: search all of it
@@ -774,13 +779,20 @@ class PathSearch:
                 self.cut = False
                 found = self._yen(k, bound)
             finally:
-                self.lens[self.marked[:marked]] = 0
+                self._clear_lens()
                 self.allowed = self.everywhere
             if len(found) == k and found[-1][0] < bound - 1e-9:
                 return found
             margin, floor = margin * self.WIDEN, floor * self.WIDEN
         self.cut = False
         return self._yen(k, np.inf)
+
+    def _clear_lens(self) -> None:
+        """Unmark the lens, which :func:`_lens` recorded itself: a request stopped between
+        two attempts (:class:`api.work.WorkCancelled`) leaves none behind for the next."""
+        count = int(self.marked[-1])
+        self.lens[self.marked[:count]] = 0
+        self.marked[-1] = 0
 
     def _yen(self, k: int, bound: float) -> list[tuple[float, Path]]:
         """Yen's k shortest loopless S -> T paths costing less than ``bound``, within the

@@ -201,3 +201,26 @@ def test_a_lens_too_narrow_is_widened_and_then_given_up_for_the_whole_graph(
     monkeypatch.setattr(PathSearch, "WIDEN", 1.0)  # never wide enough: the whole graph
     assert [p for _, p in PathSearch(csr, people[:2], people[-2:], 3).k_cheapest(4)] == paths
     assert attempts[-1] == float("inf") and len(attempts) == PathSearch.ATTEMPTS + 1
+
+
+def test_a_lens_left_behind_by_a_stopped_request_is_cleared_by_the_next() -> None:
+    """A request stopped between the lens and Yen's search (WorkCancelled arrives at the
+    next Python instruction) leaves its marks; the thread's next search removes them."""
+    from queries.path_search import _lens
+
+    g = _hub_graph(5)
+    csr = CsrGraph.from_graph(g)
+    people = sorted(v for v in g if g.nodes[v].get("kind") != "hub")
+    stopped = PathSearch(csr, people[:2], people[-2:])
+    c = csr
+    _, _, marked = _lens(
+        c.indptr, c.indices, c.cost, stopped.sources, stopped.targets, stopped.is_source,
+        stopped.is_target, stopped.dist, stopped.done, stopped.lens, stopped.marked, 0.5, 0.1,
+        10_000,
+    )  # fmt: skip
+    assert marked > 0 and stopped.lens.sum() == marked
+    following = PathSearch(csr, people[2:4], people[-4:-2])
+    assert following.k_cheapest(3) == PathSearch(csr, people[2:4], people[-4:-2])._yen(
+        3, float("inf")
+    )
+    assert not following.lens.any()
