@@ -735,8 +735,8 @@ class PathSearch:
     #: the cheapest; each attempt that finds fewer than k paths in it widens it WIDEN times
     MARGIN = 0.08
     FLOOR = 0.05
-    WIDEN = 3.0
-    ATTEMPTS = 3
+    WIDEN = 1.7
+    ATTEMPTS = 6
 
     def k_cheapest(self, k: int) -> list[tuple[float, Path]]:
         """Yen's k shortest loopless S -> T paths within the hop limit, cheapest first.
