@@ -6,8 +6,9 @@ Starts ``alliancegraph demo --scale SCALE`` (the sample portfolio, embedded stor
 is 100,000 people, 261,000 KNOWS ties, 20,000 organizations) on a free loopback port in one
 process, and runs the load generator in another: 1, 10 and 50 concurrent clients against
 ``GET /paths`` (half organization-to-organization, half person-to-person pairs, drawn at
-random) and ``GET /portfolio/{org}/report``, and ``GET /health`` beside them as the ceiling
-on this machine. Every run is bounded in requests and in seconds.
+random, a fresh draw for each level so that no answer could be reused) and
+``GET /portfolio/{org}/report``, and ``GET /health`` beside them as the ceiling on this
+machine. Every run is bounded in requests and in seconds.
 """
 
 from __future__ import annotations
@@ -140,18 +141,25 @@ def main() -> None:
             if m := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
                 url = m.group(1)
                 break
-        rng = random.Random(5)
         orgs, people = 1000 * args.scale, 5000 * args.scale
-        pairs = [
-            (f"org-{rng.randrange(orgs):05d}", f"org-{rng.randrange(orgs):05d}")
-            if i % 2 == 0
-            else (f"person-{rng.randrange(people):05d}", f"person-{rng.randrange(people):05d}")
-            for i in range(n)
-        ]
+
+        def paths_for(seed: int) -> list[str]:
+            """``n`` random pairs, a fresh draw per level: no answer could be reused."""
+            rng = random.Random(seed)
+            pairs = [
+                (f"org-{rng.randrange(orgs):05d}", f"org-{rng.randrange(orgs):05d}")
+                if i % 2 == 0
+                else (f"person-{rng.randrange(people):05d}", f"person-{rng.randrange(people):05d}")
+                for i in range(n)
+            ]
+            return [f"/paths?source={a}&target={b}" for a, b in pairs]
+
         work = {
-            "GET /health": ["/health"] * n,
-            "GET /paths": [f"/paths?source={a}&target={b}" for a, b in pairs],
-            "GET /portfolio/{org}/report": ["/portfolio/org-focal/report"] * max(10, n // 6),
+            "GET /health": lambda clients: ["/health"] * n,
+            "GET /paths": lambda clients: paths_for(5 + clients),
+            "GET /portfolio/{org}/report": lambda clients: (
+                ["/portfolio/org-focal/report"] * max(10, n // 6)
+            ),
         }
         import httpx
 
@@ -161,8 +169,8 @@ def main() -> None:
         figures: dict[str, Any] = {"scale": args.scale}
         ceiling: dict[int, float] = {}
         for clients in levels:
-            for name, paths in work.items():
-                r = run_load(url, paths, clients, args.seconds)
+            for name, make in work.items():
+                r = run_load(url, make(clients), clients, args.seconds)
                 if name == "GET /health":
                     ceiling[clients] = r["rps"]
                 ratio = r["rps"] / ceiling[clients]

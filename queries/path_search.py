@@ -68,6 +68,21 @@ class CsrGraph:
             self._local.ws = ws
         return ws
 
+    def lens_workspace(
+        self,
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+        """This thread's lens workspaces: the nodes a search may use (all 0), the list of
+        those marked, and a mask allowing every node (all 1, never written)."""
+        ws: tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]] | None
+        ws = getattr(self._local, "lens", None)
+        if ws is None:
+            n = len(self.nodes) + 2
+            marked = np.empty(n + 1, np.int64)
+            marked[n] = 0  # how many of its first entries are marked in the lens now
+            ws = (np.zeros(n, np.uint8), marked, np.ones(n, np.uint8))
+            self._local.lens = ws
+        return ws
+
     def bounded_workspace(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """This thread's workspaces for the hop-limited search: the fewest hops settled at
         each node (``BIG``) and its last settled label (-1), per side."""
@@ -138,6 +153,7 @@ def _search(
     is_target: npt.NDArray[np.uint8],
     start: int,
     banned_nodes: npt.NDArray[np.uint8],
+    allowed: npt.NDArray[np.uint8],
     banned_edges: npt.NDArray[np.int64],
     dist: npt.NDArray[np.float64],
     pred: npt.NDArray[np.int64],
@@ -145,8 +161,9 @@ def _search(
     out: npt.NDArray[np.int64],
     limit: float,
 ) -> tuple[float, int]:
-    """Cheapest ``start`` -> T path avoiding what is banned and costing less than
-    ``limit``; writes it into ``out`` and returns (cost, length), length 0 if there is none.
+    """Cheapest ``start`` -> T path avoiding what is banned (and every node not
+    ``allowed``) and costing less than ``limit``; writes it into ``out`` and returns
+    (cost, length), length 0 if there is none.
 
     ``dist``/``pred``/``done`` are workspaces of shape (2, n + 2) holding inf / -1 / 0,
     restored before returning. The search alternates sides and stops once the two
@@ -190,7 +207,7 @@ def _search(
             else:
                 w = extra
                 c = 0.0
-            if banned_nodes[w] == 1 or done[side, w] == 1:
+            if banned_nodes[w] == 1 or allowed[w] == 0 or done[side, w] == 1:
                 continue
             if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
                 continue
@@ -243,6 +260,7 @@ def _search_bounded(
     is_target: npt.NDArray[np.uint8],
     start: int,
     banned_nodes: npt.NDArray[np.uint8],
+    allowed: npt.NDArray[np.uint8],
     banned_edges: npt.NDArray[np.int64],
     fewest: npt.NDArray[np.int64],
     head: npt.NDArray[np.int64],
@@ -251,7 +269,8 @@ def _search_bounded(
     limit: float,
 ) -> tuple[float, int]:
     """Cheapest ``start`` -> T path of at most ``budget`` half-introductions costing less
-    than ``limit``; writes it into ``out`` and returns (cost, length), length 0 if none.
+    than ``limit`` over ``allowed`` nodes; writes it into ``out`` and returns (cost,
+    length), length 0 if none.
 
     A bidirectional label-setting search: each side settles labels (cost, half-hops) in
     cost order; a label at a node where its side already settled one with no more hops is
@@ -316,7 +335,7 @@ def _search_bounded(
                 w = extra
                 c = 0.0
                 u = 0
-            if banned_nodes[w] == 1:
+            if banned_nodes[w] == 1 or allowed[w] == 0:
                 continue
             hw = h + u
             if hw > budget:
@@ -362,6 +381,214 @@ def _search_bounded(
     return best, length
 
 
+@njit(cache=True, nogil=True)
+def _lens(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    dist: npt.NDArray[np.float64],
+    done: npt.NDArray[np.uint8],
+    allowed: npt.NDArray[np.uint8],
+    marked: npt.NDArray[np.int64],
+    margin: float,
+    floor: float,
+    cap: int,
+) -> tuple[float, float, int]:
+    """Mark in ``allowed`` (and list in ``marked``) every node that can lie on an S -> T
+    path costing less than ``M`` = C + max(``margin`` × C, ``floor``), C the cheapest such
+    path; returns (C, M, nodes marked), C ``inf`` when T cannot be reached, and -1 marked
+    when more than ``cap`` nodes had to be settled.
+
+    Two Dijkstra searches grow from S and T (the smaller fringe first) until their radii
+    add up to ``M``. A node on a path cheaper than ``M`` has distances from S and T adding
+    up to less than ``M``; a node one search did not settle is at least that search's
+    radius away. So the nodes whose known distances (or the radius, where not known) add
+    up to less than ``M`` hold every path that can still matter, and a handful of them is
+    all Yen's spur searches need to look at. ``dist``/``done`` are restored.
+    """
+    n = indptr.shape[0] - 1
+    s_node, t_node = n, n + 1
+    touched = [s_node, t_node]
+    dist[0, s_node] = 0.0
+    dist[1, t_node] = 0.0
+    heap0 = [(0.0, s_node)]
+    heap1 = [(0.0, t_node)]
+    best = np.inf
+    settled = 0
+    top = np.zeros(2)
+    while True:
+        top[0] = heap0[0][0] if len(heap0) > 0 else np.inf
+        top[1] = heap1[0][0] if len(heap1) > 0 else np.inf
+        if top[0] + top[1] >= best + max(margin * best, floor):
+            break
+        if top[0] == np.inf or top[1] == np.inf:
+            break
+        if settled > cap:
+            break
+        side = 0 if len(heap0) <= len(heap1) else 1
+        d, v = heapq.heappop(heap0) if side == 0 else heapq.heappop(heap1)
+        if done[side, v] == 1:
+            continue
+        done[side, v] = 1
+        settled += 1
+        other = 1 - side
+        row = indptr[v + 1] - indptr[v] if v < n else 0
+        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
+        extra = -1
+        if v < n and side == 0 and is_target[v] == 1:
+            extra = t_node
+        elif v < n and side == 1 and is_source[v] == 1:
+            extra = s_node
+        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
+        for i in range(total):
+            if i < row:
+                w = int(indices[indptr[v] + i])
+                c = cost[indptr[v] + i]
+            elif i < row + virtual.shape[0]:
+                w = int(virtual[i - row])
+                c = 0.0
+            else:
+                w = extra
+                c = 0.0
+            if done[side, w] == 1:
+                continue
+            vw = d + c
+            if vw < dist[side, w]:
+                if dist[0, w] == np.inf and dist[1, w] == np.inf:
+                    touched.append(w)
+                dist[side, w] = vw
+                if side == 0:
+                    heapq.heappush(heap0, (vw, w))
+                else:
+                    heapq.heappush(heap1, (vw, w))
+                if dist[other, w] + vw < best:
+                    best = dist[other, w] + vw
+    bound = best + max(margin * best, floor)
+    count = 0
+    if settled <= cap:
+        for v in touched:
+            low0 = dist[0, v] if done[0, v] == 1 else top[0]
+            low1 = dist[1, v] if done[1, v] == 1 else top[1]
+            if (done[0, v] == 1 or done[1, v] == 1) and low0 + low1 < bound:
+                allowed[v] = 1
+                marked[count] = v
+                count += 1
+    else:
+        count = -1
+    for v in touched:
+        dist[0, v] = np.inf
+        dist[1, v] = np.inf
+        done[0, v] = 0
+        done[1, v] = 0
+    if count <= 0:
+        return best, bound, count
+    # A path cheaper than the bound uses only marked nodes, so distances measured over
+    # them alone still add up to less than the bound along it: keep only those nodes.
+    for side in range(2):
+        _within(
+            indptr, indices, cost, sources, targets, is_source, is_target, allowed, side, bound,
+            dist, done,
+        )
+    kept = 0
+    for i in range(count):
+        v = marked[i]
+        if done[0, v] == 1 and done[1, v] == 1 and dist[0, v] + dist[1, v] < bound:
+            marked[kept] = v
+            kept += 1
+        else:
+            allowed[v] = 0
+    for v in touched:  # the marked nodes are among them
+        dist[0, v] = np.inf
+        dist[1, v] = np.inf
+        done[0, v] = 0
+        done[1, v] = 0
+    marked[marked.shape[0] - 1] = kept  # recorded here, where nothing can interrupt
+    return best, bound, kept
+
+
+@njit(cache=True, nogil=True)
+def _within(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    allowed: npt.NDArray[np.uint8],
+    side: int,
+    bound: float,
+    dist: npt.NDArray[np.float64],
+    done: npt.NDArray[np.uint8],
+) -> None:
+    """Distances from S (``side`` 0) or T (1) over ``allowed`` nodes only, up to ``bound``,
+    into ``dist[side]``, settled ones flagged in ``done[side]`` (allowed nodes only)."""
+    n = indptr.shape[0] - 1
+    s_node, t_node = n, n + 1
+    begin = s_node if side == 0 else t_node
+    dist[side, begin] = 0.0
+    heap = [(0.0, begin)]
+    while len(heap) > 0:
+        d, v = heapq.heappop(heap)
+        if d >= bound:
+            break
+        if done[side, v] == 1:
+            continue
+        done[side, v] = 1
+        row = indptr[v + 1] - indptr[v] if v < n else 0
+        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
+        # the edges to the virtual ends, both ways
+        to_t = 1 if v < n and is_target[v] == 1 else 0
+        to_s = 1 if v < n and is_source[v] == 1 else 0
+        total = row + virtual.shape[0] + to_t + to_s
+        for i in range(total):
+            if i < row:
+                w = int(indices[indptr[v] + i])
+                c = cost[indptr[v] + i]
+            elif i < row + virtual.shape[0]:
+                w = int(virtual[i - row])
+                c = 0.0
+            else:
+                w = t_node if to_t == 1 and i == row + virtual.shape[0] else s_node
+                c = 0.0
+            if allowed[w] == 0 or done[side, w] == 1:
+                continue
+            vw = d + c
+            if vw < dist[side, w]:
+                dist[side, w] = vw
+                heapq.heappush(heap, (vw, w))
+
+
+@njit(cache=True, nogil=True)
+def _prefix_sums(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    units: npt.NDArray[np.int64],
+    path: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Cost and half-introductions of ``path[: j + 1]`` for every ``j``, summed edge by
+    edge from the start (the virtual ends' edges cost nothing and count no hop)."""
+    n = indptr.shape[0] - 1
+    costs = np.zeros(path.shape[0])
+    hops = np.zeros(path.shape[0], np.int64)
+    for j in range(1, path.shape[0]):
+        u, v = path[j - 1], path[j]
+        c, h = 0.0, 0
+        if u < n and v < n:
+            for i in range(indptr[u], indptr[u + 1]):
+                if indices[i] == v:
+                    c, h = cost[i], units[i]
+                    break
+        costs[j] = costs[j - 1] + c
+        hops[j] = hops[j - 1] + h
+    return costs, hops
+
+
 class PathSearch:
     """One query's sources and targets over a shared :class:`CsrGraph`, with its own
     workspaces (one per request: searches never share mutable state)."""
@@ -389,6 +616,9 @@ class PathSearch:
         self.is_target = np.zeros(n + 2, np.uint8)
         self.is_target[self.targets] = 1
         self.dist, self.pred, self.done, self.banned, self.out = csr.workspace()
+        self.lens, self.marked, self.everywhere = csr.lens_workspace()
+        #: the nodes the searches may use: all of them, or the lens of one attempt
+        self.allowed = self.everywhere
 
     def cheapest(
         self,
@@ -429,6 +659,7 @@ class PathSearch:
                 self.is_target,
                 start,
                 self.banned,
+                self.allowed,
                 edges,
                 fewest,
                 head,
@@ -440,7 +671,7 @@ class PathSearch:
             self.banned[banned_nodes] = 0
         if length == 0:
             return None
-        return float(best), [int(x) for x in self.out[:length]]
+        return float(best), self.out[:length].tolist()
 
     def _cheapest(
         self,
@@ -462,6 +693,7 @@ class PathSearch:
                 self.is_target,
                 start,
                 self.banned,
+                self.allowed,
                 edges,
                 self.dist,
                 self.pred,
@@ -473,14 +705,21 @@ class PathSearch:
             self.banned[banned_nodes] = 0
         if length == 0:
             return None
-        return float(best), [int(x) for x in self.out[:length]]
+        return float(best), self.out[:length].tolist()
+
+    def prefix_sums(self, path: Path) -> tuple[list[float], list[int]]:
+        """Cost and half-introductions of ``path[: j + 1]`` for every ``j``."""
+        c = self.csr
+        costs, hops = _prefix_sums(c.indptr, c.indices, c.cost, c.units, np.array(path, np.int64))
+        return costs.tolist(), hops.tolist()
 
     def path_units(self, path: Path) -> int:
         """Half-introductions along ``path``."""
-        return sum(self.csr.edge_units(u, v) for u, v in zip(path, path[1:], strict=False))
+        return self.prefix_sums(path)[1][-1]
 
     def path_cost(self, path: Path) -> float:
-        return sum(self.csr.edge_cost(u, v) for u, v in zip(path, path[1:], strict=False))
+        """Cost of ``path``, summed edge by edge from its start."""
+        return self.prefix_sums(path)[0][-1]
 
     @staticmethod
     def _limit(candidates: list[tuple[float, int, Path]], need: int, root_cost: float) -> float:
@@ -492,9 +731,73 @@ class PathSearch:
         worst = heapq.nsmallest(need, candidates)[-1][0]
         return worst - root_cost + 1e-9
 
+    #: the first lens holds every path up to this share (and at least FLOOR) dearer than
+    #: the cheapest; each attempt that finds fewer than k paths in it widens it WIDEN times
+    MARGIN = 0.08
+    FLOOR = 0.05
+    WIDEN = 1.7
+    ATTEMPTS = 6
+
     def k_cheapest(self, k: int) -> list[tuple[float, Path]]:
-        """Yen's k shortest loopless S -> T paths within the hop limit, cheapest first."""
-        first = self.cheapest(self.source, [], [], budget=self.budget)
+        """Yen's k shortest loopless S -> T paths within the hop limit, cheapest first.
+
+        Yen's algorithm runs first inside a *lens* (:func:`_lens`): the few nodes that can
+        lie on a path costing less than the cheapest plus a margin. When it finds k paths
+        there, no path outside could be cheaper than any of them, so they are the answer;
+        otherwise the lens is widened, and after a few attempts the search runs over the
+        whole graph. On 100,000 people the lens is typically tens of nodes where the spur
+        searches would have explored thousands each.
+        """
+        csr = self.csr
+        margin, floor = self.MARGIN, self.FLOOR
+        cap = max(4096, len(csr.nodes) // 8)
+        self._clear_lens()  # in case a stopped request left one
+        for _ in range(self.ATTEMPTS):
+            cheapest, bound, marked = _lens(
+                csr.indptr,
+                csr.indices,
+                csr.cost,
+                self.sources,
+                self.targets,
+                self.is_source,
+                self.is_target,
+                self.dist,
+                self.done,
+                self.lens,
+                self.marked,
+                margin,
+                floor,
+                cap,
+            )
+            if cheapest == np.inf:
+                self._clear_lens()
+                return []  # no path at all
+            if marked < 0:
+                break  # the lens would be most of the graph: search all of it
+            self.allowed = self.lens
+            try:
+                self.cut = False
+                found = self._yen(k, bound)
+            finally:
+                self._clear_lens()
+                self.allowed = self.everywhere
+            if len(found) == k and found[-1][0] < bound - 1e-9:
+                return found
+            margin, floor = margin * self.WIDEN, floor * self.WIDEN
+        self.cut = False
+        return self._yen(k, np.inf)
+
+    def _clear_lens(self) -> None:
+        """Unmark the lens, which :func:`_lens` recorded itself: a request stopped between
+        two attempts (:class:`api.work.WorkCancelled`) leaves none behind for the next."""
+        count = int(self.marked[-1])
+        self.lens[self.marked[:count]] = 0
+        self.marked[-1] = 0
+
+    def _yen(self, k: int, bound: float) -> list[tuple[float, Path]]:
+        """Yen's k shortest loopless S -> T paths costing less than ``bound``, within the
+        hop limit, over the nodes ``allowed``."""
+        first = self.cheapest(self.source, [], [], bound, budget=self.budget)
         if first is None:
             return []
         found = [first]
@@ -503,11 +806,8 @@ class PathSearch:
         tie = count()
         while len(found) < k:
             _, last = found[-1]
-            prefix = [0.0]  # cost of last[: j + 1], summed in the same order as path_cost
-            used = [0]  # half-introductions of last[: j + 1]
-            for u, v in zip(last, last[1:], strict=False):
-                prefix.append(prefix[-1] + self.csr.edge_cost(u, v))
-                used.append(used[-1] + self.csr.edge_units(u, v))
+            # cost and half-introductions of last[: j + 1], summed as path_cost sums
+            prefix, used = self.prefix_sums(last)
             for j in range(len(last) - 1):
                 spur, root = last[j], last[: j + 1]
                 banned_edges = [
@@ -518,7 +818,7 @@ class PathSearch:
                     spur,
                     root[:-1],
                     banned_edges,
-                    self._limit(candidates, k - len(found), root_cost),
+                    min(self._limit(candidates, k - len(found), root_cost), bound - root_cost),
                     None if self.budget is None else self.budget - used[j],
                 )
                 if spur_path is None:

@@ -137,3 +137,90 @@ def test_k_cheapest_within_a_hop_limit_equals_enumerating_every_short_path(seed:
             assert [c for c, _ in ours] == pytest.approx(expected, abs=1e-9)
             for _, path in ours:
                 assert search.path_units(path) <= 2 * max_hops
+
+
+def _hub_graph(seed: int) -> nx.Graph:
+    """A random graph where a few nodes are affiliation hubs: many neighbours at one cost."""
+    rng = random.Random(seed)
+    g = _random_graph(seed, n=80, m=160)
+    for hub in rng.sample(sorted(v for v in g if v != "lonely"), 4):
+        g.nodes[hub]["kind"] = "hub"
+        members = rng.sample(sorted(v for v in g if v not in (hub, "lonely")), 20)
+        share = rng.uniform(0.2, 1.0)
+        for m in members:
+            g.add_edge(hub, m)
+        for m in g[hub]:
+            g[hub][m]["cost"] = share
+    return g
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("max_hops", [None, 2, 4])
+def test_the_lens_gives_the_answer_of_a_search_over_the_whole_graph(
+    seed: int, max_hops: int | None
+) -> None:
+    """Yen's algorithm inside the lens finds the same paths, in the same order, as Yen's
+    algorithm over every node; and leaves its workspaces as it found them."""
+    g = _hub_graph(seed)
+    csr = CsrGraph.from_graph(g)
+    rng = random.Random(seed)
+    people = sorted(v for v in g if g.nodes[v].get("kind") != "hub")
+    for _ in range(6):
+        sources = rng.sample(people, rng.randint(1, 3))
+        targets = rng.sample([v for v in people if v not in sources], rng.randint(1, 3))
+        lens = PathSearch(csr, sources, targets, max_hops)
+        everywhere = PathSearch(csr, sources, targets, max_hops)
+        ours, theirs = lens.k_cheapest(3), everywhere._yen(3, float("inf"))
+        assert [p for _, p in ours] == [p for _, p in theirs]
+        assert [c for c, _ in ours] == pytest.approx([c for c, _ in theirs], abs=1e-12)
+        assert not lens.lens.any() and lens.everywhere.all()
+
+
+def test_a_lens_too_narrow_is_widened_and_then_given_up_for_the_whole_graph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    g = _hub_graph(2)
+    csr = CsrGraph.from_graph(g)
+    people = sorted(v for v in g if g.nodes[v].get("kind") != "hub")
+    expected = PathSearch(csr, people[:2], people[-2:], 3)._yen(4, float("inf"))
+    assert len(expected) == 4
+    attempts: list[float] = []
+    real = PathSearch._yen
+
+    def counting(self: PathSearch, k: int, bound: float) -> list[tuple[float, list[int]]]:
+        attempts.append(bound)
+        return real(self, k, bound)
+
+    monkeypatch.setattr(PathSearch, "_yen", counting)
+    monkeypatch.setattr(PathSearch, "MARGIN", 1e-9)  # the first lens holds the best path only
+    monkeypatch.setattr(PathSearch, "FLOOR", 1e-9)
+    paths = [p for _, p in expected]
+    assert [p for _, p in PathSearch(csr, people[:2], people[-2:], 3).k_cheapest(4)] == paths
+    assert len(attempts) >= 2 and attempts[0] < attempts[-1]
+    attempts.clear()
+    monkeypatch.setattr(PathSearch, "WIDEN", 1.0)  # never wide enough: the whole graph
+    assert [p for _, p in PathSearch(csr, people[:2], people[-2:], 3).k_cheapest(4)] == paths
+    assert attempts[-1] == float("inf") and len(attempts) == PathSearch.ATTEMPTS + 1
+
+
+def test_a_lens_left_behind_by_a_stopped_request_is_cleared_by_the_next() -> None:
+    """A request stopped between the lens and Yen's search (WorkCancelled arrives at the
+    next Python instruction) leaves its marks; the thread's next search removes them."""
+    from queries.path_search import _lens
+
+    g = _hub_graph(5)
+    csr = CsrGraph.from_graph(g)
+    people = sorted(v for v in g if g.nodes[v].get("kind") != "hub")
+    stopped = PathSearch(csr, people[:2], people[-2:])
+    c = csr
+    _, _, marked = _lens(
+        c.indptr, c.indices, c.cost, stopped.sources, stopped.targets, stopped.is_source,
+        stopped.is_target, stopped.dist, stopped.done, stopped.lens, stopped.marked, 0.5, 0.1,
+        10_000,
+    )  # fmt: skip
+    assert marked > 0 and stopped.lens.sum() == marked
+    following = PathSearch(csr, people[2:4], people[-4:-2])
+    assert following.k_cheapest(3) == PathSearch(csr, people[2:4], people[-4:-2])._yen(
+        3, float("inf")
+    )
+    assert not following.lens.any()
