@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -108,7 +109,11 @@ def test_a_cancelled_import_leaves_no_parser_running(tmp_path: Path) -> None:
                 await anyio.sleep(0.005)
             tg.cancel_scope.cancel()
 
-    anyio.run(main)
+    # on a thread of its own, as a server's event loop is: the browser suite's sync
+    # Playwright leaves its loop marked as running on the main thread for the session
+    loop = threading.Thread(target=anyio.run, args=(main,))
+    loop.start()
+    loop.join()
     deadline = time.monotonic() + 60
     while _children() and time.monotonic() < deadline:
         time.sleep(0.01)  # the worker thread unwinds after the request has gone
