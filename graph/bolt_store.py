@@ -30,6 +30,7 @@ from neo4j import (
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable
 
 from graph.bolt_queries import BOOKKEEPING_LABELS, render
+from graph.heap import collector_paused
 from graph.projection import build_projection
 from graph.records import (
     ChangeSet,
@@ -50,7 +51,6 @@ from graph.store import (
     StoreCounts,
     StoreError,
     StoreUnavailable,
-    gc_paused,
 )
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 
@@ -513,7 +513,7 @@ class BoltStore:
             return version, nodes, rels
 
         with (
-            gc_paused(),
+            collector_paused(),
             self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
         ):
             version, nodes, rels = s.execute_read(work)

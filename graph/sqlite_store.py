@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
+from graph.heap import collector_paused
 from graph.projection import build_projection
 from graph.records import (
     ChangeSet,
@@ -49,7 +50,6 @@ from graph.store import (
     StoreCounts,
     StoreError,
     StoreUnavailable,
-    gc_paused,
 )
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 
@@ -358,7 +358,7 @@ class SQLiteStore:
         _check_sources(records, sources)
         if not records:
             return UpsertResult()
-        with self._lock, gc_paused(), self._write_tx() as tx:
+        with self._lock, collector_paused(), self._write_tx() as tx:
             result, nks = self._write_nodes(tx, label, records)
             if sources:
                 oks = self._origins(sources)
@@ -443,7 +443,7 @@ class SQLiteStore:
         if not records:
             return UpsertResult()
         t = type_.value
-        with self._lock, gc_paused(), self._write_tx() as tx:
+        with self._lock, collector_paused(), self._write_tx() as tx:
             srcs, tgts = self._rel_ends(tx, type_, records)
             keys = list(map(_KEY, records))
             result = self._write_rels(t, srcs, tgts, keys, list(map(_PROPS, records)))
@@ -646,7 +646,7 @@ class SQLiteStore:
         return int(v)
 
     def projection(self) -> nx.MultiDiGraph:
-        with self._lock, gc_paused(), self._snapshot():
+        with self._lock, collector_paused(), self._snapshot():
             version = self.version()
             ids: dict[int, str] = {}
             nodes = []

@@ -6,14 +6,12 @@ the same contract suite in ``tests/stores``. Callers see only this module's name
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
 
-from graph.heap import collector_paused
 from graph.records import (
     ChangeSet,
     HistoryEvent,
@@ -59,16 +57,6 @@ class StoreCounts:
     @property
     def relationships(self) -> int:
         return sum(self.types.values())
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a store writes a batch or builds a projection:
-    both allocate many objects that hold no cycles, and collections rescanning the
-    caller's large heap (or the growing graph) cost more than the work itself. In a server,
-    which makes its full passes itself, the collector stays on (:mod:`graph.heap`)."""
-    with collector_paused():
-        yield
 
 
 @runtime_checkable
