@@ -35,6 +35,17 @@ Workspace = tuple[
     npt.NDArray[np.uint8],
     npt.NDArray[np.int64],
 ]
+#: the lens searches' state between attempts (see :func:`_grow`)
+GrowWorkspace = tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,15 @@ class CsrGraph:
             marked[n] = 0  # how many of its first entries are marked in the lens now
             ws = (np.zeros(n, np.uint8), marked, np.ones(n, np.uint8))
             self._local.lens = ws
+        return ws
+
+    def grow_workspace(self) -> GrowWorkspace:
+        """This thread's lens-search state (:func:`_grow`), kept between the attempts of
+        one query so that a wider lens resumes the narrower one's searches."""
+        ws: GrowWorkspace | None = getattr(self._local, "grow", None)
+        if ws is None:
+            ws = _fresh_grow(len(self.nodes) + 2)
+            self._local.grow = ws
         return ws
 
     def bounded_workspace(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -382,7 +402,63 @@ def _search_bounded(
 
 
 @njit(cache=True, nogil=True)
-def _lens(
+def _sift_up(
+    key: npt.NDArray[np.float64],
+    node: npt.NDArray[np.int64],
+    pos: npt.NDArray[np.int64],
+    side: int,
+    i: int,
+) -> None:
+    """Move entry ``i`` of ``side``'s indexed binary heap up to its place."""
+    k, v = key[side, i], node[side, i]
+    while i > 0:
+        parent = (i - 1) >> 1
+        if key[side, parent] <= k:
+            break
+        key[side, i] = key[side, parent]
+        node[side, i] = node[side, parent]
+        pos[side, node[side, i]] = i
+        i = parent
+    key[side, i] = k
+    node[side, i] = v
+    pos[side, v] = i
+
+
+@njit(cache=True, nogil=True)
+def _pop(
+    key: npt.NDArray[np.float64],
+    node: npt.NDArray[np.int64],
+    pos: npt.NDArray[np.int64],
+    side: int,
+    size: int,
+) -> tuple[float, int]:
+    """Remove and return the least (key, node) of ``side``'s heap of ``size`` entries."""
+    top_k, top_v = key[side, 0], node[side, 0]
+    pos[side, top_v] = -1
+    size -= 1
+    if size > 0:
+        k, v = key[side, size], node[side, size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and key[side, c + 1] < key[side, c]:
+                c += 1
+            if key[side, c] >= k:
+                break
+            key[side, i] = key[side, c]
+            node[side, i] = node[side, c]
+            pos[side, node[side, i]] = i
+            i = c
+        key[side, i] = k
+        node[side, i] = v
+        pos[side, v] = i
+    return top_k, top_v
+
+
+@njit(cache=True, nogil=True)
+def _grow(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
     cost: npt.NDArray[np.float64],
@@ -390,6 +466,14 @@ def _lens(
     targets: npt.NDArray[np.int64],
     is_source: npt.NDArray[np.uint8],
     is_target: npt.NDArray[np.uint8],
+    gdist: npt.NDArray[np.float64],
+    gdone: npt.NDArray[np.uint8],
+    hpos: npt.NDArray[np.int64],
+    hkey: npt.NDArray[np.float64],
+    hnode: npt.NDArray[np.int64],
+    gtouched: npt.NDArray[np.int64],
+    gint: npt.NDArray[np.int64],
+    gbest: npt.NDArray[np.float64],
     dist: npt.NDArray[np.float64],
     done: npt.NDArray[np.uint8],
     allowed: npt.NDArray[np.uint8],
@@ -408,32 +492,39 @@ def _lens(
     up to less than ``M``; a node one search did not settle is at least that search's
     radius away. So the nodes whose known distances (or the radius, where not known) add
     up to less than ``M`` hold every path that can still matter, and a handful of them is
-    all Yen's spur searches need to look at. ``dist``/``done`` are restored.
+    all Yen's spur searches need to look at.
+
+    The two searches live in the grow workspace (``gdist`` ... ``gbest``, see
+    :meth:`CsrGraph.grow_workspace`; ``gint`` holds the count of touched nodes, the two
+    heaps' sizes and the nodes settled) and are *resumed* by the next call: a wider lens
+    only settles the nodes the narrower one had not reached. :func:`_grow_reset` restores
+    the workspace; ``dist``/``done`` are restored here.
     """
     n = indptr.shape[0] - 1
     s_node, t_node = n, n + 1
-    touched = [s_node, t_node]
-    dist[0, s_node] = 0.0
-    dist[1, t_node] = 0.0
-    heap0 = [(0.0, s_node)]
-    heap1 = [(0.0, t_node)]
-    best = np.inf
-    settled = 0
-    top = np.zeros(2)
+    if gint[0] == 0:  # a fresh start: S and T on their heaps
+        gtouched[0], gtouched[1] = s_node, t_node
+        gdist[0, s_node] = 0.0
+        gdist[1, t_node] = 0.0
+        hkey[0, 0], hnode[0, 0], hpos[0, s_node] = 0.0, s_node, 0
+        hkey[1, 0], hnode[1, 0], hpos[1, t_node] = 0.0, t_node, 0
+        gint[0], gint[1], gint[2], gint[3] = 2, 1, 1, 0
+        gbest[0] = np.inf
+    best = gbest[0]
+    ntouched, settled = gint[0], gint[3]
     while True:
-        top[0] = heap0[0][0] if len(heap0) > 0 else np.inf
-        top[1] = heap1[0][0] if len(heap1) > 0 else np.inf
-        if top[0] + top[1] >= best + max(margin * best, floor):
+        top0 = hkey[0, 0] if gint[1] > 0 else np.inf
+        top1 = hkey[1, 0] if gint[2] > 0 else np.inf
+        if top0 + top1 >= best + max(margin * best, floor):
             break
-        if top[0] == np.inf or top[1] == np.inf:
+        if top0 == np.inf or top1 == np.inf:
             break
         if settled > cap:
             break
-        side = 0 if len(heap0) <= len(heap1) else 1
-        d, v = heapq.heappop(heap0) if side == 0 else heapq.heappop(heap1)
-        if done[side, v] == 1:
-            continue
-        done[side, v] = 1
+        side = 0 if gint[1] <= gint[2] else 1
+        d, v = _pop(hkey, hnode, hpos, side, gint[1 + side])
+        gint[1 + side] -= 1
+        gdone[side, v] = 1
         settled += 1
         other = 1 - side
         row = indptr[v + 1] - indptr[v] if v < n else 0
@@ -454,36 +545,39 @@ def _lens(
             else:
                 w = extra
                 c = 0.0
-            if done[side, w] == 1:
+            if gdone[side, w] == 1:
                 continue
             vw = d + c
-            if vw < dist[side, w]:
-                if dist[0, w] == np.inf and dist[1, w] == np.inf:
-                    touched.append(w)
-                dist[side, w] = vw
-                if side == 0:
-                    heapq.heappush(heap0, (vw, w))
-                else:
-                    heapq.heappush(heap1, (vw, w))
-                if dist[other, w] + vw < best:
-                    best = dist[other, w] + vw
+            if vw < gdist[side, w]:
+                if gdist[0, w] == np.inf and gdist[1, w] == np.inf:
+                    gtouched[ntouched] = w
+                    ntouched += 1
+                gdist[side, w] = vw
+                at = hpos[side, w]
+                if at < 0:
+                    at = gint[1 + side]
+                    gint[1 + side] += 1
+                    hnode[side, at] = w
+                hkey[side, at] = vw
+                _sift_up(hkey, hnode, hpos, side, at)
+                if gdist[other, w] + vw < best:
+                    best = gdist[other, w] + vw
+    gint[0], gint[3] = ntouched, settled
+    gbest[0] = best
+    top0 = hkey[0, 0] if gint[1] > 0 else np.inf
+    top1 = hkey[1, 0] if gint[2] > 0 else np.inf
     bound = best + max(margin * best, floor)
+    if settled > cap:
+        return best, bound, -1
     count = 0
-    if settled <= cap:
-        for v in touched:
-            low0 = dist[0, v] if done[0, v] == 1 else top[0]
-            low1 = dist[1, v] if done[1, v] == 1 else top[1]
-            if (done[0, v] == 1 or done[1, v] == 1) and low0 + low1 < bound:
-                allowed[v] = 1
-                marked[count] = v
-                count += 1
-    else:
-        count = -1
-    for v in touched:
-        dist[0, v] = np.inf
-        dist[1, v] = np.inf
-        done[0, v] = 0
-        done[1, v] = 0
+    for i in range(ntouched):
+        v = gtouched[i]
+        low0 = gdist[0, v] if gdone[0, v] == 1 else top0
+        low1 = gdist[1, v] if gdone[1, v] == 1 else top1
+        if (gdone[0, v] == 1 or gdone[1, v] == 1) and low0 + low1 < bound:
+            allowed[v] = 1
+            marked[count] = v
+            count += 1
     if count <= 0:
         return best, bound, count
     # A path cheaper than the bound uses only marked nodes, so distances measured over
@@ -494,20 +588,75 @@ def _lens(
             dist, done,
         )
     kept = 0
-    for i in range(count):
+    for i in range(count):  # only marked nodes (and S, T) were reached: restore those
         v = marked[i]
         if done[0, v] == 1 and done[1, v] == 1 and dist[0, v] + dist[1, v] < bound:
             marked[kept] = v
             kept += 1
         else:
             allowed[v] = 0
-    for v in touched:  # the marked nodes are among them
-        dist[0, v] = np.inf
-        dist[1, v] = np.inf
-        done[0, v] = 0
-        done[1, v] = 0
+        dist[0, v], dist[1, v], done[0, v], done[1, v] = np.inf, np.inf, 0, 0
+    for v in (s_node, t_node):
+        dist[0, v], dist[1, v], done[0, v], done[1, v] = np.inf, np.inf, 0, 0
     marked[marked.shape[0] - 1] = kept  # recorded here, where nothing can interrupt
     return best, bound, kept
+
+
+@njit(cache=True, nogil=True)
+def _grow_reset(
+    gdist: npt.NDArray[np.float64],
+    gdone: npt.NDArray[np.uint8],
+    hpos: npt.NDArray[np.int64],
+    gtouched: npt.NDArray[np.int64],
+    gint: npt.NDArray[np.int64],
+    gbest: npt.NDArray[np.float64],
+) -> None:
+    """Restore a grow workspace after (or instead of) the searches :func:`_grow` left."""
+    for i in range(gint[0]):
+        v = gtouched[i]
+        gdist[0, v], gdist[1, v] = np.inf, np.inf
+        gdone[0, v], gdone[1, v] = 0, 0
+        hpos[0, v], hpos[1, v] = -1, -1
+    gint[:] = 0
+    gbest[0] = np.inf
+
+
+def _fresh_grow(n: int) -> GrowWorkspace:
+    """A grow workspace for ``n`` nodes (the virtual ends included), as restored."""
+    return (
+        np.full((2, n), np.inf),
+        np.zeros((2, n), np.uint8),
+        np.full((2, n), -1, np.int64),
+        np.empty((2, n)),
+        np.empty((2, n), np.int64),
+        np.empty(n, np.int64),
+        np.zeros(4, np.int64),
+        np.full(1, np.inf),
+    )
+
+
+def _lens(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    dist: npt.NDArray[np.float64],
+    done: npt.NDArray[np.uint8],
+    allowed: npt.NDArray[np.uint8],
+    marked: npt.NDArray[np.int64],
+    margin: float,
+    floor: float,
+    cap: int,
+) -> tuple[float, float, int]:
+    """One lens on its own (:func:`_grow` from a fresh workspace, discarded after)."""
+    grow = _fresh_grow(indptr.shape[0] + 1)
+    return _grow(
+        indptr, indices, cost, sources, targets, is_source, is_target, *grow, dist, done,
+        allowed, marked, margin, floor, cap,
+    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -741,54 +890,60 @@ class PathSearch:
     def k_cheapest(self, k: int) -> list[tuple[float, Path]]:
         """Yen's k shortest loopless S -> T paths within the hop limit, cheapest first.
 
-        Yen's algorithm runs first inside a *lens* (:func:`_lens`): the few nodes that can
+        Yen's algorithm runs first inside a *lens* (:func:`_grow`): the few nodes that can
         lie on a path costing less than the cheapest plus a margin. When it finds k paths
         there, no path outside could be cheaper than any of them, so they are the answer;
-        otherwise the lens is widened, and after a few attempts the search runs over the
-        whole graph. On 100,000 people the lens is typically tens of nodes where the spur
+        otherwise the lens is widened (its two searches resumed where they stopped), and
+        after a few attempts the search runs over the whole graph. On 100,000 people the lens is typically tens of nodes where the spur
         searches would have explored thousands each.
         """
         csr = self.csr
         margin, floor = self.MARGIN, self.FLOOR
         cap = max(4096, len(csr.nodes) // 8)
         self._clear_lens()  # in case a stopped request left one
-        for _ in range(self.ATTEMPTS):
-            cheapest, bound, marked = _lens(
-                csr.indptr,
-                csr.indices,
-                csr.cost,
-                self.sources,
-                self.targets,
-                self.is_source,
-                self.is_target,
-                self.dist,
-                self.done,
-                self.lens,
-                self.marked,
-                margin,
-                floor,
-                cap,
-            )
-            if cheapest == np.inf:
-                self._clear_lens()
-                return []  # no path at all
-            if marked < 0:
-                break  # the lens would be most of the graph: search all of it
-            self.allowed = self.lens
-            try:
-                self.cut = False
-                found = self._yen(k, bound)
-            finally:
-                self._clear_lens()
-                self.allowed = self.everywhere
-            if len(found) == k and found[-1][0] < bound - 1e-9:
-                return found
-            margin, floor = margin * self.WIDEN, floor * self.WIDEN
+        grow = csr.grow_workspace()
+        _grow_reset(*grow[:3], *grow[5:])  # likewise its lens searches
+        try:
+            for _ in range(self.ATTEMPTS):
+                cheapest, bound, marked = _grow(
+                    csr.indptr,
+                    csr.indices,
+                    csr.cost,
+                    self.sources,
+                    self.targets,
+                    self.is_source,
+                    self.is_target,
+                    *grow,
+                    self.dist,
+                    self.done,
+                    self.lens,
+                    self.marked,
+                    margin,
+                    floor,
+                    cap,
+                )
+                if cheapest == np.inf:
+                    self._clear_lens()
+                    return []  # no path at all
+                if marked < 0:
+                    break  # the lens would be most of the graph: search all of it
+                self.allowed = self.lens
+                try:
+                    self.cut = False
+                    found = self._yen(k, bound)
+                finally:
+                    self._clear_lens()
+                    self.allowed = self.everywhere
+                if len(found) == k and found[-1][0] < bound - 1e-9:
+                    return found
+                margin, floor = margin * self.WIDEN, floor * self.WIDEN
+        finally:
+            _grow_reset(*grow[:3], *grow[5:])
         self.cut = False
         return self._yen(k, np.inf)
 
     def _clear_lens(self) -> None:
-        """Unmark the lens, which :func:`_lens` recorded itself: a request stopped between
+        """Unmark the lens, which :func:`_grow` recorded itself: a request stopped between
         two attempts (:class:`api.work.WorkCancelled`) leaves none behind for the next."""
         count = int(self.marked[-1])
         self.lens[self.marked[:count]] = 0
