@@ -38,12 +38,11 @@ Workspace = tuple[
 #: the lens searches' state between attempts (see :func:`_grow`)
 GrowWorkspace = tuple[
     npt.NDArray[np.float64],
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.int64],
     npt.NDArray[np.float64],
     npt.NDArray[np.int64],
     npt.NDArray[np.int64],
     npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
     npt.NDArray[np.float64],
 ]
 
@@ -405,11 +404,12 @@ def _search_bounded(
 def _sift_up(
     key: npt.NDArray[np.float64],
     node: npt.NDArray[np.int64],
-    pos: npt.NDArray[np.int64],
+    state: npt.NDArray[np.float64],
     side: int,
     i: int,
 ) -> None:
-    """Move entry ``i`` of ``side``'s indexed binary heap up to its place."""
+    """Move entry ``i`` of ``side``'s indexed binary heap up to its place (each node's
+    heap position is kept in ``state[node, 2 + side]``)."""
     k, v = key[side, i], node[side, i]
     while i > 0:
         parent = (i - 1) >> 1
@@ -417,24 +417,25 @@ def _sift_up(
             break
         key[side, i] = key[side, parent]
         node[side, i] = node[side, parent]
-        pos[side, node[side, i]] = i
+        state[node[side, i], 2 + side] = i
         i = parent
     key[side, i] = k
     node[side, i] = v
-    pos[side, v] = i
+    state[v, 2 + side] = i
 
 
 @njit(cache=True, nogil=True)
 def _pop(
     key: npt.NDArray[np.float64],
     node: npt.NDArray[np.int64],
-    pos: npt.NDArray[np.int64],
+    state: npt.NDArray[np.float64],
     side: int,
     size: int,
 ) -> tuple[float, int]:
-    """Remove and return the least (key, node) of ``side``'s heap of ``size`` entries."""
+    """Remove and return the least (key, node) of ``side``'s heap of ``size`` entries,
+    marking the node settled (position -2)."""
     top_k, top_v = key[side, 0], node[side, 0]
-    pos[side, top_v] = -1
+    state[top_v, 2 + side] = -2.0
     size -= 1
     if size > 0:
         k, v = key[side, size], node[side, size]
@@ -449,11 +450,11 @@ def _pop(
                 break
             key[side, i] = key[side, c]
             node[side, i] = node[side, c]
-            pos[side, node[side, i]] = i
+            state[node[side, i], 2 + side] = i
             i = c
         key[side, i] = k
         node[side, i] = v
-        pos[side, v] = i
+        state[v, 2 + side] = i
     return top_k, top_v
 
 
@@ -466,16 +467,13 @@ def _grow(
     targets: npt.NDArray[np.int64],
     is_source: npt.NDArray[np.uint8],
     is_target: npt.NDArray[np.uint8],
-    gdist: npt.NDArray[np.float64],
-    gdone: npt.NDArray[np.uint8],
-    hpos: npt.NDArray[np.int64],
+    state: npt.NDArray[np.float64],
     hkey: npt.NDArray[np.float64],
     hnode: npt.NDArray[np.int64],
     gtouched: npt.NDArray[np.int64],
     gint: npt.NDArray[np.int64],
     gbest: npt.NDArray[np.float64],
-    dist: npt.NDArray[np.float64],
-    done: npt.NDArray[np.uint8],
+    within: npt.NDArray[np.float64],
     allowed: npt.NDArray[np.uint8],
     marked: npt.NDArray[np.int64],
     margin: float,
@@ -494,20 +492,21 @@ def _grow(
     up to less than ``M`` hold every path that can still matter, and a handful of them is
     all Yen's spur searches need to look at.
 
-    The two searches live in the grow workspace (``gdist`` ... ``gbest``, see
-    :meth:`CsrGraph.grow_workspace`; ``gint`` holds the count of touched nodes, the two
-    heaps' sizes and the nodes settled) and are *resumed* by the next call: a wider lens
-    only settles the nodes the narrower one had not reached. :func:`_grow_reset` restores
-    the workspace; ``dist``/``done`` are restored here.
+    The two searches live in the grow workspace (see :meth:`CsrGraph.grow_workspace`:
+    per node its distance from S and from T and its place in either heap, -1 none, -2
+    settled, in one row so that a relaxation reads one cache line; ``gint`` holds the count
+    of touched nodes, the two heaps' sizes and the nodes settled) and are *resumed* by the
+    next call: a wider lens only settles the nodes the narrower one had not reached.
+    :func:`_grow_reset` restores the workspace; ``within`` is restored here.
     """
     n = indptr.shape[0] - 1
     s_node, t_node = n, n + 1
     if gint[0] == 0:  # a fresh start: S and T on their heaps
         gtouched[0], gtouched[1] = s_node, t_node
-        gdist[0, s_node] = 0.0
-        gdist[1, t_node] = 0.0
-        hkey[0, 0], hnode[0, 0], hpos[0, s_node] = 0.0, s_node, 0
-        hkey[1, 0], hnode[1, 0], hpos[1, t_node] = 0.0, t_node, 0
+        state[s_node, 0] = 0.0
+        state[t_node, 1] = 0.0
+        hkey[0, 0], hnode[0, 0], state[s_node, 2] = 0.0, s_node, 0.0
+        hkey[1, 0], hnode[1, 0], state[t_node, 3] = 0.0, t_node, 0.0
         gint[0], gint[1], gint[2], gint[3] = 2, 1, 1, 0
         gbest[0] = np.inf
     best = gbest[0]
@@ -522,9 +521,8 @@ def _grow(
         if settled > cap:
             break
         side = 0 if gint[1] <= gint[2] else 1
-        d, v = _pop(hkey, hnode, hpos, side, gint[1 + side])
+        d, v = _pop(hkey, hnode, state, side, gint[1 + side])
         gint[1 + side] -= 1
-        gdone[side, v] = 1
         settled += 1
         other = 1 - side
         row = indptr[v + 1] - indptr[v] if v < n else 0
@@ -545,23 +543,23 @@ def _grow(
             else:
                 w = extra
                 c = 0.0
-            if gdone[side, w] == 1:
+            at = state[w, 2 + side]
+            if at == -2.0:
                 continue
             vw = d + c
-            if vw < gdist[side, w]:
-                if gdist[0, w] == np.inf and gdist[1, w] == np.inf:
+            if vw < state[w, side]:
+                if state[w, 0] == np.inf and state[w, 1] == np.inf:
                     gtouched[ntouched] = w
                     ntouched += 1
-                gdist[side, w] = vw
-                at = hpos[side, w]
+                state[w, side] = vw
                 if at < 0:
                     at = gint[1 + side]
                     gint[1 + side] += 1
-                    hnode[side, at] = w
-                hkey[side, at] = vw
-                _sift_up(hkey, hnode, hpos, side, at)
-                if gdist[other, w] + vw < best:
-                    best = gdist[other, w] + vw
+                    hnode[side, int(at)] = w
+                hkey[side, int(at)] = vw
+                _sift_up(hkey, hnode, state, side, int(at))
+                if state[w, other] + vw < best:
+                    best = state[w, other] + vw
     gint[0], gint[3] = ntouched, settled
     gbest[0] = best
     top0 = hkey[0, 0] if gint[1] > 0 else np.inf
@@ -572,9 +570,10 @@ def _grow(
     count = 0
     for i in range(ntouched):
         v = gtouched[i]
-        low0 = gdist[0, v] if gdone[0, v] == 1 else top0
-        low1 = gdist[1, v] if gdone[1, v] == 1 else top1
-        if (gdone[0, v] == 1 or gdone[1, v] == 1) and low0 + low1 < bound:
+        done0, done1 = state[v, 2] == -2.0, state[v, 3] == -2.0
+        low0 = state[v, 0] if done0 else top0
+        low1 = state[v, 1] if done1 else top1
+        if (done0 or done1) and low0 + low1 < bound:
             allowed[v] = 1
             marked[count] = v
             count += 1
@@ -585,28 +584,26 @@ def _grow(
     for side in range(2):
         _within(
             indptr, indices, cost, sources, targets, is_source, is_target, allowed, side, bound,
-            dist, done,
+            within,
         )
     kept = 0
     for i in range(count):  # only marked nodes (and S, T) were reached: restore those
         v = marked[i]
-        if done[0, v] == 1 and done[1, v] == 1 and dist[0, v] + dist[1, v] < bound:
+        if within[v, 2] == 1.0 and within[v, 3] == 1.0 and within[v, 0] + within[v, 1] < bound:
             marked[kept] = v
             kept += 1
         else:
             allowed[v] = 0
-        dist[0, v], dist[1, v], done[0, v], done[1, v] = np.inf, np.inf, 0, 0
+        within[v, 0], within[v, 1], within[v, 2], within[v, 3] = np.inf, np.inf, 0.0, 0.0
     for v in (s_node, t_node):
-        dist[0, v], dist[1, v], done[0, v], done[1, v] = np.inf, np.inf, 0, 0
+        within[v, 0], within[v, 1], within[v, 2], within[v, 3] = np.inf, np.inf, 0.0, 0.0
     marked[marked.shape[0] - 1] = kept  # recorded here, where nothing can interrupt
     return best, bound, kept
 
 
 @njit(cache=True, nogil=True)
 def _grow_reset(
-    gdist: npt.NDArray[np.float64],
-    gdone: npt.NDArray[np.uint8],
-    hpos: npt.NDArray[np.int64],
+    state: npt.NDArray[np.float64],
     gtouched: npt.NDArray[np.int64],
     gint: npt.NDArray[np.int64],
     gbest: npt.NDArray[np.float64],
@@ -614,24 +611,27 @@ def _grow_reset(
     """Restore a grow workspace after (or instead of) the searches :func:`_grow` left."""
     for i in range(gint[0]):
         v = gtouched[i]
-        gdist[0, v], gdist[1, v] = np.inf, np.inf
-        gdone[0, v], gdone[1, v] = 0, 0
-        hpos[0, v], hpos[1, v] = -1, -1
+        state[v, 0], state[v, 1], state[v, 2], state[v, 3] = np.inf, np.inf, -1.0, -1.0
     gint[:] = 0
     gbest[0] = np.inf
 
 
 def _fresh_grow(n: int) -> GrowWorkspace:
-    """A grow workspace for ``n`` nodes (the virtual ends included), as restored."""
+    """A grow workspace for ``n`` nodes (the virtual ends included), as restored: per node
+    [distance from S, from T, place in S's heap, in T's], the heaps' keys and nodes, the
+    touched nodes, the counters, the best meeting and the restricted searches' rows."""
+    state = np.empty((n, 4))
+    state[:, :2], state[:, 2:] = np.inf, -1.0
+    within = np.zeros((n, 4))
+    within[:, :2] = np.inf
     return (
-        np.full((2, n), np.inf),
-        np.zeros((2, n), np.uint8),
-        np.full((2, n), -1, np.int64),
+        state,
         np.empty((2, n)),
         np.empty((2, n), np.int64),
         np.empty(n, np.int64),
         np.zeros(4, np.int64),
         np.full(1, np.inf),
+        within,
     )
 
 
@@ -651,11 +651,12 @@ def _lens(
     floor: float,
     cap: int,
 ) -> tuple[float, float, int]:
-    """One lens on its own (:func:`_grow` from a fresh workspace, discarded after)."""
+    """One lens on its own: :func:`_grow` from a fresh workspace, discarded after
+    (``dist`` and ``done`` are not needed and left as they are)."""
     grow = _fresh_grow(indptr.shape[0] + 1)
     return _grow(
-        indptr, indices, cost, sources, targets, is_source, is_target, *grow, dist, done,
-        allowed, marked, margin, floor, cap,
+        indptr, indices, cost, sources, targets, is_source, is_target, *grow, allowed,
+        marked, margin, floor, cap,
     )  # fmt: skip
 
 
@@ -671,23 +672,22 @@ def _within(
     allowed: npt.NDArray[np.uint8],
     side: int,
     bound: float,
-    dist: npt.NDArray[np.float64],
-    done: npt.NDArray[np.uint8],
+    within: npt.NDArray[np.float64],
 ) -> None:
     """Distances from S (``side`` 0) or T (1) over ``allowed`` nodes only, up to ``bound``,
-    into ``dist[side]``, settled ones flagged in ``done[side]`` (allowed nodes only)."""
+    into ``within[:, side]``, settled ones flagged 1 in ``within[:, 2 + side]``."""
     n = indptr.shape[0] - 1
     s_node, t_node = n, n + 1
     begin = s_node if side == 0 else t_node
-    dist[side, begin] = 0.0
+    within[begin, side] = 0.0
     heap = [(0.0, begin)]
     while len(heap) > 0:
         d, v = heapq.heappop(heap)
         if d >= bound:
             break
-        if done[side, v] == 1:
+        if within[v, 2 + side] == 1.0:
             continue
-        done[side, v] = 1
+        within[v, 2 + side] = 1.0
         row = indptr[v + 1] - indptr[v] if v < n else 0
         virtual = sources if v == s_node else targets if v == t_node else sources[:0]
         # the edges to the virtual ends, both ways
@@ -704,11 +704,11 @@ def _within(
             else:
                 w = t_node if to_t == 1 and i == row + virtual.shape[0] else s_node
                 c = 0.0
-            if allowed[w] == 0 or done[side, w] == 1:
+            if allowed[w] == 0 or within[w, 2 + side] == 1.0:
                 continue
             vw = d + c
-            if vw < dist[side, w]:
-                dist[side, w] = vw
+            if vw < within[w, side]:
+                within[w, side] = vw
                 heapq.heappush(heap, (vw, w))
 
 
@@ -902,7 +902,7 @@ class PathSearch:
         cap = max(4096, len(csr.nodes) // 8)
         self._clear_lens()  # in case a stopped request left one
         grow = csr.grow_workspace()
-        _grow_reset(*grow[:3], *grow[5:])  # likewise its lens searches
+        _grow_reset(grow[0], *grow[3:6])  # likewise its lens searches
         try:
             for _ in range(self.ATTEMPTS):
                 cheapest, bound, marked = _grow(
@@ -914,8 +914,6 @@ class PathSearch:
                     self.is_source,
                     self.is_target,
                     *grow,
-                    self.dist,
-                    self.done,
                     self.lens,
                     self.marked,
                     margin,
@@ -938,7 +936,7 @@ class PathSearch:
                     return found
                 margin, floor = margin * self.WIDEN, floor * self.WIDEN
         finally:
-            _grow_reset(*grow[:3], *grow[5:])
+            _grow_reset(grow[0], *grow[3:6])
         self.cut = False
         return self._yen(k, np.inf)
 
