@@ -72,6 +72,10 @@ class ContactGraph:
     #: answers derived from the same projection and date (an organization's people, a
     #: person's employer, the person-to-person network), kept because queries ask again
     memo: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
+    #: each person's employer on ``as_of`` by name (a job with no end date first, then the
+    #: first name), found while building: looked up per person, it was a third of the time
+    #: a path answer held the interpreter
+    employers: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def hubs_of(self, person: str) -> list[str]:
         """The affiliation hubs a person belongs to, in id order."""
@@ -125,6 +129,7 @@ def build_contact_graph(
     adj: dict[str, dict[str, dict[str, Any]]] = {p: {} for p in people}
     staff: dict[str, list[tuple[str, Rel]]] = {}  # organization -> (employee, evidence)
     groups: list[tuple[str, str, Rel]] = []  # (organization, network/project, evidence)
+    jobs: dict[str, tuple[bool, str]] = {}  # person -> (has an end date, employer name)
 
     def add(u: str, v: str, attrs: dict[str, Any]) -> None:
         if u == v:
@@ -178,6 +183,10 @@ def build_contact_graph(
         elif t == RelType.WORKS_AT:
             if u not in adj:
                 continue
+            if data.get("kind", "employee") == "employee":
+                work = (bool(data.get("until")), str(nodes[v].get("name", v)))
+                if u not in jobs or work < jobs[u]:
+                    jobs[u] = work
             board = data.get("kind") == "board"
             if not board:
                 staff.setdefault(v, []).append((u, rel))
@@ -206,6 +215,7 @@ def build_contact_graph(
         projection.graph.get("version"),
         CsrGraph.from_graph(g),
         wanted,
+        employers={p: name for p, (_, name) in jobs.items()},
     )
 
 

@@ -98,18 +98,6 @@ def _people_of(projection: nx.MultiDiGraph, node: str, as_of: date | None) -> li
     )
 
 
-def _employer(projection: nx.MultiDiGraph, person: str, as_of: date | None) -> str | None:
-    """The person's employer on ``as_of`` (a job with no end date first)."""
-    jobs = [
-        (bool(d.get("until")), str(projection.nodes[org].get("name", org)))
-        for _, org, d in projection.out_edges(person, data=True)
-        if d.get("type") == RelType.WORKS_AT
-        and d.get("kind", "employee") == "employee"
-        and edge_active(d, as_of)
-    ]
-    return min(jobs)[1] if jobs else None
-
-
 def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> list[Hop]:
     g = cg.graph
     inner = [n for n in path if n not in (SOURCE, TARGET)]
@@ -121,7 +109,7 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
     def who(p: str) -> str:
         if p not in named:  # each person is named several times per hop
             name = str(projection.nodes[p].get("name", p))
-            org = _memo(cg, "employer", p, lambda: _employer(projection, p, cg.as_of))
+            org = cg.employers.get(p)
             named[p] = f"{name} ({org})" if org else name
         return named[p]
 

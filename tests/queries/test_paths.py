@@ -119,3 +119,30 @@ def test_contact_graph_cache_never_hands_a_dead_views_graph_to_a_new_one() -> No
     del first, entry
     gc.collect()
     assert set(cache.get(second).people) == {"bob"}
+
+
+def test_each_person_is_named_with_their_employer_on_the_date_current_job_first() -> None:
+    """The employer beside a name: a job with no end date before one that ends, then the
+    first name; a board seat is no employer; jobs not held on ``as_of`` do not count."""
+    g = nx.MultiDiGraph()
+    for org, name in (("z", "Zeta"), ("y", "Beta"), ("x", "Alpha"), ("w", "Omega")):
+        g.add_node(org, label="Organization", name=name)
+    for p in ("a", "b"):
+        g.add_node(p, label="Person", name=p.upper())
+    g.add_edge("a", "z", key="WORKS_AT", type="WORKS_AT", rel_key="", until="2020")
+    g.add_edge("a", "y", key="WORKS_AT", type="WORKS_AT", rel_key="", since="2020")
+    g.add_edge("a", "w", key="WORKS_AT", type="WORKS_AT", rel_key="", since="2020")
+    g.add_edge("a", "x", key="WORKS_AT", type="WORKS_AT", rel_key="", kind="board")
+    g.add_edge("a", "b", key="KNOWS", type="KNOWS", rel_key="", strength=0.9)
+
+    def names(as_of: date) -> tuple[str, str]:
+        hop = next(
+            h
+            for p in introduction_paths(g, "a", "b", k=3, as_of=as_of).paths
+            for h in p.hops
+            if h.kind == "knows"
+        )
+        return hop.source_name, hop.target_name
+
+    assert names(date(2019, 6, 1)) == ("A (Zeta)", "B")
+    assert names(date(2021, 1, 1)) == ("A (Beta)", "B")
