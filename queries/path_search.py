@@ -713,6 +713,64 @@ def _within(
 
 
 @njit(cache=True, nogil=True)
+def _spur(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    units: npt.NDArray[np.int64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    start: int,
+    root: npt.NDArray[np.int64],
+    banned_nodes: npt.NDArray[np.uint8],
+    allowed: npt.NDArray[np.uint8],
+    banned_edges: npt.NDArray[np.int64],
+    dist: npt.NDArray[np.float64],
+    pred: npt.NDArray[np.int64],
+    done: npt.NDArray[np.uint8],
+    fewest: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    out: npt.NDArray[np.int64],
+    limit: float,
+    budget: int,
+) -> tuple[float, int, bool]:
+    """One spur search of Yen's algorithm, compiled from end to end: the cheapest
+    ``start`` -> T path avoiding the ``root`` nodes and the banned edges, costing less than
+    ``limit``; when ``budget`` >= 0 and that path has more half-introductions, the cheapest
+    one within the budget instead. Writes the path into ``out``; returns (cost, length,
+    whether a cheaper path was passed over for its length), length 0 if there is none.
+    ``banned_nodes`` is marked and unmarked here, where nothing can interrupt."""
+    n = indptr.shape[0] - 1
+    for v in root:
+        banned_nodes[v] = 1
+    best, length = _search(
+        indptr, indices, cost, sources, targets, is_source, is_target, start, banned_nodes,
+        allowed, banned_edges, dist, pred, done, out, limit,
+    )  # fmt: skip
+    cut = False
+    if length > 0 and budget >= 0:
+        used = 0
+        for j in range(1, length):
+            u, v = out[j - 1], out[j]
+            if u < n and v < n:
+                for i in range(indptr[u], indptr[u + 1]):
+                    if indices[i] == v:
+                        used += units[i]
+                        break
+        if used > budget:
+            cut = True
+            best, length = _search_bounded(
+                indptr, indices, cost, units, sources, targets, is_source, is_target, start,
+                banned_nodes, allowed, banned_edges, fewest, head, out, budget, limit,
+            )  # fmt: skip
+    for v in root:
+        banned_nodes[v] = 0
+    return best, length, cut
+
+
+@njit(cache=True, nogil=True)
 def _prefix_sums(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
@@ -779,79 +837,32 @@ class PathSearch:
     ) -> tuple[float, Path] | None:
         """The cheapest ``start`` -> T path that avoids the banned nodes and edges, costs
         less than ``limit`` and has at most ``budget`` half-introductions."""
-        found = self._cheapest(start, banned_nodes, banned_edges, limit)
-        if found is None or budget is None or self.path_units(found[1]) <= budget:
-            return found
-        self.cut = True
-        return self._cheapest_within(start, banned_nodes, banned_edges, limit, budget)
-
-    def _cheapest_within(
-        self,
-        start: int,
-        banned_nodes: Path,
-        banned_edges: list[tuple[int, int]],
-        limit: float,
-        budget: int,
-    ) -> tuple[float, Path] | None:
-        self.banned[banned_nodes] = 1
         fewest, head = self.csr.bounded_workspace()
-        edges = np.array(banned_edges, np.int64).reshape(-1, 2)
-        try:
-            best, length = _search_bounded(
-                self.csr.indptr,
-                self.csr.indices,
-                self.csr.cost,
-                self.csr.units,
-                self.sources,
-                self.targets,
-                self.is_source,
-                self.is_target,
-                start,
-                self.banned,
-                self.allowed,
-                edges,
-                fewest,
-                head,
-                self.out,
-                budget,
-                limit,
-            )
-        finally:
-            self.banned[banned_nodes] = 0
-        if length == 0:
-            return None
-        return float(best), self.out[:length].tolist()
-
-    def _cheapest(
-        self,
-        start: int,
-        banned_nodes: Path,
-        banned_edges: list[tuple[int, int]],
-        limit: float,
-    ) -> tuple[float, Path] | None:
-        self.banned[banned_nodes] = 1
-        edges = np.array(banned_edges, np.int64).reshape(-1, 2)
-        try:
-            best, length = _search(
-                self.csr.indptr,
-                self.csr.indices,
-                self.csr.cost,
-                self.sources,
-                self.targets,
-                self.is_source,
-                self.is_target,
-                start,
-                self.banned,
-                self.allowed,
-                edges,
-                self.dist,
-                self.pred,
-                self.done,
-                self.out,
-                limit,
-            )
-        finally:
-            self.banned[banned_nodes] = 0
+        c = self.csr
+        best, length, cut = _spur(
+            c.indptr,
+            c.indices,
+            c.cost,
+            c.units,
+            self.sources,
+            self.targets,
+            self.is_source,
+            self.is_target,
+            start,
+            np.array(banned_nodes, np.int64),
+            self.banned,
+            self.allowed,
+            np.array(banned_edges, np.int64).reshape(-1, 2),
+            self.dist,
+            self.pred,
+            self.done,
+            fewest,
+            head,
+            self.out,
+            limit,
+            -1 if budget is None else budget,
+        )
+        self.cut = self.cut or cut
         if length == 0:
             return None
         return float(best), self.out[:length].tolist()
