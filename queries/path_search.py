@@ -510,19 +510,23 @@ def _grow(
         gint[0], gint[1], gint[2], gint[3] = 2, 1, 1, 0
         gbest[0] = np.inf
     best = gbest[0]
-    ntouched, settled = gint[0], gint[3]
+    ntouched, size0, size1, settled = gint[0], gint[1], gint[2], gint[3]
     while True:
-        top0 = hkey[0, 0] if gint[1] > 0 else np.inf
-        top1 = hkey[1, 0] if gint[2] > 0 else np.inf
+        top0 = hkey[0, 0] if size0 > 0 else np.inf
+        top1 = hkey[1, 0] if size1 > 0 else np.inf
         if top0 + top1 >= best + max(margin * best, floor):
             break
         if top0 == np.inf or top1 == np.inf:
             break
         if settled > cap:
             break
-        side = 0 if gint[1] <= gint[2] else 1
-        d, v = _pop(hkey, hnode, state, side, gint[1 + side])
-        gint[1 + side] -= 1
+        side = 0 if size0 <= size1 else 1
+        if side == 0:
+            d, v = _pop(hkey, hnode, state, 0, size0)
+            size0 -= 1
+        else:
+            d, v = _pop(hkey, hnode, state, 1, size1)
+            size1 -= 1
         settled += 1
         other = 1 - side
         row = indptr[v + 1] - indptr[v] if v < n else 0
@@ -553,17 +557,21 @@ def _grow(
                     ntouched += 1
                 state[w, side] = vw
                 if at < 0:
-                    at = gint[1 + side]
-                    gint[1 + side] += 1
+                    if side == 0:
+                        at = size0
+                        size0 += 1
+                    else:
+                        at = size1
+                        size1 += 1
                     hnode[side, int(at)] = w
                 hkey[side, int(at)] = vw
                 _sift_up(hkey, hnode, state, side, int(at))
                 if state[w, other] + vw < best:
                     best = state[w, other] + vw
-    gint[0], gint[3] = ntouched, settled
+    gint[0], gint[1], gint[2], gint[3] = ntouched, size0, size1, settled
     gbest[0] = best
-    top0 = hkey[0, 0] if gint[1] > 0 else np.inf
-    top1 = hkey[1, 0] if gint[2] > 0 else np.inf
+    top0 = hkey[0, 0] if size0 > 0 else np.inf
+    top1 = hkey[1, 0] if size1 > 0 else np.inf
     bound = best + max(margin * best, floor)
     if settled > cap:
         return best, bound, -1
