@@ -224,3 +224,54 @@ def test_a_lens_left_behind_by_a_stopped_request_is_cleared_by_the_next() -> Non
         3, float("inf")
     )
     assert not following.lens.any()
+
+
+def test_a_wider_lens_resumes_the_narrower_ones_searches_and_a_stopped_ones_are_cleared() -> None:
+    """The lens searches persist between the attempts of one query (a wider lens settles
+    only what the narrower had not reached, and marks the same nodes as a fresh one); a
+    request stopped between attempts leaves them behind, and the next query of the thread
+    clears them and still gets the whole-graph answer."""
+    import numpy as np
+
+    from queries.path_search import _grow, _grow_reset, _lens
+
+    g = _hub_graph(7)
+    csr = CsrGraph.from_graph(g)
+    people = sorted(v for v in g if g.nodes[v].get("kind") != "hub")
+    search = PathSearch(csr, people[:2], people[-2:])
+    c, grow = csr, csr.grow_workspace()
+
+    def grow_to(margin: float) -> set[int]:
+        _, _, kept = _grow(
+            c.indptr, c.indices, c.cost, search.sources, search.targets, search.is_source,
+            search.is_target, *grow, search.lens, search.marked, margin, 0.01, 10_000,
+        )  # fmt: skip
+        lens = set(search.marked[:kept].tolist())
+        search._clear_lens()
+        return lens
+
+    def fresh(margin: float) -> set[int]:
+        _, _, kept = _lens(
+            c.indptr, c.indices, c.cost, search.sources, search.targets, search.is_source,
+            search.is_target, search.dist, search.done, search.lens, search.marked, margin,
+            0.01, 10_000,
+        )  # fmt: skip
+        lens = set(search.marked[:kept].tolist())
+        search._clear_lens()
+        return lens
+
+    narrow = grow_to(0.05)
+    settled = int(grow[4][3])
+    wide = grow_to(0.5)  # resumed: the state of the narrow lens is still there
+    assert grow[4][3] > settled and narrow <= wide
+    assert narrow == fresh(0.05) and wide == fresh(0.5)
+    # as if stopped here: the next search of this thread starts afresh
+    following = PathSearch(csr, people[2:4], people[-4:-2])
+    assert following.k_cheapest(3) == PathSearch(csr, people[2:4], people[-4:-2])._yen(
+        3, float("inf")
+    )
+    state, _, _, _, counters, best, within = grow
+    assert not counters.any() and best[0] == np.inf
+    assert (state[:, :2] == np.inf).all() and (state[:, 2:] == -1).all()
+    assert (within[:, :2] == np.inf).all() and not within[:, 2:].any()
+    _grow_reset(state, grow[3], counters, best)
