@@ -44,6 +44,8 @@ GrowWorkspace = tuple[
     npt.NDArray[np.int64],
     npt.NDArray[np.float64],
     npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int64],
 ]
 
 
@@ -474,6 +476,8 @@ def _grow(
     gint: npt.NDArray[np.int64],
     gbest: npt.NDArray[np.float64],
     within: npt.NDArray[np.float64],
+    wkey: npt.NDArray[np.float64],
+    wnode: npt.NDArray[np.int64],
     allowed: npt.NDArray[np.uint8],
     marked: npt.NDArray[np.int64],
     margin: float,
@@ -592,19 +596,19 @@ def _grow(
     for side in range(2):
         _within(
             indptr, indices, cost, sources, targets, is_source, is_target, allowed, side, bound,
-            within,
+            within, wkey, wnode,
         )
     kept = 0
     for i in range(count):  # only marked nodes (and S, T) were reached: restore those
         v = marked[i]
-        if within[v, 2] == 1.0 and within[v, 3] == 1.0 and within[v, 0] + within[v, 1] < bound:
+        if within[v, 2] == -2.0 and within[v, 3] == -2.0 and within[v, 0] + within[v, 1] < bound:
             marked[kept] = v
             kept += 1
         else:
             allowed[v] = 0
-        within[v, 0], within[v, 1], within[v, 2], within[v, 3] = np.inf, np.inf, 0.0, 0.0
+        within[v, 0], within[v, 1], within[v, 2], within[v, 3] = np.inf, np.inf, -1.0, -1.0
     for v in (s_node, t_node):
-        within[v, 0], within[v, 1], within[v, 2], within[v, 3] = np.inf, np.inf, 0.0, 0.0
+        within[v, 0], within[v, 1], within[v, 2], within[v, 3] = np.inf, np.inf, -1.0, -1.0
     marked[marked.shape[0] - 1] = kept  # recorded here, where nothing can interrupt
     return best, bound, kept
 
@@ -627,11 +631,12 @@ def _grow_reset(
 def _fresh_grow(n: int) -> GrowWorkspace:
     """A grow workspace for ``n`` nodes (the virtual ends included), as restored: per node
     [distance from S, from T, place in S's heap, in T's], the heaps' keys and nodes, the
-    touched nodes, the counters, the best meeting and the restricted searches' rows."""
+    touched nodes, the counters, the best meeting, and for the restricted searches the same
+    rows and heaps."""
     state = np.empty((n, 4))
     state[:, :2], state[:, 2:] = np.inf, -1.0
-    within = np.zeros((n, 4))
-    within[:, :2] = np.inf
+    within = np.empty((n, 4))
+    within[:, :2], within[:, 2:] = np.inf, -1.0
     return (
         state,
         np.empty((2, n)),
@@ -640,6 +645,8 @@ def _fresh_grow(n: int) -> GrowWorkspace:
         np.zeros(4, np.int64),
         np.full(1, np.inf),
         within,
+        np.empty((2, n)),
+        np.empty((2, n), np.int64),
     )
 
 
@@ -681,21 +688,21 @@ def _within(
     side: int,
     bound: float,
     within: npt.NDArray[np.float64],
+    wkey: npt.NDArray[np.float64],
+    wnode: npt.NDArray[np.int64],
 ) -> None:
     """Distances from S (``side`` 0) or T (1) over ``allowed`` nodes only, up to ``bound``,
-    into ``within[:, side]``, settled ones flagged 1 in ``within[:, 2 + side]``."""
+    into ``within[:, side]``; ``within[:, 2 + side]`` holds each node's place in the heap
+    (``wkey``/``wnode``), -1 none, -2 settled."""
     n = indptr.shape[0] - 1
     s_node, t_node = n, n + 1
     begin = s_node if side == 0 else t_node
     within[begin, side] = 0.0
-    heap = [(0.0, begin)]
-    while len(heap) > 0:
-        d, v = heapq.heappop(heap)
-        if d >= bound:
-            break
-        if within[v, 2 + side] == 1.0:
-            continue
-        within[v, 2 + side] = 1.0
+    wkey[side, 0], wnode[side, 0], within[begin, 2 + side] = 0.0, begin, 0.0
+    size = 1
+    while size > 0 and wkey[side, 0] < bound:
+        d, v = _pop(wkey, wnode, within, side, size)
+        size -= 1
         row = indptr[v + 1] - indptr[v] if v < n else 0
         virtual = sources if v == s_node else targets if v == t_node else sources[:0]
         # the edges to the virtual ends, both ways
@@ -712,12 +719,19 @@ def _within(
             else:
                 w = t_node if to_t == 1 and i == row + virtual.shape[0] else s_node
                 c = 0.0
-            if allowed[w] == 0 or within[w, 2 + side] == 1.0:
+            if allowed[w] == 0:
                 continue
+            at = within[w, 2 + side]
             vw = d + c
-            if vw < within[w, side]:
-                within[w, side] = vw
-                heapq.heappush(heap, (vw, w))
+            if at == -2.0 or vw >= within[w, side]:
+                continue
+            within[w, side] = vw
+            if at < 0:
+                at = size
+                size += 1
+                wnode[side, int(at)] = w
+            wkey[side, int(at)] = vw
+            _sift_up(wkey, wnode, within, side, int(at))
 
 
 @njit(cache=True, nogil=True)
