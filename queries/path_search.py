@@ -846,20 +846,21 @@ class PathSearch:
         self.is_target[self.targets] = 1
         self.dist, self.pred, self.done, self.banned, self.out = csr.workspace()
         self.lens, self.marked, self.everywhere = csr.lens_workspace()
+        self.bounded = csr.bounded_workspace()
         #: the nodes the searches may use: all of them, or the lens of one attempt
         self.allowed = self.everywhere
 
     def cheapest(
         self,
         start: int,
-        banned_nodes: Path,
+        banned_nodes: Path | npt.NDArray[np.int64],
         banned_edges: list[tuple[int, int]],
         limit: float = np.inf,
         budget: int | None = None,
     ) -> tuple[float, Path] | None:
         """The cheapest ``start`` -> T path that avoids the banned nodes and edges, costs
         less than ``limit`` and has at most ``budget`` half-introductions."""
-        fewest, head = self.csr.bounded_workspace()
+        fewest, head = self.bounded
         c = self.csr
         best, length, cut = _spur(
             c.indptr,
@@ -871,7 +872,7 @@ class PathSearch:
             self.is_source,
             self.is_target,
             start,
-            np.array(banned_nodes, np.int64),
+            np.asarray(banned_nodes, np.int64),
             self.banned,
             self.allowed,
             np.array(banned_edges, np.int64).reshape(-1, 2),
@@ -994,6 +995,7 @@ class PathSearch:
             _, last = found[-1]
             # cost and half-introductions of last[: j + 1], summed as path_cost sums
             prefix, used = self.prefix_sums(last)
+            along = np.array(last, np.int64)
             for j in range(len(last) - 1):
                 spur, root = last[j], last[: j + 1]
                 banned_edges = [
@@ -1002,7 +1004,7 @@ class PathSearch:
                 root_cost = prefix[j]
                 spur_path = self.cheapest(
                     spur,
-                    root[:-1],
+                    along[:j],  # root[:-1]
                     banned_edges,
                     min(self._limit(candidates, k - len(found), root_cost), bound - root_cost),
                     None if self.budget is None else self.budget - used[j],
