@@ -47,7 +47,9 @@ class LimitsMiddleware:
             await response(scope, receive, send_nosniff)
             return
         try:
-            await asyncio.wait_for(self.app(scope, receive, send_nosniff), self.timeout_s)
+            # a deadline on this task, not wait_for's extra task per request
+            async with asyncio.timeout(self.timeout_s):
+                await self.app(scope, receive, send_nosniff)
         except TimeoutError:
             if started:
                 raise

@@ -99,7 +99,8 @@ def _people_of(projection: nx.MultiDiGraph, node: str, as_of: date | None) -> li
 
 
 def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> list[Hop]:
-    g = cg.graph
+    adj = cg.graph._adj  # plain dicts: a view object per lookup cost more than the lookup
+    nodes = projection._node
     inner = [n for n in path if n not in (SOURCE, TARGET)]
     hops: list[Hop] = []
     i = 0
@@ -108,14 +109,14 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
 
     def who(p: str) -> str:
         if p not in named:  # each person is named several times per hop
-            name = str(projection.nodes[p].get("name", p))
+            name = str(nodes[p].get("name", p))
             org = cg.employers.get(p)
             named[p] = f"{name} ({org})" if org else name
         return named[p]
 
     while i < len(inner) - 1:
         a, b = inner[i], inner[i + 1]
-        data = g.edges[a, b]
+        data = adj[a][b]
         if data["kind"] == "knows":
             last = data.get("last_contact")
             where = f", last contact {last}" if last else ""
@@ -138,7 +139,7 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
             continue
         c = inner[i + 2]  # a hub sits between two people
         hub = data["hub_of"]
-        hub_name = str(projection.nodes[hub].get("name", hub))
+        hub_name = str(nodes[hub].get("name", hub))
         kind = data["kind"]
         phrase = {
             "colleague": f"work together at {hub_name}",
