@@ -60,7 +60,8 @@ STATEMENTS: dict[str, str] = {
         "MATCH (n:{label} {{id: $id}})<-[r]-(m) "
         "RETURN type(r) AS type, properties(r) AS props, labels(m) AS labels, properties(m) AS other"
     ),
-    "label_any": "MATCH (n:{label}) RETURN n.id AS id LIMIT 1",
+    # one part per label, joined with UNION ALL: which labels have any node at all
+    "label_any": "MATCH (n:{label}) RETURN labels(n) AS labels LIMIT 1",
     "count_label": "MATCH (n:{label}) RETURN count(n) AS n",
     "count_type": "MATCH ()-[r:{type}]->() RETURN count(r) AS n",
     "all_nodes": "MATCH (n:{label}) RETURN n.id AS id, properties(n) AS props",
