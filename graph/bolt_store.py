@@ -59,6 +59,9 @@ DEFAULT_BATCH_SIZE = 50_000
 _LOOKUP_BATCH = 20_000
 #: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
 CHANGE_LOG_KEEP = 1_000
+#: A change of at most this many entities logs their values too, so that following it
+#: (:meth:`BoltStore.changes_with_values`) reads no entity back; a larger one logs ids only.
+CHANGE_VALUES_MAX = 5_000
 _LABELS = frozenset(str(lab) for lab in NodeLabel)
 _PROBE = 16  # rows looked up to guess whether a batch is all new
 _ALL_LABELS = [str(lab) for lab in NodeLabel]
@@ -343,7 +346,7 @@ class BoltStore:
             return not self._lookup(tx, lab, [r.id for r in part[:_PROBE]])
 
         rows_ = [{"id": r.id, "props": r.props} for r in part]
-        change = {"n": [r.id for r in part]}
+        change = _node_change(lab, [r.id for r in part], [r.props for r in part])
         if self._try_create("node_create", {"label": lab}, rows_, change, provenance, first):
             return UpsertResult(created=len(part))
 
@@ -351,23 +354,25 @@ class BoltStore:
             # the id check passed in the create's transaction (or before the first batch)
             result = UpsertResult()
             existing = self._lookup(tx, lab, [r.id for r in part])
-            changed = []
+            changed: list[dict[str, Any]] = []
+            values = []  # each changed node's properties once written, for the change log
             for r in part:
                 old = existing.get(r.id)
                 if old is None:
                     result.created += 1
-                    changed.append({"id": r.id, "props": r.props})
                 elif {**old, **r.props} == old:
                     result.unchanged += 1
+                    continue
                 else:
                     result.updated += 1
-                    changed.append({"id": r.id, "props": r.props})
+                changed.append({"id": r.id, "props": r.props})
+                values.append(_merged(old, r.props))
             if changed:
                 self._run(tx, "node_merge", {"rows": changed}, label=lab).consume()
             if provenance:
                 self._add_sources(tx, provenance)
             if changed:
-                self._log_change(tx, {"n": [c["id"] for c in changed]})
+                self._log_change(tx, _node_change(lab, [c["id"] for c in changed], values))
             return result
 
         return self._execute_write("node_merge", work)
@@ -431,7 +436,9 @@ class BoltStore:
                 {"source": r.source, "target": r.target, "key": r.key, "props": r.props}
                 for r in group
             ]
-            all_new = {"r": [[t, r.source, r.target, r.key] for r in group]}
+            all_new = _rel_change(
+                [[t, r.source, r.target, r.key] for r in group], [r.props for r in group]
+            )
             slots = {"source": one_src, "target": one_dst, "type": t}
             if self._try_create(
                 "rel_create",
@@ -448,6 +455,7 @@ class BoltStore:
                 self._end_labels(tx, type_, part)  # names any missing end
             result = UpsertResult()
             changed_keys: list[list[str]] = []
+            values: list[dict[str, Any]] = []
             for (src, dst), group in groups.items():
                 old = self._rel_lookup(
                     tx, type_, src, dst, [(r.source, r.target, r.key) for r in group]
@@ -466,13 +474,14 @@ class BoltStore:
                         {"source": r.source, "target": r.target, "key": r.key, "props": r.props}
                     )
                     changed_keys.append([t, r.source, r.target, r.key])
+                    values.append(_merged(prev, r.props))
                 if changed:
                     slots = {"source": src, "target": dst, "type": t}
                     self._run(tx, "rel_merge", {"rows": changed}, **slots).consume()
             if provenance:
                 self._add_sources(tx, provenance)
             if changed_keys:
-                self._log_change(tx, {"r": changed_keys})
+                self._log_change(tx, _rel_change(changed_keys, values))
             return result
 
         return self._execute_write("rel_merge", work)
@@ -631,6 +640,22 @@ class BoltStore:
         ]
 
     def changes_since(self, version: int) -> ChangeSet | None:
+        found = self._changes(version)
+        return None if found is None else found[0]
+
+    def changes_with_values(
+        self, version: int
+    ) -> tuple[ChangeSet, dict[str, NodeRecord], dict[RelKey, RelRecord]] | None:
+        """:meth:`changes_since`, with the values the change log holds: each changed
+        entity's state as its latest change wrote it, where that change logged values
+        (up to :data:`CHANGE_VALUES_MAX` entities). Following a small import then needs no
+        read of the entities themselves; those without logged values are left to
+        :meth:`fetch`."""
+        return self._changes(version, values=True)
+
+    def _changes(
+        self, version: int, *, values: bool = False
+    ) -> tuple[ChangeSet, dict[str, NodeRecord], dict[RelKey, RelRecord]] | None:
         def work(tx: ManagedTransaction) -> tuple[int, list[Record] | None]:
             rows = list(self._run(tx, "version"))
             current = int(rows[0]["version"] or 0) if rows else 0
@@ -645,15 +670,40 @@ class BoltStore:
         nodes: set[str] = set()
         deleted: set[str] = set()
         rels: set[RelKey] = set()
+        node_values: dict[str, NodeRecord] = {}
+        rel_values: dict[RelKey, RelRecord] = {}
         for rec in sorted(found, key=lambda r: int(r["version"])):
             change = json.loads(rec["payload"])
             for gone in change.get("d", []):
                 nodes.discard(gone)
                 rels = {r for r in rels if gone not in (r[1], r[2])}
                 deleted.add(gone)
-            nodes.update(change.get("n", []))
-            rels.update((t, s, d, k) for t, s, d, k in change.get("r", []))
-        return ChangeSet(version, current, frozenset(nodes), frozenset(deleted), frozenset(rels))
+                node_values.pop(gone, None)
+                for key in [k for k in rel_values if gone in (k[1], k[2])]:
+                    del rel_values[key]
+            ids = change.get("n", [])
+            keys: list[RelKey] = [(t, s, d, k) for t, s, d, k in change.get("r", [])]
+            nodes.update(ids)
+            rels.update(keys)
+            if not values:
+                continue
+            if "nv" in change:
+                label = NodeLabel(change["l"])
+                for node_id, props in zip(ids, change["nv"], strict=True):
+                    node_values[node_id] = NodeRecord(label, node_id, props)
+            else:  # changed, values not logged: a stale one from an earlier change must go
+                for node_id in ids:
+                    node_values.pop(node_id, None)
+            if "rv" in change:
+                for key, props in zip(keys, change["rv"], strict=True):
+                    rel_values[key] = RelRecord(RelType(key[0]), key[1], key[2], key[3], props)
+            else:
+                for key in keys:
+                    rel_values.pop(key, None)
+        changes = ChangeSet(
+            version, current, frozenset(nodes), frozenset(deleted), frozenset(rels)
+        )
+        return changes, node_values, rel_values
 
     def fetch(
         self, node_ids: Iterable[str], rels: Iterable[RelKey]
@@ -739,6 +789,29 @@ def _ref(source: SourceRef) -> str:
     )
 
 
+def _merged(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """The properties ``SET x += new`` leaves on an entity holding ``old`` (a null removes)."""
+    return {k: v for k, v in {**(old or {}), **new}.items() if v is not None}
+
+
+def _node_change(label: str, ids: list[str], props: list[dict[str, Any]]) -> dict[str, Any]:
+    """The change log entry of nodes written: their ids and, for a small change, their
+    label and properties as written (``nv``), so that a follower need not read them back."""
+    if len(ids) > CHANGE_VALUES_MAX:
+        return {"n": ids}
+    values = [{k: v for k, v in _merged(None, p).items() if k != "id"} for p in props]
+    return {"n": ids, "l": label, "nv": values}
+
+
+def _rel_change(keys: list[list[str]], props: list[dict[str, Any]]) -> dict[str, Any]:
+    """The change log entry of relationships written (``rv``: their properties, as for
+    :func:`_node_change`)."""
+    if len(keys) > CHANGE_VALUES_MAX:
+        return {"r": keys}
+    values = [{k: v for k, v in _merged(None, p).items() if k != "key"} for p in props]
+    return {"r": keys, "rv": values}
+
+
 def _meta_id(key: str) -> str:
     return "kv:" + key
 
@@ -762,4 +835,4 @@ def _parse_rel(
     )
 
 
-__all__ = ["CHANGE_LOG_KEEP", "DEFAULT_BATCH_SIZE", "BoltStore", "StoreError"]
+__all__ = ["CHANGE_LOG_KEEP", "CHANGE_VALUES_MAX", "DEFAULT_BATCH_SIZE", "BoltStore", "StoreError"]

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+import graph.bolt_store
 import graph.writer
 from api.projection_cache import ProjectionCache
-from graph.bolt_store import BoltStore
+from graph.bolt_store import CHANGE_VALUES_MAX, BoltStore
 from graph.records import BatchValidationError, NodeRecord, SourceRef
 from graph.store import GraphStore
 from graph.vocabulary import NodeLabel
@@ -87,12 +88,13 @@ def test_an_import_of_new_rows_writes_each_batch_in_one_transaction(
     }
     store.transactions.clear()
     followed = cache.refresh()
-    # the version, the writing mark, the changes and the changed entities: once each
-    assert store.transactions == Counter(
-        {"version": 1, "meta_get": 1, "changes_read": 1, "node_fetch": 1}
-    )
+    # the version, the writing mark, the changes with the values they wrote: once each, and
+    # no read of the written entities back
+    assert store.transactions == Counter({"version": 1, "meta_get": 1, "changes_read": 1})
     assert "new-1-19" in followed and followed.has_edge("new-1-19", "topic-water")
-    assert store.sources_of("new-1-19") == [SourceRef(report.import_id, "new.json", "Organization", 20)]
+    assert store.sources_of("new-1-19") == [
+        SourceRef(report.import_id, "new.json", "Organization", 20)
+    ]
     assert store.history(limit=1)[0].subject == report.import_id
 
 
@@ -178,3 +180,57 @@ def test_a_long_import_renews_its_writing_mark_before_it_goes_stale(
         1_000_000 + 4 * step,
     ]
     assert store.get_meta(WRITING_KEY) is None
+
+
+@pytest.mark.parametrize("values_max", [CHANGE_VALUES_MAX, 2])
+def test_the_values_the_change_log_holds_are_what_the_store_holds(
+    values_max: int,
+    store_factory: Callable[[str], GraphStore],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Creates, partial updates, a property removed, a delete and a re-creation, relationship
+    updates; with ``values_max`` 2 the larger changes log ids only and are fetched."""
+    monkeypatch.setattr(graph.bolt_store, "CHANGE_VALUES_MAX", values_max)
+    store = _bolt(store_factory)
+    start = store.version()
+    store.upsert_nodes(
+        "Organization",
+        [{"id": f"org-{i}", "name": f"O {i}", "industry": "water"} for i in range(4)],
+    )
+    store.upsert_relationships(
+        "HAS_CAPABILITY", [{"source": f"org-{i}", "target": "topic-water"} for i in range(3)]
+    )
+    store.upsert_nodes("Organization", [{"id": "org-1", "name": "One", "country": "DE"}])
+    store.upsert_nodes("Organization", [{"id": "org-2", "industry": None, "name": "O 2"}])
+    store.upsert_relationships(
+        "HAS_CAPABILITY", [{"source": "org-0", "target": "topic-water", "level": 0.75}]
+    )
+    store.delete_node("org-3")
+    store.delete_node("org-2")
+    store.upsert_nodes("Organization", [{"id": "org-2", "name": "Again"}])
+    store.upsert_relationships("WORKS_AT", [{"source": "p-1", "target": "org-1", "title": "CFO"}])
+    found = store.changes_with_values(start)
+    assert found is not None
+    changes, nodes, rels = found
+    assert changes == store.changes_since(start)
+    stored_nodes, stored_rels = store.fetch(changes.nodes, changes.rels)
+    # every value logged is the stored one; with values_max 2 some are left to fetch
+    assert {n.id: n for n in stored_nodes if n.id in nodes} == nodes
+    assert {r.rel_key: r for r in stored_rels if r.rel_key in rels} == rels
+    assert set(nodes) <= changes.nodes and set(rels) <= changes.rels
+    if values_max == CHANGE_VALUES_MAX:
+        assert set(nodes) == changes.nodes and set(rels) == changes.rels
+    else:
+        assert "org-0" not in nodes and "org-1" in nodes  # the first write had four
+    assert nodes["org-2"].props == {"name": "Again"}
+    # and the projection followed through them equals a fresh build
+    cache = ProjectionCache(store)
+    cache.get()
+    store.upsert_nodes("Organization", [{"id": "org-9", "name": "Nine"}])
+    # three: with values_max 2, logged as ids only and fetched while following
+    store.upsert_nodes("Organization", [{"id": f"org-{i}", "name": f"N {i}"} for i in range(5, 8)])
+    store.upsert_nodes("Organization", [{"id": "org-1", "name": "Uno", "country": None}])
+    followed = cache.refresh()
+    fresh = store.projection()
+    assert dict(followed.nodes(data=True)) == dict(fresh.nodes(data=True))
+    assert set(followed.edges(keys=True, data="level")) == set(fresh.edges(keys=True, data="level"))
