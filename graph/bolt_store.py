@@ -60,8 +60,9 @@ _LOOKUP_BATCH = 20_000
 #: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
 CHANGE_LOG_KEEP = 1_000
 #: A change of at most this many entities logs their values too, so that following it
-#: (:meth:`BoltStore.changes_with_values`) reads no entity back; a larger one logs ids only.
-CHANGE_VALUES_MAX = 5_000
+#: (:meth:`BoltStore.changes_with_values`) reads no entity back; a larger one (a big load's
+#: batches) logs ids only, so the kept change log stays small.
+CHANGE_VALUES_MAX = 1_000
 _LABELS = frozenset(str(lab) for lab in NodeLabel)
 _PROBE = 16  # rows looked up to guess whether a batch is all new
 _ALL_LABELS = [str(lab) for lab in NodeLabel]
