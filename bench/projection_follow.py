@@ -9,7 +9,8 @@ with a capability) through ``POST /imports`` and times, from the upload's start,
 ``GET /organizations/{id}`` answers for the last new organization. Beside it, the time of a
 full rebuild of the projection (``GraphStore.projection``) on the same store: what every
 write cost before the projection followed writes. Embedded store and Bolt (ArcadeDB,
-started here).
+started here); on Bolt also the transactions (round trips) from an upload's start until it
+is answered (``bolt_transactions_per_upload``, median).
 """
 
 from __future__ import annotations
