@@ -195,12 +195,17 @@ def test_the_values_the_change_log_holds_are_what_the_store_holds(
     start = store.version()
     store.upsert_nodes(
         "Organization",
-        [{"id": f"org-{i}", "name": f"O {i}", "industry": "water"} for i in range(4)],
+        [
+            {"id": f"org-{i}", "name": f"O {i}", "industry": "water", "aliases": [f"O{i}", "Ö"]}
+            for i in range(4)
+        ],
     )
     store.upsert_relationships(
         "HAS_CAPABILITY", [{"source": f"org-{i}", "target": "topic-water"} for i in range(3)]
     )
-    store.upsert_nodes("Organization", [{"id": "org-1", "name": "One", "country": "DE"}])
+    store.upsert_nodes(
+        "Organization", [{"id": "org-1", "name": "One", "country": "DE", "focal": True}]
+    )
     store.upsert_nodes("Organization", [{"id": "org-2", "industry": None, "name": "O 2"}])
     store.upsert_relationships(
         "HAS_CAPABILITY", [{"source": "org-0", "target": "topic-water", "level": 0.75}]
