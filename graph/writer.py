@@ -253,6 +253,8 @@ class Writer:
         before the import until the last batch is in.
         """
         results: dict[str, UpsertResult] = defaultdict(UpsertResult)
+        if not self.queued:
+            return {}  # nothing to write: no mark to set and clear (two Bolt transactions)
         done = 0
         marked = time.time()
         self.store.set_meta(WRITING_KEY, f"{self.import_id} {marked:.0f}")

@@ -239,3 +239,13 @@ def test_the_values_the_change_log_holds_are_what_the_store_holds(
     fresh = store.projection()
     assert dict(followed.nodes(data=True)) == dict(fresh.nodes(data=True))
     assert set(followed.edges(keys=True, data="level")) == set(fresh.edges(keys=True, data="level"))
+
+
+def test_a_write_with_nothing_queued_touches_no_store(
+    store_factory: Callable[[str], GraphStore],
+) -> None:
+    store = _bolt(store_factory)
+    store.transactions.clear()
+    with Writer(store, import_id="imp-empty") as w:
+        assert w.write() == {}
+    assert store.transactions == Counter()
