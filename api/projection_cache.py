@@ -5,7 +5,10 @@ when the store's version moves, the writes since the *standby* replica's version
 (``GraphStore.changes_since``) are applied to the standby — time proportional to what was
 written, not to the graph — and the two swap. The old current replica becomes the standby
 once its last reader is done, and the next write first brings it up to date from the
-change kept in memory (:class:`_Behind`), so each write is read from the store once. So no
+change kept in memory (:class:`_Behind`), so each write is read from the store once. A
+store whose change log holds the values written (:class:`LogsValues`: the Bolt store, for
+changes of up to ``CHANGE_VALUES_MAX`` entities) gives them with the changes, and following
+a small import reads the log alone, not the written entities back. So no
 request ever sees a graph change under it, and no write costs a rebuild. A full rebuild
 (``GraphStore.projection``) happens at start-up, when the store cannot say what changed, or
 when a change is larger than rebuilding.
@@ -26,11 +29,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import networkx as nx
 
 from graph.projection import apply_changes
-from graph.records import ChangeSet, NodeRecord, RelRecord
+from graph.records import ChangeSet, NodeRecord, RelKey, RelRecord
 from graph.store import GraphStore
 from graph.writer import writing_in_progress
 from loaders.org_cache import OrgIndexCache
@@ -117,14 +121,15 @@ class ProjectionCache:
         self._checked_at = now
         if current is not None and (current.version == version or self._writing()):
             return current.graph
-        if current is not None and not wait:
-            if not self._lock.acquire(blocking=False):
+        seen: int | None = version  # still the store's version if nobody updated meanwhile
+        if not self._lock.acquire(blocking=False):
+            if current is not None and not wait:
                 return current.graph  # someone else is updating: serve the previous version
-        else:
             self._lock.acquire()
+            seen = None  # another update ran meanwhile: read the version again
         del current  # a rebuild should be able to free the replica it replaces
         try:
-            return self._update().graph
+            return self._update(seen).graph
         finally:
             self._lock.release()
 
@@ -167,9 +172,12 @@ class ProjectionCache:
         except AttributeError:  # a store without meta data cannot be writing
             return False
 
-    def _update(self) -> _Replica:
+    def _update(self, version: int | None = None) -> _Replica:
+        """Bring the current replica up to the store's ``version`` (read here unless the
+        caller just read it under no contention: one round trip fewer per follow)."""
         current = self._current
-        version = self._store.version()
+        if version is None:
+            version = self._store.version()
         if current is not None and current.version == version:
             return current
         if current is not None and self._follow:
@@ -195,15 +203,24 @@ class ProjectionCache:
             standby = _copy(current)  # reading ``current`` meanwhile is safe: nobody writes it
         elif behind is not None and behind.replica is standby:
             behind.catch_up()  # the previous write, from memory: the store reads only this one
-        changes = self._store.changes_since(standby.version)
-        if changes is None:
-            return None
+        known_nodes: dict[str, NodeRecord] = {}
+        known_rels: dict[RelKey, RelRecord] = {}
+        if isinstance(self._store, LogsValues):  # the values come with the changes
+            found = self._store.changes_with_values(standby.version)
+            if found is None:
+                return None
+            changes, known_nodes, known_rels = found
+        else:
+            since = self._store.changes_since(standby.version)
+            if since is None:
+                return None
+            changes = since
         touched = len(changes.nodes) + len(changes.deleted_nodes) + len(changes.rels)
         # counting a MultiDiGraph's edges walks every adjacency (a quarter second at 500k
         # edges): count only when the change is large enough for the answer to matter
         if touched > REBUILD_FLOOR and touched > REBUILD_SHARE * _size(standby.graph):
             return None
-        nodes, rels = self._store.fetch(changes.nodes, changes.rels)
+        nodes, rels = _fetch_missing(self._store, changes, known_nodes, known_rels)
         apply_changes(standby.graph, changes, nodes, rels)
         standby.graph.graph["built_at"] = time.time()
         with self._state:
@@ -240,6 +257,35 @@ class ProjectionCache:
         with self._state:
             if self._current is current and self._standby is None:
                 self._standby = standby
+
+
+@runtime_checkable
+class LogsValues(Protocol):
+    """A store whose change log also holds the values written (the Bolt store): following
+    a small write then reads the log alone, not the written entities back."""
+
+    def changes_with_values(
+        self, version: int
+    ) -> tuple[ChangeSet, dict[str, NodeRecord], dict[RelKey, RelRecord]] | None: ...
+
+
+def _fetch_missing(
+    store: GraphStore,
+    changes: ChangeSet,
+    known_nodes: dict[str, NodeRecord],
+    known_rels: dict[RelKey, RelRecord],
+) -> tuple[list[NodeRecord], list[RelRecord]]:
+    """The state of every changed entity: the logged values where known, the rest read
+    from the store (no read at all when the log held every value)."""
+    want_nodes = [n for n in changes.nodes if n not in known_nodes]
+    want_rels = [r for r in changes.rels if r not in known_rels]
+    nodes: list[NodeRecord] = [known_nodes[n] for n in changes.nodes if n in known_nodes]
+    rels: list[RelRecord] = [known_rels[r] for r in changes.rels if r in known_rels]
+    if want_nodes or want_rels:
+        fetched_nodes, fetched_rels = store.fetch(want_nodes, want_rels)
+        nodes += fetched_nodes
+        rels += fetched_rels
+    return nodes, rels
 
 
 def _size(graph: nx.MultiDiGraph) -> int:

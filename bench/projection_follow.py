@@ -9,7 +9,8 @@ with a capability) through ``POST /imports`` and times, from the upload's start,
 ``GET /organizations/{id}`` answers for the last new organization. Beside it, the time of a
 full rebuild of the projection (``GraphStore.projection``) on the same store: what every
 write cost before the projection followed writes. Embedded store and Bolt (ArcadeDB,
-started here).
+started here); on Bolt also the transactions (round trips) from an upload's start until it
+is answered (``bolt_transactions_per_upload``, median).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
     # cyclic collector (else a full collection over two replicas lands in some uploads)
     app = create_app(Settings(db_path=where / "unused.db", auth="none"), store=store, serving=True)
     follows: list[float] = []
+    trips: list[int] = []  # Bolt transactions from the upload's start until answered
     with TestClient(app) as client:
         assert client.get("/stats").status_code == 200
         cache = app.state.ag.cache
@@ -108,6 +110,8 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
             time.sleep(0.05)
         for r in range(rounds):
             body, last = upload(rows, r)
+            counted = getattr(store, "transactions", None)
+            before = sum(counted.values()) if counted is not None else 0
             start = time.perf_counter()
             res = client.post(
                 "/imports",
@@ -118,7 +122,14 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
             while client.get(f"/organizations/{last}").status_code != 200:
                 time.sleep(0.002)  # a client asking again, not spinning on the interpreter lock
             follows.append(time.perf_counter() - start)
-    return {"follow_s": statistics.median(follows), "first_s": follows[0], "rebuild_s": rebuild}
+            if counted is not None:
+                trips.append(sum(counted.values()) - before)
+    return {
+        "follow_s": statistics.median(follows),
+        "first_s": follows[0],
+        "rebuild_s": rebuild,
+        "transactions": statistics.median(trips) if trips else 0,
+    }
 
 
 def main() -> None:
@@ -169,6 +180,7 @@ def main() -> None:
             fill(bolt, args.nodes, args.rels)
             res = measure(bolt, tmp, args.rows, args.rounds)
             bolt.close()
+        print(f"Bolt transactions per upload until answered (median): {res['transactions']:g}")
         table.append(
             [
                 "Bolt (ArcadeDB)",
@@ -183,6 +195,7 @@ def main() -> None:
             bolt_first_follow_s=round(res["first_s"], 4),
             bolt_rebuild_s=round(res["rebuild_s"], 3),
             bolt_follow_ratio=round(res["follow_s"] / res["rebuild_s"], 4),
+            bolt_transactions_per_upload=res["transactions"],
         )
     print_table(
         f"{args.rows:,} new rows uploaded while serving {args.nodes:,} nodes and "

@@ -6,13 +6,17 @@ cannot be parameters, so templates carry ``{label}``, ``{source}``, ``{target}``
 :mod:`graph.vocabulary`. Every write MERGEs on a labelled node's constrained ``id``
 (``tests/stores/test_cypher_rules.py`` holds every statement to that).
 
-Walk-through of a node upsert: ``node_lookup`` reads the stored properties of the batch's
-ids (index seeks), the store compares them in Python to count created / updated /
-unchanged, and ``node_merge`` writes only the rows that change something, then
-``version_bump`` moves the store version and ``change_log`` records the changed keys in
-the same transaction (``change_prune`` drops the entry that fell out of the kept window).
-With provenance, ``sources_read`` / ``sources_merge`` add the batch's source rows to each
-entity's list in that transaction too.
+Walk-through of a node upsert, one write transaction a batch: ``label_any`` and
+``label_of_ids`` check that no id is stored under another label, ``node_lookup`` probes a
+few ids, and when none is stored ``node_create`` writes the batch as all new (rolled back
+unless the server counts every row created). Otherwise ``node_lookup`` reads the stored
+properties of the batch's ids (index seeks), the store compares them in Python to count
+created / updated / unchanged, and ``node_merge`` writes only the rows that change
+something. Then ``version_bump`` moves the store version and ``change_log`` records the
+changed keys (and, for a small change, the values written) in the same transaction
+(``change_prune`` drops the entry that fell out of the kept window). With provenance,
+``sources_read`` / ``sources_merge`` add the batch's source rows to each entity's list in
+that transaction too.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ STATEMENTS: dict[str, str] = {
         "MATCH (n:{label} {{id: $id}})<-[r]-(m) "
         "RETURN type(r) AS type, properties(r) AS props, labels(m) AS labels, properties(m) AS other"
     ),
-    "label_any": "MATCH (n:{label}) RETURN n.id AS id LIMIT 1",
+    # one part per label, joined with UNION ALL: which labels have any node at all
+    "label_any": "MATCH (n:{label}) RETURN labels(n) AS labels LIMIT 1",
     "count_label": "MATCH (n:{label}) RETURN count(n) AS n",
     "count_type": "MATCH ()-[r:{type}]->() RETURN count(r) AS n",
     "all_nodes": "MATCH (n:{label}) RETURN n.id AS id, properties(n) AS props",

@@ -59,6 +59,10 @@ DEFAULT_BATCH_SIZE = 50_000
 _LOOKUP_BATCH = 20_000
 #: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
 CHANGE_LOG_KEEP = 1_000
+#: A change of at most this many entities logs their values too, so that following it
+#: (:meth:`BoltStore.changes_with_values`) reads no entity back; a larger one (a big load's
+#: batches) logs ids only, so the kept change log stays small.
+CHANGE_VALUES_MAX = 1_000
 _LABELS = frozenset(str(lab) for lab in NodeLabel)
 _PROBE = 16  # rows looked up to guess whether a batch is all new
 _ALL_LABELS = [str(lab) for lab in NodeLabel]
@@ -91,6 +95,9 @@ class BoltStore:
         self.batch_size = batch_size
         #: Executions of each named statement (retries included), for tests and benches.
         self.executed: Counter[str] = Counter()
+        #: Transactions run (each attempt, by name): a round trip to the server at least,
+        #: and a commit for a write; for tests and benches that hold the count down.
+        self.transactions: Counter[str] = Counter()
         try:
             self._driver: Driver = GraphDatabase.driver(
                 uri,
@@ -123,12 +130,18 @@ class BoltStore:
         return tx.run(render(name, **slots), params or {})
 
     def _read(self, name: str, params: dict[str, Any] | None = None, **slots: str) -> list[Any]:
-        @unit_of_work(metadata={"query": name})
-        def work(tx: ManagedTransaction) -> list[Any]:
-            return list(self._run(tx, name, params, **slots))
+        return self._execute_read(name, lambda tx: list(self._run(tx, name, params, **slots)))
 
+    def _execute_read(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
+        """Run ``work`` as one managed (retried) read transaction named ``name``."""
+
+        def counted(tx: ManagedTransaction) -> T:
+            self.transactions[name] += 1
+            return work(tx)
+
+        counted = unit_of_work(metadata={"query": name})(counted)
         with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
-            return s.execute_read(work)
+            return s.execute_read(counted)
 
     def _ensure_schema(self) -> None:
         with self._driver.session(database=self.database, default_access_mode=WRITE_ACCESS) as s:
@@ -138,41 +151,69 @@ class BoltStore:
                 self.executed["constraint"] += 1
                 s.run(Query(text, metadata={"query": "constraint"})).consume()
 
-    def _lookup(self, label: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def _lookup(
+        self, tx: ManagedTransaction, label: str, ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
         """Stored properties of the ``ids`` that exist with ``label``."""
         found: dict[str, dict[str, Any]] = {}
         for part in _chunks(ids, _LOOKUP_BATCH):
-            for rec in self._read("node_lookup", {"ids": list(part)}, label=label):
+            for rec in self._run(tx, "node_lookup", {"ids": list(part)}, label=label):
                 props = dict(rec["props"])
                 props.pop("id", None)
                 found[rec["id"]] = props
         return found
 
-    def _labels_of(self, ids: Sequence[str], labels: Iterable[str]) -> dict[str, str]:
-        """``id -> label`` for the ids found under any of ``labels``."""
+    def _labels_of(
+        self, tx: ManagedTransaction, ids: Sequence[str], labels: Iterable[str]
+    ) -> dict[str, str]:
+        """``id -> label`` for the ids found under any of ``labels`` (one statement a chunk)."""
         wanted = [str(label) for label in labels]
+        if not wanted:
+            return {}
         text = " UNION ALL ".join(render("label_of_ids", label=label) for label in wanted)
-
-        @unit_of_work(metadata={"query": "label_of_ids"})
-        def work(tx: ManagedTransaction, part: list[str]) -> list[Any]:
-            self.executed["label_of_ids"] += 1
-            return list(tx.run(text, {"ids": part}))
-
         found: dict[str, str] = {}
-        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
-            for part in _chunks(ids, _LOOKUP_BATCH):
-                for rec in s.execute_read(work, list(part)):
-                    found[rec["id"]] = next(x for x in rec["labels"] if x in wanted)
+        for part in _chunks(ids, _LOOKUP_BATCH):
+            self.executed["label_of_ids"] += 1
+            for rec in tx.run(text, {"ids": list(part)}):
+                found[rec["id"]] = next(x for x in rec["labels"] if x in wanted)
         return found
+
+    def _label_of(self, node_id: str) -> str | None:
+        """The label of the node ``node_id`` (``None``: no such node)."""
+        return self._execute_read(
+            "label_of_ids", lambda tx: self._labels_of(tx, [node_id], _ALL_LABELS)
+        ).get(node_id)
+
+    def _present_labels(self, tx: ManagedTransaction, labels: Iterable[str]) -> list[str]:
+        """Which of ``labels`` have any node at all (an id check skips the empty ones), in
+        one statement."""
+        wanted = [str(label) for label in labels]
+        text = " UNION ALL ".join(render("label_any", label=label) for label in wanted)
+        self.executed["label_any"] += 1
+        present = {x for rec in tx.run(text) for x in rec["labels"]}
+        return [label for label in wanted if label in present]
+
+    def _check_ids(
+        self, tx: ManagedTransaction, label: NodeLabel, records: list[NodeRecord]
+    ) -> None:
+        """Refuse ``records`` if any id is stored under another label."""
+        others = self._present_labels(tx, [str(lab) for lab in NodeLabel if lab != label])
+        if others:
+            check_id_labels(label, records, self._labels_of(tx, [r.id for r in records], others))
 
     def _execute_write(self, name: str, work: Callable[[ManagedTransaction], T]) -> T:
         """Run ``work`` as one managed (retried) write transaction named ``name``."""
-        work = unit_of_work(metadata={"query": name})(work)
+
+        def counted(tx: ManagedTransaction) -> T:
+            self.transactions[name] += 1
+            return work(tx)
+
+        counted = unit_of_work(metadata={"query": name})(counted)
         try:
             with self._driver.session(
                 database=self.database, default_access_mode=WRITE_ACCESS
             ) as s:
-                return s.execute_write(work)
+                return s.execute_write(counted)
         except ServiceUnavailable as exc:
             raise StoreUnavailable(f"lost the Bolt server mid-write: {exc}") from None
 
@@ -226,16 +267,6 @@ class BoltStore:
 
     # ------------------------------------------------------------ writes
 
-    def _present_labels(self, labels: Iterable[str]) -> list[str]:
-        """Which of ``labels`` have any node at all (an id check skips the empty ones)."""
-
-        @unit_of_work(metadata={"query": "label_any"})
-        def work(tx: ManagedTransaction) -> list[str]:
-            return [label for label in labels if list(self._run(tx, "label_any", label=label))]
-
-        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
-            return s.execute_read(work)
-
     def _try_create(
         self,
         name: str,
@@ -243,24 +274,32 @@ class BoltStore:
         rows: list[dict[str, Any]],
         change: dict[str, Any],
         provenance: list[tuple[str, str]] | None,
+        first: Callable[[ManagedTransaction], bool],
     ) -> bool:
         """Write ``rows`` as all new in one transaction (``MERGE ... ON CREATE SET``), kept
-        only if the server reports every row created; otherwise rolled back, ``False``."""
+        only if the server reports every row created; otherwise rolled back, ``False``.
+
+        ``first`` runs in the same transaction before the write (checks, and a probe of a
+        few rows: ``False`` when some exist, and nothing is written), so one round of
+        checks, create, provenance and change log is one transaction and one commit.
+        """
         counter = "nodes_created" if name == "node_create" else "relationships_created"
 
-        def work(tx: ManagedTransaction) -> None:
+        def work(tx: ManagedTransaction) -> bool:
+            if not first(tx):
+                return False
             summary = self._run(tx, name, {"rows": rows}, **slots).consume()
             if getattr(summary.counters, counter) != len(rows):
                 raise _NotAllNew
             if provenance:
                 self._add_sources(tx, provenance)
             self._log_change(tx, change)
+            return True
 
         try:
-            self._execute_write(name, work)
+            return self._execute_write(name, work)
         except _NotAllNew:
             return False
-        return True
 
     def upsert_nodes(
         self,
@@ -274,10 +313,9 @@ class BoltStore:
         result = UpsertResult()
         if not records:
             return result
-        ids = [r.id for r in records]
-        others = self._present_labels([str(lab) for lab in NodeLabel if lab != label])
-        if others:
-            check_id_labels(label, records, self._labels_of(ids, others))
+        several = len(records) > self.batch_size
+        if several:  # checked whole before the first of several transactions
+            self._execute_read("label_any", lambda tx: self._check_ids(tx, label, records))
         for start in range(0, len(records), self.batch_size):
             part = records[start : start + self.batch_size]
             provenance = None
@@ -286,35 +324,59 @@ class BoltStore:
                 provenance = [
                     (_node_entity(r.id), _ref(s)) for r, s in zip(part, part_sources, strict=True)
                 ]
-            if not self._lookup(str(label), [r.id for r in part[:_PROBE]]):
-                # most likely all new (a first load): create them in one statement
-                rows_ = [{"id": r.id, "props": r.props} for r in part]
-                change = {"n": [r.id for r in part]}
-                if self._try_create(
-                    "node_create", {"label": str(label)}, rows_, change, provenance
-                ):
-                    result.created += len(part)
-                    continue
-            existing = self._lookup(str(label), [r.id for r in part])
-            changed = []
+            result += self._upsert_node_part(label, part, provenance, check=not several)
+        return result
+
+    def _upsert_node_part(
+        self,
+        label: NodeLabel,
+        part: list[NodeRecord],
+        provenance: list[tuple[str, str]] | None,
+        *,
+        check: bool,
+    ) -> UpsertResult:
+        """One batch: as all new in one transaction (the id check with it, when ``check``)
+        when a probe finds none of it stored, else compared with the stored values and
+        only the changed rows written (one transaction too)."""
+        lab = str(label)
+
+        def first(tx: ManagedTransaction) -> bool:
+            if check:
+                self._check_ids(tx, label, part)
+            # most likely all new (a first load) unless the probe finds some stored
+            return not self._lookup(tx, lab, [r.id for r in part[:_PROBE]])
+
+        rows_ = [{"id": r.id, "props": r.props} for r in part]
+        change = _node_change(lab, [r.id for r in part], [r.props for r in part])
+        if self._try_create("node_create", {"label": lab}, rows_, change, provenance, first):
+            return UpsertResult(created=len(part))
+
+        def work(tx: ManagedTransaction) -> UpsertResult:
+            # the id check passed in the create's transaction (or before the first batch)
+            result = UpsertResult()
+            existing = self._lookup(tx, lab, [r.id for r in part])
+            changed: list[dict[str, Any]] = []
+            values = []  # each changed node's properties once written, for the change log
             for r in part:
                 old = existing.get(r.id)
                 if old is None:
                     result.created += 1
-                    changed.append({"id": r.id, "props": r.props})
                 elif {**old, **r.props} == old:
                     result.unchanged += 1
+                    continue
                 else:
                     result.updated += 1
-                    changed.append({"id": r.id, "props": r.props})
-            if changed or provenance:
-                self._write(
-                    "node_merge",
-                    [("node_merge", {"rows": changed}, {"label": str(label)})] if changed else [],
-                    {"n": [c["id"] for c in changed]} if changed else None,
-                    provenance,
-                )
-        return result
+                changed.append({"id": r.id, "props": r.props})
+                values.append(_merged(old, r.props))
+            if changed:
+                self._run(tx, "node_merge", {"rows": changed}, label=lab).consume()
+            if provenance:
+                self._add_sources(tx, provenance)
+            if changed:
+                self._log_change(tx, _node_change(lab, [c["id"] for c in changed], values))
+            return result
+
+        return self._execute_write("node_merge", work)
 
     def upsert_relationships(
         self,
@@ -329,11 +391,12 @@ class BoltStore:
         if not records:
             return result
         src_labels, dst_labels = REL_ENDPOINTS[type_]
-        t = str(type_)
         labels: dict[str, str] | None = None
         if len(records) > self.batch_size or len(src_labels) > 1 or len(dst_labels) > 1:
             # checked whole before the first of several transactions (or to group by labels)
-            labels = self._end_labels(type_, records)
+            labels = self._execute_read(
+                "label_of_ids", lambda tx: self._end_labels(tx, type_, records)
+            )
         for start in range(0, len(records), self.batch_size):
             part = records[start : start + self.batch_size]
             provenance = None
@@ -343,35 +406,60 @@ class BoltStore:
                     (_rel_entity(r.rel_key), _ref(s))
                     for r, s in zip(part, part_sources, strict=True)
                 ]
-            groups: dict[tuple[str, str], list[RelRecord]] = defaultdict(list)
+            result += self._upsert_rel_part(type_, part, provenance, labels)
+        return result
+
+    def _upsert_rel_part(
+        self,
+        type_: RelType,
+        part: list[RelRecord],
+        provenance: list[tuple[str, str]] | None,
+        labels: dict[str, str] | None,
+    ) -> UpsertResult:
+        """One batch: as all new in one transaction when its ends have one pair of labels
+        and a probe finds none of it stored, else compared with the stored values and only
+        the changed rows written (one transaction too). ``labels``: every end's label, or
+        ``None`` when the type allows one label each end and the ends are not checked yet."""
+        t = str(type_)
+        groups: dict[tuple[str, str], list[RelRecord]] = defaultdict(list)
+        if labels is None:
+            (only_src,), (only_dst,) = REL_ENDPOINTS[type_]
+            groups[(str(only_src), str(only_dst))] = list(part)
+        else:
+            for r in part:
+                groups[(labels[r.source], labels[r.target])].append(r)
+        if len(groups) == 1:
+            # most likely all new (a first load): create them in one statement, which
+            # also proves both ends exist with the right labels (else: rolled back)
+            ((one_src, one_dst), group), *_ = groups.items()
+            probe = [(r.source, r.target, r.key) for r in group[:_PROBE]]
+            rows_ = [
+                {"source": r.source, "target": r.target, "key": r.key, "props": r.props}
+                for r in group
+            ]
+            all_new = _rel_change(
+                [[t, r.source, r.target, r.key] for r in group], [r.props for r in group]
+            )
+            slots = {"source": one_src, "target": one_dst, "type": t}
+            if self._try_create(
+                "rel_create",
+                slots,
+                rows_,
+                all_new,
+                provenance,
+                lambda tx: not self._rel_lookup(tx, type_, one_src, one_dst, probe),
+            ):
+                return UpsertResult(created=len(group))
+
+        def work(tx: ManagedTransaction) -> UpsertResult:
             if labels is None:
-                (only_src,), (only_dst,) = src_labels, dst_labels
-                groups[(str(only_src), str(only_dst))] = list(part)
-            else:
-                for r in part:
-                    groups[(labels[r.source], labels[r.target])].append(r)
-            if len(groups) == 1:
-                # most likely all new (a first load): create them in one statement, which
-                # also proves both ends exist with the right labels (else: rolled back)
-                ((one_src, one_dst), group), *_ = groups.items()
-                keys = [(r.source, r.target, r.key) for r in group[:_PROBE]]
-                if not self._rel_lookup(type_, one_src, one_dst, keys):
-                    rows_ = [
-                        {"source": r.source, "target": r.target, "key": r.key, "props": r.props}
-                        for r in group
-                    ]
-                    all_new = {"r": [[t, r.source, r.target, r.key] for r in group]}
-                    slots = {"source": one_src, "target": one_dst, "type": t}
-                    if self._try_create("rel_create", slots, rows_, all_new, provenance):
-                        result.created += len(group)
-                        continue
-            if labels is None:
-                labels = self._end_labels(type_, records)  # names any missing end
-            statements: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+                self._end_labels(tx, type_, part)  # names any missing end
+            result = UpsertResult()
             changed_keys: list[list[str]] = []
+            values: list[dict[str, Any]] = []
             for (src, dst), group in groups.items():
                 old = self._rel_lookup(
-                    type_, src, dst, [(r.source, r.target, r.key) for r in group]
+                    tx, type_, src, dst, [(r.source, r.target, r.key) for r in group]
                 )
                 changed = []
                 for r in group:
@@ -387,31 +475,42 @@ class BoltStore:
                         {"source": r.source, "target": r.target, "key": r.key, "props": r.props}
                     )
                     changed_keys.append([t, r.source, r.target, r.key])
+                    values.append(_merged(prev, r.props))
                 if changed:
                     slots = {"source": src, "target": dst, "type": t}
-                    statements.append(("rel_merge", {"rows": changed}, slots))
-            if statements or provenance:
-                change = {"r": changed_keys} if changed_keys else None
-                self._write("rel_merge", statements, change, provenance)
-        return result
+                    self._run(tx, "rel_merge", {"rows": changed}, **slots).consume()
+            if provenance:
+                self._add_sources(tx, provenance)
+            if changed_keys:
+                self._log_change(tx, _rel_change(changed_keys, values))
+            return result
 
-    def _end_labels(self, type_: RelType, records: list[RelRecord]) -> dict[str, str]:
+        return self._execute_write("rel_merge", work)
+
+    def _end_labels(
+        self, tx: ManagedTransaction, type_: RelType, records: list[RelRecord]
+    ) -> dict[str, str]:
         """``id -> label`` of every end, the batch refused unless all exist as the type allows."""
         src_labels, dst_labels = REL_ENDPOINTS[type_]
         ends = sorted({r.source for r in records} | {r.target for r in records})
-        labels = self._labels_of(ends, sorted(str(x) for x in src_labels | dst_labels))
+        labels = self._labels_of(tx, ends, sorted(str(x) for x in src_labels | dst_labels))
         check_ends(type_, records, labels)
         return labels
 
     def _rel_lookup(
-        self, type_: RelType, src: str, dst: str, keys: Sequence[tuple[str, str, str]]
+        self,
+        tx: ManagedTransaction,
+        type_: RelType,
+        src: str,
+        dst: str,
+        keys: Sequence[tuple[str, str, str]],
     ) -> dict[tuple[str, str, str], dict[str, Any]]:
         """Stored properties of the ``(source, target, key)`` relationships that exist."""
         found: dict[tuple[str, str, str], dict[str, Any]] = {}
         for part in _chunks(keys, _LOOKUP_BATCH):
             rows = [{"source": s, "target": d, "key": k} for s, d, k in part]
-            for rec in self._read(
-                "rel_lookup", {"keys": rows}, source=src, target=dst, type=str(type_)
+            for rec in self._run(
+                tx, "rel_lookup", {"keys": rows}, source=src, target=dst, type=str(type_)
             ):
                 props = dict(rec["props"])
                 props.pop("key", None)
@@ -419,7 +518,7 @@ class BoltStore:
         return found
 
     def delete_node(self, node_id: str) -> bool:
-        label = self._labels_of([node_id], _ALL_LABELS).get(node_id)
+        label = self._label_of(node_id)
         if label is None:
             return False
 
@@ -464,10 +563,11 @@ class BoltStore:
     # ------------------------------------------------------------ reads
 
     def get_node(self, node_id: str) -> Neighbourhood | None:
-        label = self._labels_of([node_id], _ALL_LABELS).get(node_id)
+        label = self._label_of(node_id)
         if label is None:
             return None
-        props = self._lookup(label, [node_id])[node_id]
+        props = self._read("node_lookup", {"ids": [node_id]}, label=label)[0]["props"]
+        props = {k: v for k, v in props.items() if k != "id"}
         rels: list[RelRecord] = []
         neighbours: dict[str, NodeRecord] = {}
         for name, outgoing in (("node_out", True), ("node_in", False)):
@@ -494,7 +594,6 @@ class BoltStore:
         return int(rows[0]["version"] or 0) if rows else 0
 
     def projection(self) -> nx.MultiDiGraph:
-        @unit_of_work(metadata={"query": "projection"})
         def work(tx: ManagedTransaction) -> tuple[int, list[NodeRecord], list[RelRecord]]:
             rows = list(self._run(tx, "version"))
             version = int(rows[0]["version"] or 0) if rows else 0
@@ -512,11 +611,8 @@ class BoltStore:
                     rels.append(RelRecord(t, rec["source"], rec["target"], key, props))
             return version, nodes, rels
 
-        with (
-            collector_paused(),
-            self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
-        ):
-            version, nodes, rels = s.execute_read(work)
+        with collector_paused():
+            version, nodes, rels = self._execute_read("projection", work)
             return build_projection(nodes, rels, version)
 
     def sources_of(self, node_id: str | None = None, rel: RelKey | None = None) -> list[SourceRef]:
@@ -545,7 +641,22 @@ class BoltStore:
         ]
 
     def changes_since(self, version: int) -> ChangeSet | None:
-        @unit_of_work(metadata={"query": "changes_read"})
+        found = self._changes(version)
+        return None if found is None else found[0]
+
+    def changes_with_values(
+        self, version: int
+    ) -> tuple[ChangeSet, dict[str, NodeRecord], dict[RelKey, RelRecord]] | None:
+        """:meth:`changes_since`, with the values the change log holds: each changed
+        entity's state as its latest change wrote it, where that change logged values
+        (up to :data:`CHANGE_VALUES_MAX` entities). Following a small import then needs no
+        read of the entities themselves; those without logged values are left to
+        :meth:`fetch`."""
+        return self._changes(version, values=True)
+
+    def _changes(
+        self, version: int, *, values: bool = False
+    ) -> tuple[ChangeSet, dict[str, NodeRecord], dict[RelKey, RelRecord]] | None:
         def work(tx: ManagedTransaction) -> tuple[int, list[Record] | None]:
             rows = list(self._run(tx, "version"))
             current = int(rows[0]["version"] or 0) if rows else 0
@@ -554,22 +665,46 @@ class BoltStore:
             ids = [str(v) for v in range(version + 1, current + 1)]
             return current, list(self._run(tx, "changes_read", {"ids": ids})) if ids else []
 
-        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
-            current, found = s.execute_read(work)
+        current, found = self._execute_read("changes_read", work)
         if found is None or len(found) != current - version:
             return None
         nodes: set[str] = set()
         deleted: set[str] = set()
         rels: set[RelKey] = set()
+        node_values: dict[str, NodeRecord] = {}
+        rel_values: dict[RelKey, RelRecord] = {}
         for rec in sorted(found, key=lambda r: int(r["version"])):
             change = json.loads(rec["payload"])
             for gone in change.get("d", []):
                 nodes.discard(gone)
                 rels = {r for r in rels if gone not in (r[1], r[2])}
                 deleted.add(gone)
-            nodes.update(change.get("n", []))
-            rels.update((t, s, d, k) for t, s, d, k in change.get("r", []))
-        return ChangeSet(version, current, frozenset(nodes), frozenset(deleted), frozenset(rels))
+                node_values.pop(gone, None)
+                for key in [k for k in rel_values if gone in (k[1], k[2])]:
+                    del rel_values[key]
+            ids = change.get("n", [])
+            keys: list[RelKey] = [(t, s, d, k) for t, s, d, k in change.get("r", [])]
+            nodes.update(ids)
+            rels.update(keys)
+            if not values:
+                continue
+            if "nv" in change:
+                label = NodeLabel(change["l"])
+                for node_id, props in zip(ids, change["nv"], strict=True):
+                    node_values[node_id] = NodeRecord(label, node_id, props)
+            else:  # changed, values not logged: a stale one from an earlier change must go
+                for node_id in ids:
+                    node_values.pop(node_id, None)
+            if "rv" in change:
+                for key, props in zip(keys, change["rv"], strict=True):
+                    rel_values[key] = RelRecord(RelType(key[0]), key[1], key[2], key[3], props)
+            else:
+                for key in keys:
+                    rel_values.pop(key, None)
+        changes = ChangeSet(
+            version, current, frozenset(nodes), frozenset(deleted), frozenset(rels)
+        )
+        return changes, node_values, rel_values
 
     def fetch(
         self, node_ids: Iterable[str], rels: Iterable[RelKey]
@@ -584,7 +719,6 @@ class BoltStore:
                 groups[(type_, str(src))].append({"source": source, "target": target, "key": k})
         node_text = " UNION ALL ".join(render("node_fetch", label=str(lab)) for lab in NodeLabel)
 
-        @unit_of_work(metadata={"query": "node_fetch"})
         def work(tx: ManagedTransaction) -> tuple[list[NodeRecord], list[RelRecord]]:
             nodes: list[NodeRecord] = []
             for part in _chunks(wanted, _LOOKUP_BATCH):
@@ -610,8 +744,7 @@ class BoltStore:
 
         if not wanted and not groups:
             return [], []
-        with self._driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
-            return s.execute_read(work)
+        return self._execute_read("node_fetch", work)
 
     def get_meta(self, key: str) -> str | None:
         found = self._read("meta_get", {"id": _meta_id(key)})
@@ -657,6 +790,29 @@ def _ref(source: SourceRef) -> str:
     )
 
 
+def _merged(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """The properties ``SET x += new`` leaves on an entity holding ``old`` (a null removes)."""
+    return {k: v for k, v in {**(old or {}), **new}.items() if v is not None}
+
+
+def _node_change(label: str, ids: list[str], props: list[dict[str, Any]]) -> dict[str, Any]:
+    """The change log entry of nodes written: their ids and, for a small change, their
+    label and properties as written (``nv``), so that a follower need not read them back."""
+    if len(ids) > CHANGE_VALUES_MAX:
+        return {"n": ids}
+    values = [{k: v for k, v in _merged(None, p).items() if k != "id"} for p in props]
+    return {"n": ids, "l": label, "nv": values}
+
+
+def _rel_change(keys: list[list[str]], props: list[dict[str, Any]]) -> dict[str, Any]:
+    """The change log entry of relationships written (``rv``: their properties, as for
+    :func:`_node_change`)."""
+    if len(keys) > CHANGE_VALUES_MAX:
+        return {"r": keys}
+    values = [{k: v for k, v in _merged(None, p).items() if k != "key"} for p in props]
+    return {"r": keys, "rv": values}
+
+
 def _meta_id(key: str) -> str:
     return "kv:" + key
 
@@ -680,4 +836,4 @@ def _parse_rel(
     )
 
 
-__all__ = ["CHANGE_LOG_KEEP", "DEFAULT_BATCH_SIZE", "BoltStore", "StoreError"]
+__all__ = ["CHANGE_LOG_KEEP", "CHANGE_VALUES_MAX", "DEFAULT_BATCH_SIZE", "BoltStore", "StoreError"]

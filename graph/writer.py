@@ -32,6 +32,9 @@ Progress = Callable[[str, int], None]
 WRITING_KEY = "writing"
 #: A ``writing`` mark older than this (seconds) is a crashed import's, and ignored.
 WRITING_STALE_S = 600.0
+#: A long import renews its mark once the mark is this old (well before it goes stale), not
+#: after every batch: on a Bolt server each renewal is a write transaction of its own.
+WRITING_RENEW_S = WRITING_STALE_S / 4
 
 
 def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> tuple[Outcome, dict[str, Any]]:
@@ -250,8 +253,11 @@ class Writer:
         before the import until the last batch is in.
         """
         results: dict[str, UpsertResult] = defaultdict(UpsertResult)
+        if not self.queued:
+            return {}  # nothing to write: no mark to set and clear (two Bolt transactions)
         done = 0
-        self.store.set_meta(WRITING_KEY, f"{self.import_id} {time.time():.0f}")
+        marked = time.time()
+        self.store.set_meta(WRITING_KEY, f"{self.import_id} {marked:.0f}")
         try:
             for what, records, sources in self._batches():
                 for part, src in _by_provenance(records, sources):
@@ -262,7 +268,9 @@ class Writer:
                 done += len(records)
                 if self.progress:
                     self.progress(what, done)
-                self.store.set_meta(WRITING_KEY, f"{self.import_id} {time.time():.0f}")
+                if time.time() - marked >= WRITING_RENEW_S:  # renewed long before it goes stale
+                    marked = time.time()
+                    self.store.set_meta(WRITING_KEY, f"{self.import_id} {marked:.0f}")
         finally:
             self.store.set_meta(WRITING_KEY, None)
         return dict(results)
@@ -341,6 +349,8 @@ def delete_node(store: GraphStore, node_id: str, *, actor: str) -> bool:
 
 __all__ = [
     "WRITING_KEY",
+    "WRITING_RENEW_S",
+    "WRITING_STALE_S",
     "Spool",
     "TupleSpool",
     "Writer",
