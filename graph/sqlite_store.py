@@ -782,6 +782,69 @@ class SQLiteStore:
         with self._lock:
             self._conn.close()
 
+    def import_session(self) -> ImportSession | None:
+        """One import's writes as ONE transaction on a connection of its own (see
+        :class:`ImportSession`); ``None`` for an in-memory store, which a second connection
+        would not see."""
+        if str(self.path) == ":memory:":
+            return None
+        return ImportSession(self)
+
+
+class ImportSession:
+    """Upserts in one transaction on a connection of their own, committed or rolled back
+    whole: an import writes through it on a thread while it still reads its file (sqlite3
+    releases the interpreter lock inside each statement), and nothing is visible to any
+    reader, or kept after a crash, unless :meth:`commit` runs. It holds the store's write
+    lock from the start to :meth:`commit` or :meth:`rollback`; other writers wait (up to the
+    connection's 30 s timeout). Use it from one thread at a time.
+    """
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = SQLiteStore(store.path, change_log_keep=store.change_log_keep)
+        try:
+            self._store._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._store.close()
+            raise StoreError(f"embedded store is busy or unreadable: {exc}") from None
+        self.open = True
+
+    def upsert_nodes(
+        self,
+        label: NodeLabel | str,
+        rows: Iterable[Row],
+        sources: Sequence[SourceRef] | None = None,
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_nodes` inside the session's transaction."""
+        return self._store.upsert_nodes(label, rows, sources)
+
+    def upsert_relationships(
+        self, type_: RelType | str, rows: Iterable[Row], sources: Sequence[SourceRef] | None = None
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_relationships` inside the session's transaction."""
+        return self._store.upsert_relationships(type_, rows, sources)
+
+    def commit(self) -> None:
+        """Make every write of the session visible at once, and end it."""
+        if not self.open:
+            raise StoreError("the import session is over")
+        self.open = False
+        try:
+            self._store._conn.execute("COMMIT")
+        finally:
+            self._store.close()
+
+    def rollback(self) -> None:
+        """Forget every write of the session (nothing if it is over already)."""
+        if not self.open:
+            return
+        self.open = False
+        try:
+            if self._store._conn.in_transaction:
+                self._store._conn.execute("ROLLBACK")
+        finally:
+            self._store.close()
+
 
 def _history_detail(event: HistoryEvent) -> str:
     """An event's detail as JSON text (a value JSON cannot hold is the caller's bug)."""

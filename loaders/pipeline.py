@@ -95,6 +95,8 @@ def load_source(
         collector_paused(),
         Writer(store, import_id=import_id, batch_size=batch_size, progress=progress) as writer,
     ):
+        if not dry_run:  # written while pass 1 reads, in one transaction (if the store can)
+            writer.stream(stop=lambda: bool(report.rejections) and not skip_invalid)
         chunked = source.tabular and columnar
         read = source.cells() if chunked else source.rows()
         try:
