@@ -315,13 +315,11 @@ class SQLiteStore:
         )
         conn.execute("DELETE FROM changes WHERE version <= ?", (version - self.change_log_keep,))
 
-    def _origins(self, sources: Sequence[SourceRef]) -> list[int]:
-        """The interned key of each source's ``(import, file, sheet)``, parallel to it."""
+    def _origins(self, origins: Sequence[tuple[str, str, str | None]]) -> list[int]:
+        """The interned key of each ``(import, file, sheet)``, parallel to ``origins``
+        (new ones numbered in the order first met)."""
         keys: dict[tuple[str, str, str | None], int] = {}
-        for s in sources:
-            origin = (s.import_id, s.file, s.sheet)
-            if origin in keys:
-                continue
+        for origin in dict.fromkeys(origins):
             found = self._conn.execute(
                 "SELECT ok FROM origins WHERE import_id = ? AND file = ? AND sheet IS ?", origin
             ).fetchone()
@@ -332,7 +330,7 @@ class SQLiteStore:
                 keys[origin] = int(cur.lastrowid or 0)
             else:
                 keys[origin] = int(found[0])
-        return [keys[(s.import_id, s.file, s.sheet)] for s in sources]
+        return list(map(keys.__getitem__, origins))
 
     def _transaction(self) -> _Tx:
         return _Tx(self._conn)
@@ -358,56 +356,74 @@ class SQLiteStore:
         _check_sources(records, sources)
         if not records:
             return UpsertResult()
+        return self.upsert_node_columns(
+            label,
+            list(map(_ID, records)),
+            list(map(_PROPS, records)),
+            _provenance(sources) if sources else None,
+        )
+
+    def upsert_node_columns(
+        self,
+        label: NodeLabel | str,
+        ids: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`upsert_nodes` of validated nodes of one label with distinct ids, given as
+        parallel lists (no record object per row): ``sources`` is each row's ``(import,
+        file, sheet)`` and its row number, two lists parallel to ``ids``."""
+        label = NodeLabel(label)
+        if not ids:
+            return UpsertResult()
         with self._lock, collector_paused(), self._write_tx() as tx:
-            result, nks = self._write_nodes(tx, label, records)
+            result, nks = self._write_nodes(tx, label, ids, props)
             if sources:
-                oks = self._origins(sources)
+                oks = self._origins(sources[0])
                 self._conn.executemany(
                     "INSERT OR IGNORE INTO node_sources(nk, ok, row) VALUES (?, ?, ?)",
-                    [
-                        (nk, ok, _NO_ROW if s.row is None else s.row)
-                        for nk, ok, s in zip(nks, oks, sources, strict=True)
-                    ],
+                    zip(nks, oks, _rows(sources[1]), strict=True),
                 )
         return result
 
     def _write_nodes(
-        self, tx: _WriteTx, label: NodeLabel, records: list[NodeRecord]
+        self, tx: _WriteTx, label: NodeLabel, ids: list[str], props: list[dict[str, Any]]
     ) -> tuple[UpsertResult, list[int]]:
-        """Write ``records`` and log the change; the integer key of each, in order."""
+        """Write the nodes (parallel ``ids`` and ``props``) and log the change; the integer
+        key of each, in order."""
         conn = self._conn
         lab = label.value
         (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
-        ids = list(map(_ID, records))
         # a first load: the rows are inserted in order until one is there already
         created = self._insert_new(
             "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)",
-            zip(count(next_nk), ids, repeat(lab), _encode_all(map(_PROPS, records))),
+            zip(count(next_nk), ids, repeat(lab), _encode_all(props)),
         )
         nks = list(range(next_nk, next_nk + created))
         changed = nks.copy()
         next_nk += created
         result = UpsertResult(created=created)
-        if created < len(records):  # the rest the lookup way
-            rest = records[created:]
+        if created < len(ids):  # the rest the lookup way
             existing = self._existing(ids[created:])
-            check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
+            if any(v[1] != lab for v in existing.values()):
+                records = [NodeRecord(label, i, p) for i, p in zip(ids, props, strict=True)]
+                check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
             fresh: list[tuple[int, str, str, str]] = []
             updates: list[tuple[str, int]] = []
-            for r in rest:
-                old = existing.get(r.id)
+            for node_id, p in zip(ids[created:], props[created:], strict=True):
+                old = existing.get(node_id)
                 if old is None:
                     nks.append(next_nk)
-                    fresh.append((next_nk, r.id, lab, _encode(r.props)))
+                    fresh.append((next_nk, node_id, lab, _encode(p)))
                     next_nk += 1
                     continue
                 nks.append(old[0])
-                new = _encode({**json.loads(old[2]), **r.props})
+                new = _encode({**json.loads(old[2]), **p})
                 if new != old[2]:
                     updates.append((new, old[0]))
             result.created += len(fresh)
             result.updated = len(updates)
-            result.unchanged = len(rest) - len(fresh) - len(updates)
+            result.unchanged = len(ids) - created - len(fresh) - len(updates)
             if fresh:
                 conn.executemany(
                     "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)", fresh
@@ -442,39 +458,65 @@ class SQLiteStore:
         _check_sources(records, sources)
         if not records:
             return UpsertResult()
+        return self.upsert_rel_columns(
+            type_,
+            list(map(_SOURCE, records)),
+            list(map(_TARGET, records)),
+            list(map(_KEY, records)),
+            list(map(_PROPS, records)),
+            _provenance(sources) if sources else None,
+        )
+
+    def upsert_rel_columns(
+        self,
+        type_: RelType | str,
+        sources_: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`upsert_relationships` of validated, distinct relationships of one type
+        given as parallel lists (source ids, target ids, keys, properties; ``sources`` as
+        for :meth:`upsert_node_columns`)."""
+        type_ = RelType(type_)
+        if not sources_:
+            return UpsertResult()
         t = type_.value
         with self._lock, collector_paused(), self._write_tx() as tx:
-            srcs, tgts = self._rel_ends(tx, type_, records)
-            keys = list(map(_KEY, records))
-            result = self._write_rels(t, srcs, tgts, keys, list(map(_PROPS, records)))
+            srcs, tgts = self._rel_ends(tx, type_, sources_, targets, keys, props)
+            result = self._write_rels(t, srcs, tgts, keys, props)
             if sources:
-                oks = self._origins(sources)
+                oks = self._origins(sources[0])
                 self._conn.executemany(
                     "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (s, d, t, k, ok, _NO_ROW if src.row is None else src.row)
-                        for s, d, k, ok, src in zip(srcs, tgts, keys, oks, sources, strict=True)
-                    ],
+                    zip(srcs, tgts, [t] * len(srcs), keys, oks, _rows(sources[1]), strict=True),
                 )
         return result
 
     def _rel_ends(
-        self, tx: _WriteTx, type_: RelType, records: list[RelRecord]
+        self,
+        tx: _WriteTx,
+        type_: RelType,
+        sources: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[dict[str, Any]],
     ) -> tuple[list[int], list[int]]:
-        """The integer keys of each record's source and target, parallel to ``records``;
-        the batch refused (before anything is written) unless every end exists with a
-        label the type allows. Per-row work runs in C (``map``) when the ends are cached."""
+        """The integer keys of each relationship's source and target, parallel to the
+        lists; the batch refused (before anything is written) unless every end exists with
+        a label the type allows. Per-row work runs in C (``map``) when the ends are cached."""
         self._check_key_cache()
         get = self._key_cache.get
         # (nk, label) of each end, None where not cached
-        froms: list[Any] = list(map(get, map(_SOURCE, records)))
-        tos: list[Any] = list(map(get, map(_TARGET, records)))
+        froms: list[Any] = list(map(get, sources))
+        tos: list[Any] = list(map(get, targets))
         if None in froms or None in tos:  # some ends are not cached: look them up
-            ends = self._keys(list({r.source for r in records} | {r.target for r in records}))
+            ends = self._keys(list(set(sources) | set(targets)))
             tx.learned.update(ends.items())
-            froms = list(map(ends.get, map(_SOURCE, records)))
-            tos = list(map(ends.get, map(_TARGET, records)))
+            froms = list(map(ends.get, sources))
+            tos = list(map(ends.get, targets))
         allowed_sources, allowed_targets = REL_ENDPOINTS[type_]
         if (
             None in froms
@@ -482,8 +524,12 @@ class SQLiteStore:
             or not set(map(_SECOND, froms)) <= allowed_sources
             or not set(map(_SECOND, tos)) <= allowed_targets
         ):
-            stored = {r.source: f[1] for r, f in zip(records, froms, strict=True) if f}
-            stored.update((r.target, t[1]) for r, t in zip(records, tos, strict=True) if t)
+            stored = {s: f[1] for s, f in zip(sources, froms, strict=True) if f}
+            stored.update((d, t[1]) for d, t in zip(targets, tos, strict=True) if t)
+            records = [
+                RelRecord(type_, s, d, k, p)
+                for s, d, k, p in zip(sources, targets, keys, props, strict=True)
+            ]
             check_ends(type_, records, stored)
         return list(map(_FIRST, froms)), list(map(_FIRST, tos))
 
@@ -824,6 +870,28 @@ class ImportSession:
         """:meth:`SQLiteStore.upsert_relationships` inside the session's transaction."""
         return self._store.upsert_relationships(type_, rows, sources)
 
+    def upsert_node_columns(
+        self,
+        label: NodeLabel | str,
+        ids: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_node_columns` inside the session's transaction."""
+        return self._store.upsert_node_columns(label, ids, props, sources)
+
+    def upsert_rel_columns(
+        self,
+        type_: RelType | str,
+        sources_: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_rel_columns` inside the session's transaction."""
+        return self._store.upsert_rel_columns(type_, sources_, targets, keys, props, sources)
+
     def commit(self) -> None:
         """Make every write of the session visible at once, and end it."""
         if not self.open:
@@ -849,6 +917,23 @@ class ImportSession:
 def _history_detail(event: HistoryEvent) -> str:
     """An event's detail as JSON text (a value JSON cannot hold is the caller's bug)."""
     return json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
+
+
+_ORIGIN = attrgetter("import_id", "file", "sheet")
+
+
+def _provenance(
+    sources: Sequence[SourceRef],
+) -> tuple[list[tuple[str, str, str | None]], list[int | None]]:
+    """Sources as the column form: each one's ``(import, file, sheet)``, and its row."""
+    return list(map(_ORIGIN, sources)), [s.row for s in sources]
+
+
+def _rows(rows: list[int | None]) -> list[int]:
+    """Row numbers as stored (``None``: :data:`_NO_ROW`, NULL cannot be part of the key)."""
+    if None not in rows:
+        return rows  # type: ignore[return-value]
+    return [_NO_ROW if r is None else r for r in rows]
 
 
 def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import islice
+from operator import itemgetter
 from typing import Any, Literal, Protocol
 
 from graph.heap import collector_paused
@@ -153,18 +154,29 @@ class Session(Protocol):
     """A store's writes of one import in one transaction (the embedded store's
     :class:`graph.sqlite_store.ImportSession`)."""
 
-    def upsert_nodes(
-        self, label: NodeLabel | str, rows: Any, sources: Any = None
+    def upsert_node_columns(
+        self, label: NodeLabel | str, ids: list[str], props: list[Any], sources: Any = None
     ) -> UpsertResult: ...
 
-    def upsert_relationships(
-        self, type_: RelType | str, rows: Any, sources: Any = None
+    def upsert_rel_columns(
+        self,
+        type_: RelType | str,
+        sources_: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[Any],
+        sources: Any = None,
     ) -> UpsertResult: ...
 
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
 
+
+_LAST = itemgetter(-1)
+_ID, _TARGET, _KEY = itemgetter(2), itemgetter(3), itemgetter(4)
+_NODE_PROPS, _REL_PROPS = itemgetter(3), itemgetter(5)
+_ORIGIN, _ROW = itemgetter(0, 1, 2), itemgetter(3)
 
 #: records per message to the writing thread (one queue operation per this many)
 STREAM_CHUNK = 10_000
@@ -178,17 +190,11 @@ class _Batcher:
     in its batch folded into the first (one upsert); a relationship batch is written only
     after every node batch (its ends are written first)."""
 
-    def __init__(
-        self,
-        batch_size: int,
-        write: Callable[[str, list[Any], list[SourceRef | None]], None],
-    ) -> None:
+    def __init__(self, batch_size: int, write: Callable[[str, list[list[Any]]], None]) -> None:
         self.batch_size = batch_size
         self.write = write
         self.nodes: dict[str, dict[Any, list[Any]]] = {}
         self.rels: dict[str, dict[Any, list[Any]]] = {}
-        self.labels = {str(x): x for x in NodeLabel}
-        self.types = {str(x): x for x in RelType}
 
     def add(self, items: Iterator[tuple[Any, ...]] | list[tuple[Any, ...]]) -> None:
         nodes, rels, size = self.nodes, self.rels, self.batch_size
@@ -221,7 +227,7 @@ class _Batcher:
         self.flush(self.rels)
 
     def _write(self, what: str, batch: dict[Any, list[Any]]) -> None:
-        self.write(*Writer._built(what, batch, self.labels, self.types))
+        self.write(what, list(batch.values()))
 
 
 class _Stream:
@@ -261,13 +267,33 @@ class _Stream:
                 except BaseException as exc:  # reported by finish()
                     self.error = exc
 
-    def _write(self, what: str, records: list[Any], sources: list[SourceRef | None]) -> None:
-        for part, src in _by_provenance(records, sources):
-            if isinstance(part[0], NodeRecord):
-                self.results[what] += self.session.upsert_nodes(what, part, src)
+    def _write(self, what: str, items: list[list[Any]]) -> None:
+        """One batch of spooled items, as columns (no record object per row)."""
+        srcs = list(map(_LAST, items))
+        parts = [(items, srcs)]
+        if None in srcs:  # rows the writer made itself (no source row) apart
+            parts = [
+                ([it for it in items if it[-1] is not None], [s for s in srcs if s is not None]),
+                ([it for it in items if it[-1] is None], []),
+            ]
+        for part, src in parts:
+            if not part:
+                continue
+            prov = (list(map(_ORIGIN, src)), list(map(_ROW, src))) if src else None
+            if part[0][0] == _NODE:
+                self.results[what] += self.session.upsert_node_columns(
+                    what, list(map(_ID, part)), list(map(_NODE_PROPS, part)), prov
+                )
             else:
-                self.results[what] += self.session.upsert_relationships(what, part, src)
-        self.done += len(records)
+                self.results[what] += self.session.upsert_rel_columns(
+                    what,
+                    list(map(_ID, part)),
+                    list(map(_TARGET, part)),
+                    list(map(_KEY, part)),
+                    list(map(_REL_PROPS, part)),
+                    prov,
+                )
+        self.done += len(items)
         if self.writer.progress:
             self.writer.progress(what, self.done)
 
@@ -424,7 +450,11 @@ class Writer:
         """``(label or type, records, sources)`` batches, every node batch first; a later
         record of an entity already in the batch is folded into the first (one upsert)."""
         out: list[tuple[str, list[Any], list[SourceRef | None]]] = []
-        batcher = _Batcher(self.batch_size, lambda *built: out.append(built))
+        labels = {str(x): x for x in NodeLabel}
+        types = {str(x): x for x in RelType}
+        batcher = _Batcher(
+            self.batch_size, lambda what, items: out.append(self._built(what, items, labels, types))
+        )
         for spool in (self._nodes, self._rels):
             items = iter(spool)
             while chunk := list(islice(items, STREAM_CHUNK)):
@@ -440,12 +470,11 @@ class Writer:
     @staticmethod
     def _built(
         what: str,
-        batch: dict[Any, list[Any]],
+        items: list[list[Any]],
         labels: dict[str, NodeLabel],
         types: dict[str, RelType],
     ) -> tuple[str, list[Any], list[SourceRef | None]]:
         """The records and sources of one batch of spooled items."""
-        items = list(batch.values())
         sources = [SourceRef(*it[-1]) if it[-1] is not None else None for it in items]
         records: list[Any]
         if items[0][0] == _NODE:
