@@ -120,6 +120,10 @@ CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
 _NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
 _KEY_CACHE_MAX = 2_000_000
+#: an import session's key cache: the ends of the relationships being written are nearly all
+#: nodes of the batches just before (a cache of every node of a million-row import would
+#: hold 150 MB while pass 1 still holds its own indexes); older ones are looked up
+_SESSION_KEY_CACHE_MAX = 100_000
 T = TypeVar("T")
 _encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, True)
 
@@ -184,6 +188,7 @@ class SQLiteStore:
         #: ``id -> (nk, label)`` of nodes seen; dropped whenever another connection has
         #: committed (``PRAGMA data_version``), so it never outlives what it describes.
         self._key_cache: dict[str, tuple[int, str]] = {}
+        self._key_cache_max = _KEY_CACHE_MAX
         self._data_version = -1
 
     def _open_schema(self) -> None:
@@ -848,6 +853,7 @@ class ImportSession:
 
     def __init__(self, store: SQLiteStore) -> None:
         self._store = SQLiteStore(store.path, change_log_keep=store.change_log_keep)
+        self._store._key_cache_max = _SESSION_KEY_CACHE_MAX
         try:
             self._store._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -960,7 +966,7 @@ class _WriteTx:
         self._tx.__exit__(exc_type, exc, tb)
         if exc_type is None:
             cache = self._store._key_cache
-            if len(cache) + len(self.learned) > _KEY_CACHE_MAX:
+            if len(cache) + len(self.learned) > self._store._key_cache_max:
                 cache.clear()
             cache.update(self.learned)
 

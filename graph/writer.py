@@ -181,7 +181,7 @@ _ORIGIN, _ROW = itemgetter(0, 1, 2), itemgetter(3)
 #: records per message to the writing thread (one queue operation per this many)
 STREAM_CHUNK = 10_000
 #: messages that may wait for the writing thread: pass 1 waits beyond that (memory stays flat)
-STREAM_DEPTH = 8
+STREAM_DEPTH = 4
 _DONE, _ABORT = "done", "abort"
 
 
