@@ -1,7 +1,8 @@
 """The one writer: every import reaches a store through here.
 
-It owns what the stores should not each re-implement: spooling accepted records to disk
-(memory stays flat on million-row files), batching, writing every node before the
+It owns what the stores should not each re-implement: writing accepted records while pass 1
+still reads, in one transaction of the store (:meth:`Writer.stream`, the embedded store), or
+spooling them to disk to write afterwards (memory stays flat on million-row files), batching, writing every node before the
 relationships that need it, the created / updated / unchanged diff (:func:`diff`, also
 what the stores and ``--dry-run`` count with), provenance (each record's
 :class:`~graph.records.SourceRef`) and the history of imports, deletes and review
