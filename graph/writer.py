@@ -175,6 +175,8 @@ class Session(Protocol):
 
 
 _LAST = itemgetter(-1)
+_KIND_WHAT = itemgetter(0, 1)
+_REL_IDENT = itemgetter(2, 3, 4)
 _ID, _TARGET, _KEY = itemgetter(2), itemgetter(3), itemgetter(4)
 _NODE_PROPS, _REL_PROPS = itemgetter(3), itemgetter(5)
 _ORIGIN, _ROW = itemgetter(0, 1, 2), itemgetter(3)
@@ -194,10 +196,13 @@ class _Batcher:
     def __init__(self, batch_size: int, write: Callable[[str, list[list[Any]]], None]) -> None:
         self.batch_size = batch_size
         self.write = write
-        self.nodes: dict[str, dict[Any, list[Any]]] = {}
-        self.rels: dict[str, dict[Any, list[Any]]] = {}
+        self.nodes: dict[str, dict[Any, Any]] = {}
+        self.rels: dict[str, dict[Any, Any]] = {}
 
-    def add(self, items: Iterator[tuple[Any, ...]] | list[tuple[Any, ...]]) -> None:
+    def add(self, items: list[tuple[Any, ...]]) -> None:
+        """Gather ``items`` (spooled tuples), writing each batch as it fills."""
+        if items and len(set(map(_KIND_WHAT, items))) == 1 and self._add_run(items):
+            return
         nodes, rels, size = self.nodes, self.rels, self.batch_size
         for item in items:
             what = item[1]
@@ -209,14 +214,42 @@ class _Batcher:
                 batch = batches[what] = {}
             first = batch.get(ident)
             if first is not None:  # props are the item's next to last value
+                if isinstance(first, tuple):
+                    first = batch[ident] = list(first)
                 first[-2] = {**first[-2], **item[-2]}
                 continue
-            batch[ident] = list(item)
+            batch[ident] = item
             if len(batch) >= size:
                 if not node:
                     self.flush(nodes)
                 del batches[what]
                 self._write(what, batch)
+
+    def _add_run(self, items: list[tuple[Any, ...]]) -> bool:
+        """:meth:`add` of items of one kind and label, none of them in the batch yet nor
+        twice among themselves (the common message: a chunk's new people), with no step
+        per item in Python; ``False`` (nothing done) otherwise."""
+        kind, what = items[0][0], items[0][1]
+        node = kind == _NODE
+        batches = self.nodes if node else self.rels
+        idents = list(map(_ID if node else _REL_IDENT, items))
+        batch = batches.get(what, {})
+        if len(set(idents)) != len(idents) or not batch.keys().isdisjoint(idents):
+            return False
+        at, size = 0, self.batch_size
+        while at < len(items):
+            room = size - len(batch)
+            batch.update(zip(idents[at : at + room], items[at : at + room], strict=True))
+            at += room
+            if len(batch) >= size:
+                if not node:
+                    self.flush(self.nodes)
+                batches.pop(what, None)
+                self._write(what, batch)
+                batch = {}
+        if batch:
+            batches[what] = batch
+        return True
 
     def flush(self, batches: dict[str, dict[Any, list[Any]]]) -> None:
         for what in list(batches):

@@ -121,3 +121,30 @@ def test_a_bad_first_row_stops_the_stream_and_the_report_is_whole(tmp_path: Path
     assert store.counts().labels["Person"] == 0
     assert store.get_meta(WRITING_KEY) is None
     store.close()
+
+
+def test_a_record_queued_twice_is_folded_into_one_upsert_while_streaming(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    writer = Writer(store, import_id="imp-s", batch_size=5 * STREAM_CHUNK)
+    assert writer.stream()
+    ref = ("imp-s", "p.csv", None, 2)
+    n = STREAM_CHUNK  # each hand-over below is one message to the writing thread
+    writer.add_nodes(_people(n))
+    again = [(_NODE, "Person", "p-3", {"email": "p3@x.example"}, ref)]  # in its batch already
+    writer.add_nodes(
+        again + [(_NODE, "Person", f"q-{i}", {"name": "Q"}, ref) for i in range(n - 1)]
+    )
+    twice = [
+        (_NODE, "Topic", "t-1", {"name": "Water"}, ref),
+        (_NODE, "Topic", "t-1", {"level": "high"}, ref),
+    ]
+    writer.add_nodes(
+        twice + [(_NODE, "Topic", f"t-x{i}", {"name": "T"}, ref) for i in range(n - 2)]
+    )
+    results = writer.write()
+    writer.close()
+    assert results["Person"].created == 2 * n - 1 and results["Topic"].created == n - 1
+    g = store.projection()
+    assert g.nodes["p-3"]["name"] == "P 3" and g.nodes["p-3"]["email"] == "p3@x.example"
+    assert g.nodes["t-1"]["name"] == "Water" and g.nodes["t-1"]["level"] == "high"
+    store.close()
