@@ -187,6 +187,9 @@ class TablePlan:
         if not any(None in col for col in cols):
             what, names = ep.what, ep.names
             try:
+                if ep.general:  # organizations repeat down a file: each distinct line once
+                    made = {v: hash((what, tuple(zip(names, v, strict=True)))) for v in set(rows_values)}
+                    return list(map(made.__getitem__, rows_values))
                 return [hash((what, tuple(zip(names, v, strict=True)))) for v in rows_values]
             except TypeError:
                 pass
