@@ -2,12 +2,13 @@
 
 It owns what the stores should not each re-implement: writing accepted records while pass 1
 still reads, in one transaction of the store (:meth:`Writer.stream`, the embedded store), or
-spooling them to disk to write afterwards (memory stays flat on million-row files), batching, writing every node before the
-relationships that need it, the created / updated / unchanged diff (:func:`diff`, also
-what the stores and ``--dry-run`` count with), provenance (each record's
-:class:`~graph.records.SourceRef`) and the history of imports, deletes and review
-decisions. While an import writes, the store's ``writing`` mark tells readers (the API's
-projection cache) to keep serving the graph as it was before, so nobody sees half an import.
+spooling them to disk to write afterwards (memory stays flat on million-row files),
+batching, writing every node before the relationships that need it, the created / updated
+/ unchanged diff (:func:`diff`, also what the stores and ``--dry-run`` count with),
+provenance (each record's :class:`~graph.records.SourceRef`) and the history of imports,
+deletes and review decisions. While an import writes, the store's ``writing`` mark tells
+readers (the API's projection cache) to keep serving the graph as it was before, so nobody
+sees half an import.
 """
 
 from __future__ import annotations

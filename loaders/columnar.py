@@ -165,7 +165,10 @@ class TablePlan:
                 for key in ep.entry.key_fields:
                     col = cols[names.index(key)]
                     if None in col:
-                        items = [it if v is not None else None for it, v in zip(items, col, strict=True)]
+                        items = [
+                            it if v is not None else None
+                            for it, v in zip(items, col, strict=True)
+                        ]
             per_entry.append(items)
         if True in bad:
             for i, p in enumerate(where):
@@ -188,7 +191,10 @@ class TablePlan:
             what, names = ep.what, ep.names
             try:
                 if ep.general:  # organizations repeat down a file: each distinct line once
-                    made = {v: hash((what, tuple(zip(names, v, strict=True)))) for v in set(rows_values)}
+                    made = {
+                        v: hash((what, tuple(zip(names, v, strict=True))))
+                        for v in set(rows_values)
+                    }
                     return list(map(made.__getitem__, rows_values))
                 return [hash((what, tuple(zip(names, v, strict=True)))) for v in rows_values]
             except TypeError:

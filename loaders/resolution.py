@@ -298,7 +298,9 @@ class Resolver:
         new_rels: list[tuple[Any, ...]] = []
         pending = self._pending
         # each entry's fields as locals (attribute reads add up over millions of lines)
-        entries = [(ep, ep.index, ep.node, ep.id_at, ep.general, ep.person, ep.what) for ep in plan.ordered]
+        entries = [
+            (ep, ep.index, ep.node, ep.id_at, ep.general, ep.person, ep.what) for ep in plan.ordered
+        ]
         works_at = [(ep.index, ep.source_at, ep.target_at) for ep in plan.works_at]
         for pos, (line, cells) in enumerate(batch):
             items = values[pos] if values is not None else None
@@ -734,7 +736,8 @@ class Resolver:
         except TypeError:  # a list value
             digest = _digest(props)
         self._seen_rels[ident] = _row_digest(line, digest)
-        return (_REL, ep.what, ident[1], ident[2], key, props, ref or (self.import_id, self._file, None, line))
+        ref = ref or (self.import_id, self._file, None, line)
+        return (_REL, ep.what, ident[1], ident[2], key, props, ref)
 
     def _relationships(self) -> Iterator[Resolved]:
         """Every waiting relationship, in file order. One of a table line (see
