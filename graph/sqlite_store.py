@@ -19,9 +19,8 @@ import json
 import sqlite3
 import threading
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import suppress
-from itertools import count, repeat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import repeat
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -120,6 +119,10 @@ CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
 _NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
 _KEY_CACHE_MAX = 2_000_000
+#: rows per bulk insert statement (:meth:`SQLiteStore._insert_rows`): a part's JSON is
+#: encoded in one call holding the interpreter lock (a few milliseconds), then inserted
+#: without it
+_BULK_ROWS = 5_000
 #: an import session's key cache: the ends of the relationships being written are nearly all
 #: nodes of the batches just before (a cache of every node of a million-row import would
 #: hold 150 MB while pass 1 still holds its own indexes); older ones are looked up
@@ -385,9 +388,11 @@ class SQLiteStore:
             result, nks = self._write_nodes(tx, label, ids, props)
             if sources:
                 oks = self._origins(sources[0])
-                self._conn.executemany(
-                    "INSERT OR IGNORE INTO node_sources(nk, ok, row) VALUES (?, ?, ?)",
-                    zip(nks, oks, _rows(sources[1]), strict=True),
+                self._insert_rows(
+                    "INSERT OR IGNORE INTO node_sources(nk, ok, row) "
+                    "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+                    lambda at: (),
+                    [nks, oks, _rows(sources[1])],
                 )
         return result
 
@@ -399,10 +404,13 @@ class SQLiteStore:
         conn = self._conn
         lab = label.value
         (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
-        # a first load: the rows are inserted in order until one is there already
-        created = self._insert_new(
-            "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)",
-            zip(count(next_nk), ids, repeat(lab), _encode_all(props)),
+        # a first load: the rows are inserted in order until a part has one there already
+        created = self._insert_rows(
+            "INSERT INTO nodes(nk, id, label, props) "
+            "SELECT ? + key, value ->> 0, ?, value ->> 1 FROM json_each(?)",
+            lambda at: (next_nk + at, lab),
+            [ids, props],
+            encode=1,
         )
         nks = list(range(next_nk, next_nk + created))
         changed = nks.copy()
@@ -443,13 +451,32 @@ class SQLiteStore:
         tx.learned.update(zip(ids, zip(nks, repeat(lab)), strict=True))
         return result, nks
 
-    def _insert_new(self, insert: str, rows: Iterable[tuple[Any, ...]]) -> int:
-        """Run ``insert`` for ``rows`` in order until one breaks a uniqueness constraint
-        (the row exists already); how many went in. No savepoint is needed to stop there
-        (a failed row changes nothing), which spares one page copy per touched page."""
+    def _insert_rows(
+        self,
+        insert: str,
+        head: Callable[[int], tuple[Any, ...]],
+        columns: list[list[Any]],
+        encode: int | None = None,
+    ) -> int:
+        """Insert the rows given as parallel ``columns`` (column ``encode``: properties, as
+        JSON text) :data:`_BULK_ROWS` at a time, each part one ``INSERT ... SELECT`` over
+        ``json_each(?)`` of the part as a JSON array of rows (after the parameters
+        ``head(offset of the part)``); how many went in. It stops at the first part holding
+        a row that breaks a uniqueness constraint (none of that part goes in: the caller's
+        lookup does the rest). Why: ``executemany`` takes the interpreter lock back for
+        every row, and with pass 1 busy beside it each row waited for it; a part is encoded
+        in one call (a few milliseconds) and then inserted wholly inside SQLite, without
+        the lock."""
         before = self._conn.total_changes
-        with suppress(sqlite3.IntegrityError):  # that row and the rest: the caller's lookup
-            self._conn.executemany(insert, rows)
+        for at in range(0, len(columns[0]) if columns else 0, _BULK_ROWS):
+            cols = [c[at : at + _BULK_ROWS] for c in columns]
+            if encode is not None:
+                cols[encode] = list(_encode_all(cols[encode]))
+            part = "".join(_encoder(list(zip(*cols, strict=True)), 0))
+            try:
+                self._conn.execute(insert, (*head(at), part))
+            except sqlite3.IntegrityError:  # that part and the rest: the caller's lookup
+                break
         return self._conn.total_changes - before
 
     def upsert_relationships(
@@ -493,10 +520,12 @@ class SQLiteStore:
             result = self._write_rels(t, srcs, tgts, keys, props)
             if sources:
                 oks = self._origins(sources[0])
-                self._conn.executemany(
+                self._insert_rows(
                     "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    zip(srcs, tgts, [t] * len(srcs), keys, oks, _rows(sources[1]), strict=True),
+                    "SELECT value ->> 0, value ->> 1, ?, value ->> 2, value ->> 3, value ->> 4 "
+                    "FROM json_each(?)",
+                    lambda at: (t,),
+                    [srcs, tgts, keys, oks, _rows(sources[1])],
                 )
         return result
 
@@ -549,10 +578,13 @@ class SQLiteStore:
         """Write relationships of type ``t`` given as parallel lists (source and target
         integer keys, key, properties); log the change."""
         conn = self._conn
-        # a first load: the rows are inserted in order until one is there already
-        created = self._insert_new(
-            "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?)",
-            zip(srcs, tgts, repeat(t), keys, _encode_all(props)),
+        # a first load: the rows are inserted in order until a part has one there already
+        created = self._insert_rows(
+            "INSERT INTO rels(source, target, type, key, props) "
+            "SELECT value ->> 0, value ->> 1, ?, value ->> 2, value ->> 3 FROM json_each(?)",
+            lambda at: (t,),
+            [srcs, tgts, keys, props],
+            encode=3,
         )
         result = UpsertResult(created=created)
         if created == len(srcs):

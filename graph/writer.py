@@ -16,6 +16,7 @@ from __future__ import annotations
 import getpass
 import pickle
 import queue
+import sys
 import tempfile
 import threading
 import time
@@ -187,6 +188,10 @@ STREAM_CHUNK = 10_000
 #: messages that may wait for the writing thread: pass 1 waits beyond that (memory stays flat)
 STREAM_DEPTH = 4
 _DONE, _ABORT = "done", "abort"
+#: the interpreter's switch interval while a stream runs (seconds; the default is 0.005, a
+#: server already runs at 0.001): the writing thread takes the interpreter lock back after
+#: each bulk statement, and waits up to this long for pass 1 to hand it over
+STREAM_SWITCH_S = 0.001
 
 
 class _Batcher:
@@ -277,8 +282,18 @@ class _Stream:
         self.results: dict[str, UpsertResult] = defaultdict(UpsertResult)
         self.error: BaseException | None = None
         self.done = 0
+        self.switch = sys.getswitchinterval()
+        if self.switch > STREAM_SWITCH_S:
+            sys.setswitchinterval(STREAM_SWITCH_S)
         self.thread = threading.Thread(target=self._run, name="alliancegraph-write", daemon=True)
         self.thread.start()
+
+    def _joined(self) -> None:
+        """Wait for the thread to end; give the switch interval back (unless someone else
+        changed it meanwhile)."""
+        self.thread.join()
+        if self.switch > STREAM_SWITCH_S and sys.getswitchinterval() == STREAM_SWITCH_S:
+            sys.setswitchinterval(self.switch)
 
     def put(self, items: list[tuple[Any, ...]]) -> None:
         self.queue.put(items)
@@ -336,7 +351,7 @@ class _Stream:
         """Wait for the last write, then commit; a write's error is raised here (and
         nothing is kept)."""
         self.queue.put(_DONE)
-        self.thread.join()
+        self._joined()
         if self.error is not None:
             self.session.rollback()
             raise self.error
@@ -347,7 +362,7 @@ class _Stream:
         """Stop writing and forget everything written (nothing was visible)."""
         self.error = self.error or _Aborted()
         self.queue.put(_ABORT)
-        self.thread.join()
+        self._joined()
         self.session.rollback()
 
 

@@ -77,3 +77,29 @@ def test_node_keys_cached_by_one_connection_follow_writes_of_another(tmp_path: P
     assert first.projection().edges["p1", "p2", "KNOWS"]["strength"] == 0.5
     first.close()
     second.close()
+
+
+def test_a_batch_whose_later_part_holds_stored_rows_counts_and_keeps_every_row(
+    tmp_path: Path,
+) -> None:
+    """Rows go in by parts (one bulk statement each); a part meeting a stored row inserts
+    none of itself, and that part and the rest take the lookup way, counted right."""
+    from graph.sqlite_store import _BULK_ROWS
+
+    store = SQLiteStore(tmp_path / "s.db")
+    n = 2 * _BULK_ROWS + 100
+    stored = _BULK_ROWS + 7  # in the second part
+    store.upsert_nodes("Person", [{"id": f"p-{stored}", "name": "Kept", "email": "k@x.example"}])
+    rows = [{"id": f"p-{i}", "name": f"P {i}" if i != stored else "Kept"} for i in range(n)]
+    result = store.upsert_nodes("Person", rows)
+    assert (result.created, result.updated, result.unchanged) == (n - 1, 0, 1)
+    rels = [{"source": f"p-{i}", "target": f"p-{i + 1}"} for i in range(n - 1)]
+    store.upsert_relationships("KNOWS", rels[:10] + rels[_BULK_ROWS + 3 : _BULK_ROWS + 4])
+    again = store.upsert_relationships("KNOWS", rels)
+    assert (again.created, again.unchanged) == (n - 1 - 11, 11)
+    g = store.projection()
+    assert g.number_of_nodes() == n and g.number_of_edges() == n - 1
+    assert g.nodes[f"p-{stored}"]["email"] == "k@x.example"
+    nks = store._conn.execute("SELECT count(DISTINCT nk), min(nk), max(nk) FROM nodes").fetchone()
+    assert nks == (n, 1, n)  # integer keys stay dense and distinct
+    store.close()
