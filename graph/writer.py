@@ -281,6 +281,7 @@ class _Stream:
         self.queue: queue.Queue[list[tuple[Any, ...]] | str] = queue.Queue(STREAM_DEPTH)
         self.results: dict[str, UpsertResult] = defaultdict(UpsertResult)
         self.error: BaseException | None = None
+        self.complete = False
         self.done = 0
         self.switch = sys.getswitchinterval()
         if self.switch > STREAM_SWITCH_S:
@@ -295,27 +296,39 @@ class _Stream:
         if self.switch > STREAM_SWITCH_S and sys.getswitchinterval() == STREAM_SWITCH_S:
             sys.setswitchinterval(self.switch)
 
-    def put(self, items: list[tuple[Any, ...]]) -> None:
-        self.queue.put(items)
+    def put(self, items: list[tuple[Any, ...]] | str) -> None:
+        """Hand ``items`` (or a last word) to the thread; waits while the queue is full,
+        but not on a thread that has ended."""
+        while True:
+            try:
+                self.queue.put(items, timeout=1.0)
+                return
+            except queue.Full:
+                if not self.thread.is_alive():
+                    self.error = self.error or RuntimeError("the writing thread has stopped")
+                    return
 
     def _run(self) -> None:
-        batcher = _Batcher(self.writer.batch_size, self._write)
-        with collector_paused():
-            while True:
-                msg = self.queue.get()
-                if isinstance(msg, str):
-                    if msg == _DONE and self.error is None:
-                        try:
+        """The thread: write what comes until the last word; every batch written (and
+        :attr:`complete` set) only if it was ``done`` and nothing failed."""
+        try:
+            batcher = _Batcher(self.writer.batch_size, self._write)
+            with collector_paused():
+                while True:
+                    msg = self.queue.get()
+                    if isinstance(msg, str):
+                        if msg == _DONE and self.error is None:
                             batcher.finish()
-                        except BaseException as exc:  # reported by finish()
-                            self.error = exc
-                    return
-                if self.error is not None:
-                    continue  # drained, so that pass 1 never waits on a full queue
-                try:
-                    batcher.add(msg)
-                except BaseException as exc:  # reported by finish()
-                    self.error = exc
+                            self.complete = True
+                        return
+                    if self.error is not None:
+                        continue  # drained, so that pass 1 never waits on a full queue
+                    try:
+                        batcher.add(msg)
+                    except BaseException as exc:  # reported by finish()
+                        self.error = exc
+        except BaseException as exc:  # reported by finish()
+            self.error = self.error or exc
 
     def _write(self, what: str, items: list[list[Any]]) -> None:
         """One batch of spooled items, as columns (no record object per row)."""
@@ -350,18 +363,18 @@ class _Stream:
     def finish(self) -> dict[str, UpsertResult]:
         """Wait for the last write, then commit; a write's error is raised here (and
         nothing is kept)."""
-        self.queue.put(_DONE)
+        self.put(_DONE)
         self._joined()
-        if self.error is not None:
+        if self.error is not None or not self.complete:
             self.session.rollback()
-            raise self.error
+            raise self.error or RuntimeError("the writing thread stopped before the end")
         self.session.commit()
         return dict(self.results)
 
     def abort(self) -> None:
         """Stop writing and forget everything written (nothing was visible)."""
         self.error = self.error or _Aborted()
-        self.queue.put(_ABORT)
+        self.put(_ABORT)
         self._joined()
         self.session.rollback()
 

@@ -8,7 +8,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from graph.records import SourceRef
+import pytest
+
+from graph.records import BatchValidationError, SourceRef
 from graph.sqlite_store import SQLiteStore
 from graph.writer import _NODE, _REL, STREAM_CHUNK, WRITING_KEY, Writer
 from loaders.pipeline import load_path
@@ -147,4 +149,20 @@ def test_a_record_queued_twice_is_folded_into_one_upsert_while_streaming(tmp_pat
     g = store.projection()
     assert g.nodes["p-3"]["name"] == "P 3" and g.nodes["p-3"]["email"] == "p3@x.example"
     assert g.nodes["t-1"]["name"] == "Water" and g.nodes["t-1"]["level"] == "high"
+    store.close()
+
+
+def test_a_failed_write_on_the_thread_is_raised_by_write_and_keeps_nothing(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    writer = Writer(store, import_id="imp-s", batch_size=100)
+    assert writer.stream()
+    writer.add_nodes(_people(STREAM_CHUNK))
+    ref = ("imp-s", "p.csv", None, 2)
+    writer.add_rels([(_REL, "WORKS_AT", "p-0", "org-nowhere", "", {}, ref)])  # no such end
+    with pytest.raises(BatchValidationError, match="org-nowhere"):
+        writer.write()
+    writer.close()
+    assert store.counts().labels["Person"] == 0
+    assert store.get_meta(WRITING_KEY) is None
+    store.upsert_nodes("Topic", [{"id": "t-1", "name": "Water"}])  # the write lock is free
     store.close()
