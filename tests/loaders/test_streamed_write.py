@@ -4,6 +4,7 @@ commits."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from graph.records import BatchValidationError, SourceRef
 from graph.sqlite_store import SQLiteStore
-from graph.writer import _NODE, _REL, STREAM_CHUNK, WRITING_KEY, Writer
+from graph.writer import _NODE, _REL, STREAM_CHUNK, STREAM_SWITCH_S, WRITING_KEY, Writer
 from loaders.pipeline import load_path
 
 CONTACTS = Path(__file__).parents[2] / "loaders" / "mappings" / "contacts.yaml"
@@ -38,7 +39,9 @@ def _streaming(store: SQLiteStore) -> tuple[Writer, threading.Event]:
 def test_a_streamed_write_is_invisible_until_it_commits(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "s.db")
     reader = SQLiteStore(tmp_path / "s.db")
+    switch = sys.getswitchinterval()
     writer, written = _streaming(store)
+    assert sys.getswitchinterval() == min(switch, STREAM_SWITCH_S)
     writer.add_nodes(_people(STREAM_CHUNK))
     assert written.wait(60)  # the thread has written a batch inside its transaction
     assert reader.counts().labels["Person"] == 0
@@ -54,6 +57,7 @@ def test_a_streamed_write_is_invisible_until_it_commits(tmp_path: Path) -> None:
     assert reader.counts().types["WORKS_AT"] == 1
     assert reader.sources_of("p-7") == [SourceRef("imp-s", "p.csv", None, 9)]
     assert reader.get_meta(WRITING_KEY) is None
+    assert sys.getswitchinterval() == switch
     reader.close()
     store.close()
 
