@@ -388,12 +388,23 @@ class SQLiteStore:
             result, nks = self._write_nodes(tx, label, ids, props)
             if sources:
                 oks = self._origins(sources[0])
-                self._insert_rows(
-                    "INSERT OR IGNORE INTO node_sources(nk, ok, row) "
-                    "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
-                    lambda at: (),
-                    [nks, oks, _rows(sources[1])],
-                )
+                rows = _rows(sources[1])
+                first = nks[0]
+                if oks.count(oks[0]) == len(oks) and nks == list(range(first, first + len(nks))):
+                    # one origin and new nodes in order (a file's import): rows alone
+                    self._insert_rows(
+                        "INSERT OR IGNORE INTO node_sources(nk, ok, row) "
+                        "SELECT ? + key, ?, value FROM json_each(?)",
+                        lambda at: (first + at, oks[0]),
+                        [rows],
+                    )
+                else:
+                    self._insert_rows(
+                        "INSERT OR IGNORE INTO node_sources(nk, ok, row) "
+                        "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+                        lambda at: (),
+                        [nks, oks, rows],
+                    )
         return result
 
     def _write_nodes(
@@ -460,7 +471,8 @@ class SQLiteStore:
     ) -> int:
         """Insert the rows given as parallel ``columns`` (column ``encode``: properties, as
         JSON text) :data:`_BULK_ROWS` at a time, each part one ``INSERT ... SELECT`` over
-        ``json_each(?)`` of the part as a JSON array of rows (after the parameters
+        ``json_each(?)`` of the part as a JSON array of rows (of values, for a single
+        column) (after the parameters
         ``head(offset of the part)``); how many went in. It stops at the first part holding
         a row that breaks a uniqueness constraint (none of that part goes in: the caller's
         lookup does the rest). Why: ``executemany`` takes the interpreter lock back for
@@ -472,7 +484,9 @@ class SQLiteStore:
             cols = [c[at : at + _BULK_ROWS] for c in columns]
             if encode is not None:
                 cols[encode] = list(_encode_all(cols[encode]))
-            part = "".join(_encoder(list(zip(*cols, strict=True)), 0))
+            # one column: a flat array of its values
+            values = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
+            part = "".join(_encoder(values, 0))
             try:
                 self._conn.execute(insert, (*head(at), part))
             except sqlite3.IntegrityError:  # that part and the rest: the caller's lookup
@@ -520,13 +534,22 @@ class SQLiteStore:
             result = self._write_rels(t, srcs, tgts, keys, props)
             if sources:
                 oks = self._origins(sources[0])
-                self._insert_rows(
-                    "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
-                    "SELECT value ->> 0, value ->> 1, ?, value ->> 2, value ->> 3, value ->> 4 "
-                    "FROM json_each(?)",
-                    lambda at: (t,),
-                    [srcs, tgts, keys, oks, _rows(sources[1])],
-                )
+                if oks.count(oks[0]) == len(oks):  # one origin (a file's import)
+                    self._insert_rows(
+                        "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
+                        "SELECT value ->> 0, value ->> 1, ?, value ->> 2, ?, value ->> 3 "
+                        "FROM json_each(?)",
+                        lambda at: (t, oks[0]),
+                        [srcs, tgts, keys, _rows(sources[1])],
+                    )
+                else:
+                    self._insert_rows(
+                        "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
+                        "SELECT value ->> 0, value ->> 1, ?, value ->> 2, value ->> 3, "
+                        "value ->> 4 FROM json_each(?)",
+                        lambda at: (t,),
+                        [srcs, tgts, keys, oks, _rows(sources[1])],
+                    )
         return result
 
     def _rel_ends(

@@ -103,3 +103,36 @@ def test_a_batch_whose_later_part_holds_stored_rows_counts_and_keeps_every_row(
     nks = store._conn.execute("SELECT count(DISTINCT nk), min(nk), max(nk) FROM nodes").fetchone()
     assert nks == (n, 1, n)  # integer keys stay dense and distinct
     store.close()
+
+
+def test_provenance_of_a_batch_from_several_files_and_known_nodes_is_kept_per_row(
+    tmp_path: Path,
+) -> None:
+    """Provenance rows go in by bulk parts too: a batch from one file of new nodes takes the
+    short form, any other the full one; both keep each row's source."""
+    from graph.records import SourceRef
+
+    store = SQLiteStore(tmp_path / "s.db")
+    store.upsert_nodes(
+        "Topic", [{"id": "t-1", "name": "Water"}], [SourceRef("i1", "a.csv", None, 2)]
+    )
+    rows = [
+        {"id": "t-2", "name": "Air"},
+        {"id": "t-1", "name": "Water"},
+        {"id": "t-3", "name": "Soil"},
+    ]
+    refs = [
+        SourceRef("i2", "b.csv", None, 5),
+        SourceRef("i2", "b.csv", None, 6),
+        SourceRef("i2", "c.csv", "S", None),
+    ]
+    store.upsert_nodes("Topic", rows, refs)
+    assert store.sources_of("t-1") == [SourceRef("i1", "a.csv", None, 2), refs[1]]
+    assert store.sources_of("t-3") == [refs[2]]
+    store.upsert_nodes("Goal", [{"id": "g-1", "name": "Clean water"}])
+    needs = [{"source": "g-1", "target": "t-1"}, {"source": "g-1", "target": "t-2"}]
+    store.upsert_relationships("NEEDS", needs, refs[:1] + refs[2:])
+    assert store.sources_of(rel=("NEEDS", "g-1", "t-2", "")) == [refs[2]]
+    store.upsert_relationships("NEEDS", needs[:1], refs[1:2])
+    assert store.sources_of(rel=("NEEDS", "g-1", "t-1", "")) == refs[:2]
+    store.close()
