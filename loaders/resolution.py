@@ -395,14 +395,15 @@ class Resolver:
         org = self.remap.get(org, org) if org else None
         email = props.get("email")
         email_key = email.strip().casefold() if email else None
+        at = name_at(name_key, org) if org else None
         into: str | None = None
         rule = ""
         if node_id in people.ids:
             pass  # known already (an index cached from the store): not a merge
         elif email_key is not None and email_key in people.emails:
             into, rule = people.emails[email_key], "email"
-        elif org:
-            into = people.names.get(name_at(name_key, org))
+        elif at is not None:
+            into = people.names.get(at)
             rule = "name_and_organization"
         if into is not None and into != node_id:
             self._merge_person(node_id, name, into, rule)
@@ -410,8 +411,8 @@ class Resolver:
         # not added to people.ids: her id goes into _seen now, which is asked first
         if email_key is not None:
             people.emails.setdefault(email_key, node_id)
-        if org:
-            people.names.setdefault(name_at(name_key, org), node_id)
+        if at is not None:
+            people.names.setdefault(at, node_id)
         return False
 
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
