@@ -19,8 +19,9 @@ import json
 import sqlite3
 import threading
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
+from itertools import count, repeat
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -119,7 +120,7 @@ CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
 _NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
 _KEY_CACHE_MAX = 2_000_000
-#: rows per bulk insert statement (:meth:`SQLiteStore._insert_rows`): a part's JSON is
+#: rows per bulk insert statement in an import session (:meth:`SQLiteStore._insert`): a part's JSON is
 #: encoded in one call holding the interpreter lock (a few milliseconds), then inserted
 #: without it
 _BULK_ROWS = 5_000
@@ -192,6 +193,8 @@ class SQLiteStore:
         #: committed (``PRAGMA data_version``), so it never outlives what it describes.
         self._key_cache: dict[str, tuple[int, str]] = {}
         self._key_cache_max = _KEY_CACHE_MAX
+        #: insert by bulk JSON parts (an import session's writing thread; see _insert)
+        self._bulk = False
         self._data_version = -1
 
     def _open_schema(self) -> None:
@@ -392,18 +395,16 @@ class SQLiteStore:
                 first = nks[0]
                 if oks.count(oks[0]) == len(oks) and nks == list(range(first, first + len(nks))):
                     # one origin and new nodes in order (a file's import): rows alone
-                    self._insert_rows(
-                        "INSERT OR IGNORE INTO node_sources(nk, ok, row) "
-                        "SELECT ? + key, ?, value FROM json_each(?)",
-                        lambda at: (first + at, oks[0]),
-                        [rows],
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "node_sources(nk, ok, row)",
+                        [("from", first), ("const", oks[0]), ("row", rows)],
                     )
                 else:
-                    self._insert_rows(
-                        "INSERT OR IGNORE INTO node_sources(nk, ok, row) "
-                        "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
-                        lambda at: (),
-                        [nks, oks, rows],
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "node_sources(nk, ok, row)",
+                        [("row", nks), ("row", oks), ("row", rows)],
                     )
         return result
 
@@ -416,12 +417,10 @@ class SQLiteStore:
         lab = label.value
         (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
         # a first load: the rows are inserted in order until a part has one there already
-        created = self._insert_rows(
-            "INSERT INTO nodes(nk, id, label, props) "
-            "SELECT ? + key, value ->> 0, ?, value ->> 1 FROM json_each(?)",
-            lambda at: (next_nk + at, lab),
-            [ids, props],
-            encode=1,
+        created = self._insert(
+            "INSERT",
+            "nodes(nk, id, label, props)",
+            [("from", next_nk), ("row", ids), ("const", lab), ("json", props)],
         )
         nks = list(range(next_nk, next_nk + created))
         changed = nks.copy()
@@ -462,33 +461,57 @@ class SQLiteStore:
         tx.learned.update(zip(ids, zip(nks, repeat(lab)), strict=True))
         return result, nks
 
-    def _insert_rows(
-        self,
-        insert: str,
-        head: Callable[[int], tuple[Any, ...]],
-        columns: list[list[Any]],
-        encode: int | None = None,
-    ) -> int:
-        """Insert the rows given as parallel ``columns`` (column ``encode``: properties, as
-        JSON text) :data:`_BULK_ROWS` at a time, each part one ``INSERT ... SELECT`` over
-        ``json_each(?)`` of the part as a JSON array of rows (of values, for a single
-        column) (after the parameters
-        ``head(offset of the part)``); how many went in. It stops at the first part holding
-        a row that breaks a uniqueness constraint (none of that part goes in: the caller's
-        lookup does the rest). Why: ``executemany`` takes the interpreter lock back for
-        every row, and with pass 1 busy beside it each row waited for it; a part is encoded
-        in one call (a few milliseconds) and then inserted wholly inside SQLite, without
-        the lock."""
+    def _insert(self, verb: str, into: str, values: list[tuple[str, Any]]) -> int:
+        """Insert rows into ``into`` (``"table(columns)"``, from this module), given column
+        by column: ``("row", list)`` a value per row, ``("json", list)`` properties per row
+        (stored as JSON text), ``("const", v)`` one value for all, ``("from", n)`` n, n + 1,
+        ... ; how many went in, in order until one breaks a uniqueness constraint (that row
+        and the rest: the caller's lookup). Outside an import session one ``executemany``;
+        in one (:class:`ImportSession`, on the writing thread) :data:`_BULK_ROWS` rows at a
+        time, each part one ``INSERT ... SELECT`` over ``json_each`` of the part as a JSON
+        array, stopping at the first part holding such a row (none of that part goes in).
+        Why: ``executemany`` takes the interpreter lock back for every row, and with pass 1
+        busy beside it each row waited for it; a part is encoded in one call (a few
+        milliseconds) and inserted wholly inside SQLite, without the lock. Alone, the
+        ``executemany`` costs less CPU (no JSON to parse), so the store's own upserts keep it."""
         before = self._conn.total_changes
-        for at in range(0, len(columns[0]) if columns else 0, _BULK_ROWS):
-            cols = [c[at : at + _BULK_ROWS] for c in columns]
-            if encode is not None:
-                cols[encode] = list(_encode_all(cols[encode]))
-            # one column: a flat array of its values
-            values = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
-            part = "".join(_encoder(values, 0))
+        per_row = [v for k, v in values if k in ("row", "json")]
+        if not self._bulk:
+            args = [
+                repeat(v)
+                if k == "const"
+                else count(v)
+                if k == "from"
+                else _encode_all(v)
+                if k == "json"
+                else v
+                for k, v in values
+            ]
+            with suppress(sqlite3.IntegrityError):  # that row and the rest: the caller's lookup
+                self._conn.executemany(
+                    f"{verb} INTO {into} VALUES ({_marks(len(values))})", zip(*args, strict=False)
+                )
+            return self._conn.total_changes - before
+        select, j = [], 0
+        for k, _ in values:
+            if k in ("const", "from"):
+                select.append("?" if k == "const" else "? + key")
+            else:  # one value per row: the part is a flat array of them
+                select.append("value" if len(per_row) == 1 else f"value ->> {j}")
+                j += 1
+        statement = f"{verb} INTO {into} SELECT {', '.join(select)} FROM json_each(?)"
+        for at in range(0, len(per_row[0]), _BULK_ROWS):
+            head = [v if k == "const" else v + at for k, v in values if k in ("const", "from")]
+            cols = [
+                list(_encode_all(v[at : at + _BULK_ROWS]))
+                if k == "json"
+                else v[at : at + _BULK_ROWS]
+                for k, v in values
+                if k in ("row", "json")
+            ]
+            rows = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
             try:
-                self._conn.execute(insert, (*head(at), part))
+                self._conn.execute(statement, (*head, "".join(_encoder(rows, 0))))
             except sqlite3.IntegrityError:  # that part and the rest: the caller's lookup
                 break
         return self._conn.total_changes - before
@@ -535,20 +558,30 @@ class SQLiteStore:
             if sources:
                 oks = self._origins(sources[0])
                 if oks.count(oks[0]) == len(oks):  # one origin (a file's import)
-                    self._insert_rows(
-                        "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
-                        "SELECT value ->> 0, value ->> 1, ?, value ->> 2, ?, value ->> 3 "
-                        "FROM json_each(?)",
-                        lambda at: (t, oks[0]),
-                        [srcs, tgts, keys, _rows(sources[1])],
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "rel_sources(source, target, type, key, ok, row)",
+                        [
+                            ("row", srcs),
+                            ("row", tgts),
+                            ("const", t),
+                            ("row", keys),
+                            ("const", oks[0]),
+                            ("row", _rows(sources[1])),
+                        ],
                     )
                 else:
-                    self._insert_rows(
-                        "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
-                        "SELECT value ->> 0, value ->> 1, ?, value ->> 2, value ->> 3, "
-                        "value ->> 4 FROM json_each(?)",
-                        lambda at: (t,),
-                        [srcs, tgts, keys, oks, _rows(sources[1])],
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "rel_sources(source, target, type, key, ok, row)",
+                        [
+                            ("row", srcs),
+                            ("row", tgts),
+                            ("const", t),
+                            ("row", keys),
+                            ("row", oks),
+                            ("row", _rows(sources[1])),
+                        ],
                     )
         return result
 
@@ -602,12 +635,10 @@ class SQLiteStore:
         integer keys, key, properties); log the change."""
         conn = self._conn
         # a first load: the rows are inserted in order until a part has one there already
-        created = self._insert_rows(
-            "INSERT INTO rels(source, target, type, key, props) "
-            "SELECT value ->> 0, value ->> 1, ?, value ->> 2, value ->> 3 FROM json_each(?)",
-            lambda at: (t,),
-            [srcs, tgts, keys, props],
-            encode=3,
+        created = self._insert(
+            "INSERT",
+            "rels(source, target, type, key, props)",
+            [("row", srcs), ("row", tgts), ("const", t), ("row", keys), ("json", props)],
         )
         result = UpsertResult(created=created)
         if created == len(srcs):
@@ -909,6 +940,7 @@ class ImportSession:
     def __init__(self, store: SQLiteStore) -> None:
         self._store = SQLiteStore(store.path, change_log_keep=store.change_log_keep)
         self._store._key_cache_max = _SESSION_KEY_CACHE_MAX
+        self._store._bulk = True
         try:
             self._store._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
