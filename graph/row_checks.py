@@ -19,7 +19,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
@@ -312,9 +312,10 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
             column = out.get(name)
             if column is None:
                 return [None] * n
-            for i, v in enumerate(column):
-                if v is None:
-                    failed[i] = True
+            if None in column:
+                for i, v in enumerate(column):
+                    if v is None:
+                        failed[i] = True
         for first, last in periods:
             if first in out and last in out:
                 for i, (a, b) in enumerate(zip(out[first], out[last], strict=True)):
@@ -324,8 +325,16 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
         keys = [*known, *extras]
         if not keys:
             return [None if bad else {} for bad in failed]
-        result: list[dict[str, Any] | None] = []
-        for bad, row in zip(failed, zip(*(out[k] for k in keys), strict=True), strict=True):
+        columns_out = [out[k] for k in keys]
+        if not any(None in c for c in columns_out):  # every value present: dicts made in C
+            result: list[dict[str, Any] | None] = list(
+                map(dict, map(partial(zip, keys), zip(*columns_out, strict=True)))
+            )
+            if True in failed:
+                result = [None if bad else r for bad, r in zip(failed, result, strict=True)]
+            return result
+        result = []
+        for bad, row in zip(failed, zip(*columns_out, strict=True), strict=True):
             if bad:
                 result.append(None)
             else:

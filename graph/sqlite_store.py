@@ -120,6 +120,14 @@ CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
 _NO_ROW = -1  # a SourceRef without a row number (NULL cannot be part of the key)
 _KEY_CACHE_MAX = 2_000_000
+#: rows per bulk insert statement in an import session (:meth:`SQLiteStore._insert`): a part's JSON is
+#: encoded in one call holding the interpreter lock (a few milliseconds), then inserted
+#: without it
+_BULK_ROWS = 5_000
+#: an import session's key cache: the ends of the relationships being written are nearly all
+#: nodes of the batches just before (a cache of every node of a million-row import would
+#: hold 150 MB while pass 1 still holds its own indexes); older ones are looked up
+_SESSION_KEY_CACHE_MAX = 100_000
 T = TypeVar("T")
 _encoder = c_make_encoder(None, None, encode_basestring, None, ":", ",", True, False, True)
 
@@ -184,6 +192,9 @@ class SQLiteStore:
         #: ``id -> (nk, label)`` of nodes seen; dropped whenever another connection has
         #: committed (``PRAGMA data_version``), so it never outlives what it describes.
         self._key_cache: dict[str, tuple[int, str]] = {}
+        self._key_cache_max = _KEY_CACHE_MAX
+        #: insert by bulk JSON parts (an import session's writing thread; see _insert)
+        self._bulk = False
         self._data_version = -1
 
     def _open_schema(self) -> None:
@@ -315,13 +326,11 @@ class SQLiteStore:
         )
         conn.execute("DELETE FROM changes WHERE version <= ?", (version - self.change_log_keep,))
 
-    def _origins(self, sources: Sequence[SourceRef]) -> list[int]:
-        """The interned key of each source's ``(import, file, sheet)``, parallel to it."""
+    def _origins(self, origins: Sequence[tuple[str, str, str | None]]) -> list[int]:
+        """The interned key of each ``(import, file, sheet)``, parallel to ``origins``
+        (new ones numbered in the order first met)."""
         keys: dict[tuple[str, str, str | None], int] = {}
-        for s in sources:
-            origin = (s.import_id, s.file, s.sheet)
-            if origin in keys:
-                continue
+        for origin in dict.fromkeys(origins):
             found = self._conn.execute(
                 "SELECT ok FROM origins WHERE import_id = ? AND file = ? AND sheet IS ?", origin
             ).fetchone()
@@ -332,7 +341,7 @@ class SQLiteStore:
                 keys[origin] = int(cur.lastrowid or 0)
             else:
                 keys[origin] = int(found[0])
-        return [keys[(s.import_id, s.file, s.sheet)] for s in sources]
+        return list(map(keys.__getitem__, origins))
 
     def _transaction(self) -> _Tx:
         return _Tx(self._conn)
@@ -358,56 +367,86 @@ class SQLiteStore:
         _check_sources(records, sources)
         if not records:
             return UpsertResult()
+        return self.upsert_node_columns(
+            label,
+            list(map(_ID, records)),
+            list(map(_PROPS, records)),
+            _provenance(sources) if sources else None,
+        )
+
+    def upsert_node_columns(
+        self,
+        label: NodeLabel | str,
+        ids: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`upsert_nodes` of validated nodes of one label with distinct ids, given as
+        parallel lists (no record object per row): ``sources`` is each row's ``(import,
+        file, sheet)`` and its row number, two lists parallel to ``ids``."""
+        label = NodeLabel(label)
+        if not ids:
+            return UpsertResult()
         with self._lock, collector_paused(), self._write_tx() as tx:
-            result, nks = self._write_nodes(tx, label, records)
+            result, nks = self._write_nodes(tx, label, ids, props)
             if sources:
-                oks = self._origins(sources)
-                self._conn.executemany(
-                    "INSERT OR IGNORE INTO node_sources(nk, ok, row) VALUES (?, ?, ?)",
-                    [
-                        (nk, ok, _NO_ROW if s.row is None else s.row)
-                        for nk, ok, s in zip(nks, oks, sources, strict=True)
-                    ],
-                )
+                oks = self._origins(sources[0])
+                rows = _rows(sources[1])
+                first = nks[0]
+                if oks.count(oks[0]) == len(oks) and nks == list(range(first, first + len(nks))):
+                    # one origin and new nodes in order (a file's import): rows alone
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "node_sources(nk, ok, row)",
+                        [("from", first), ("const", oks[0]), ("row", rows)],
+                    )
+                else:
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "node_sources(nk, ok, row)",
+                        [("row", nks), ("row", oks), ("row", rows)],
+                    )
         return result
 
     def _write_nodes(
-        self, tx: _WriteTx, label: NodeLabel, records: list[NodeRecord]
+        self, tx: _WriteTx, label: NodeLabel, ids: list[str], props: list[dict[str, Any]]
     ) -> tuple[UpsertResult, list[int]]:
-        """Write ``records`` and log the change; the integer key of each, in order."""
+        """Write the nodes (parallel ``ids`` and ``props``) and log the change; the integer
+        key of each, in order."""
         conn = self._conn
         lab = label.value
         (next_nk,) = conn.execute("SELECT v FROM meta WHERE k = 'next_node'").fetchone()
-        ids = list(map(_ID, records))
-        # a first load: the rows are inserted in order until one is there already
-        created = self._insert_new(
-            "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)",
-            zip(count(next_nk), ids, repeat(lab), _encode_all(map(_PROPS, records))),
+        # a first load: the rows are inserted in order until a part has one there already
+        created = self._insert(
+            "INSERT",
+            "nodes(nk, id, label, props)",
+            [("from", next_nk), ("row", ids), ("const", lab), ("json", props)],
         )
         nks = list(range(next_nk, next_nk + created))
         changed = nks.copy()
         next_nk += created
         result = UpsertResult(created=created)
-        if created < len(records):  # the rest the lookup way
-            rest = records[created:]
+        if created < len(ids):  # the rest the lookup way
             existing = self._existing(ids[created:])
-            check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
+            if any(v[1] != lab for v in existing.values()):
+                records = [NodeRecord(label, i, p) for i, p in zip(ids, props, strict=True)]
+                check_id_labels(label, records, {k: v[1] for k, v in existing.items()})
             fresh: list[tuple[int, str, str, str]] = []
             updates: list[tuple[str, int]] = []
-            for r in rest:
-                old = existing.get(r.id)
+            for node_id, p in zip(ids[created:], props[created:], strict=True):
+                old = existing.get(node_id)
                 if old is None:
                     nks.append(next_nk)
-                    fresh.append((next_nk, r.id, lab, _encode(r.props)))
+                    fresh.append((next_nk, node_id, lab, _encode(p)))
                     next_nk += 1
                     continue
                 nks.append(old[0])
-                new = _encode({**json.loads(old[2]), **r.props})
+                new = _encode({**json.loads(old[2]), **p})
                 if new != old[2]:
                     updates.append((new, old[0]))
             result.created += len(fresh)
             result.updated = len(updates)
-            result.unchanged = len(rest) - len(fresh) - len(updates)
+            result.unchanged = len(ids) - created - len(fresh) - len(updates)
             if fresh:
                 conn.executemany(
                     "INSERT INTO nodes(nk, id, label, props) VALUES (?, ?, ?, ?)", fresh
@@ -422,13 +461,59 @@ class SQLiteStore:
         tx.learned.update(zip(ids, zip(nks, repeat(lab)), strict=True))
         return result, nks
 
-    def _insert_new(self, insert: str, rows: Iterable[tuple[Any, ...]]) -> int:
-        """Run ``insert`` for ``rows`` in order until one breaks a uniqueness constraint
-        (the row exists already); how many went in. No savepoint is needed to stop there
-        (a failed row changes nothing), which spares one page copy per touched page."""
+    def _insert(self, verb: str, into: str, values: list[tuple[str, Any]]) -> int:
+        """Insert rows into ``into`` (``"table(columns)"``, from this module), given column
+        by column: ``("row", list)`` a value per row, ``("json", list)`` properties per row
+        (stored as JSON text), ``("const", v)`` one value for all, ``("from", n)`` n, n + 1,
+        ... ; how many went in, in order until one breaks a uniqueness constraint (that row
+        and the rest: the caller's lookup). Outside an import session one ``executemany``;
+        in one (:class:`ImportSession`, on the writing thread) :data:`_BULK_ROWS` rows at a
+        time, each part one ``INSERT ... SELECT`` over ``json_each`` of the part as a JSON
+        array, stopping at the first part holding such a row (none of that part goes in).
+        Why: ``executemany`` takes the interpreter lock back for every row, and with pass 1
+        busy beside it each row waited for it; a part is encoded in one call (a few
+        milliseconds) and inserted wholly inside SQLite, without the lock. Alone, the
+        ``executemany`` costs less CPU (no JSON to parse), so the store's own upserts keep it."""
         before = self._conn.total_changes
-        with suppress(sqlite3.IntegrityError):  # that row and the rest: the caller's lookup
-            self._conn.executemany(insert, rows)
+        per_row = [v for k, v in values if k in ("row", "json")]
+        if not self._bulk:
+            args = [
+                repeat(v)
+                if k == "const"
+                else count(v)
+                if k == "from"
+                else _encode_all(v)
+                if k == "json"
+                else v
+                for k, v in values
+            ]
+            with suppress(sqlite3.IntegrityError):  # that row and the rest: the caller's lookup
+                self._conn.executemany(
+                    f"{verb} INTO {into} VALUES ({_marks(len(values))})", zip(*args, strict=False)
+                )
+            return self._conn.total_changes - before
+        select, j = [], 0
+        for k, _ in values:
+            if k in ("const", "from"):
+                select.append("?" if k == "const" else "? + key")
+            else:  # one value per row: the part is a flat array of them
+                select.append("value" if len(per_row) == 1 else f"value ->> {j}")
+                j += 1
+        statement = f"{verb} INTO {into} SELECT {', '.join(select)} FROM json_each(?)"
+        for at in range(0, len(per_row[0]), _BULK_ROWS):
+            head = [v if k == "const" else v + at for k, v in values if k in ("const", "from")]
+            cols = [
+                list(_encode_all(v[at : at + _BULK_ROWS]))
+                if k == "json"
+                else v[at : at + _BULK_ROWS]
+                for k, v in values
+                if k in ("row", "json")
+            ]
+            rows = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
+            try:
+                self._conn.execute(statement, (*head, "".join(_encoder(rows, 0))))
+            except sqlite3.IntegrityError:  # that part and the rest: the caller's lookup
+                break
         return self._conn.total_changes - before
 
     def upsert_relationships(
@@ -442,39 +527,86 @@ class SQLiteStore:
         _check_sources(records, sources)
         if not records:
             return UpsertResult()
+        return self.upsert_rel_columns(
+            type_,
+            list(map(_SOURCE, records)),
+            list(map(_TARGET, records)),
+            list(map(_KEY, records)),
+            list(map(_PROPS, records)),
+            _provenance(sources) if sources else None,
+        )
+
+    def upsert_rel_columns(
+        self,
+        type_: RelType | str,
+        sources_: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`upsert_relationships` of validated, distinct relationships of one type
+        given as parallel lists (source ids, target ids, keys, properties; ``sources`` as
+        for :meth:`upsert_node_columns`)."""
+        type_ = RelType(type_)
+        if not sources_:
+            return UpsertResult()
         t = type_.value
         with self._lock, collector_paused(), self._write_tx() as tx:
-            srcs, tgts = self._rel_ends(tx, type_, records)
-            keys = list(map(_KEY, records))
-            result = self._write_rels(t, srcs, tgts, keys, list(map(_PROPS, records)))
+            srcs, tgts = self._rel_ends(tx, type_, sources_, targets, keys, props)
+            result = self._write_rels(t, srcs, tgts, keys, props)
             if sources:
-                oks = self._origins(sources)
-                self._conn.executemany(
-                    "INSERT OR IGNORE INTO rel_sources(source, target, type, key, ok, row) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (s, d, t, k, ok, _NO_ROW if src.row is None else src.row)
-                        for s, d, k, ok, src in zip(srcs, tgts, keys, oks, sources, strict=True)
-                    ],
-                )
+                oks = self._origins(sources[0])
+                if oks.count(oks[0]) == len(oks):  # one origin (a file's import)
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "rel_sources(source, target, type, key, ok, row)",
+                        [
+                            ("row", srcs),
+                            ("row", tgts),
+                            ("const", t),
+                            ("row", keys),
+                            ("const", oks[0]),
+                            ("row", _rows(sources[1])),
+                        ],
+                    )
+                else:
+                    self._insert(
+                        "INSERT OR IGNORE",
+                        "rel_sources(source, target, type, key, ok, row)",
+                        [
+                            ("row", srcs),
+                            ("row", tgts),
+                            ("const", t),
+                            ("row", keys),
+                            ("row", oks),
+                            ("row", _rows(sources[1])),
+                        ],
+                    )
         return result
 
     def _rel_ends(
-        self, tx: _WriteTx, type_: RelType, records: list[RelRecord]
+        self,
+        tx: _WriteTx,
+        type_: RelType,
+        sources: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[dict[str, Any]],
     ) -> tuple[list[int], list[int]]:
-        """The integer keys of each record's source and target, parallel to ``records``;
-        the batch refused (before anything is written) unless every end exists with a
-        label the type allows. Per-row work runs in C (``map``) when the ends are cached."""
+        """The integer keys of each relationship's source and target, parallel to the
+        lists; the batch refused (before anything is written) unless every end exists with
+        a label the type allows. Per-row work runs in C (``map``) when the ends are cached."""
         self._check_key_cache()
         get = self._key_cache.get
         # (nk, label) of each end, None where not cached
-        froms: list[Any] = list(map(get, map(_SOURCE, records)))
-        tos: list[Any] = list(map(get, map(_TARGET, records)))
+        froms: list[Any] = list(map(get, sources))
+        tos: list[Any] = list(map(get, targets))
         if None in froms or None in tos:  # some ends are not cached: look them up
-            ends = self._keys(list({r.source for r in records} | {r.target for r in records}))
+            ends = self._keys(list(set(sources) | set(targets)))
             tx.learned.update(ends.items())
-            froms = list(map(ends.get, map(_SOURCE, records)))
-            tos = list(map(ends.get, map(_TARGET, records)))
+            froms = list(map(ends.get, sources))
+            tos = list(map(ends.get, targets))
         allowed_sources, allowed_targets = REL_ENDPOINTS[type_]
         if (
             None in froms
@@ -482,8 +614,12 @@ class SQLiteStore:
             or not set(map(_SECOND, froms)) <= allowed_sources
             or not set(map(_SECOND, tos)) <= allowed_targets
         ):
-            stored = {r.source: f[1] for r, f in zip(records, froms, strict=True) if f}
-            stored.update((r.target, t[1]) for r, t in zip(records, tos, strict=True) if t)
+            stored = {s: f[1] for s, f in zip(sources, froms, strict=True) if f}
+            stored.update((d, t[1]) for d, t in zip(targets, tos, strict=True) if t)
+            records = [
+                RelRecord(type_, s, d, k, p)
+                for s, d, k, p in zip(sources, targets, keys, props, strict=True)
+            ]
             check_ends(type_, records, stored)
         return list(map(_FIRST, froms)), list(map(_FIRST, tos))
 
@@ -498,10 +634,11 @@ class SQLiteStore:
         """Write relationships of type ``t`` given as parallel lists (source and target
         integer keys, key, properties); log the change."""
         conn = self._conn
-        # a first load: the rows are inserted in order until one is there already
-        created = self._insert_new(
-            "INSERT INTO rels(source, target, type, key, props) VALUES (?, ?, ?, ?, ?)",
-            zip(srcs, tgts, repeat(t), keys, _encode_all(props)),
+        # a first load: the rows are inserted in order until a part has one there already
+        created = self._insert(
+            "INSERT",
+            "rels(source, target, type, key, props)",
+            [("row", srcs), ("row", tgts), ("const", t), ("row", keys), ("json", props)],
         )
         result = UpsertResult(created=created)
         if created == len(srcs):
@@ -782,10 +919,114 @@ class SQLiteStore:
         with self._lock:
             self._conn.close()
 
+    def import_session(self) -> ImportSession | None:
+        """One import's writes as ONE transaction on a connection of its own (see
+        :class:`ImportSession`); ``None`` for an in-memory store, which a second connection
+        would not see."""
+        if str(self.path) == ":memory:":
+            return None
+        return ImportSession(self)
+
+
+class ImportSession:
+    """Upserts in one transaction on a connection of their own, committed or rolled back
+    whole: an import writes through it on a thread while it still reads its file (sqlite3
+    releases the interpreter lock inside each statement), and nothing is visible to any
+    reader, or kept after a crash, unless :meth:`commit` runs. It holds the store's write
+    lock from the start to :meth:`commit` or :meth:`rollback`; other writers wait (up to the
+    connection's 30 s timeout). Use it from one thread at a time.
+    """
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = SQLiteStore(store.path, change_log_keep=store.change_log_keep)
+        self._store._key_cache_max = _SESSION_KEY_CACHE_MAX
+        self._store._bulk = True
+        try:
+            self._store._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._store.close()
+            raise StoreError(f"embedded store is busy or unreadable: {exc}") from None
+        self.open = True
+
+    def upsert_nodes(
+        self,
+        label: NodeLabel | str,
+        rows: Iterable[Row],
+        sources: Sequence[SourceRef] | None = None,
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_nodes` inside the session's transaction."""
+        return self._store.upsert_nodes(label, rows, sources)
+
+    def upsert_relationships(
+        self, type_: RelType | str, rows: Iterable[Row], sources: Sequence[SourceRef] | None = None
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_relationships` inside the session's transaction."""
+        return self._store.upsert_relationships(type_, rows, sources)
+
+    def upsert_node_columns(
+        self,
+        label: NodeLabel | str,
+        ids: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_node_columns` inside the session's transaction."""
+        return self._store.upsert_node_columns(label, ids, props, sources)
+
+    def upsert_rel_columns(
+        self,
+        type_: RelType | str,
+        sources_: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[dict[str, Any]],
+        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+    ) -> UpsertResult:
+        """:meth:`SQLiteStore.upsert_rel_columns` inside the session's transaction."""
+        return self._store.upsert_rel_columns(type_, sources_, targets, keys, props, sources)
+
+    def commit(self) -> None:
+        """Make every write of the session visible at once, and end it."""
+        if not self.open:
+            raise StoreError("the import session is over")
+        self.open = False
+        try:
+            self._store._conn.execute("COMMIT")
+        finally:
+            self._store.close()
+
+    def rollback(self) -> None:
+        """Forget every write of the session (nothing if it is over already)."""
+        if not self.open:
+            return
+        self.open = False
+        try:
+            if self._store._conn.in_transaction:
+                self._store._conn.execute("ROLLBACK")
+        finally:
+            self._store.close()
+
 
 def _history_detail(event: HistoryEvent) -> str:
     """An event's detail as JSON text (a value JSON cannot hold is the caller's bug)."""
     return json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
+
+
+_ORIGIN = attrgetter("import_id", "file", "sheet")
+
+
+def _provenance(
+    sources: Sequence[SourceRef],
+) -> tuple[list[tuple[str, str, str | None]], list[int | None]]:
+    """Sources as the column form: each one's ``(import, file, sheet)``, and its row."""
+    return list(map(_ORIGIN, sources)), [s.row for s in sources]
+
+
+def _rows(rows: list[int | None]) -> list[int]:
+    """Row numbers as stored (``None``: :data:`_NO_ROW`, NULL cannot be part of the key)."""
+    if None not in rows:
+        return rows  # type: ignore[return-value]
+    return [_NO_ROW if r is None else r for r in rows]
 
 
 def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
@@ -812,7 +1053,7 @@ class _WriteTx:
         self._tx.__exit__(exc_type, exc, tb)
         if exc_type is None:
             cache = self._store._key_cache
-            if len(cache) + len(self.learned) > _KEY_CACHE_MAX:
+            if len(cache) + len(self.learned) > self._store._key_cache_max:
                 cache.clear()
             cache.update(self.learned)
 

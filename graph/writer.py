@@ -1,26 +1,34 @@
 """The one writer: every import reaches a store through here.
 
-It owns what the stores should not each re-implement: spooling accepted records to disk
-(memory stays flat on million-row files), batching, writing every node before the
-relationships that need it, the created / updated / unchanged diff (:func:`diff`, also
-what the stores and ``--dry-run`` count with), provenance (each record's
-:class:`~graph.records.SourceRef`) and the history of imports, deletes and review
-decisions. While an import writes, the store's ``writing`` mark tells readers (the API's
-projection cache) to keep serving the graph as it was before, so nobody sees half an import.
+It owns what the stores should not each re-implement: writing accepted records while pass 1
+still reads, in one transaction of the store (:meth:`Writer.stream`, the embedded store), or
+spooling them to disk to write afterwards (memory stays flat on million-row files),
+batching, writing every node before the relationships that need it, the created / updated
+/ unchanged diff (:func:`diff`, also what the stores and ``--dry-run`` count with),
+provenance (each record's :class:`~graph.records.SourceRef`) and the history of imports,
+deletes and review decisions. While an import writes, the store's ``writing`` mark tells
+readers (the API's projection cache) to keep serving the graph as it was before, so nobody
+sees half an import.
 """
 
 from __future__ import annotations
 
 import getpass
 import pickle
+import queue
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from itertools import islice
+from operator import itemgetter
+from typing import Any, Literal, Protocol
 
+from graph.heap import collector_paused
 from graph.records import HistoryEvent, NodeRecord, RelRecord, SourceRef, UpsertResult
 from graph.store import GraphStore
 from graph.vocabulary import NodeLabel, RelType
@@ -148,6 +156,236 @@ class Spool(TupleSpool):
                 yield RelRecord(types[item[1]], item[2], item[3], item[4], item[5]), src
 
 
+class Session(Protocol):
+    """A store's writes of one import in one transaction (the embedded store's
+    :class:`graph.sqlite_store.ImportSession`)."""
+
+    def upsert_node_columns(
+        self, label: NodeLabel | str, ids: list[str], props: list[Any], sources: Any = None
+    ) -> UpsertResult: ...
+
+    def upsert_rel_columns(
+        self,
+        type_: RelType | str,
+        sources_: list[str],
+        targets: list[str],
+        keys: list[str],
+        props: list[Any],
+        sources: Any = None,
+    ) -> UpsertResult: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+_LAST = itemgetter(-1)
+_KIND_WHAT = itemgetter(0, 1)
+_REL_IDENT = itemgetter(2, 3, 4)
+_ID, _TARGET, _KEY = itemgetter(2), itemgetter(3), itemgetter(4)
+_NODE_PROPS, _REL_PROPS = itemgetter(3), itemgetter(5)
+_ORIGIN, _ROW = itemgetter(0, 1, 2), itemgetter(3)
+
+#: records per message to the writing thread (one queue operation per this many)
+STREAM_CHUNK = 10_000
+#: messages that may wait for the writing thread: pass 1 waits beyond that (memory stays flat)
+STREAM_DEPTH = 4
+_DONE, _ABORT = "done", "abort"
+#: the interpreter's switch interval while a stream runs (seconds; the default is 0.005, a
+#: server already runs at 0.001): the writing thread takes the interpreter lock back after
+#: each bulk statement, and waits up to this long for pass 1 to hand it over
+STREAM_SWITCH_S = 0.001
+
+
+class _Batcher:
+    """Spooled tuples gathered into per-label batches, a later record of an entity already
+    in its batch folded into the first (one upsert); a relationship batch is written only
+    after every node batch (its ends are written first)."""
+
+    def __init__(self, batch_size: int, write: Callable[[str, list[list[Any]]], None]) -> None:
+        self.batch_size = batch_size
+        self.write = write
+        self.nodes: dict[str, dict[Any, Any]] = {}
+        self.rels: dict[str, dict[Any, Any]] = {}
+
+    def add(self, items: list[tuple[Any, ...]]) -> None:
+        """Gather ``items`` (spooled tuples), writing each batch as it fills."""
+        if items and len(set(map(_KIND_WHAT, items))) == 1 and self._add_run(items):
+            return
+        nodes, rels, size = self.nodes, self.rels, self.batch_size
+        for item in items:
+            what = item[1]
+            node = item[0] == _NODE
+            ident = item[2] if node else (item[2], item[3], item[4])
+            batches = nodes if node else rels
+            batch = batches.get(what)
+            if batch is None:
+                batch = batches[what] = {}
+            first = batch.get(ident)
+            if first is not None:  # props are the item's next to last value
+                if isinstance(first, tuple):
+                    first = batch[ident] = list(first)
+                first[-2] = {**first[-2], **item[-2]}
+                continue
+            batch[ident] = item
+            if len(batch) >= size:
+                if not node:
+                    self.flush(nodes)
+                del batches[what]
+                self._write(what, batch)
+
+    def _add_run(self, items: list[tuple[Any, ...]]) -> bool:
+        """:meth:`add` of items of one kind and label, none of them in the batch yet nor
+        twice among themselves (the common message: a chunk's new people), with no step
+        per item in Python; ``False`` (nothing done) otherwise."""
+        kind, what = items[0][0], items[0][1]
+        node = kind == _NODE
+        batches = self.nodes if node else self.rels
+        idents = list(map(_ID if node else _REL_IDENT, items))
+        batch = batches.get(what, {})
+        if len(set(idents)) != len(idents) or not batch.keys().isdisjoint(idents):
+            return False
+        at, size = 0, self.batch_size
+        while at < len(items):
+            room = size - len(batch)
+            batch.update(zip(idents[at : at + room], items[at : at + room], strict=True))
+            at += room
+            if len(batch) >= size:
+                if not node:
+                    self.flush(self.nodes)
+                batches.pop(what, None)
+                self._write(what, batch)
+                batch = {}
+        if batch:
+            batches[what] = batch
+        return True
+
+    def flush(self, batches: dict[str, dict[Any, list[Any]]]) -> None:
+        for what in list(batches):
+            self._write(what, batches.pop(what))
+
+    def finish(self) -> None:
+        """Write what is left: every node batch, then every relationship batch."""
+        self.flush(self.nodes)
+        self.flush(self.rels)
+
+    def _write(self, what: str, batch: dict[Any, list[Any]]) -> None:
+        self.write(what, list(batch.values()))
+
+
+class _Stream:
+    """A thread writing an import's records through a store :class:`Session` while pass 1
+    still reads the file: records are written as they come, in one transaction, and
+    :meth:`finish` commits it (or :meth:`abort` rolls it back)."""
+
+    def __init__(self, writer: Writer, session: Session) -> None:
+        self.writer = writer
+        self.session = session
+        self.queue: queue.Queue[list[tuple[Any, ...]] | str] = queue.Queue(STREAM_DEPTH)
+        self.results: dict[str, UpsertResult] = defaultdict(UpsertResult)
+        self.error: BaseException | None = None
+        self.complete = False
+        self.done = 0
+        self.switch = sys.getswitchinterval()
+        if self.switch > STREAM_SWITCH_S:
+            sys.setswitchinterval(STREAM_SWITCH_S)
+        self.thread = threading.Thread(target=self._run, name="alliancegraph-write", daemon=True)
+        self.thread.start()
+
+    def _joined(self) -> None:
+        """Wait for the thread to end; give the switch interval back (unless someone else
+        changed it meanwhile)."""
+        self.thread.join()
+        if self.switch > STREAM_SWITCH_S and sys.getswitchinterval() == STREAM_SWITCH_S:
+            sys.setswitchinterval(self.switch)
+
+    def put(self, items: list[tuple[Any, ...]] | str) -> None:
+        """Hand ``items`` (or a last word) to the thread; waits while the queue is full,
+        but not on a thread that has ended."""
+        while True:
+            try:
+                self.queue.put(items, timeout=1.0)
+                return
+            except queue.Full:
+                if not self.thread.is_alive():
+                    self.error = self.error or RuntimeError("the writing thread has stopped")
+                    return
+
+    def _run(self) -> None:
+        """The thread: write what comes until the last word; every batch written (and
+        :attr:`complete` set) only if it was ``done`` and nothing failed."""
+        try:
+            batcher = _Batcher(self.writer.batch_size, self._write)
+            with collector_paused():
+                while True:
+                    msg = self.queue.get()
+                    if isinstance(msg, str):
+                        if msg == _DONE and self.error is None:
+                            batcher.finish()
+                            self.complete = True
+                        return
+                    if self.error is not None:
+                        continue  # drained, so that pass 1 never waits on a full queue
+                    try:
+                        batcher.add(msg)
+                    except BaseException as exc:  # reported by finish()
+                        self.error = exc
+        except BaseException as exc:  # reported by finish()
+            self.error = self.error or exc
+
+    def _write(self, what: str, items: list[list[Any]]) -> None:
+        """One batch of spooled items, as columns (no record object per row)."""
+        srcs = list(map(_LAST, items))
+        parts = [(items, srcs)]
+        if None in srcs:  # rows the writer made itself (no source row) apart
+            parts = [
+                ([it for it in items if it[-1] is not None], [s for s in srcs if s is not None]),
+                ([it for it in items if it[-1] is None], []),
+            ]
+        for part, src in parts:
+            if not part:
+                continue
+            prov = (list(map(_ORIGIN, src)), list(map(_ROW, src))) if src else None
+            if part[0][0] == _NODE:
+                self.results[what] += self.session.upsert_node_columns(
+                    what, list(map(_ID, part)), list(map(_NODE_PROPS, part)), prov
+                )
+            else:
+                self.results[what] += self.session.upsert_rel_columns(
+                    what,
+                    list(map(_ID, part)),
+                    list(map(_TARGET, part)),
+                    list(map(_KEY, part)),
+                    list(map(_REL_PROPS, part)),
+                    prov,
+                )
+        self.done += len(items)
+        if self.writer.progress:
+            self.writer.progress(what, self.done)
+
+    def finish(self) -> dict[str, UpsertResult]:
+        """Wait for the last write, then commit; a write's error is raised here (and
+        nothing is kept)."""
+        self.put(_DONE)
+        self._joined()
+        if self.error is not None or not self.complete:
+            self.session.rollback()
+            raise self.error or RuntimeError("the writing thread stopped before the end")
+        self.session.commit()
+        return dict(self.results)
+
+    def abort(self) -> None:
+        """Stop writing and forget everything written (nothing was visible)."""
+        self.error = self.error or _Aborted()
+        self.put(_ABORT)
+        self._joined()
+        self.session.rollback()
+
+
+class _Aborted(Exception):
+    """The stream was stopped before it finished."""
+
+
 class Writer:
     """Collects validated records for one import, then writes or previews them.
 
@@ -176,6 +414,64 @@ class Writer:
         self.progress = progress
         self._nodes = Spool()
         self._rels = Spool()
+        self._stream: _Stream | None = None
+        self._stop: Callable[[], bool] | None = None
+        self._dropped = False
+        self._pending: list[tuple[Any, ...]] = []
+        self._queued = 0
+
+    def stream(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Write records as they are queued, on a thread, in one transaction of the store
+        (an embedded store's :meth:`~graph.sqlite_store.SQLiteStore.import_session`) that
+        :meth:`write` commits and :meth:`close` without it rolls back: an import's write
+        overlaps its pass 1, and still nothing is visible or kept unless :meth:`write`
+        runs. The store carries the ``writing`` mark from now on. ``stop``, asked as
+        records are handed over: once it says ``True`` (the import will not be written),
+        what was written is rolled back and later records are dropped. ``False`` (nothing
+        changed) for a store without sessions, or when records are queued already; then
+        :meth:`write` writes the spooled records as usual. Not for :meth:`preview`."""
+        start = getattr(self.store, "import_session", None)
+        if start is None or self.queued or self._stream is not None:
+            return False
+        self.store.set_meta(WRITING_KEY, f"{self.import_id} {time.time():.0f}")
+        try:
+            session = start()
+        except BaseException:
+            self.store.set_meta(WRITING_KEY, None)
+            raise
+        if session is None:
+            self.store.set_meta(WRITING_KEY, None)
+            return False
+        self._stream = _Stream(self, session)
+        self._stop = stop
+        return True
+
+    def _send(self, items: list[tuple[Any, ...]]) -> None:
+        """Hand tuples to the writing thread, in order, :data:`STREAM_CHUNK` at a time."""
+        assert self._stream is not None
+        self._queued += len(items)
+        pending = self._pending
+        if not pending and len(items) >= STREAM_CHUNK:
+            pending = items
+        else:
+            pending.extend(items)
+            if len(pending) < STREAM_CHUNK:
+                return
+        self._pending = []
+        if self._stop is not None and self._stop():
+            self._drop()
+            return
+        self._stream.put(pending)
+
+    def _drop(self) -> None:
+        """Roll the stream back: this import will not be written."""
+        stream, self._stream = self._stream, None
+        self._dropped, self._pending = True, []
+        if stream is not None:
+            try:
+                stream.abort()
+            finally:
+                self.store.set_meta(WRITING_KEY, None)
 
     def __enter__(self) -> Writer:
         return self
@@ -184,58 +480,67 @@ class Writer:
         self.close()
 
     def add(self, record: NodeRecord | RelRecord, source: SourceRef | None = None) -> None:
-        """Queue one validated record (nodes and relationships may come in any order)."""
+        """Queue one validated record (nodes and relationships may come in any order;
+        while streaming, a relationship after the nodes it needs)."""
+        if self._stream is not None or self._dropped:
+            if self._stream is not None:
+                self._send([_tuple(record, source)])
+            return
         (self._nodes if isinstance(record, NodeRecord) else self._rels).add_record(record, source)
 
     def add_nodes(self, items: list[tuple[Any, ...]]) -> None:
         """Queue validated nodes given as the spool's tuples ``(_NODE, label, id, props,
         src)``, ``src`` being ``(import id, file, sheet, row)`` or ``None``: what
         :meth:`add` queues, without making a record object per row first."""
+        if self._stream is not None or self._dropped:
+            if self._stream is not None:
+                self._send(items)
+            return
         self._nodes.extend(items)
 
     def add_rels(self, items: list[tuple[Any, ...]]) -> None:
         """Queue validated relationships as ``(_REL, type, source, target, key, props,
         src)`` tuples (see :meth:`add_nodes`)."""
+        if self._stream is not None or self._dropped:
+            if self._stream is not None:
+                self._send(items)
+            return
         self._rels.extend(items)
 
     @property
     def queued(self) -> int:
         """Records queued so far."""
-        return self._nodes.size + self._rels.size
+        return self._nodes.size + self._rels.size + self._queued
 
     def _batches(self) -> Iterator[tuple[str, list[Any], list[SourceRef | None]]]:
         """``(label or type, records, sources)`` batches, every node batch first; a later
         record of an entity already in the batch is folded into the first (one upsert)."""
+        out: list[tuple[str, list[Any], list[SourceRef | None]]] = []
         labels = {str(x): x for x in NodeLabel}
         types = {str(x): x for x in RelType}
+        batcher = _Batcher(
+            self.batch_size, lambda what, items: out.append(self._built(what, items, labels, types))
+        )
         for spool in (self._nodes, self._rels):
-            batches: dict[str, dict[Any, list[Any]]] = {}  # what -> identity -> spooled item
-            for item in spool:
-                what = item[1]
-                ident = item[2] if item[0] == _NODE else (item[2], item[3], item[4])
-                batch = batches.get(what)
-                if batch is None:
-                    batch = batches[what] = {}
-                first = batch.get(ident)
-                if first is not None:  # props are the item's next to last value
-                    first[-2] = {**first[-2], **item[-2]}
-                    continue
-                batch[ident] = list(item)
-                if len(batch) >= self.batch_size:
-                    del batches[what]
-                    yield self._built(what, batch, labels, types)
-            for what in list(batches):
-                yield self._built(what, batches.pop(what), labels, types)
+            items = iter(spool)
+            while chunk := list(islice(items, STREAM_CHUNK)):
+                batcher.add(chunk)
+                yield from out
+                out.clear()
+            batcher.flush(batcher.nodes)
+            yield from out
+            out.clear()
+        batcher.finish()
+        yield from out
 
     @staticmethod
     def _built(
         what: str,
-        batch: dict[Any, list[Any]],
+        items: list[list[Any]],
         labels: dict[str, NodeLabel],
         types: dict[str, RelType],
     ) -> tuple[str, list[Any], list[SourceRef | None]]:
         """The records and sources of one batch of spooled items."""
-        items = list(batch.values())
         sources = [SourceRef(*it[-1]) if it[-1] is not None else None for it in items]
         records: list[Any]
         if items[0][0] == _NODE:
@@ -252,6 +557,17 @@ class Writer:
         The store carries a ``writing`` mark meanwhile, so readers keep the graph as it was
         before the import until the last batch is in.
         """
+        if self._dropped:
+            raise RuntimeError("this import's stream was stopped: nothing can be written")
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            try:
+                if self._pending:
+                    stream.put(self._pending)
+                    self._pending = []
+                return stream.finish()
+            finally:
+                self.store.set_meta(WRITING_KEY, None)
         results: dict[str, UpsertResult] = defaultdict(UpsertResult)
         if not self.queued:
             return {}  # nothing to write: no mark to set and clear (two Bolt transactions)
@@ -295,9 +611,18 @@ class Writer:
         return dict(results)
 
     def close(self) -> None:
-        """Drop the spool files."""
+        """Drop the spool files; a stream not written is rolled back."""
+        self._drop()
         self._nodes.close()
         self._rels.close()
+
+
+def _tuple(record: NodeRecord | RelRecord, source: SourceRef | None) -> tuple[Any, ...]:
+    """A record as the spool's tuple (see :meth:`Writer.add_nodes`)."""
+    src = (source.import_id, source.file, source.sheet, source.row) if source else None
+    if isinstance(record, NodeRecord):
+        return (_NODE, str(record.label), record.id, record.props, src)
+    return (_REL, str(record.type), record.source, record.target, record.key, record.props, src)
 
 
 def _count(result: UpsertResult, outcome: Outcome) -> None:

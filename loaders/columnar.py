@@ -27,8 +27,10 @@ CHUNK_ROWS = 20_000
 
 #: One entry on one line: its values in the order of :attr:`EntryPlan.names` (``None``:
 #: no value; :meth:`EntryPlan.data` makes the dict :meth:`Mapping.apply` would), its
-#: checked properties (``None``: pydantic decides) and, for people, the normalized name.
-Item = tuple[tuple[Any, ...], dict[str, Any] | None, str]
+#: checked properties (``None``: pydantic decides), for people the normalized name, and
+#: for nodes the fingerprint of the cells (:meth:`EntryPlan.raw_key`; ``None`` for
+#: relationships).
+Item = tuple[tuple[Any, ...], dict[str, Any] | None, str, int | None]
 #: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, its
 #: :data:`Item` (``None`` when an optional entry is absent from the line).
 ChunkValues = list[list[Item | None] | None]
@@ -157,16 +159,47 @@ class TablePlan:
             keys = [""] * n
             if ep.person:
                 keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
-            items: list[Item | None] = list(zip(rows_values, checked, keys, strict=True))
+            raws = self._raw_keys(ep, cols, rows_values) if ep.node else [None] * n
+            items: list[Item | None] = list(zip(rows_values, checked, keys, raws, strict=True))
             if ep.entry.optional:  # absent from a line that lacks a key field
                 for key in ep.entry.key_fields:
-                    at = names.index(key)
-                    items = [it if it is not None and it[0][at] is not None else None for it in items]
+                    col = cols[names.index(key)]
+                    if None in col:
+                        items = [
+                            it if v is not None else None
+                            for it, v in zip(items, col, strict=True)
+                        ]
             per_entry.append(items)
-        for i, p in enumerate(where):
-            if not bad[i]:
-                out[p] = [items[i] for items in per_entry]
+        if True in bad:
+            for i, p in enumerate(where):
+                if not bad[i]:
+                    out[p] = [items[i] for items in per_entry]
+        elif len(where) == len(batch):  # every line good and read: the common chunk
+            out = list(map(list, zip(*per_entry, strict=True)))
+        else:
+            for i, line_items in enumerate(zip(*per_entry, strict=True)):
+                out[where[i]] = list(line_items)
         return out
+
+    @staticmethod
+    def _raw_keys(
+        ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
+    ) -> list[int | None]:
+        """:meth:`EntryPlan.raw_key` of each line's values, in one pass when no value is
+        missing and all hash."""
+        if not any(None in col for col in cols):
+            what, names = ep.what, ep.names
+            try:
+                if ep.general:  # organizations repeat down a file: each distinct line once
+                    made = {
+                        v: hash((what, tuple(zip(names, v, strict=True))))
+                        for v in set(rows_values)
+                    }
+                    return list(map(made.__getitem__, rows_values))
+                return [hash((what, tuple(zip(names, v, strict=True)))) for v in rows_values]
+            except TypeError:
+                pass
+        return [ep.raw_key(v) for v in rows_values]
 
     def apply(self, cells: list[str], file: str, line: int) -> Iterator[SourceRow]:
         """The row-by-row path's rows for one line (:meth:`Mapping.apply`)."""

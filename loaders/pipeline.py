@@ -2,12 +2,14 @@
 
 Readers and mappings yield rows (:mod:`loaders.sources`); :class:`loaders.resolution.Resolver`
 validates and resolves them, giving each record an outcome (new / merged / held for review);
-:class:`graph.writer.Writer` spools the accepted ones and, only when nothing is wrong (or
-``skip_invalid``), writes them in batches (nodes before the relationships that need them),
-with each record's source file and row as provenance. Held records wait in the store's
-review queue (:mod:`loaders.review`), shared by the command line and the API. Every import,
-even a refused one, is logged in the store's history. Re-running the same file changes
-nothing, and a load killed part-way completes on a re-run.
+:class:`graph.writer.Writer` writes the accepted ones in batches (nodes before the
+relationships that need them), with each record's source file and row as provenance, and
+keeps them only when nothing is wrong (or ``skip_invalid``): on the embedded store while
+pass 1 still reads, in one transaction committed at the end (:meth:`Writer.stream`); on
+others from spill files after pass 1. Held records wait in the store's review queue
+(:mod:`loaders.review`), shared by the command line and the API. Every import, even a
+refused one, is logged in the store's history. Re-running the same file changes nothing,
+and a load killed part-way completes on a re-run (on the embedded store it kept nothing).
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ def load_source(
         collector_paused(),
         Writer(store, import_id=import_id, batch_size=batch_size, progress=progress) as writer,
     ):
+        if not dry_run:  # written while pass 1 reads, in one transaction (if the store can)
+            writer.stream(stop=lambda: bool(report.rejections) and not skip_invalid)
         chunked = source.tabular and columnar
         read = source.cells() if chunked else source.rows()
         try:

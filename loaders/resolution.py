@@ -296,6 +296,12 @@ class Resolver:
         waiting: list[tuple[Any, ...]] = []  # relationships for the spool, in line order
         new_nodes: list[tuple[Any, ...]] = []
         new_rels: list[tuple[Any, ...]] = []
+        pending = self._pending
+        # each entry's fields as locals (attribute reads add up over millions of lines)
+        entries = [
+            (ep, ep.index, ep.node, ep.id_at, ep.general, ep.person, ep.what) for ep in plan.ordered
+        ]
+        works_at = [(ep.index, ep.source_at, ep.target_at) for ep in plan.works_at]
         for pos, (line, cells) in enumerate(batch):
             items = values[pos] if values is not None else None
             if items is None:  # the row-by-row path
@@ -303,39 +309,39 @@ class Resolver:
                     rows = [SourceRow("node", "", {}, file, row=line, error=cells)]
                 else:
                     rows = list(plan.apply(cells, file, line))
-                self._pending.extend(waiting)
+                pending.extend(waiting)
                 waiting = []
                 yield from self._group([(line, row) for row in rows])
                 continue
             employer: dict[str, str] = {}
-            for ep in plan.works_at:
-                item = items[ep.index]
+            for index, source_at, target_at in works_at:
+                item = items[index]
                 if item is not None:
-                    src, dst = item[0][ep.source_at], item[0][ep.target_at]
+                    src, dst = item[0][source_at], item[0][target_at]
                     if isinstance(src, str) and isinstance(dst, str):
                         employer[src] = dst
-            for ep in plan.ordered:
-                item = items[ep.index]
+            ref = (import_id, file, None, line)
+            for ep, index, node, id_at, general, person, what in entries:
+                item = items[index]
                 if item is None:
                     continue
-                vals, props, name_key = item
-                counts = counts_of[ep.index]
+                vals, props, name_key, raw = item
+                counts = counts_of[index]
                 if counts is None:  # the report lists kinds in the order they are met
-                    counts = counts_of[ep.index] = self.tally(ep.what)
-                if not ep.node:
+                    counts = counts_of[index] = self.tally(what)
+                if not node:
                     # while no relationship waits, a plain one is decided at once (the same
                     # decision as at the end: its ends are known and cannot be remapped
                     # any more, and every earlier relationship is decided)
-                    if props is not None and not waiting and not self._pending.size:
-                        spooled = self._plain_rel(ep, line, vals, props)
+                    if props is not None and not waiting and not pending.size:
+                        spooled = self._plain_rel(ep, line, vals, props, counts, ref)
                         if spooled is not None:
                             new_rels.append(spooled)
                             continue
-                    waiting.append((ep.index, line, vals, props))
+                    waiting.append((index, line, vals, props))
                     continue
                 counts.read += 1
-                raw = ep.raw_key(vals)
-                first = seen.get(vals[ep.id_at]) if raw is not None else None
+                first = seen.get(vals[id_at]) if raw is not None else None
                 if first is not None and first[1] >> _RAW_AT == raw & _MASK:  # type: ignore[operator]
                     counts.merged += 1  # the very same cells as an accepted row
                     continue
@@ -346,7 +352,7 @@ class Resolver:
                         yield out
                     continue
                 node_id = props.pop("id")
-                if node_id in seen or node_id in graph or ep.general:
+                if general or node_id in seen or node_id in graph:
                     label = typing.cast(NodeLabel, ep.label)
                     rec = NodeRecord(label, node_id, props)
                     row = plan.row(ep, ep.data(vals), line)
@@ -355,7 +361,7 @@ class Resolver:
                         yield out
                     continue
                 name = str(props.get("name", ""))
-                if ep.person:
+                if person:
                     if not people_ready:
                         self._people_index()
                         people_ready = True
@@ -367,8 +373,8 @@ class Resolver:
                     digest = hash(tuple(sorted(rest)))
                 except TypeError:
                     digest = _digest(dict(rest))
-                seen[intern(node_id)] = (ep.what, _first(line, digest, raw), name, None)
-                new_nodes.append((_NODE, ep.what, node_id, props, (import_id, file, None, line)))
+                seen[intern(node_id)] = (what, _first(line, digest, raw), name, None)
+                new_nodes.append((_NODE, what, node_id, props, ref))
         self._pending.extend(waiting)
         sink.add_nodes(new_nodes)
         sink.add_rels(new_rels)
@@ -389,14 +395,15 @@ class Resolver:
         org = self.remap.get(org, org) if org else None
         email = props.get("email")
         email_key = email.strip().casefold() if email else None
+        at = name_at(name_key, org) if org else None
         into: str | None = None
         rule = ""
         if node_id in people.ids:
             pass  # known already (an index cached from the store): not a merge
         elif email_key is not None and email_key in people.emails:
             into, rule = people.emails[email_key], "email"
-        elif org:
-            into = people.names.get(name_at(name_key, org))
+        elif at is not None:
+            into = people.names.get(at)
             rule = "name_and_organization"
         if into is not None and into != node_id:
             self._merge_person(node_id, name, into, rule)
@@ -404,8 +411,8 @@ class Resolver:
         # not added to people.ids: her id goes into _seen now, which is asked first
         if email_key is not None:
             people.emails.setdefault(email_key, node_id)
-        if org:
-            people.names.setdefault(name_at(name_key, org), node_id)
+        if at is not None:
+            people.names.setdefault(at, node_id)
         return False
 
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
@@ -686,7 +693,13 @@ class Resolver:
     # ------------------------------------------------------------------ relationships
 
     def _plain_rel(
-        self, ep: EntryPlan, line: int, vals: tuple[Any, ...], props: dict[str, Any]
+        self,
+        ep: EntryPlan,
+        line: int,
+        vals: tuple[Any, ...],
+        props: dict[str, Any],
+        counts: Tally | None = None,
+        ref: tuple[str, str, None, int] | None = None,
     ) -> tuple[Any, ...] | None:
         """A table line's checked relationship decided in a few dict operations when it is
         plain (no end remapped, both ends known with allowed labels, new to the file): the
@@ -718,9 +731,14 @@ class Resolver:
             return None
         del props["source"], props["target"]
         props.pop("key", None)
-        self.tally(ep.what).read += 1
-        self._seen_rels[ident] = _row_digest(line, _digest(props))
-        return (_REL, ep.what, ident[1], ident[2], key, props, (self.import_id, self._file, None, line))
+        (counts or self.tally(ep.what)).read += 1
+        try:
+            digest = hash(tuple(sorted(props.items())))
+        except TypeError:  # a list value
+            digest = _digest(props)
+        self._seen_rels[ident] = _row_digest(line, digest)
+        ref = ref or (self.import_id, self._file, None, line)
+        return (_REL, ep.what, ident[1], ident[2], key, props, ref)
 
     def _relationships(self) -> Iterator[Resolved]:
         """Every waiting relationship, in file order. One of a table line (see

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,3 +78,72 @@ def test_node_keys_cached_by_one_connection_follow_writes_of_another(tmp_path: P
     assert first.projection().edges["p1", "p2", "KNOWS"]["strength"] == 0.5
     first.close()
     second.close()
+
+
+@pytest.mark.parametrize("in_session", [False, True], ids=["upsert", "import-session"])
+def test_a_batch_whose_later_part_holds_stored_rows_counts_and_keeps_every_row(
+    tmp_path: Path, in_session: bool
+) -> None:
+    """Rows go in until one is stored already (in an import session by parts, one bulk
+    statement each: a part meeting a stored row inserts none of itself); that row (or
+    part) and the rest take the lookup way, counted right."""
+    from graph.sqlite_store import _BULK_ROWS
+
+    store = SQLiteStore(tmp_path / "s.db")
+    n = 2 * _BULK_ROWS + 100
+    stored = _BULK_ROWS + 7  # in the second part
+    store.upsert_nodes("Person", [{"id": f"p-{stored}", "name": "Kept", "email": "k@x.example"}])
+    rels = [{"source": f"p-{i}", "target": f"p-{i + 1}"} for i in range(n - 1)]
+    session = store.import_session() if in_session else None
+    w: Any = session or store
+    rows = [{"id": f"p-{i}", "name": f"P {i}" if i != stored else "Kept"} for i in range(n)]
+    result = w.upsert_nodes("Person", rows)
+    assert (result.created, result.updated, result.unchanged) == (n - 1, 0, 1)
+    w.upsert_relationships("KNOWS", rels[:10] + rels[_BULK_ROWS + 3 : _BULK_ROWS + 4])
+    again = w.upsert_relationships("KNOWS", rels)
+    assert (again.created, again.unchanged) == (n - 1 - 11, 11)
+    if session is not None:
+        session.commit()
+    g = store.projection()
+    assert g.number_of_nodes() == n and g.number_of_edges() == n - 1
+    assert g.nodes[f"p-{stored}"]["email"] == "k@x.example"
+    nks = store._conn.execute("SELECT count(DISTINCT nk), min(nk), max(nk) FROM nodes").fetchone()
+    assert nks == (n, 1, n)  # integer keys stay dense and distinct
+    store.close()
+
+
+@pytest.mark.parametrize("in_session", [False, True], ids=["upsert", "import-session"])
+def test_provenance_of_a_batch_from_several_files_and_known_nodes_is_kept_per_row(
+    tmp_path: Path, in_session: bool
+) -> None:
+    """Provenance is kept per row whether a batch comes from one file (new nodes in order:
+    the short form) or several, with known nodes among them (the full form)."""
+    from graph.records import SourceRef
+
+    store = SQLiteStore(tmp_path / "s.db")
+    session = store.import_session() if in_session else None
+    w: Any = session or store
+    first = SourceRef("i1", "a.csv", None, 2)
+    w.upsert_nodes("Topic", [{"id": "t-1", "name": "Water"}], [first])
+    rows = [
+        {"id": "t-2", "name": "Air"},
+        {"id": "t-1", "name": "Water"},
+        {"id": "t-3", "name": "Soil"},
+    ]
+    refs = [
+        SourceRef("i2", "b.csv", None, 5),
+        SourceRef("i2", "b.csv", None, 6),
+        SourceRef("i2", "c.csv", "S", None),
+    ]
+    w.upsert_nodes("Topic", rows, refs)
+    w.upsert_nodes("Goal", [{"id": "g-1", "name": "Clean water"}])
+    needs = [{"source": "g-1", "target": "t-1"}, {"source": "g-1", "target": "t-2"}]
+    w.upsert_relationships("NEEDS", needs, refs[:1] + refs[2:])
+    w.upsert_relationships("NEEDS", needs[:1], refs[1:2])
+    if session is not None:
+        session.commit()
+    assert store.sources_of("t-1") == [first, refs[1]]
+    assert store.sources_of("t-3") == [refs[2]]
+    assert store.sources_of(rel=("NEEDS", "g-1", "t-2", "")) == [refs[2]]
+    assert store.sources_of(rel=("NEEDS", "g-1", "t-1", "")) == refs[:2]
+    store.close()
