@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -44,7 +45,12 @@ SECURITY_HEADERS = {
 
 
 def _page(spec: MapSpec, access: Access) -> HTMLResponse:
-    return HTMLResponse(render(spec, assets_url="/maps/assets"), headers=SECURITY_HEADERS)
+    # "data loaded" is when the served projection last took the store's data in (built or
+    # followed a write), the same on every page of that version, not the time of drawing
+    built = access.graph.graph.get("built_at")
+    loaded = datetime.fromtimestamp(built, UTC) if built is not None else None
+    page = render(spec, assets_url="/maps/assets", loaded_at=loaded)
+    return HTMLResponse(page, headers=SECURITY_HEADERS)
 
 
 def _options(access: Access) -> dict[str, Any]:

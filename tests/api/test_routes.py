@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -249,3 +250,18 @@ def test_no_auth_mode_is_refused_off_loopback() -> None:
 
     with pytest.raises(ValidationError, match="loopback"):
         Settings(auth="none", host="0.0.0.0")
+
+
+def test_a_map_says_when_its_data_was_loaded_not_when_it_was_drawn(api: Api) -> None:
+    """The "data loaded" stamp is the served projection's load time, the same on every draw
+    of one version (it used to be the time of drawing)."""
+    graph = api.client.app.state.ag.cache.get().graph  # type: ignore[attr-defined]
+    kept = graph["built_at"]
+    graph["built_at"] = datetime(2021, 3, 4, 5, 6, tzinfo=UTC).timestamp()
+    try:
+        first = api.get("/maps/portfolio", "analyst")
+        again = api.get("/maps/portfolio", "analyst")
+    finally:
+        graph["built_at"] = kept
+    assert "data loaded 2021-03-04 05:06 UTC" in first.text  # type: ignore[attr-defined]
+    assert again.text == first.text  # type: ignore[attr-defined]
