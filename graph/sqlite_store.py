@@ -476,7 +476,7 @@ class SQLiteStore:
         ``executemany`` costs less CPU (no JSON to parse), so the store's own upserts keep it."""
         before = self._conn.total_changes
         per_row = [v for k, v in values if k in ("row", "json")]
-        if not self._bulk:
+        if not self._bulk or _holds_nul(values):
             args = [
                 repeat(v)
                 if k == "const"
@@ -1013,6 +1013,21 @@ def _history_detail(event: HistoryEvent) -> str:
 
 
 _ORIGIN = attrgetter("import_id", "file", "sheet")
+
+
+def _holds_nul(values: list[tuple[str, Any]]) -> bool:
+    """Whether a text value of a per-row column holds U+0000: ``json_each``'s ``->>`` hands
+    SQLite such text cut at that character, so those rows take ``executemany`` instead."""
+    for kind, column in values:
+        if kind != "row":
+            continue
+        try:
+            if "\x00" in "".join(column):
+                return True
+        except TypeError:  # not all text (row numbers, absent sheets)
+            if any("\x00" in v for v in column if isinstance(v, str)):
+                return True
+    return False
 
 
 def _provenance(

@@ -147,3 +147,29 @@ def test_provenance_of_a_batch_from_several_files_and_known_nodes_is_kept_per_ro
     assert store.sources_of(rel=("NEEDS", "g-1", "t-2", "")) == [refs[2]]
     assert store.sources_of(rel=("NEEDS", "g-1", "t-1", "")) == refs[:2]
     store.close()
+
+
+@pytest.mark.parametrize("in_session", [False, True], ids=["upsert", "import-session"])
+def test_ids_keys_and_file_names_holding_nul_come_back_whole(
+    tmp_path: Path, in_session: bool
+) -> None:
+    """Text holding U+0000 in an id, a relationship key or a source's file name is kept
+    whole (an import session's bulk parts cut it there: such rows take the row-by-row
+    insert)."""
+    from graph.records import SourceRef
+
+    store = SQLiteStore(tmp_path / "s.db")
+    session = store.import_session() if in_session else None
+    w: Any = session or store
+    ref = SourceRef("i\x00d", "a\x00b.csv", "S\x00", 3)
+    people = [{"id": "p-\x00a", "name": "N\x00ul"}, {"id": "p-b", "name": "B"}]
+    w.upsert_nodes("Person", people, [ref, ref])
+    rels = [{"source": "p-\x00a", "target": "p-b", "key": "k\x00z"}]
+    w.upsert_relationships("KNOWS", rels, [ref])
+    if session is not None:
+        session.commit()
+    g = store.projection()
+    assert g.nodes["p-\x00a"]["name"] == "N\x00ul"
+    assert g.has_edge("p-\x00a", "p-b", "KNOWS#k\x00z")
+    assert store.sources_of("p-\x00a") == [ref]
+    store.close()
