@@ -115,6 +115,9 @@ INSERT OR IGNORE INTO meta(k, v) VALUES ('next_node', 1);
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
 
+#: sources in column form: each row's ``(import id, file, sheet)`` and its row number
+ColumnSources = tuple[list[tuple[str, str, str | None]], list[int | None]]
+
 #: Write transactions the change log keeps (older ones: ``changes_since`` says ``None``).
 CHANGE_LOG_KEEP = 1_000
 _LOOKUP_CHUNK = 5_000
@@ -379,7 +382,7 @@ class SQLiteStore:
         label: NodeLabel | str,
         ids: list[str],
         props: list[dict[str, Any]],
-        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+        sources: ColumnSources | None = None,
     ) -> UpsertResult:
         """:meth:`upsert_nodes` of validated nodes of one label with distinct ids, given as
         parallel lists (no record object per row): ``sources`` is each row's ``(import,
@@ -543,7 +546,7 @@ class SQLiteStore:
         targets: list[str],
         keys: list[str],
         props: list[dict[str, Any]],
-        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+        sources: ColumnSources | None = None,
     ) -> UpsertResult:
         """:meth:`upsert_relationships` of validated, distinct relationships of one type
         given as parallel lists (source ids, target ids, keys, properties; ``sources`` as
@@ -968,7 +971,7 @@ class ImportSession:
         label: NodeLabel | str,
         ids: list[str],
         props: list[dict[str, Any]],
-        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+        sources: ColumnSources | None = None,
     ) -> UpsertResult:
         """:meth:`SQLiteStore.upsert_node_columns` inside the session's transaction."""
         return self._store.upsert_node_columns(label, ids, props, sources)
@@ -980,7 +983,7 @@ class ImportSession:
         targets: list[str],
         keys: list[str],
         props: list[dict[str, Any]],
-        sources: tuple[list[tuple[str, str, str | None]], list[int | None]] | None = None,
+        sources: ColumnSources | None = None,
     ) -> UpsertResult:
         """:meth:`SQLiteStore.upsert_rel_columns` inside the session's transaction."""
         return self._store.upsert_rel_columns(type_, sources_, targets, keys, props, sources)
@@ -1032,7 +1035,7 @@ def _holds_nul(values: list[tuple[str, Any]]) -> bool:
 
 def _provenance(
     sources: Sequence[SourceRef],
-) -> tuple[list[tuple[str, str, str | None]], list[int | None]]:
+) -> ColumnSources:
     """Sources as the column form: each one's ``(import, file, sheet)``, and its row."""
     return list(map(_ORIGIN, sources)), [s.row for s in sources]
 
