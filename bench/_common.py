@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -52,3 +55,37 @@ def _fmt(value: Any) -> str:
 def emit_json(figures: dict[str, Any]) -> None:
     """The figures as one JSON object on the last line."""
     print(json.dumps(figures, sort_keys=True))
+
+
+@contextmanager
+def demo_server(
+    db: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    command: tuple[str, ...] = ("-m", "api.cli.main"),
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``alliancegraph demo`` on a free loopback port, storing in ``db``: its URL and process,
+    stopped on leaving. It runs with none of this shell's ``ALLIANCEGRAPH_``/``NEO4J_``
+    settings, only ``env``'s (so a developer's own settings cannot skew a figure)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCEGRAPH_", "NEO4J_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    clean.update(env or {})
+    server = subprocess.Popen(
+        [sys.executable, *command, "demo", "--port", "0", "--db", str(db), *options],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=clean,
+    )
+    try:
+        url = ""
+        assert server.stdout is not None
+        for line in server.stdout:
+            if m := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
+                url = m.group(1)
+                break
+        if not url:
+            raise RuntimeError(f"the demo server ended before listening (exit {server.wait()})")
+        yield url, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

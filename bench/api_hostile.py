@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,9 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import emit_json, print_table  # noqa: E402
+from bench._common import demo_server, emit_json, print_table  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 HEAVY = [
     "/metrics",
     "/metrics?top=10",
@@ -102,29 +99,19 @@ def main() -> None:
     megabytes = 5.0 if args.quick else args.import_mb
     timeout = 5.0 if args.quick else args.timeout
     tmp = Path(tempfile.mkdtemp())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCEGRAPH_", "NEO4J_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    env["ALLIANCEGRAPH_REQUEST_TIMEOUT_S"] = str(timeout)
-    env["ALLIANCEGRAPH_MAX_UPLOAD_MB"] = str(max(60.0, megabytes + 10))
+    env = {
+        "ALLIANCEGRAPH_REQUEST_TIMEOUT_S": str(timeout),
+        "ALLIANCEGRAPH_MAX_UPLOAD_MB": str(max(60.0, megabytes + 10)),
+    }
     if args.heavy_workers:
         env["ALLIANCEGRAPH_HEAVY_WORKERS"] = str(args.heavy_workers)
     stall_log = tmp / "stalls.jsonl"
-    command = ["-m", "bench._stall_probe", str(stall_log)] if args.stalls else ["-m", "api.cli.main"]
-    server = subprocess.Popen(
-        [sys.executable, *command, "demo", "--port", "0", "--db", str(tmp / "h.db")],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
+    command = (
+        ("-m", "bench._stall_probe", str(stall_log)) if args.stalls else ("-m", "api.cli.main")
     )
-    try:
+    with demo_server(tmp / "h.db", env=env, command=command) as (url, server):
         import httpx
 
-        url = ""
-        assert server.stdout is not None
-        for line in server.stdout:
-            if m := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
-                url = m.group(1)
-                break
         document = _document(megabytes)
         httpx.get(url + "/health", timeout=60)
 
@@ -240,9 +227,6 @@ def main() -> None:
                     "cpu_idle_after_504_s": round(idle_after, 2),
                 }
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

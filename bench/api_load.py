@@ -16,11 +16,8 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing as mp
-import os
 import random
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import emit_json, print_table  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench._common import demo_server, emit_json, print_table  # noqa: E402
 
 
 def _generate(url: str, paths: list[str], clients: int, limit_s: float, out: Any) -> None:
@@ -122,25 +117,7 @@ def main() -> None:
     levels = [1, 10] if args.quick else [1, 10, 50]
     n = 60 if args.quick else args.requests
     tmp = Path(tempfile.mkdtemp())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCEGRAPH_", "NEO4J_"))}
-    env["PYTHONPATH"] = str(ROOT)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "api.cli.main", "demo", "--port", "0", "--db", str(tmp / "demo.db")),
-            *("--scale", str(args.scale)),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        url = ""
-        assert server.stdout is not None
-        for line in server.stdout:
-            if m := re.search(r"listening on (http://127\.0\.0\.1:\d+)", line):
-                url = m.group(1)
-                break
+    with demo_server(tmp / "demo.db", "--scale", str(args.scale)) as (url, _):
         orgs, people = 1000 * args.scale, 5000 * args.scale
 
         def paths_for(seed: int) -> list[str]:
@@ -200,9 +177,6 @@ def main() -> None:
         )
         if args.json:
             emit_json(figures)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
