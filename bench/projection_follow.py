@@ -132,6 +132,29 @@ def measure(store: Any, where: Path, rows: int, rounds: int) -> dict[str, float]
     }
 
 
+def _report(
+    table: list[list[Any]],
+    figures: dict[str, Any],
+    store: str,
+    res: dict[str, float],
+    key: str = "embedded",
+) -> None:
+    """One store's line of the table and its figures (keys prefixed ``key``)."""
+    table.append(
+        [
+            store,
+            res["follow_s"],
+            res["first_s"],
+            res["rebuild_s"],
+            res["rebuild_s"] / res["follow_s"],
+        ]
+    )
+    figures[f"{key}_projection_follow_s"] = round(res["follow_s"], 4)
+    figures[f"{key}_first_follow_s"] = round(res["first_s"], 4)
+    figures[f"{key}_rebuild_s"] = round(res["rebuild_s"], 3)
+    figures[f"{key}_follow_ratio"] = round(res["follow_s"] / res["rebuild_s"], 4)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nodes", type=int, default=100_000)
@@ -153,21 +176,7 @@ def main() -> None:
     fill(store, args.nodes, args.rels)
     emb = measure(store, tmp, args.rows, args.rounds)
     store.close()
-    table.append(
-        [
-            "embedded",
-            emb["follow_s"],
-            emb["first_s"],
-            emb["rebuild_s"],
-            emb["rebuild_s"] / emb["follow_s"],
-        ]
-    )
-    figures.update(
-        embedded_projection_follow_s=round(emb["follow_s"], 4),
-        embedded_first_follow_s=round(emb["first_s"], 4),
-        embedded_rebuild_s=round(emb["rebuild_s"], 3),
-        embedded_follow_ratio=round(emb["follow_s"] / emb["rebuild_s"], 4),
-    )
+    _report(table, figures, "embedded", emb)
     if not args.skip_bolt:
         from graph.bolt_store import BoltStore
         from tests.support.arcadedb import arcadedb_server
@@ -181,22 +190,8 @@ def main() -> None:
             res = measure(bolt, tmp, args.rows, args.rounds)
             bolt.close()
         print(f"Bolt transactions per upload until answered (median): {res['transactions']:g}")
-        table.append(
-            [
-                "Bolt (ArcadeDB)",
-                res["follow_s"],
-                res["first_s"],
-                res["rebuild_s"],
-                res["rebuild_s"] / res["follow_s"],
-            ]
-        )
-        figures.update(
-            bolt_projection_follow_s=round(res["follow_s"], 4),
-            bolt_first_follow_s=round(res["first_s"], 4),
-            bolt_rebuild_s=round(res["rebuild_s"], 3),
-            bolt_follow_ratio=round(res["follow_s"] / res["rebuild_s"], 4),
-            bolt_transactions_per_upload=res["transactions"],
-        )
+        _report(table, figures, "Bolt (ArcadeDB)", res, "bolt")
+        figures["bolt_transactions_per_upload"] = res["transactions"]
     print_table(
         f"{args.rows:,} new rows uploaded while serving {args.nodes:,} nodes and "
         f"{args.rels:,} relationships: seconds until the API answers with them (median of "
