@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from queries.money import Conversion, Rate
+from queries.money import Conversion, Rate, parse_rates
 
 REQUIRED_ROLES = ("alliance_manager", "km_intermediary", "communications")
 
@@ -69,11 +69,7 @@ class ReportSettings(BaseModel):
     @field_validator("rates", mode="before")
     @classmethod
     def _rates(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [v for v in value.split(",") if v.strip()]
-        if isinstance(value, list | tuple):
-            return tuple(Rate.parse(v) if isinstance(v, str) else v for v in value)
-        return value
+        return parse_rates(value)
 
     def conversion(self) -> Conversion | None:
         """The conversion into the report currency, when one is set."""
