@@ -17,14 +17,7 @@ from graph.records import validate_nodes, validate_relationships
 from queries.configuration import read
 from queries.money import Conversion, Rate, parse_rates, read_rates
 from queries.portfolio import build_report
-from queries.settings import (
-    CONSTRAINT_SETTINGS,
-    GAP_SETTINGS,
-    SYNERGY_SETTINGS,
-    TIE_SETTINGS,
-    ReportSettings,
-    parse_settings,
-)
+from queries.settings import ReportSettings, parse_settings
 from tests.queries.conftest import sample_at
 
 REFERENCE = date(2026, 6, 30)
@@ -247,6 +240,7 @@ def test_rates_text_reads_the_same_in_the_settings_and_the_conversion() -> None:
 def test_every_setting_reaches_each_analysis_that_takes_it_under_its_own_name() -> None:
     from queries.constraints import find_constraints, focal_constraint
     from queries.gaps import find_gaps
+    from queries.settings import CONSTRAINT_SETTINGS, GAP_SETTINGS, SYNERGY_SETTINGS, TIE_SETTINGS
     from queries.synergies import find_synergies
 
     takes = {
