@@ -361,10 +361,7 @@ def relational_capital(
     """Alliances whose latest assessment has a relational-capital score below ``min_score``,
     or whose mean score fell at every assessment by ``min_decline`` or more in all."""
     out = []
-    for a in p.alliances:
-        history = p.assessments[a]
-        if not history:
-            continue
+    for a, history in p.assessed():
         last = history[-1]
         aid, latest = last.id, last.scores
         low = {s: latest[s] for s in SCORES if s in latest and latest[s] < min_score}

@@ -8,6 +8,8 @@ says once, per kind of record, how many alliances lack it.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 from pydantic import BaseModel, Field
 
 from queries.money import Conversion
@@ -38,37 +40,37 @@ def coverage(p: Portfolio, conversion: Conversion | None = None) -> list[Coverag
     """What is not recorded for the portfolio (only kinds missing somewhere are listed)."""
     n = len(p.alliances)
     out = []
-    checks = [
+    # kind, the records by alliance, what is not recorded, what that leaves unchecked
+    checks: list[tuple[str, Mapping[str, Collection[object]], str, str]] = [
         (
             "staff",
-            [a for a in p.alliances if not p.staff[a]],
-            "Staff roles (STAFFS)",
+            p.staff,
+            "Staff roles (STAFFS) are",
             "Roles such as alliance manager cannot be checked for these alliances.",
         ),
         (
             "funding",
-            [a for a in p.alliances if not p.funds[a]],
-            "Funding (FUNDS)",
+            p.funds,
+            "Funding (FUNDS) is",
             "Money for managing these alliances and donor concentration cannot be checked.",
         ),
         (
             "assessments",
-            [a for a in p.alliances if not p.assessments[a]],
-            "Assessments (never assessed)",
+            p.assessments,
+            "Assessments (never assessed) are",
             "Relational capital of these alliances is unknown: run the scorecard.",
         ),
         (
             "topics",
-            [a for a in p.alliances if not p.topics[a]],
-            "Topics addressed (ADDRESSES)",
+            p.topics,
+            "Topics addressed (ADDRESSES) are",
             "Strategy fit and topic overlaps cannot be checked for these alliances.",
         ),
     ]
-    for kind, missing, what, means in checks:
+    for kind, records, what, means in checks:
+        missing = [a for a in p.alliances if not records[a]]
         if missing:
-            out.append(
-                _item(kind, missing, n, what + " are" if kind != "funding" else what + " is", means)
-            )
+            out.append(_item(kind, missing, n, what, means))
     partners = sorted({o for m in p.members.values() for o in m} - {p.focal})
     unclassified = [o for o in partners if o not in p.partner_kind]
     if partners and unclassified:

@@ -130,10 +130,7 @@ def monitoring(p: Portfolio, *, stale_months: int = 12) -> list[Finding]:
     """
     ref = p.reference_date
     out = []
-    for a in p.alliances:
-        history = p.assessments[a]
-        if not history:
-            continue
+    for a, history in p.assessed():
         latest = history[-1]
         when = period_end(latest.date)
         months = (ref.year - when.year) * 12 + ref.month - when.month

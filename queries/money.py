@@ -42,6 +42,17 @@ class Rate(BaseModel):
             ) from None
 
 
+def parse_rates(value: object) -> object:
+    """Rates as given to a model: comma-separated ``CUR@YYYY-MM-DD=VALUE`` text, or a list
+    of such strings and :class:`Rate` objects, as a list of rates; anything else unchanged
+    (for the model's own validation to refuse)."""
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple):
+        return [Rate.parse(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
 class Conversion(BaseModel):
     """The report currency and the dated rates into it."""
 
@@ -51,11 +62,7 @@ class Conversion(BaseModel):
     @field_validator("rates", mode="before")
     @classmethod
     def _parse(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [v for v in value.split(",") if v.strip()]
-        if isinstance(value, list | tuple):
-            return [Rate.parse(v) if isinstance(v, str) else v for v in value]
-        return value
+        return parse_rates(value)
 
     def rate(self, currency: str, on: date) -> float | None:
         """The rate of ``currency`` on ``on``: 1 for the report currency, else the latest

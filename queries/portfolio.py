@@ -18,7 +18,14 @@ from queries.findings import Finding, ranked
 from queries.gaps import find_gaps
 from queries.portfolio_context import load_portfolio
 from queries.scorecards import Contributions, Scorecard, contributions, scorecards
-from queries.settings import ReportSettings, parse_settings
+from queries.settings import (
+    CONSTRAINT_SETTINGS,
+    GAP_SETTINGS,
+    SYNERGY_SETTINGS,
+    TIE_SETTINGS,
+    ReportSettings,
+    parse_settings,
+)
 from queries.synergies import find_synergies
 
 T = TypeVar("T")
@@ -78,23 +85,12 @@ def build_report(
 
     p = timed("load", load_portfolio, graph, focal, as_of)
     omitted: dict[str, int] = {}
-    ties = {
-        "tie_shared_alliance": s.tie_shared_alliance,
-        "tie_shared_network": s.tie_shared_network,
-        "tie_shared_project": s.tie_shared_project,
-    }
+    ties = s.keywords(TIE_SETTINGS)
     syn = timed(
         "synergies",
         find_synergies,
         p,
-        min_shared_members=s.min_shared_members,
-        min_shared_networks=s.min_shared_networks,
-        min_shared_staff=s.min_shared_staff,
-        min_donor_alliances=s.min_donor_alliances,
-        min_shared_topics=s.min_shared_topics,
-        top_partners=s.top_partners,
-        min_capability_level=s.min_capability_level,
-        max_pairs_per_kind=s.max_pairs_per_kind,
+        **s.keywords(SYNERGY_SETTINGS),
         conversion=conv,
         omitted=omitted,
     )
@@ -103,27 +99,12 @@ def build_report(
         "constraints",
         find_constraints,
         p,
-        max_staff_roles=s.max_staff_roles,
-        max_memberships=s.max_memberships,
-        donor_share=s.donor_share,
-        min_score=s.min_score,
-        min_decline=s.min_decline,
-        max_focal_constraint=s.max_focal_constraint,
+        **s.keywords(CONSTRAINT_SETTINGS),
         conversion=conv,
         measured=measured,
         **ties,
     )
-    gap = timed(
-        "gaps",
-        find_gaps,
-        p,
-        min_partner_share=s.min_partner_share,
-        stale_months=s.stale_months,
-        roles=s.roles,
-        seed=s.seed,
-        min_community=s.min_community,
-        top_holes=s.top_holes,
-    )
+    gap = timed("gaps", find_gaps, p, **s.keywords(GAP_SETTINGS))
     cover = timed("coverage", coverage, p, conv)
     conf = timed("configuration", configuration, p, conv, measured[0])
     cards = timed("scorecards", scorecards, p)

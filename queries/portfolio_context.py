@@ -136,6 +136,11 @@ class Portfolio:
             self._competitors = index
         return self._competitors.get(org, {})
 
+    def assessed(self) -> list[tuple[str, list[Assessment]]]:
+        """Each alliance with its assessments (oldest first), those never assessed left out:
+        that is a data-coverage fact, not a finding of any analysis."""
+        return [(a, self.assessments[a]) for a in self.alliances if self.assessments[a]]
+
     @property
     def reference_date(self) -> date:
         """The date staleness is measured against."""

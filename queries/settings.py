@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from queries.money import Conversion, Rate
+from queries.money import Conversion, Rate, parse_rates
 
 REQUIRED_ROLES = ("alliance_manager", "km_intermediary", "communications")
 
@@ -69,19 +69,50 @@ class ReportSettings(BaseModel):
     @field_validator("rates", mode="before")
     @classmethod
     def _rates(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [v for v in value.split(",") if v.strip()]
-        if isinstance(value, list | tuple):
-            return tuple(Rate.parse(v) if isinstance(v, str) else v for v in value)
-        return value
+        return parse_rates(value)
 
     def conversion(self) -> Conversion | None:
         """The conversion into the report currency, when one is set."""
         return Conversion(currency=self.currency, rates=list(self.rates)) if self.currency else None
 
+    def keywords(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """The named settings as keyword arguments: each analysis takes a setting under its
+        own name (the groups below say which)."""
+        return {name: getattr(self, name) for name in names}
+
     def changed(self) -> dict[str, Any]:
         """The settings that differ from their defaults (JSON-ready)."""
         return self.model_dump(mode="json", exclude_defaults=True)
+
+
+# The settings each analysis of the report takes (currency and rates make the conversion).
+SYNERGY_SETTINGS = (
+    "min_shared_members",
+    "min_shared_networks",
+    "min_shared_staff",
+    "min_donor_alliances",
+    "min_shared_topics",
+    "top_partners",
+    "min_capability_level",
+    "max_pairs_per_kind",
+)
+CONSTRAINT_SETTINGS = (
+    "max_staff_roles",
+    "max_memberships",
+    "donor_share",
+    "min_score",
+    "min_decline",
+    "max_focal_constraint",
+)
+GAP_SETTINGS = (
+    "min_partner_share",
+    "stale_months",
+    "roles",
+    "seed",
+    "min_community",
+    "top_holes",
+)
+TIE_SETTINGS = ("tie_shared_alliance", "tie_shared_network", "tie_shared_project")
 
 
 def parse_settings(pairs: list[str] | dict[str, object] | None) -> ReportSettings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from graph.vocabulary import NodeLabel, RelType
 from samples import names
-from samples.builder import FOCAL_ID, World
+from samples.builder import FOCAL_ID, Builder, World
 
 
 def add_donors(w: World) -> None:
@@ -38,40 +38,36 @@ def add_funding(w: World) -> tuple[set[str], float]:
         for donor in rng.sample(w.donors[1:], 2):
             amount = float(rng.randint(10, 120) * 1000)
             programme_total += amount
-            b.rel(
-                RelType.FUNDS,
-                donor,
-                alliance,
-                key="2025",
-                amount=amount,
-                currency="USD",
-                year=2025,
-                purpose="programme",
-            )
+            _fund(b, donor, alliance, amount)
         if i % 2 == 0:
             amount = float(rng.randint(400, 600) * 1000)
             programme_total += amount
             major_total += amount
-            b.rel(
-                RelType.FUNDS,
-                major,
-                alliance,
-                key="2025",
-                amount=amount,
-                currency="USD",
-                year=2025,
-                purpose="programme",
-            )
+            _fund(b, major, alliance, amount)
         if alliance not in no_mgmt:
             amount = float(rng.choice([1, 5, 20, 60]) * 1000)  # small amounts still count
-            b.rel(
-                RelType.FUNDS,
-                FOCAL_ID,
-                alliance,
-                key="2025-mgmt",
-                amount=amount,
-                currency="USD",
-                year=2025,
-                purpose="management",
-            )
+            _fund(b, FOCAL_ID, alliance, amount, key="2025-mgmt", purpose="management")
     return no_mgmt, major_total / programme_total
+
+
+def _fund(
+    b: Builder,
+    funder: str,
+    alliance: str,
+    amount: float,
+    *,
+    key: str = "2025",
+    purpose: str = "programme",
+) -> None:
+    """One FUNDS relationship in the base sample's single year and currency (2025, USD);
+    :mod:`samples.realism` adds the other currencies."""
+    b.rel(
+        RelType.FUNDS,
+        funder,
+        alliance,
+        key=key,
+        amount=amount,
+        currency="USD",
+        year=2025,
+        purpose=purpose,
+    )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from graph.store import GraphStore
 from graph.vocabulary import NodeLabel, RelType
-from samples.builder import SamplePortfolio
+from samples.builder import Row, SamplePortfolio
 from samples.generate import generate_portfolio
 
 
@@ -32,16 +32,25 @@ def load_sample(
 ) -> SamplePortfolio:
     """Generate the sample and upsert it into ``store``: nodes first, then relationships."""
     sample = generate_portfolio(scale, seed)
-    for label in NodeLabel:
-        rows = sample.nodes.get(str(label), [])
-        for i in range(0, len(rows), batch_size):
-            store.upsert_nodes(label, rows[i : i + batch_size])
-        if progress:
-            progress(str(label), len(rows))
-    for type_ in RelType:
-        rows = sample.relationships.get(str(type_), [])
-        for i in range(0, len(rows), batch_size):
-            store.upsert_relationships(type_, rows[i : i + batch_size])
-        if progress:
-            progress(str(type_), len(rows))
+    _upsert_in_batches(NodeLabel, sample.nodes, store.upsert_nodes, batch_size, progress)
+    _upsert_in_batches(
+        RelType, sample.relationships, store.upsert_relationships, batch_size, progress
+    )
     return sample
+
+
+def _upsert_in_batches(
+    kinds: Iterable[str],
+    rows_of: dict[str, list[Row]],
+    upsert: Callable[[str, list[Row]], object],
+    batch_size: int,
+    progress: Callable[[str, int], None] | None,
+) -> None:
+    """Upsert each kind's rows (a label's nodes or a type's relationships) in batches of
+    ``batch_size``, in the vocabulary's order, telling ``progress`` each kind's row count."""
+    for kind in kinds:
+        rows = rows_of.get(str(kind), [])
+        for i in range(0, len(rows), batch_size):
+            upsert(kind, rows[i : i + batch_size])
+        if progress:
+            progress(str(kind), len(rows))

@@ -3,6 +3,7 @@ findings, dates, consistency, words and settings (issue 14)."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from bench.analytics_quality import absence_only, cross_currency_sums, must_not_
 from graph.projection import build_projection
 from graph.records import validate_nodes, validate_relationships
 from queries.configuration import read
-from queries.money import Conversion, Rate, read_rates
+from queries.money import Conversion, Rate, parse_rates, read_rates
 from queries.portfolio import build_report
 from queries.settings import ReportSettings, parse_settings
 from tests.queries.conftest import sample_at
@@ -221,6 +222,46 @@ def test_settings_are_validated_and_echoed() -> None:
     with pytest.raises(ValueError, match="CURRENCY@YYYY-MM-DD=VALUE"):
         parse_settings(["rates=JPY:0.1"])
     assert ReportSettings().changed() == {}
+
+
+def test_rates_text_reads_the_same_in_the_settings_and_the_conversion() -> None:
+    eur = Rate(currency="EUR", date=date(2025, 1, 1), value=1.1)
+    jpy = Rate(currency="JPY", date=date(2025, 1, 1), value=0.0065)
+    text = "EUR@2025-01-01=1.1, ,JPY@2025-01-01=0.0065,"
+    assert parse_rates(text) == [eur, jpy]
+    assert parse_rates(("EUR@2025-01-01=1.1", jpy)) == [eur, jpy]
+    assert parse_rates(5) == 5  # not rates: the model refuses it
+    assert ReportSettings(currency="USD", rates=text).rates == (eur, jpy)  # type: ignore[arg-type]
+    assert Conversion(currency="USD", rates=text).rates == [eur, jpy]  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="CURRENCY@YYYY-MM-DD=VALUE"):
+        Conversion(currency="USD", rates="JPY:0.1")  # type: ignore[arg-type]
+
+
+def test_every_setting_reaches_each_analysis_that_takes_it_under_its_own_name() -> None:
+    from queries.constraints import find_constraints, focal_constraint
+    from queries.gaps import find_gaps
+    from queries.settings import CONSTRAINT_SETTINGS, GAP_SETTINGS, SYNERGY_SETTINGS, TIE_SETTINGS
+    from queries.synergies import find_synergies
+
+    takes = {
+        find_synergies: SYNERGY_SETTINGS,
+        find_constraints: (*CONSTRAINT_SETTINGS, *TIE_SETTINGS),
+        find_gaps: GAP_SETTINGS,
+        focal_constraint: TIE_SETTINGS,
+    }
+    fields = set(ReportSettings.model_fields)
+    for analysis, names in takes.items():
+        params = inspect.signature(analysis).parameters.values()
+        keywords = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+        assert keywords & fields == set(names), analysis.__name__
+    grouped = [*SYNERGY_SETTINGS, *CONSTRAINT_SETTINGS, *GAP_SETTINGS, *TIE_SETTINGS]
+    assert sorted(grouped) == sorted(fields - {"currency", "rates"})
+    s = ReportSettings(top_partners=3, roles=("a",))
+    assert s.keywords(("top_partners", "roles", "seed")) == {
+        "top_partners": 3,
+        "roles": ("a",),
+        "seed": 7,
+    }
 
 
 def test_focal_constraint_equals_burts_definition() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from bench.analytics_quality import SCORED, score
 from queries.portfolio import build_report
-from queries.portfolio_context import UnknownOrganization
+from queries.portfolio_context import UnknownOrganization, load_portfolio
 from tests.queries.conftest import evidence_ids, sample_at
 
 REFERENCE = date(2026, 6, 30)
@@ -96,3 +96,12 @@ def test_findings_are_ranked_and_scorecards_trend() -> None:
         "network_constraint",
     }
     assert all(m.reading in ("low", "typical", "high") for m in report.configuration)
+
+
+def test_assessed_leaves_out_the_never_assessed_alliances_in_portfolio_order() -> None:
+    _, graph = sample_at(1)
+    p = load_portfolio(graph, "org-focal", REFERENCE)
+    assessed = p.assessed()
+    assert [a for a, _ in assessed] == [a for a in p.alliances if p.assessments[a]]
+    assert 0 < len(assessed) < len(p.alliances), "the sample plants never-assessed alliances"
+    assert all(history and history is p.assessments[a] for a, history in assessed)

@@ -13,6 +13,7 @@ from graph.store import GraphStore
 from graph.vocabulary import NodeLabel, RelType
 from queries.portfolio import build_report
 from samples import SamplePortfolio, generate_portfolio
+from samples.builder import Row
 
 REFERENCE = date(2026, 6, 30)
 
@@ -20,23 +21,29 @@ REFERENCE = date(2026, 6, 30)
 def _load(store: GraphStore, sample: SamplePortfolio, seed: int | None) -> None:
     """Upsert the sample, nodes first; with ``seed``, every batch in a shuffled row order
     and the labels and types in a shuffled order too."""
-    rng = random.Random(seed)
+    rng = random.Random(seed) if seed is not None else None
     labels, types = list(NodeLabel), list(RelType)
-    if seed is not None:
+    if rng is not None:
         rng.shuffle(labels)
         rng.shuffle(types)
-    for label in labels:
-        rows = list(sample.nodes.get(str(label), []))
-        if seed is not None:
+    _upsert_each(labels, sample.nodes, store.upsert_nodes, rng)
+    _upsert_each(types, sample.relationships, store.upsert_relationships, rng)
+
+
+def _upsert_each(
+    kinds: list[NodeLabel] | list[RelType],
+    rows_of: dict[str, list[Row]],
+    upsert: Callable[[str, list[Row]], object],
+    rng: random.Random | None,
+) -> None:
+    """Upsert each kind's rows (a label's nodes or a type's relationships) in one call,
+    shuffled by ``rng`` when given; a kind without rows is skipped."""
+    for kind in kinds:
+        rows = list(rows_of.get(str(kind), []))
+        if rng is not None:
             rng.shuffle(rows)
         if rows:
-            store.upsert_nodes(label, rows)
-    for type_ in types:
-        rows = list(sample.relationships.get(str(type_), []))
-        if seed is not None:
-            rng.shuffle(rows)
-        if rows:
-            store.upsert_relationships(type_, rows)
+            upsert(kind, rows)
 
 
 def _report_bytes(store: GraphStore, as_of: date | None) -> bytes:
