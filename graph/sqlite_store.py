@@ -398,17 +398,14 @@ class SQLiteStore:
                 first = nks[0]
                 if oks.count(oks[0]) == len(oks) and nks == list(range(first, first + len(nks))):
                     # one origin and new nodes in order (a file's import): rows alone
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "node_sources(nk, ok, row)",
-                        [("from", first), ("const", oks[0]), ("row", rows)],
-                    )
+                    columns: list[tuple[str, Any]] = [
+                        ("from", first),
+                        ("const", oks[0]),
+                        ("row", rows),
+                    ]
                 else:
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "node_sources(nk, ok, row)",
-                        [("row", nks), ("row", oks), ("row", rows)],
-                    )
+                    columns = [("row", nks), ("row", oks), ("row", rows)]
+                self._insert("INSERT OR IGNORE", "node_sources(nk, ok, row)", columns)
         return result
 
     def _write_nodes(
@@ -560,32 +557,20 @@ class SQLiteStore:
             result = self._write_rels(t, srcs, tgts, keys, props)
             if sources:
                 oks = self._origins(sources[0])
-                if oks.count(oks[0]) == len(oks):  # one origin (a file's import)
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "rel_sources(source, target, type, key, ok, row)",
-                        [
-                            ("row", srcs),
-                            ("row", tgts),
-                            ("const", t),
-                            ("row", keys),
-                            ("const", oks[0]),
-                            ("row", _rows(sources[1])),
-                        ],
-                    )
-                else:
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "rel_sources(source, target, type, key, ok, row)",
-                        [
-                            ("row", srcs),
-                            ("row", tgts),
-                            ("const", t),
-                            ("row", keys),
-                            ("row", oks),
-                            ("row", _rows(sources[1])),
-                        ],
-                    )
+                # one origin (a file's import): one value for all rows
+                ok = ("const", oks[0]) if oks.count(oks[0]) == len(oks) else ("row", oks)
+                self._insert(
+                    "INSERT OR IGNORE",
+                    "rel_sources(source, target, type, key, ok, row)",
+                    [
+                        ("row", srcs),
+                        ("row", tgts),
+                        ("const", t),
+                        ("row", keys),
+                        ok,
+                        ("row", _rows(sources[1])),
+                    ],
+                )
         return result
 
     def _rel_ends(
