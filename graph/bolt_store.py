@@ -75,6 +75,20 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+def _parts(
+    records: list[T], sources: Sequence[SourceRef] | None, size: int, entity: Callable[[T], str]
+) -> Iterator[tuple[list[T], list[tuple[str, str]] | None]]:
+    """``records`` in parts of ``size`` (one write transaction each), each with its rows'
+    provenance as ``(entity key, source)`` pairs, or ``None`` without ``sources``."""
+    for start in range(0, len(records), size):
+        part = records[start : start + size]
+        provenance = None
+        if sources:
+            part_sources = sources[start : start + size]
+            provenance = [(entity(r), _ref(s)) for r, s in zip(part, part_sources, strict=True)]
+        yield part, provenance
+
+
 class BoltStore:
     """A :class:`~graph.store.GraphStore` on a Bolt server through the official driver."""
 
@@ -316,14 +330,8 @@ class BoltStore:
         several = len(records) > self.batch_size
         if several:  # checked whole before the first of several transactions
             self._execute_read("label_any", lambda tx: self._check_ids(tx, label, records))
-        for start in range(0, len(records), self.batch_size):
-            part = records[start : start + self.batch_size]
-            provenance = None
-            if sources:
-                part_sources = sources[start : start + self.batch_size]
-                provenance = [
-                    (_node_entity(r.id), _ref(s)) for r, s in zip(part, part_sources, strict=True)
-                ]
+        parts = _parts(records, sources, self.batch_size, lambda r: _node_entity(r.id))
+        for part, provenance in parts:
             result += self._upsert_node_part(label, part, provenance, check=not several)
         return result
 
@@ -397,15 +405,8 @@ class BoltStore:
             labels = self._execute_read(
                 "label_of_ids", lambda tx: self._end_labels(tx, type_, records)
             )
-        for start in range(0, len(records), self.batch_size):
-            part = records[start : start + self.batch_size]
-            provenance = None
-            if sources:
-                part_sources = sources[start : start + self.batch_size]
-                provenance = [
-                    (_rel_entity(r.rel_key), _ref(s))
-                    for r, s in zip(part, part_sources, strict=True)
-                ]
+        parts = _parts(records, sources, self.batch_size, lambda r: _rel_entity(r.rel_key))
+        for part, provenance in parts:
             result += self._upsert_rel_part(type_, part, provenance, labels)
         return result
 
