@@ -42,6 +42,7 @@ from graph.records import (
     UpsertResult,
     check_ends,
     check_id_labels,
+    check_sources,
     node_records,
     rel_records,
 )
@@ -323,7 +324,7 @@ class BoltStore:
     ) -> UpsertResult:
         label = NodeLabel(label)
         records = node_records(label, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
@@ -394,7 +395,7 @@ class BoltStore:
     ) -> UpsertResult:
         type_ = RelType(type_)
         records = rel_records(type_, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
@@ -766,12 +767,6 @@ class BoltStore:
 
 class _NotAllNew(Exception):
     """An all-new write found a row already there (or an end missing): roll it back."""
-
-
-def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
-    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
-    if sources is not None and len(sources) != len(records):
-        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
 
 
 def _node_entity(node_id: str) -> str:

@@ -9,7 +9,7 @@ stores take ``NodeRecord`` / ``RelRecord`` rows as validated (whoever made them 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
@@ -361,6 +361,12 @@ def check_id_labels(label: NodeLabel, records: list[NodeRecord], stored: Mapping
     ]
     if errors:
         raise BatchValidationError(f"{label} batch", errors)
+
+
+def check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
+    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
+    if sources is not None and len(sources) != len(records):
+        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
 
 
 def check_ends(type_: RelType, records: list[RelRecord], stored: Mapping[str, str]) -> None:

@@ -41,6 +41,7 @@ from graph.records import (
     UpsertResult,
     check_ends,
     check_id_labels,
+    check_sources,
     node_records,
     rel_records,
 )
@@ -367,7 +368,7 @@ class SQLiteStore:
     ) -> UpsertResult:
         label = NodeLabel(label)
         records = node_records(label, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         if not records:
             return UpsertResult()
         return self.upsert_node_columns(
@@ -524,7 +525,7 @@ class SQLiteStore:
     ) -> UpsertResult:
         type_ = RelType(type_)
         records = rel_records(type_, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         if not records:
             return UpsertResult()
         return self.upsert_rel_columns(
@@ -1030,12 +1031,6 @@ def _rows(rows: list[int | None]) -> list[int]:
     if None not in rows:
         return rows  # type: ignore[return-value]
     return [_NO_ROW if r is None else r for r in rows]
-
-
-def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
-    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
-    if sources is not None and len(sources) != len(records):
-        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
 
 
 class _WriteTx:
