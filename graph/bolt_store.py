@@ -42,6 +42,7 @@ from graph.records import (
     UpsertResult,
     check_ends,
     check_id_labels,
+    check_sources,
     node_records,
     rel_records,
 )
@@ -73,6 +74,20 @@ T = TypeVar("T")
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _parts(
+    records: list[T], sources: Sequence[SourceRef] | None, size: int, entity: Callable[[T], str]
+) -> Iterator[tuple[list[T], list[tuple[str, str]] | None]]:
+    """``records`` in parts of ``size`` (one write transaction each), each with its rows'
+    provenance as ``(entity key, source)`` pairs, or ``None`` without ``sources``."""
+    for start in range(0, len(records), size):
+        part = records[start : start + size]
+        provenance = None
+        if sources:
+            part_sources = sources[start : start + size]
+            provenance = [(entity(r), _ref(s)) for r, s in zip(part, part_sources, strict=True)]
+        yield part, provenance
 
 
 class BoltStore:
@@ -309,21 +324,15 @@ class BoltStore:
     ) -> UpsertResult:
         label = NodeLabel(label)
         records = node_records(label, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
         several = len(records) > self.batch_size
         if several:  # checked whole before the first of several transactions
             self._execute_read("label_any", lambda tx: self._check_ids(tx, label, records))
-        for start in range(0, len(records), self.batch_size):
-            part = records[start : start + self.batch_size]
-            provenance = None
-            if sources:
-                part_sources = sources[start : start + self.batch_size]
-                provenance = [
-                    (_node_entity(r.id), _ref(s)) for r, s in zip(part, part_sources, strict=True)
-                ]
+        parts = _parts(records, sources, self.batch_size, lambda r: _node_entity(r.id))
+        for part, provenance in parts:
             result += self._upsert_node_part(label, part, provenance, check=not several)
         return result
 
@@ -386,7 +395,7 @@ class BoltStore:
     ) -> UpsertResult:
         type_ = RelType(type_)
         records = rel_records(type_, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         result = UpsertResult()
         if not records:
             return result
@@ -397,15 +406,8 @@ class BoltStore:
             labels = self._execute_read(
                 "label_of_ids", lambda tx: self._end_labels(tx, type_, records)
             )
-        for start in range(0, len(records), self.batch_size):
-            part = records[start : start + self.batch_size]
-            provenance = None
-            if sources:
-                part_sources = sources[start : start + self.batch_size]
-                provenance = [
-                    (_rel_entity(r.rel_key), _ref(s))
-                    for r, s in zip(part, part_sources, strict=True)
-                ]
+        parts = _parts(records, sources, self.batch_size, lambda r: _rel_entity(r.rel_key))
+        for part, provenance in parts:
             result += self._upsert_rel_part(type_, part, provenance, labels)
         return result
 
@@ -765,12 +767,6 @@ class BoltStore:
 
 class _NotAllNew(Exception):
     """An all-new write found a row already there (or an end missing): roll it back."""
-
-
-def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
-    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
-    if sources is not None and len(sources) != len(records):
-        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
 
 
 def _node_entity(node_id: str) -> str:

@@ -9,16 +9,18 @@ stores take ``NodeRecord`` / ``RelRecord`` rows as validated (whoever made them 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import NodeLabel, RelType
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,23 +154,24 @@ def row_errors(exc: ValidationError, row: int, data: Mapping[str, Any]) -> list[
     return out
 
 
+def _validated(model: type[_M], what: str, data: Mapping[str, Any], row: int) -> _M:
+    """``data`` as a ``model``, or ``BatchValidationError`` naming row ``row`` of ``what``
+    (its label or type) and each bad field."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise BatchValidationError(f"{what} row", row_errors(exc, row, data)) from None
+
+
 def validate_node(label: NodeLabel, data: Mapping[str, Any], row: int = 0) -> NodeRecord:
     """Validate one node row; raise ``BatchValidationError`` for it alone when bad."""
-    model = NODE_MODELS[label]
-    try:
-        obj = model.model_validate(dict(data))
-    except ValidationError as exc:
-        raise BatchValidationError(f"{label} row", row_errors(exc, row, data)) from None
+    obj = _validated(NODE_MODELS[label], label, data, row)
     return NodeRecord(label, obj.id, {"name": obj.name, **obj.properties()})
 
 
 def validate_relationship(type_: RelType, data: Mapping[str, Any], row: int = 0) -> RelRecord:
     """Validate one relationship row; raise ``BatchValidationError`` for it when bad."""
-    model = REL_MODELS[type_]
-    try:
-        obj = model.model_validate(dict(data))
-    except ValidationError as exc:
-        raise BatchValidationError(f"{type_} row", row_errors(exc, row, data)) from None
+    obj = _validated(REL_MODELS[type_], type_, data, row)
     return RelRecord(type_, obj.source, obj.target, obj.key, obj.properties())
 
 
@@ -361,6 +364,12 @@ def check_id_labels(label: NodeLabel, records: list[NodeRecord], stored: Mapping
     ]
     if errors:
         raise BatchValidationError(f"{label} batch", errors)
+
+
+def check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
+    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
+    if sources is not None and len(sources) != len(records):
+        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
 
 
 def check_ends(type_: RelType, records: list[RelRecord], stored: Mapping[str, str]) -> None:

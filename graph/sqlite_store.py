@@ -41,6 +41,7 @@ from graph.records import (
     UpsertResult,
     check_ends,
     check_id_labels,
+    check_sources,
     node_records,
     rel_records,
 )
@@ -367,7 +368,7 @@ class SQLiteStore:
     ) -> UpsertResult:
         label = NodeLabel(label)
         records = node_records(label, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         if not records:
             return UpsertResult()
         return self.upsert_node_columns(
@@ -398,17 +399,14 @@ class SQLiteStore:
                 first = nks[0]
                 if oks.count(oks[0]) == len(oks) and nks == list(range(first, first + len(nks))):
                     # one origin and new nodes in order (a file's import): rows alone
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "node_sources(nk, ok, row)",
-                        [("from", first), ("const", oks[0]), ("row", rows)],
-                    )
+                    columns: list[tuple[str, Any]] = [
+                        ("from", first),
+                        ("const", oks[0]),
+                        ("row", rows),
+                    ]
                 else:
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "node_sources(nk, ok, row)",
-                        [("row", nks), ("row", oks), ("row", rows)],
-                    )
+                    columns = [("row", nks), ("row", oks), ("row", rows)]
+                self._insert("INSERT OR IGNORE", "node_sources(nk, ok, row)", columns)
         return result
 
     def _write_nodes(
@@ -527,7 +525,7 @@ class SQLiteStore:
     ) -> UpsertResult:
         type_ = RelType(type_)
         records = rel_records(type_, rows)
-        _check_sources(records, sources)
+        check_sources(records, sources)
         if not records:
             return UpsertResult()
         return self.upsert_rel_columns(
@@ -560,32 +558,20 @@ class SQLiteStore:
             result = self._write_rels(t, srcs, tgts, keys, props)
             if sources:
                 oks = self._origins(sources[0])
-                if oks.count(oks[0]) == len(oks):  # one origin (a file's import)
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "rel_sources(source, target, type, key, ok, row)",
-                        [
-                            ("row", srcs),
-                            ("row", tgts),
-                            ("const", t),
-                            ("row", keys),
-                            ("const", oks[0]),
-                            ("row", _rows(sources[1])),
-                        ],
-                    )
-                else:
-                    self._insert(
-                        "INSERT OR IGNORE",
-                        "rel_sources(source, target, type, key, ok, row)",
-                        [
-                            ("row", srcs),
-                            ("row", tgts),
-                            ("const", t),
-                            ("row", keys),
-                            ("row", oks),
-                            ("row", _rows(sources[1])),
-                        ],
-                    )
+                # one origin (a file's import): one value for all rows
+                ok = ("const", oks[0]) if oks.count(oks[0]) == len(oks) else ("row", oks)
+                self._insert(
+                    "INSERT OR IGNORE",
+                    "rel_sources(source, target, type, key, ok, row)",
+                    [
+                        ("row", srcs),
+                        ("row", tgts),
+                        ("const", t),
+                        ("row", keys),
+                        ok,
+                        ("row", _rows(sources[1])),
+                    ],
+                )
         return result
 
     def _rel_ends(
@@ -1045,12 +1031,6 @@ def _rows(rows: list[int | None]) -> list[int]:
     if None not in rows:
         return rows  # type: ignore[return-value]
     return [_NO_ROW if r is None else r for r in rows]
-
-
-def _check_sources(records: Sequence[object], sources: Sequence[SourceRef] | None) -> None:
-    """Refuse ``sources`` that are not parallel to the rows (a caller's bug, not input's)."""
-    if sources is not None and len(sources) != len(records):
-        raise ValueError(f"{len(sources)} sources for {len(records)} rows: give one per row")
 
 
 class _WriteTx:

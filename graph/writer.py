@@ -492,20 +492,22 @@ class Writer:
         """Queue validated nodes given as the spool's tuples ``(_NODE, label, id, props,
         src)``, ``src`` being ``(import id, file, sheet, row)`` or ``None``: what
         :meth:`add` queues, without making a record object per row first."""
-        if self._stream is not None or self._dropped:
-            if self._stream is not None:
-                self._send(items)
-            return
-        self._nodes.extend(items)
+        if not self._diverted(items):
+            self._nodes.extend(items)
 
     def add_rels(self, items: list[tuple[Any, ...]]) -> None:
         """Queue validated relationships as ``(_REL, type, source, target, key, props,
         src)`` tuples (see :meth:`add_nodes`)."""
-        if self._stream is not None or self._dropped:
-            if self._stream is not None:
-                self._send(items)
-            return
-        self._rels.extend(items)
+        if not self._diverted(items):
+            self._rels.extend(items)
+
+    def _diverted(self, items: list[tuple[Any, ...]]) -> bool:
+        """Whether ``items`` bypass the spools: sent to the writing thread while streaming,
+        or ignored once the queue was dropped."""
+        if self._stream is not None:
+            self._send(items)
+            return True
+        return self._dropped
 
     @property
     def queued(self) -> int:

@@ -316,6 +316,14 @@ def test_sources_must_be_parallel_to_rows(store: GraphStore) -> None:
     assert store.counts().nodes == 0
 
 
+def test_relationship_sources_must_be_parallel_to_rows(store: GraphStore) -> None:
+    store.upsert_nodes("Organization", ORGS)
+    store.upsert_nodes("Alliance", ALLIANCES)
+    with pytest.raises(ValueError, match=f"1 sources for {len(MEMBERS)} rows: give one per row"):
+        store.upsert_relationships("MEMBER_OF", MEMBERS, sources=[FILE_A])
+    assert store.counts().relationships == 0
+
+
 def test_history_is_newest_first_and_survives_a_reopen(
     store: GraphStore, reopen: Callable[[GraphStore], GraphStore]
 ) -> None:
