@@ -13,6 +13,7 @@ from api.access import Access
 from api.deps import AccessDep, AppState, StateDep, ViewerDep
 from api.models import IsoDate
 from api.problems import ProblemError, not_found
+from api.routers.paths import check_ego_depth, check_path_ends, need_present
 from api.routers.portfolio import AsOf as ReportAsOf
 from api.routers.portfolio import report_for
 from api.work import run_bounded
@@ -53,7 +54,9 @@ def _page(spec: MapSpec, access: Access) -> HTMLResponse:
     return HTMLResponse(page, headers=SECURITY_HEADERS)
 
 
-def _options(access: Access) -> dict[str, Any]:
+def map_options(access: Access) -> dict[str, Any]:
+    """The map builders' options for this key: a viewer's map never carries a confidential
+    field (the served maps and the browser app's maps share this one rule)."""
     hide = CONFIDENTIAL_PROPERTIES if access.confidential else frozenset()
     return {"hide": hide}
 
@@ -94,7 +97,7 @@ async def portfolio(
     _need(access, org, "Organization")
     view = access.named_view()
     return await _draw(
-        state, access, lambda: portfolio_map(view, org, as_of=as_of, **_options(access))
+        state, access, lambda: portfolio_map(view, org, as_of=as_of, **map_options(access))
     )
 
 
@@ -118,7 +121,7 @@ async def focal_portfolio(state: StateDep, access: AccessDep, as_of: AsOf = None
     if focal is None:
         raise ProblemError(404, "no organization is marked focal; use /maps/portfolio/{org}")
     return await _draw(
-        state, access, lambda: portfolio_map(view, focal, as_of=as_of, **_options(access))
+        state, access, lambda: portfolio_map(view, focal, as_of=as_of, **map_options(access))
     )
 
 
@@ -130,18 +133,14 @@ async def ego(
     depth: Annotated[int, Query(ge=1)] = 1,
     as_of: AsOf = None,
 ) -> HTMLResponse:
-    if depth > state.settings.max_ego_depth:
-        raise ProblemError(
-            422, f"depth may be at most {state.settings.max_ego_depth}", slug="limit-exceeded"
-        )
+    check_ego_depth(state, depth)
     _need(access, node_id)
-    if not access.is_present(node_id, as_of):
-        raise ProblemError(404, f"{node_id!r} did not exist on {as_of}", slug="not-on-date")
+    need_present(access, node_id, as_of)
     view = access.named_view()
     return await _draw(
         state,
         access,
-        lambda: ego_map(view, node_id, depth=depth, as_of=as_of, **_options(access)),
+        lambda: ego_map(view, node_id, depth=depth, as_of=as_of, **map_options(access)),
     )
 
 
@@ -162,14 +161,13 @@ async def path(
 ) -> HTMLResponse:
     _need(access, source)
     _need(access, target)
+    check_path_ends(access, source, target)
     view = access.named_view()
-    if {view.nodes[n].get("label") for n in (source, target)} - {"Person", "Organization"}:
-        raise ProblemError(422, "paths run between people or organizations")
     return await _draw(
         state,
         access,
         lambda: path_map(
-            view, introduction_paths(view, source, target, k, as_of=as_of), **_options(access)
+            view, introduction_paths(view, source, target, k, as_of=as_of), **map_options(access)
         ),
     )
 
@@ -185,7 +183,7 @@ async def alliance(
     return await _draw(
         state,
         access,
-        lambda: alliance_contacts_map(view, alliance, as_of=as_of, **_options(access)),
+        lambda: alliance_contacts_map(view, alliance, as_of=as_of, **map_options(access)),
     )
 
 
@@ -212,4 +210,4 @@ async def finding(
     if index >= len(chosen):
         raise ProblemError(404, f"no {kind} finding #{index} for {org}")
     chosen_one = chosen[index]
-    return await _draw(state, access, lambda: finding_map(view, chosen_one, **_options(access)))
+    return await _draw(state, access, lambda: finding_map(view, chosen_one, **map_options(access)))
