@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.types import DecoratedCallable
 
 from api.access import Access
 from api.deps import AccessDep, AppState, StateDep, ViewerDep
@@ -43,6 +44,20 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+def _map_route(
+    path: str, summary: str | None = None
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a map page: open to viewers and up, answered as one HTML page (every map
+    route is declared alike)."""
+    return router.get(
+        path,
+        response_class=HTMLResponse,
+        responses=HTML,
+        dependencies=[ViewerDep],
+        summary=summary,
+    )
 
 
 def _page(spec: MapSpec, access: Access) -> HTMLResponse:
@@ -84,11 +99,8 @@ def asset(name: str) -> FileResponse:
     )
 
 
-@router.get(
+@_map_route(
     "/portfolio/{org}",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
     summary="The focal organization, its alliances, their members and boundary networks",
 )
 async def portfolio(
@@ -101,12 +113,8 @@ async def portfolio(
     )
 
 
-@router.get(
-    "/portfolio",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
-    summary="The focal organization's portfolio (the organization marked focal)",
+@_map_route(
+    "/portfolio", summary="The focal organization's portfolio (the organization marked focal)"
 )
 async def focal_portfolio(state: StateDep, access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
     view = access.named_view()
@@ -125,7 +133,7 @@ async def focal_portfolio(state: StateDep, access: AccessDep, as_of: AsOf = None
     )
 
 
-@router.get("/ego/{node_id}", response_class=HTMLResponse, responses=HTML, dependencies=[ViewerDep])
+@_map_route("/ego/{node_id}")
 async def ego(
     node_id: Id,
     state: StateDep,
@@ -144,13 +152,7 @@ async def ego(
     )
 
 
-@router.get(
-    "/path",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
-    summary="Who knows whom: the best introduction paths highlighted",
-)
+@_map_route("/path", summary="Who knows whom: the best introduction paths highlighted")
 async def path(
     state: StateDep,
     access: AccessDep,
@@ -172,9 +174,7 @@ async def path(
     )
 
 
-@router.get(
-    "/alliance/{alliance}", response_class=HTMLResponse, responses=HTML, dependencies=[ViewerDep]
-)
+@_map_route("/alliance/{alliance}")
 async def alliance(
     alliance: Id, state: StateDep, access: AccessDep, as_of: AsOf = None
 ) -> HTMLResponse:
@@ -187,11 +187,8 @@ async def alliance(
     )
 
 
-@router.get(
+@_map_route(
     "/finding/{org}/{kind}",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
     summary="The evidence of one finding of the portfolio report highlighted",
 )
 async def finding(
