@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.types import DecoratedCallable
 
 from api.access import Access
 from api.deps import AccessDep, AppState, StateDep, ViewerDep
 from api.models import IsoDate
 from api.problems import ProblemError, not_found
+from api.routers.paths import check_ego_depth, check_path_ends, need_present
 from api.routers.portfolio import AsOf as ReportAsOf
 from api.routers.portfolio import report_for
 from api.work import run_bounded
@@ -44,6 +46,20 @@ SECURITY_HEADERS = {
 }
 
 
+def _map_route(
+    path: str, summary: str | None = None
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a map page: open to viewers and up, answered as one HTML page (every map
+    route is declared alike)."""
+    return router.get(
+        path,
+        response_class=HTMLResponse,
+        responses=HTML,
+        dependencies=[ViewerDep],
+        summary=summary,
+    )
+
+
 def _page(spec: MapSpec, access: Access) -> HTMLResponse:
     # "data loaded" is when the served projection last took the store's data in (built or
     # followed a write), the same on every page of that version, not the time of drawing
@@ -53,7 +69,9 @@ def _page(spec: MapSpec, access: Access) -> HTMLResponse:
     return HTMLResponse(page, headers=SECURITY_HEADERS)
 
 
-def _options(access: Access) -> dict[str, Any]:
+def map_options(access: Access) -> dict[str, Any]:
+    """The map builders' options for this key: a viewer's map never carries a confidential
+    field (the served maps and the browser app's maps share this one rule)."""
     hide = CONFIDENTIAL_PROPERTIES if access.confidential else frozenset()
     return {"hide": hide}
 
@@ -81,11 +99,8 @@ def asset(name: str) -> FileResponse:
     )
 
 
-@router.get(
+@_map_route(
     "/portfolio/{org}",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
     summary="The focal organization, its alliances, their members and boundary networks",
 )
 async def portfolio(
@@ -94,16 +109,12 @@ async def portfolio(
     _need(access, org, "Organization")
     view = access.named_view()
     return await _draw(
-        state, access, lambda: portfolio_map(view, org, as_of=as_of, **_options(access))
+        state, access, lambda: portfolio_map(view, org, as_of=as_of, **map_options(access))
     )
 
 
-@router.get(
-    "/portfolio",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
-    summary="The focal organization's portfolio (the organization marked focal)",
+@_map_route(
+    "/portfolio", summary="The focal organization's portfolio (the organization marked focal)"
 )
 async def focal_portfolio(state: StateDep, access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
     view = access.named_view()
@@ -118,11 +129,11 @@ async def focal_portfolio(state: StateDep, access: AccessDep, as_of: AsOf = None
     if focal is None:
         raise ProblemError(404, "no organization is marked focal; use /maps/portfolio/{org}")
     return await _draw(
-        state, access, lambda: portfolio_map(view, focal, as_of=as_of, **_options(access))
+        state, access, lambda: portfolio_map(view, focal, as_of=as_of, **map_options(access))
     )
 
 
-@router.get("/ego/{node_id}", response_class=HTMLResponse, responses=HTML, dependencies=[ViewerDep])
+@_map_route("/ego/{node_id}")
 async def ego(
     node_id: Id,
     state: StateDep,
@@ -130,28 +141,18 @@ async def ego(
     depth: Annotated[int, Query(ge=1)] = 1,
     as_of: AsOf = None,
 ) -> HTMLResponse:
-    if depth > state.settings.max_ego_depth:
-        raise ProblemError(
-            422, f"depth may be at most {state.settings.max_ego_depth}", slug="limit-exceeded"
-        )
+    check_ego_depth(state, depth)
     _need(access, node_id)
-    if not access.is_present(node_id, as_of):
-        raise ProblemError(404, f"{node_id!r} did not exist on {as_of}", slug="not-on-date")
+    need_present(access, node_id, as_of)
     view = access.named_view()
     return await _draw(
         state,
         access,
-        lambda: ego_map(view, node_id, depth=depth, as_of=as_of, **_options(access)),
+        lambda: ego_map(view, node_id, depth=depth, as_of=as_of, **map_options(access)),
     )
 
 
-@router.get(
-    "/path",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
-    summary="Who knows whom: the best introduction paths highlighted",
-)
+@_map_route("/path", summary="Who knows whom: the best introduction paths highlighted")
 async def path(
     state: StateDep,
     access: AccessDep,
@@ -162,21 +163,18 @@ async def path(
 ) -> HTMLResponse:
     _need(access, source)
     _need(access, target)
+    check_path_ends(access, source, target)
     view = access.named_view()
-    if {view.nodes[n].get("label") for n in (source, target)} - {"Person", "Organization"}:
-        raise ProblemError(422, "paths run between people or organizations")
     return await _draw(
         state,
         access,
         lambda: path_map(
-            view, introduction_paths(view, source, target, k, as_of=as_of), **_options(access)
+            view, introduction_paths(view, source, target, k, as_of=as_of), **map_options(access)
         ),
     )
 
 
-@router.get(
-    "/alliance/{alliance}", response_class=HTMLResponse, responses=HTML, dependencies=[ViewerDep]
-)
+@_map_route("/alliance/{alliance}")
 async def alliance(
     alliance: Id, state: StateDep, access: AccessDep, as_of: AsOf = None
 ) -> HTMLResponse:
@@ -185,15 +183,12 @@ async def alliance(
     return await _draw(
         state,
         access,
-        lambda: alliance_contacts_map(view, alliance, as_of=as_of, **_options(access)),
+        lambda: alliance_contacts_map(view, alliance, as_of=as_of, **map_options(access)),
     )
 
 
-@router.get(
+@_map_route(
     "/finding/{org}/{kind}",
-    response_class=HTMLResponse,
-    responses=HTML,
-    dependencies=[ViewerDep],
     summary="The evidence of one finding of the portfolio report highlighted",
 )
 async def finding(
@@ -212,4 +207,4 @@ async def finding(
     if index >= len(chosen):
         raise ProblemError(404, f"no {kind} finding #{index} for {org}")
     chosen_one = chosen[index]
-    return await _draw(state, access, lambda: finding_map(view, chosen_one, **_options(access)))
+    return await _draw(state, access, lambda: finding_map(view, chosen_one, **map_options(access)))

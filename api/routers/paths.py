@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api.access import Access
-from api.deps import AccessDep, AnalystDep, StateDep, ViewerDep
+from api.deps import AccessDep, AnalystDep, AppState, StateDep, ViewerDep
 from api.models import IsoDate
 from api.problems import ProblemError, not_found
 from api.provenance import annotate_paths
@@ -49,10 +49,24 @@ def _visible(access: Access, *ids: str) -> None:
             raise not_found("node", node)
 
 
-def _present(access: Access, node: str, as_of: date | None) -> None:
+def need_present(access: Access, node: str, as_of: date | None) -> None:
     """404 for a visible node that did not exist yet (or any more) on ``as_of``."""
     if not access.is_present(node, as_of):
         raise ProblemError(404, f"{node!r} did not exist on {as_of}", slug="not-on-date")
+
+
+def check_ego_depth(state: AppState, depth: int) -> None:
+    """422 for an ego network deeper than the server allows (its data and its map alike)."""
+    if depth > state.settings.max_ego_depth:
+        raise ProblemError(
+            422, f"depth may be at most {state.settings.max_ego_depth}", slug="limit-exceeded"
+        )
+
+
+def check_path_ends(access: Access, source: str, target: str) -> None:
+    """422 unless both visible ends of an introduction path are people or organizations."""
+    if {access.graph.nodes[n].get("label") for n in (source, target)} - {"Person", "Organization"}:
+        raise ProblemError(422, "paths run between people or organizations")
 
 
 @router.get(
@@ -91,9 +105,7 @@ async def paths(
             422, f"max_hops may be at most {settings.max_path_hops}", slug="limit-exceeded"
         )
     _visible(access, source, target)
-    label = {access.graph.nodes[n].get("label") for n in (source, target)}
-    if not label <= {"Person", "Organization"}:
-        raise ProblemError(422, "paths run between people or organizations")
+    check_path_ends(access, source, target)
     view = access.named_view()
     kinds = _ties(ties)
 
@@ -142,12 +154,9 @@ async def ego(
     depth: Annotated[int, Query(ge=1)] = 1,
     as_of: AsOf = None,
 ) -> EgoNetwork:
-    if depth > state.settings.max_ego_depth:
-        raise ProblemError(
-            422, f"depth may be at most {state.settings.max_ego_depth}", slug="limit-exceeded"
-        )
+    check_ego_depth(state, depth)
     _visible(access, node_id)
-    _present(access, node_id, as_of)
+    need_present(access, node_id, as_of)
     view = access.named_view()
     return await run_bounded(
         lambda: ego_network(view, node_id, depth=depth, as_of=as_of), state.heavy_lane

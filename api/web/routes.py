@@ -26,6 +26,8 @@ from api.deps import StateDep
 from api.keys import Role
 from api.problems import ProblemError
 from api.routers.maps import SECURITY_HEADERS as MAP_HEADERS
+from api.routers.maps import map_options
+from api.routers.paths import check_path_ends
 from api.routers.portfolio import AsOf as ReportAsOf
 from api.routers.portfolio import report_for
 from api.web import views
@@ -280,7 +282,7 @@ def report_print(
     _need_node(access, org, "Organization")
     report = report_for(state, access, org, as_of)
     view = access.named_view()
-    options = _map_options(access)
+    options = map_options(access)
     sections = []
     for title, findings in (
         ("Synergies", report.synergies),
@@ -383,12 +385,6 @@ def brokers_page(
 # ---- maps (the same builders as /maps, for a signed-in browser) ----------------------------
 
 
-def _map_options(access: Access) -> dict[str, Any]:
-    from graph.schema import CONFIDENTIAL_PROPERTIES
-
-    return {"hide": CONFIDENTIAL_PROPERTIES if access.confidential else frozenset()}
-
-
 def _map_page(spec: MapSpec, fmt: str) -> Response:
     if fmt == "svg":
         return Response(
@@ -411,7 +407,7 @@ def map_portfolio(
 ) -> Response:
     _need_node(access, org, "Organization")
     return _map_page(
-        portfolio_map(access.named_view(), org, as_of=as_of, **_map_options(access)), format
+        portfolio_map(access.named_view(), org, as_of=as_of, **map_options(access)), format
     )
 
 
@@ -426,7 +422,7 @@ def map_ego(
     _need_node(access, node_id)
     depth = min(depth, state.settings.max_ego_depth)
     return _map_page(
-        ego_map(access.named_view(), node_id, depth=depth, **_map_options(access)), format
+        ego_map(access.named_view(), node_id, depth=depth, **map_options(access)), format
     )
 
 
@@ -434,7 +430,7 @@ def map_ego(
 def map_alliance(alliance: str, access: WebAccess, format: Fmt = "html") -> Response:
     _need_node(access, alliance, "Alliance")
     return _map_page(
-        alliance_contacts_map(access.named_view(), alliance, **_map_options(access)), format
+        alliance_contacts_map(access.named_view(), alliance, **map_options(access)), format
     )
 
 
@@ -449,13 +445,12 @@ async def map_path(
 ) -> Response:
     _need_node(access, source)
     _need_node(access, target)
+    check_path_ends(access, source, target)
     view = access.named_view()
-    if {view.nodes[n].get("label") for n in (source, target)} - {"Person", "Organization"}:
-        raise ProblemError(422, "paths run between people or organizations")
     result = await anyio.to_thread.run_sync(
         lambda: introduction_paths(view, source, target, k), limiter=state.path_lane
     )
-    return _map_page(path_map(view, result, **_map_options(access)), format)
+    return _map_page(path_map(view, result, **map_options(access)), format)
 
 
 @router.get("/map/finding/{org}/{kind}")
@@ -476,7 +471,7 @@ def map_finding(
     if index >= len(chosen):
         raise ProblemError(404, f"no {kind} finding #{index} for {org}", slug="not-found")
     return _map_page(
-        finding_map(access.named_view(), chosen[index], **_map_options(access)), format
+        finding_map(access.named_view(), chosen[index], **map_options(access)), format
     )
 
 

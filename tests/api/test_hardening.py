@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -22,6 +23,19 @@ from tests.api.conftest import Api, make_api
 PROBLEM = "application/problem+json"
 
 
+def _abandon_once_started(work: Callable[[], None], started: threading.Event) -> None:
+    """Run ``work`` as a request would (``run_bounded``) and give the request up as soon as
+    ``work`` has started: what a client that hangs up mid-request leaves behind."""
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_bounded, work)
+            await anyio.to_thread.run_sync(started.wait)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
 def test_cancelled_work_is_stopped_not_left_running() -> None:
     started, stopped = threading.Event(), threading.Event()
 
@@ -33,13 +47,7 @@ def test_cancelled_work_is_stopped_not_left_running() -> None:
         finally:
             stopped.set()
 
-    async def main() -> None:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run_bounded, spin)
-            await anyio.to_thread.run_sync(started.wait)
-            tg.cancel_scope.cancel()
-
-    anyio.run(main)
+    _abandon_once_started(spin, started)
     assert stopped.wait(timeout=60), "the worker thread still runs after its request ended"
 
 
@@ -58,14 +66,7 @@ def test_stopped_work_counts_as_running_until_it_has_stopped() -> None:
             stopped.set()
 
     before = jobs_running()
-
-    async def main() -> None:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run_bounded, spin)
-            await anyio.to_thread.run_sync(started.wait)
-            tg.cancel_scope.cancel()
-
-    anyio.run(main)
+    _abandon_once_started(spin, started)
     assert jobs_running() == before + 1
     release.set()
     assert stopped.wait(timeout=60)

@@ -4,36 +4,18 @@ which file and row a fact came from, and a review worked from the terminal."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from graph.sqlite_store import SQLiteStore
+from tests.cli.cli_process import cli_env, run_cli
 from tests.loaders.conftest import write_doc
-
-
-def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    import os
-
-    root = Path(__file__).resolve().parents[2]
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCEGRAPH_", "NEO4J_"))}
-    e["PYTHONPATH"] = str(root)
-    e["ALLIANCEGRAPH_DB_PATH"] = str(tmp_path / "h.db")
-    return e
+    return cli_env(tmp_path / "h.db")
 
 
 def test_history_shows_who_deleted_what_and_when(env: dict[str, str], tmp_path: Path) -> None:
@@ -41,22 +23,22 @@ def test_history_shows_who_deleted_what_and_when(env: dict[str, str], tmp_path: 
         tmp_path / "crm.json",
         {"Organization": [{"id": "org-acme", "name": "Acme"}], "Topic": [{"id": "t-1", "name": "Water"}]},
     )
-    assert _run(["load", str(doc)], env, tmp_path).returncode == 0
+    assert run_cli(["load", str(doc)], env, tmp_path).returncode == 0
     from graph.writer import delete_node
 
     store = SQLiteStore(env["ALLIANCEGRAPH_DB_PATH"])
     delete_node(store, "t-1", actor="key:ana")
     store.close()
-    out = _run(["history", "--json"], env, tmp_path)
+    out = run_cli(["history", "--json"], env, tmp_path)
     assert out.returncode == 0, out.stderr
     events = [json.loads(line) for line in out.stdout.splitlines()]
     assert [e["action"] for e in events] == ["delete", "import"]
     assert events[0]["subject"] == "t-1" and events[0]["actor"] == "key:ana"
     assert events[0]["at"].endswith("Z") and events[0]["detail"]["name"] == "Water"
     assert events[1]["actor"].startswith("cli:") and events[1]["detail"]["file"] == "crm.json"
-    text = _run(["history"], env, tmp_path).stdout
+    text = run_cli(["history"], env, tmp_path).stdout
     assert "delete" in text and "t-1" in text and "crm.json" in text
-    sources = _run(["sources", "org-acme"], env, tmp_path).stdout
+    sources = run_cli(["sources", "org-acme"], env, tmp_path).stdout
     assert "crm.json" in sources and " row " in sources
 
 
@@ -76,14 +58,14 @@ def test_review_from_the_terminal_writes_the_held_rows(env: dict[str, str], tmp_
         {"Organization": [{"id": "org-new", "name": "Global Health Aliance"}]},
         {"MEMBER_OF": [{"source": "org-new", "target": "all-1"}]},
     )
-    loaded = _run(["load", str(doc)], env, tmp_path)
+    loaded = run_cli(["load", str(doc)], env, tmp_path)
     assert "held for review" in loaded.stdout
-    listed = _run(["review"], env, tmp_path).stdout
+    listed = run_cli(["review"], env, tmp_path).stdout
     review_id = listed.split("]")[0].lstrip("[")
     assert "2 row(s) held" in listed
-    out = _run(["review", "accept", review_id, "--into", "org-gha"], env, tmp_path)
+    out = run_cli(["review", "accept", review_id, "--into", "org-gha"], env, tmp_path)
     assert out.returncode == 0, out.stderr
     assert "2 held row(s) written" in out.stdout
-    assert _run(["review"], env, tmp_path).stdout.strip() == "nothing to review"
-    bulk = _run(["review", "reject", "--all"], env, tmp_path)
+    assert run_cli(["review"], env, tmp_path).stdout.strip() == "nothing to review"
+    bulk = run_cli(["review", "reject", "--all"], env, tmp_path)
     assert "0 item(s) decided" in bulk.stdout

@@ -3,34 +3,17 @@ and nothing from the data reaches the terminal as a control sequence."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from graph.sqlite_store import SQLiteStore
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+from tests.cli.cli_process import cli_env, run_cli
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCEGRAPH_", "NEO4J_"))}
-    e["PYTHONPATH"] = str(ROOT)
-    e["ALLIANCEGRAPH_DB_PATH"] = str(tmp_path / "k.db")
+    e = cli_env(tmp_path / "k.db")
     store = SQLiteStore(tmp_path / "k.db")
     store.upsert_nodes("Alliance", [{"id": "alliance-1", "name": "JV"}])
     store.upsert_nodes("Topic", [{"id": "topic-1", "name": "Water"}])
@@ -39,18 +22,18 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_a_scope_naming_an_unknown_id_is_refused(env: dict[str, str]) -> None:
-    bad = _run(["keys", "create", "--role", "viewer", "--scope", "alliance-typo"], env)
+    bad = run_cli(["keys", "create", "--role", "viewer", "--scope", "alliance-typo"], env)
     assert bad.returncode == 2 and "alliance-typo" in bad.stderr
-    topic = _run(["keys", "create", "--role", "viewer", "--scope", "topic-1"], env)
+    topic = run_cli(["keys", "create", "--role", "viewer", "--scope", "topic-1"], env)
     assert topic.returncode == 2 and "not an organization or alliance" in topic.stderr
-    good = _run(["keys", "create", "--role", "viewer", "--scope", "alliance-1"], env)
+    good = run_cli(["keys", "create", "--role", "viewer", "--scope", "alliance-1"], env)
     assert good.returncode == 0 and good.stdout.startswith("ag_")
 
 
 def test_control_sequences_from_the_data_are_printed_escaped(env: dict[str, str]) -> None:
     name = "\x1b]0;owned\x07\x1b[2J\rpartner"
-    assert _run(["keys", "create", "--role", "viewer", "--name", name], env).returncode == 0
-    listed = _run(["keys", "list"], env)
+    assert run_cli(["keys", "create", "--role", "viewer", "--name", name], env).returncode == 0
+    listed = run_cli(["keys", "list"], env)
     assert listed.returncode == 0
     assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout and "\r" not in listed.stdout
     assert "\\x1b]0;owned\\x07\\x1b[2J\\x0dpartner" in listed.stdout

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from graph.sqlite_store import SQLiteStore
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.cli_process import cli_env, run_cli
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("ALLIANCEGRAPH_", "NEO4J_"))}
-    e["PYTHONPATH"] = str(ROOT)
-    e["ALLIANCEGRAPH_DB_PATH"] = str(tmp_path / "r.db")
+    e = cli_env(tmp_path / "r.db")
     store = SQLiteStore(e["ALLIANCEGRAPH_DB_PATH"])
     store.upsert_nodes(
         "Organization", [{"id": i, "name": i.title()} for i in ("focal", "rival", "usd", "jpy")]
@@ -48,14 +43,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli.main", "report", "focal", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return run_cli(["report", "focal", *args], env)
 
 
 def test_report_is_as_of_today_and_all_history_says_was_a_member(env: dict[str, str]) -> None:
