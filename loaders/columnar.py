@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from graph.row_checks import ColumnCheck, column_check, row_check
@@ -68,21 +69,31 @@ class EntryPlan:
         #: where the id (nodes), the source and the target (relationships) are in the values
         self.id_at = where.get("id", -1)
         self.source_at, self.target_at = where.get("source", -1), where.get("target", -1)
+        #: the first half of :func:`cells_key` when every field has a value
+        self.key_base = hash((self.what, tuple(self.names)))
 
     def data(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """The dict :meth:`Mapping.apply` makes of the entry's values on one line."""
         return {k: v for k, v in zip(self.names, values, strict=True) if v is not None}
 
     def raw_key(self, values: tuple[Any, ...]) -> int | None:
-        """The fingerprint of the cells (:func:`loaders.resolution._raw_key` of the
-        line's row), or ``None`` when they cannot be hashed."""
-        pairs = zip(self.names, values, strict=True)
-        try:
-            if None in values:
-                return hash((self.what, tuple(p for p in pairs if p[1] is not None)))
-            return hash((self.what, tuple(pairs)))
-        except TypeError:
-            return None
+        """The fingerprint of the cells (:func:`cells_key` of the line's row), or ``None``
+        when they cannot be hashed."""
+        if None in values:
+            given = [(k, v) for k, v in zip(self.names, values, strict=True) if v is not None]
+            return cells_key(self.what, tuple(k for k, _ in given), tuple(v for _, v in given))
+        return cells_key(self.what, tuple(self.names), values)
+
+
+def cells_key(what: str, names: tuple[str, ...], values: tuple[Any, ...]) -> int | None:
+    """The fingerprint of a node row's cells as read (its label, field names and values;
+    ``None`` if a value cannot be hashed), to tell a line that repeats an accepted one.
+    Hashed as two flat tuples, not a tuple of pairs: one tuple per line instead of one per
+    field (the chunked path makes a million of them)."""
+    try:
+        return hash((hash((what, names)), values))
+    except TypeError:
+        return None
 
 
 class TablePlan:
@@ -152,15 +163,11 @@ class TablePlan:
                             bad[i] = True
             names = ep.names
             rows_values = list(zip(*cols, strict=True))
-            if ep.check_columns is not None:
-                checked = ep.check_columns(names, cols)
+            items: list[Item | None]
+            if ep.general and ep.node:  # organizations repeat down a file: each distinct line once
+                items = self._distinct_items(ep, cols, rows_values)
             else:
-                checked = [ep.check(ep.data(vals)) for vals in rows_values]
-            keys = [""] * n
-            if ep.person:
-                keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
-            raws = self._raw_keys(ep, cols, rows_values) if ep.node else [None] * n
-            items: list[Item | None] = list(zip(rows_values, checked, keys, raws, strict=True))
+                items = list(zip(*self._items(ep, cols, rows_values), strict=True))
             if ep.entry.optional:  # absent from a line that lacks a key field
                 for key in ep.entry.key_fields:
                     col = cols[names.index(key)]
@@ -182,21 +189,51 @@ class TablePlan:
         return out
 
     @staticmethod
+    def _items(
+        ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
+    ) -> tuple[list[Any], list[dict[str, Any] | None], list[str], list[int | None]]:
+        """The four parts of each line's :data:`Item` for one entry, as columns."""
+        n = len(rows_values)
+        if ep.check_columns is not None:
+            checked = ep.check_columns(ep.names, cols)
+        else:
+            checked = [ep.check(ep.data(vals)) for vals in rows_values]
+        keys = [""] * n
+        if ep.person:
+            keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
+        raws: list[int | None] = [None] * n
+        if ep.node:
+            raws = TablePlan._raw_keys(ep, cols, rows_values)
+        return rows_values, checked, keys, raws
+
+    @staticmethod
+    def _distinct_items(
+        ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
+    ) -> list[Item | None]:
+        """Each line's :data:`Item` for an entry whose lines repeat (an organization on
+        every contact of hers): computed once per distinct line and shared, so the lines
+        of one value share one checked dict (:meth:`Resolver._table_chunk` copies it
+        before changing it)."""
+        try:
+            distinct = list(dict.fromkeys(rows_values))
+        except TypeError:  # a list value
+            return list(zip(*TablePlan._items(ep, cols, rows_values), strict=True))
+        if len(distinct) == len(rows_values):
+            return list(zip(*TablePlan._items(ep, cols, rows_values), strict=True))
+        columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
+        parts = TablePlan._items(ep, columns, distinct)
+        made = dict(zip(distinct, zip(*parts, strict=True), strict=True))
+        return list(map(made.__getitem__, rows_values))
+
+    @staticmethod
     def _raw_keys(
         ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
     ) -> list[int | None]:
         """:meth:`EntryPlan.raw_key` of each line's values, in one pass when no value is
         missing and all hash."""
         if not any(None in col for col in cols):
-            what, names = ep.what, ep.names
             try:
-                if ep.general:  # organizations repeat down a file: each distinct line once
-                    made = {
-                        v: hash((what, tuple(zip(names, v, strict=True))))
-                        for v in set(rows_values)
-                    }
-                    return list(map(made.__getitem__, rows_values))
-                return [hash((what, tuple(zip(names, v, strict=True)))) for v in rows_values]
+                return list(map(hash, zip(repeat(ep.key_base), rows_values)))
             except TypeError:
                 pass
         return [ep.raw_key(v) for v in rows_values]
