@@ -434,18 +434,24 @@ class ReaderOptions:
         return ReaderOptions(**{**self.__dict__, **given})
 
 
-def _reader(raw: Any, source: str) -> ReaderOptions:
+def _options(raw: Any, source: str, section: str, keys: set[str], example: str) -> dict[str, Any]:
+    """A mapping's ``reader:`` or ``graph:`` section as a dict of known options (empty when
+    the section is absent); a :class:`MappingError` naming the section otherwise."""
     if raw is None:
-        return ReaderOptions()
+        return {}
     if not isinstance(raw, dict):
-        raise MappingError(f"{source}: reader: expected options such as delimiter: '^'")
-    unknown = set(raw) - _READER_KEYS
+        raise MappingError(f"{source}: {section}: expected options such as {example}")
+    unknown = set(raw) - keys
     if unknown:
         raise MappingError(
-            f"{source}: reader: unknown option(s) {', '.join(sorted(unknown))}; "
-            f"expected {', '.join(sorted(_READER_KEYS))}"
+            f"{source}: {section}: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"expected {', '.join(sorted(keys))}"
         )
-    values = dict(raw)
+    return dict(raw)
+
+
+def _reader(raw: Any, source: str) -> ReaderOptions:
+    values = _options(raw, source, "reader", _READER_KEYS, "delimiter: '^'")
     if "columns" in values and isinstance(values["columns"], list):
         values["columns"] = [str(c) for c in values["columns"]]
     try:
@@ -505,15 +511,7 @@ class GraphOptions:
 def _graph(raw: Any, source: str) -> GraphOptions:
     if raw is None:
         return GraphOptions()
-    if not isinstance(raw, dict):
-        raise MappingError(f"{source}: graph: expected options such as node_label: Organization")
-    unknown = set(raw) - _GRAPH_KEYS
-    if unknown:
-        raise MappingError(
-            f"{source}: graph: unknown option(s) {', '.join(sorted(unknown))}; "
-            f"expected {', '.join(sorted(_GRAPH_KEYS))}"
-        )
-    values = dict(raw)
+    values = _options(raw, source, "graph", _GRAPH_KEYS, "node_label: Organization")
     for key in ("networks", "partitions"):
         if not isinstance(values.get(key, {}), dict):
             raise MappingError(f"{source}: graph: {key}: expected NAME: VALUE pairs")
