@@ -34,7 +34,13 @@ CHUNK_ROWS = 20_000
 Item = tuple[tuple[Any, ...], dict[str, Any] | None, str, int | None]
 #: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, its
 #: :data:`Item` (``None`` when an optional entry is absent from the line).
-ChunkValues = list[list[Item | None] | None]
+ChunkValues = list[tuple[Item | None, ...] | None]
+
+
+#: ``repeat(id, raw)`` of :meth:`TablePlan.columns`.
+Repeat = Callable[[str, int], bool]
+#: A line of a repeating entry that repeats a known node (see :meth:`TablePlan.columns`).
+REPEAT: Any = object()
 
 
 def _never(data: dict[str, Any]) -> None:
@@ -124,13 +130,21 @@ class TablePlan:
         self.ordered = sorted(self.entries, key=lambda e: e.what != NodeLabel.ORGANIZATION)
         self.works_at = [e for e in self.entries if e.what == RelType.WORKS_AT]
 
-    def columns(self, batch: list[tuple[int, list[str] | str]]) -> ChunkValues:
+    def columns(
+        self, batch: list[tuple[int, list[str] | str]], repeat: Repeat | None = None
+    ) -> tuple[ChunkValues, list[int]]:
         """Each line's data dict per entry, as :meth:`Mapping.apply` would make them; ``None``
-        for a line that cannot be read or has a value that cannot be computed."""
+        for a line that cannot be read or has a value that cannot be computed.
+
+        ``repeat(id, raw)``: whether a node with that id and fingerprint of its cells is
+        known already (its lines are repeats whatever comes before them in the chunk). The
+        lines of a repeating entry (:meth:`_distinct_items`) that are such repeats get
+        ``None`` for the entry, and are counted instead: the second list, per entry."""
         out: ChunkValues = [None] * len(batch)
+        repeats = [0] * len(self.entries)
         where = [p for p, (_, cells) in enumerate(batch) if not isinstance(cells, str)]
         if not where:
-            return out
+            return out, repeats
         good: list[list[str]] = [batch[p][1] for p in where]  # type: ignore[misc]
         n = len(good)
         by_column = list(zip(*good, strict=True))
@@ -165,7 +179,7 @@ class TablePlan:
             rows_values = list(zip(*cols, strict=True))
             items: list[Item | None]
             if ep.general and ep.node:  # organizations repeat down a file: each distinct line once
-                items = self._distinct_items(ep, cols, rows_values)
+                items = self._distinct_items(ep, cols, rows_values, repeat)
             else:
                 items = list(zip(*self._items(ep, cols, rows_values), strict=True))
             if ep.entry.optional:  # absent from a line that lacks a key field
@@ -177,16 +191,21 @@ class TablePlan:
                             for it, v in zip(items, col, strict=True)
                         ]
             per_entry.append(items)
+        for index, items in enumerate(per_entry):  # repeats: counted (on lines read), not decided
+            if REPEAT in items:
+                read = [it for it, b in zip(items, bad, strict=True) if not b] if True in bad else items
+                repeats[index] = read.count(REPEAT)
+                per_entry[index] = [None if it is REPEAT else it for it in items]
         if True in bad:
             for i, p in enumerate(where):
                 if not bad[i]:
-                    out[p] = [items[i] for items in per_entry]
+                    out[p] = tuple([items[i] for items in per_entry])
         elif len(where) == len(batch):  # every line good and read: the common chunk
-            out = list(map(list, zip(*per_entry, strict=True)))
+            out = list(zip(*per_entry, strict=True))
         else:
             for i, line_items in enumerate(zip(*per_entry, strict=True)):
-                out[where[i]] = list(line_items)
-        return out
+                out[where[i]] = line_items
+        return out, repeats
 
     @staticmethod
     def _items(
@@ -208,12 +227,15 @@ class TablePlan:
 
     @staticmethod
     def _distinct_items(
-        ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
-    ) -> list[Item | None]:
+        ep: EntryPlan,
+        cols: list[list[Any]],
+        rows_values: list[tuple[Any, ...]],
+        repeat: Repeat | None = None,
+    ) -> list[Any]:
         """Each line's :data:`Item` for an entry whose lines repeat (an organization on
         every contact of hers): computed once per distinct line and shared, so the lines
         of one value share one checked dict (:meth:`Resolver._table_chunk` copies it
-        before changing it)."""
+        before changing it); :data:`REPEAT` for a line that ``repeat`` says is known."""
         try:
             distinct = list(dict.fromkeys(rows_values))
         except TypeError:  # a list value
@@ -222,7 +244,12 @@ class TablePlan:
             return list(zip(*TablePlan._items(ep, cols, rows_values), strict=True))
         columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
         parts = TablePlan._items(ep, columns, distinct)
-        made = dict(zip(distinct, zip(*parts, strict=True), strict=True))
+        made: dict[tuple[Any, ...], Any] = dict(zip(distinct, zip(*parts, strict=True), strict=True))
+        if repeat is not None:
+            id_at = ep.id_at
+            for v, (_, _, _, raw) in made.items():
+                if raw is not None and isinstance(v[id_at], str) and repeat(v[id_at], raw):
+                    made[v] = REPEAT
         return list(map(made.__getitem__, rows_values))
 
     @staticmethod

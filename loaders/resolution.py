@@ -10,7 +10,7 @@ seen, since a file may name an end before defining it.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from sys import intern
@@ -282,10 +282,15 @@ class Resolver:
 
     def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
         """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
-        values = plan.columns(batch) if plan.ok else None
+        values, repeats = plan.columns(batch, self._repeats) if plan.ok else (None, [])
         seen, graph, sink, import_id = self._seen, self.graph, self._sink, self.import_id
         assert sink is not None
         counts_of: list[Tally | None] = [None] * len(plan.entries)
+        for index, count in enumerate(repeats):  # lines that repeat a known node: counted
+            if count:  # (its kind was met with that node: the report's order holds)
+                tally = counts_of[index] = self.tally(plan.entries[index].what)
+                tally.read += count
+                tally.merged += count
         waiting: list[tuple[Any, ...]] = []  # relationships for the spool, in line order
         new_nodes: list[tuple[Any, ...]] = []
         new_rels: list[tuple[Any, ...]] = []
@@ -382,16 +387,23 @@ class Resolver:
                         emails.setdefault(email_key, node_id)
                     if at is not None:
                         names_at.setdefault(at, node_id)
-                rest = [(k, v) for k, v in props.items() if k != "name"]
+                rest = props.copy()  # (C calls, not a comprehension per line)
+                rest.pop("name", None)
                 try:
-                    digest = hash(tuple(sorted(rest)))
+                    digest = hash(tuple(sorted(rest.items())))
                 except TypeError:
-                    digest = _digest(dict(rest))
+                    digest = _digest(rest)
                 seen[intern(node_id)] = (what, _first(line, digest, raw), name, None)
                 new_nodes.append((_NODE, what, node_id, props, ref))
         self._pending.extend(waiting)
         sink.add_nodes(new_nodes)
         sink.add_rels(new_rels)
+
+    def _repeats(self, node_id: str, raw: int) -> bool:
+        """Whether a node row with this id and fingerprint of its cells repeats an accepted
+        row (the very same cells): nothing new."""
+        first = self._seen.get(node_id)
+        return first is not None and first[1] >> _RAW_AT == raw & _MASK
 
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
         """Note that an incoming person is a known one: remap her id, list the merge."""
@@ -889,7 +901,7 @@ def _never(data: dict[str, Any]) -> None:
     return None
 
 
-def _employer(items: list[Any], works_at: list[tuple[int, int, int]]) -> dict[str, str]:
+def _employer(items: Sequence[Any], works_at: list[tuple[int, int, int]]) -> dict[str, str]:
     """Person id -> organization id of a table line's WORKS_AT items (its :data:`~loaders.
     columnar.Item` per entry; ``works_at``: each WORKS_AT entry's index and where its
     source and target are), as :meth:`Resolver._group` finds them in a row's records."""
