@@ -170,8 +170,8 @@ class TablePlan:
 
         for ep in self.entries:
             cols = [values(spec) for spec in ep.specs]
-            for col in cols:
-                if BAD in col:  # (cells are strings, compared by identity first)
+            for spec, col in zip(ep.specs, cols, strict=True):
+                if spec.fallible and BAD in col:
                     for i, v in enumerate(col):
                         if v is BAD:
                             bad[i] = True

@@ -149,6 +149,16 @@ class FieldSpec:
             return [made.get(v) for v in stripped]
         return [prefix + v if v else None for v in stripped]
 
+    @property
+    def fallible(self) -> bool:
+        """Whether :meth:`column_values` can give :data:`BAD` (a value that cannot be
+        computed): a date read with a format, or any spec :meth:`get` computes."""
+        if self.owner or self.value is not None:
+            return False
+        if self.getter == self.get:
+            return True
+        return self.column is not None and self.type == "date" and bool(self.format)
+
     def _columns_prefix(self) -> tuple[str, str]:
         """The literal text and the column of a one-column template."""
         (prefix, column, _, _), *_ = string.Formatter().parse(self.template or "")
