@@ -367,4 +367,4 @@ def _check_column(check: Check, col: Sequence[Any]) -> list[Any]:
         return out
     made = {v: check(v) for v in set(col) if v is not None}
     made[None] = None
-    return [made[v] for v in col]
+    return list(map(made.__getitem__, col))

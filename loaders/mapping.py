@@ -143,10 +143,10 @@ class FieldSpec:
                 values = [_safe_date(v, fmt) if v else v for v in values]
             return values
         prefix, column = self._columns_prefix()
-        stripped = [c.strip() for c in cells(column)]
+        stripped = list(map(str.strip, cells(column)))
         if self.slug:  # ids from names repeat (a company on every contact row): once each
             made = {v: prefix + slug(v) for v in set(stripped) if v}
-            return [made.get(v) for v in stripped]
+            return list(map(made.get, stripped))
         return [prefix + v if v else None for v in stripped]
 
     @property
