@@ -135,7 +135,9 @@ class FieldSpec:
         if getter == self.get:
             return [_safe(getter, row, owner) for row in rows()]
         if self.column is not None:
-            values: list[Any] = [c.strip() or None for c in cells(self.column)]
+            values: list[Any] = list(map(str.strip, cells(self.column)))
+            if "" in values:  # an empty cell: no value
+                values = [v or None for v in values]
             if self.lower:
                 values = [v.lower() if v else v for v in values]
             if self.type == "date" and self.format:
