@@ -10,7 +10,7 @@ seen, since a file may name an end before defining it.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from sys import intern
@@ -283,7 +283,8 @@ class Resolver:
     def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
         """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
         values, repeats = plan.columns(batch, self._repeats) if plan.ok else (None, [])
-        seen, graph, sink, import_id = self._seen, self.graph, self._sink, self.import_id
+        seen, sink, import_id = self._seen, self._sink, self.import_id
+        graph = _node_ids(self.graph)
         assert sink is not None
         counts_of: list[Tally | None] = [None] * len(plan.entries)
         for index, count in enumerate(repeats):  # lines that repeat a known node: counted
@@ -899,6 +900,14 @@ def _dated(row: SourceRow, data: dict[str, Any]) -> str | None:
 
 def _never(data: dict[str, Any]) -> None:
     return None
+
+
+def _node_ids(graph: nx.MultiDiGraph) -> Container[Any]:
+    """What ``id in graph`` asks, without a method call per id: networkx's own dict of
+    nodes when it has one (``MultiDiGraph.__contains__`` is a Python method), else the
+    graph."""
+    nodes = getattr(graph, "_node", None)
+    return nodes if type(nodes) is dict else graph
 
 
 def _employer(items: Sequence[Any], works_at: list[tuple[int, int, int]]) -> dict[str, str]:
