@@ -37,7 +37,7 @@ Item = tuple[tuple[Any, ...], dict[str, Any] | None, str, int | None]
 ChunkValues = list[tuple[Item | None, ...] | None]
 
 
-#: ``repeat(id, raw)`` of :meth:`TablePlan.columns`.
+#: ``known(id, raw)`` of :meth:`TablePlan.columns`.
 Repeat = Callable[[str, int], bool]
 #: A line of a repeating entry that repeats a known node (see :meth:`TablePlan.columns`).
 REPEAT: Any = object()
@@ -131,12 +131,12 @@ class TablePlan:
         self.works_at = [e for e in self.entries if e.what == RelType.WORKS_AT]
 
     def columns(
-        self, batch: list[tuple[int, list[str] | str]], repeat: Repeat | None = None
+        self, batch: list[tuple[int, list[str] | str]], known: Repeat | None = None
     ) -> tuple[ChunkValues, list[int]]:
         """Each line's data dict per entry, as :meth:`Mapping.apply` would make them; ``None``
         for a line that cannot be read or has a value that cannot be computed.
 
-        ``repeat(id, raw)``: whether a node with that id and fingerprint of its cells is
+        ``known(id, raw)``: whether a node with that id and fingerprint of its cells is
         known already (its lines are repeats whatever comes before them in the chunk). The
         lines of a repeating entry (:meth:`_distinct_items`) that are such repeats get
         ``None`` for the entry, and are counted instead: the second list, per entry."""
@@ -179,7 +179,7 @@ class TablePlan:
             rows_values = list(zip(*cols, strict=True))
             items: list[Item | None]
             if ep.general and ep.node:  # organizations repeat down a file: each distinct line once
-                items = self._distinct_items(ep, cols, rows_values, repeat)
+                items = self._distinct_items(ep, cols, rows_values, known)
             else:
                 items = list(zip(*self._items(ep, cols, rows_values), strict=True))
             if ep.entry.optional:  # absent from a line that lacks a key field
@@ -230,12 +230,12 @@ class TablePlan:
         ep: EntryPlan,
         cols: list[list[Any]],
         rows_values: list[tuple[Any, ...]],
-        repeat: Repeat | None = None,
+        known: Repeat | None = None,
     ) -> list[Any]:
         """Each line's :data:`Item` for an entry whose lines repeat (an organization on
         every contact of hers): computed once per distinct line and shared, so the lines
         of one value share one checked dict (:meth:`Resolver._table_chunk` copies it
-        before changing it); :data:`REPEAT` for a line that ``repeat`` says is known."""
+        before changing it); :data:`REPEAT` for a line that ``known`` says is known."""
         try:
             distinct = list(dict.fromkeys(rows_values))
         except TypeError:  # a list value
@@ -245,10 +245,10 @@ class TablePlan:
         columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
         parts = TablePlan._items(ep, columns, distinct)
         made: dict[tuple[Any, ...], Any] = dict(zip(distinct, zip(*parts, strict=True), strict=True))
-        if repeat is not None:
+        if known is not None:
             id_at = ep.id_at
             for v, (_, _, _, raw) in made.items():
-                if raw is not None and isinstance(v[id_at], str) and repeat(v[id_at], raw):
+                if raw is not None and isinstance(v[id_at], str) and known(v[id_at], raw):
                     made[v] = REPEAT
         return list(map(made.__getitem__, rows_values))
 
