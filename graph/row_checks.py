@@ -20,6 +20,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from functools import cache, partial
+from itertools import repeat
 from typing import Any
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
@@ -358,13 +359,21 @@ def _check_column(check: Check, col: Sequence[Any]) -> list[Any]:
     if plain is not None:
         lo, hi, pattern = plain
         ws = _WHITESPACE
-        out: list[Any] = [v if v is None else v.strip(ws) for v in col]
-        if lo or hi is not None:
-            top = sys.maxsize if hi is None else hi
-            out = [v if v is None or lo <= len(v) <= top else _FAIL for v in out]
+        top = sys.maxsize if hi is None else hi
+        out: list[Any]
+        if None in col:
+            out = [v if v is None else v.strip(ws) for v in col]
+            if lo or hi is not None:
+                out = [v if v is None or lo <= len(v) <= top else _FAIL for v in out]
+        else:  # every value given (an id, a name): stripped and measured in C
+            out = list(map(str.strip, col, repeat(ws)))
+            if out and (lo or hi is not None):
+                lengths = list(map(len, out))
+                if min(lengths) < lo or max(lengths) > top:
+                    out = [v if lo <= n <= top else _FAIL for v, n in zip(out, lengths, strict=True)]
         if pattern is not None:
             out = [v if v is None or v is _FAIL or pattern.search(v) else _FAIL for v in out]
         return out
     made = {v: check(v) for v in set(col) if v is not None}
     made[None] = None
-    return [made[v] for v in col]
+    return list(map(made.__getitem__, col))

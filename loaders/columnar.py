@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from graph.row_checks import ColumnCheck, column_check, row_check
@@ -33,7 +34,13 @@ CHUNK_ROWS = 20_000
 Item = tuple[tuple[Any, ...], dict[str, Any] | None, str, int | None]
 #: One chunk's values: per line, ``None`` (the row-by-row path) or, per entry, its
 #: :data:`Item` (``None`` when an optional entry is absent from the line).
-ChunkValues = list[list[Item | None] | None]
+ChunkValues = list[tuple[Item | None, ...] | None]
+
+
+#: ``known(id, raw)`` of :meth:`TablePlan.columns`.
+Repeat = Callable[[str, int], bool]
+#: A line of a repeating entry that repeats a known node (see :meth:`TablePlan.columns`).
+REPEAT: Any = object()
 
 
 def _never(data: dict[str, Any]) -> None:
@@ -68,21 +75,31 @@ class EntryPlan:
         #: where the id (nodes), the source and the target (relationships) are in the values
         self.id_at = where.get("id", -1)
         self.source_at, self.target_at = where.get("source", -1), where.get("target", -1)
+        #: the first half of :func:`cells_key` when every field has a value
+        self.key_base = hash((self.what, tuple(self.names)))
 
     def data(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """The dict :meth:`Mapping.apply` makes of the entry's values on one line."""
         return {k: v for k, v in zip(self.names, values, strict=True) if v is not None}
 
     def raw_key(self, values: tuple[Any, ...]) -> int | None:
-        """The fingerprint of the cells (:func:`loaders.resolution._raw_key` of the
-        line's row), or ``None`` when they cannot be hashed."""
-        pairs = zip(self.names, values, strict=True)
-        try:
-            if None in values:
-                return hash((self.what, tuple(p for p in pairs if p[1] is not None)))
-            return hash((self.what, tuple(pairs)))
-        except TypeError:
-            return None
+        """The fingerprint of the cells (:func:`cells_key` of the line's row), or ``None``
+        when they cannot be hashed."""
+        if None in values:
+            given = [(k, v) for k, v in zip(self.names, values, strict=True) if v is not None]
+            return cells_key(self.what, tuple(k for k, _ in given), tuple(v for _, v in given))
+        return cells_key(self.what, tuple(self.names), values)
+
+
+def cells_key(what: str, names: tuple[str, ...], values: tuple[Any, ...]) -> int | None:
+    """The fingerprint of a node row's cells as read (its label, field names and values;
+    ``None`` if a value cannot be hashed), to tell a line that repeats an accepted one.
+    Hashed as two flat tuples, not a tuple of pairs: one tuple per line instead of one per
+    field (the chunked path makes a million of them)."""
+    try:
+        return hash((hash((what, names)), values))
+    except TypeError:
+        return None
 
 
 class TablePlan:
@@ -113,13 +130,21 @@ class TablePlan:
         self.ordered = sorted(self.entries, key=lambda e: e.what != NodeLabel.ORGANIZATION)
         self.works_at = [e for e in self.entries if e.what == RelType.WORKS_AT]
 
-    def columns(self, batch: list[tuple[int, list[str] | str]]) -> ChunkValues:
+    def columns(
+        self, batch: list[tuple[int, list[str] | str]], known: Repeat | None = None
+    ) -> tuple[ChunkValues, list[int]]:
         """Each line's data dict per entry, as :meth:`Mapping.apply` would make them; ``None``
-        for a line that cannot be read or has a value that cannot be computed."""
+        for a line that cannot be read or has a value that cannot be computed.
+
+        ``known(id, raw)``: whether a node with that id and fingerprint of its cells is
+        known already (its lines are repeats whatever comes before them in the chunk). The
+        lines of a repeating entry (:meth:`_distinct_items`) that are such repeats get
+        ``None`` for the entry, and are counted instead: the second list, per entry."""
         out: ChunkValues = [None] * len(batch)
+        repeats = [0] * len(self.entries)
         where = [p for p, (_, cells) in enumerate(batch) if not isinstance(cells, str)]
         if not where:
-            return out
+            return out, repeats
         good: list[list[str]] = [batch[p][1] for p in where]  # type: ignore[misc]
         n = len(good)
         by_column = list(zip(*good, strict=True))
@@ -145,22 +170,18 @@ class TablePlan:
 
         for ep in self.entries:
             cols = [values(spec) for spec in ep.specs]
-            for col in cols:
-                if BAD in col:  # (cells are strings, compared by identity first)
+            for spec, col in zip(ep.specs, cols, strict=True):
+                if spec.fallible and BAD in col:
                     for i, v in enumerate(col):
                         if v is BAD:
                             bad[i] = True
             names = ep.names
             rows_values = list(zip(*cols, strict=True))
-            if ep.check_columns is not None:
-                checked = ep.check_columns(names, cols)
+            items: list[Item | None]
+            if ep.general and ep.node:  # organizations repeat down a file: each distinct line once
+                items = self._distinct_items(ep, cols, rows_values, known)
             else:
-                checked = [ep.check(ep.data(vals)) for vals in rows_values]
-            keys = [""] * n
-            if ep.person:
-                keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
-            raws = self._raw_keys(ep, cols, rows_values) if ep.node else [None] * n
-            items: list[Item | None] = list(zip(rows_values, checked, keys, raws, strict=True))
+                items = list(zip(*self._items(ep, cols, rows_values), strict=True))
             if ep.entry.optional:  # absent from a line that lacks a key field
                 for key in ep.entry.key_fields:
                     col = cols[names.index(key)]
@@ -170,16 +191,66 @@ class TablePlan:
                             for it, v in zip(items, col, strict=True)
                         ]
             per_entry.append(items)
+        for index, items in enumerate(per_entry):  # repeats: counted (on lines read), not decided
+            if REPEAT in items:
+                read = [it for it, b in zip(items, bad, strict=True) if not b] if True in bad else items
+                repeats[index] = read.count(REPEAT)
+                per_entry[index] = [None if it is REPEAT else it for it in items]
         if True in bad:
             for i, p in enumerate(where):
                 if not bad[i]:
-                    out[p] = [items[i] for items in per_entry]
+                    out[p] = tuple([items[i] for items in per_entry])
         elif len(where) == len(batch):  # every line good and read: the common chunk
-            out = list(map(list, zip(*per_entry, strict=True)))
+            out = list(zip(*per_entry, strict=True))
         else:
             for i, line_items in enumerate(zip(*per_entry, strict=True)):
-                out[where[i]] = list(line_items)
-        return out
+                out[where[i]] = line_items
+        return out, repeats
+
+    @staticmethod
+    def _items(
+        ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
+    ) -> tuple[list[Any], list[dict[str, Any] | None], list[str], list[int | None]]:
+        """The four parts of each line's :data:`Item` for one entry, as columns."""
+        n = len(rows_values)
+        if ep.check_columns is not None:
+            checked = ep.check_columns(ep.names, cols)
+        else:
+            checked = [ep.check(ep.data(vals)) for vals in rows_values]
+        keys = [""] * n
+        if ep.person:
+            keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
+        raws: list[int | None] = [None] * n
+        if ep.node:
+            raws = TablePlan._raw_keys(ep, cols, rows_values)
+        return rows_values, checked, keys, raws
+
+    @staticmethod
+    def _distinct_items(
+        ep: EntryPlan,
+        cols: list[list[Any]],
+        rows_values: list[tuple[Any, ...]],
+        known: Repeat | None = None,
+    ) -> list[Any]:
+        """Each line's :data:`Item` for an entry whose lines repeat (an organization on
+        every contact of hers): computed once per distinct line and shared, so the lines
+        of one value share one checked dict (:meth:`Resolver._table_chunk` copies it
+        before changing it); :data:`REPEAT` for a line that ``known`` says is known."""
+        try:
+            distinct = list(dict.fromkeys(rows_values))
+        except TypeError:  # a list value
+            return list(zip(*TablePlan._items(ep, cols, rows_values), strict=True))
+        if len(distinct) == len(rows_values):
+            return list(zip(*TablePlan._items(ep, cols, rows_values), strict=True))
+        columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
+        parts = TablePlan._items(ep, columns, distinct)
+        made: dict[tuple[Any, ...], Any] = dict(zip(distinct, zip(*parts, strict=True), strict=True))
+        if known is not None:
+            id_at = ep.id_at
+            for v, (_, _, _, raw) in made.items():
+                if raw is not None and isinstance(v[id_at], str) and known(v[id_at], raw):
+                    made[v] = REPEAT
+        return list(map(made.__getitem__, rows_values))
 
     @staticmethod
     def _raw_keys(
@@ -188,15 +259,8 @@ class TablePlan:
         """:meth:`EntryPlan.raw_key` of each line's values, in one pass when no value is
         missing and all hash."""
         if not any(None in col for col in cols):
-            what, names = ep.what, ep.names
             try:
-                if ep.general:  # organizations repeat down a file: each distinct line once
-                    made = {
-                        v: hash((what, tuple(zip(names, v, strict=True))))
-                        for v in set(rows_values)
-                    }
-                    return list(map(made.__getitem__, rows_values))
-                return [hash((what, tuple(zip(names, v, strict=True)))) for v in rows_values]
+                return list(map(hash, zip(repeat(ep.key_base), rows_values)))
             except TypeError:
                 pass
         return [ep.raw_key(v) for v in rows_values]

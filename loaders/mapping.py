@@ -135,7 +135,9 @@ class FieldSpec:
         if getter == self.get:
             return [_safe(getter, row, owner) for row in rows()]
         if self.column is not None:
-            values: list[Any] = [c.strip() or None for c in cells(self.column)]
+            values: list[Any] = list(map(str.strip, cells(self.column)))
+            if "" in values:  # an empty cell: no value
+                values = [v or None for v in values]
             if self.lower:
                 values = [v.lower() if v else v for v in values]
             if self.type == "date" and self.format:
@@ -143,11 +145,21 @@ class FieldSpec:
                 values = [_safe_date(v, fmt) if v else v for v in values]
             return values
         prefix, column = self._columns_prefix()
-        stripped = [c.strip() for c in cells(column)]
+        stripped = list(map(str.strip, cells(column)))
         if self.slug:  # ids from names repeat (a company on every contact row): once each
             made = {v: prefix + slug(v) for v in set(stripped) if v}
-            return [made.get(v) for v in stripped]
+            return list(map(made.get, stripped))
         return [prefix + v if v else None for v in stripped]
+
+    @property
+    def fallible(self) -> bool:
+        """Whether :meth:`column_values` can give :data:`BAD` (a value that cannot be
+        computed): a date read with a format, or any spec :meth:`get` computes."""
+        if self.owner or self.value is not None:
+            return False
+        if self.getter == self.get:
+            return True
+        return self.column is not None and self.type == "date" and bool(self.format)
 
     def _columns_prefix(self) -> tuple[str, str]:
         """The literal text and the column of a one-column template."""
@@ -434,18 +446,24 @@ class ReaderOptions:
         return ReaderOptions(**{**self.__dict__, **given})
 
 
-def _reader(raw: Any, source: str) -> ReaderOptions:
+def _options(raw: Any, source: str, section: str, keys: set[str], example: str) -> dict[str, Any]:
+    """A mapping's ``reader:`` or ``graph:`` section as a dict of known options (empty when
+    the section is absent); a :class:`MappingError` naming the section otherwise."""
     if raw is None:
-        return ReaderOptions()
+        return {}
     if not isinstance(raw, dict):
-        raise MappingError(f"{source}: reader: expected options such as delimiter: '^'")
-    unknown = set(raw) - _READER_KEYS
+        raise MappingError(f"{source}: {section}: expected options such as {example}")
+    unknown = set(raw) - keys
     if unknown:
         raise MappingError(
-            f"{source}: reader: unknown option(s) {', '.join(sorted(unknown))}; "
-            f"expected {', '.join(sorted(_READER_KEYS))}"
+            f"{source}: {section}: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"expected {', '.join(sorted(keys))}"
         )
-    values = dict(raw)
+    return dict(raw)
+
+
+def _reader(raw: Any, source: str) -> ReaderOptions:
+    values = _options(raw, source, "reader", _READER_KEYS, "delimiter: '^'")
     if "columns" in values and isinstance(values["columns"], list):
         values["columns"] = [str(c) for c in values["columns"]]
     try:
@@ -505,15 +523,7 @@ class GraphOptions:
 def _graph(raw: Any, source: str) -> GraphOptions:
     if raw is None:
         return GraphOptions()
-    if not isinstance(raw, dict):
-        raise MappingError(f"{source}: graph: expected options such as node_label: Organization")
-    unknown = set(raw) - _GRAPH_KEYS
-    if unknown:
-        raise MappingError(
-            f"{source}: graph: unknown option(s) {', '.join(sorted(unknown))}; "
-            f"expected {', '.join(sorted(_GRAPH_KEYS))}"
-        )
-    values = dict(raw)
+    values = _options(raw, source, "graph", _GRAPH_KEYS, "node_label: Organization")
     for key in ("networks", "partitions"):
         if not isinstance(values.get(key, {}), dict):
             raise MappingError(f"{source}: graph: {key}: expected NAME: VALUE pairs")

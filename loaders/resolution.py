@@ -10,8 +10,9 @@ seen, since a file may name an end before defining it.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from sys import intern
 from typing import Any, Literal, Protocol
 
@@ -30,7 +31,7 @@ from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from graph.writer import _NODE, _REL, TupleSpool
 from loaders import columnar
-from loaders.columnar import EntryPlan, TablePlan
+from loaders.columnar import EntryPlan, TablePlan, cells_key
 from loaders.org_cache import OrgIndexCache
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue, name_at
@@ -275,24 +276,22 @@ class Resolver:
         plan = TablePlan(start.mapping, start.header, owner, file)
         chunk = chunk or columnar.CHUNK_ROWS
         self._plan, self._sink, self._file = plan, sink, file
-        batch: list[Cells] = []
-        for item in cells:
-            assert not isinstance(item, TableStart)
-            batch.append(item)
-            if len(batch) >= chunk:
-                yield from self._table_chunk(plan, batch, file)
-                batch = []
-        if batch:
+        while batch := typing.cast(list[Cells], list(islice(cells, chunk))):
             yield from self._table_chunk(plan, batch, file)
         yield from self._relationships()
 
     def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
         """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
-        values = plan.columns(batch) if plan.ok else None
-        seen, graph, sink, import_id = self._seen, self.graph, self._sink, self.import_id
+        values, repeats = plan.columns(batch, self._repeats) if plan.ok else (None, [])
+        seen, sink, import_id = self._seen, self._sink, self.import_id
+        graph = _node_ids(self.graph)
         assert sink is not None
-        people_ready = False
         counts_of: list[Tally | None] = [None] * len(plan.entries)
+        for index, count in enumerate(repeats):  # lines that repeat a known node: counted
+            if count:  # (its kind was met with that node: the report's order holds)
+                tally = counts_of[index] = self.tally(plan.entries[index].what)
+                tally.read += count
+                tally.merged += count
         waiting: list[tuple[Any, ...]] = []  # relationships for the spool, in line order
         new_nodes: list[tuple[Any, ...]] = []
         new_rels: list[tuple[Any, ...]] = []
@@ -302,6 +301,7 @@ class Resolver:
             (ep, ep.index, ep.node, ep.id_at, ep.general, ep.person, ep.what) for ep in plan.ordered
         ]
         works_at = [(ep.index, ep.source_at, ep.target_at) for ep in plan.works_at]
+        remap, people, emails, names_at = self.remap, self.people, self.people.emails, None
         for pos, (line, cells) in enumerate(batch):
             items = values[pos] if values is not None else None
             if items is None:  # the row-by-row path
@@ -313,13 +313,6 @@ class Resolver:
                 waiting = []
                 yield from self._group([(line, row) for row in rows])
                 continue
-            employer: dict[str, str] = {}
-            for index, source_at, target_at in works_at:
-                item = items[index]
-                if item is not None:
-                    src, dst = item[0][source_at], item[0][target_at]
-                    if isinstance(src, str) and isinstance(dst, str):
-                        employer[src] = dst
             ref = (import_id, file, None, line)
             for ep, index, node, id_at, general, person, what in entries:
                 item = items[index]
@@ -347,73 +340,71 @@ class Resolver:
                     continue
                 if props is None:
                     row = plan.row(ep, ep.data(vals), line)
-                    out = self._validated_node(line, row, raw, counts, employer)
+                    out = self._validated_node(line, row, raw, counts, _employer(items, works_at))
                     if out is not None:
                         yield out
                     continue
+                if general:  # its lines share one dict (TablePlan._distinct_items)
+                    props = {**props}
                 node_id = props.pop("id")
                 if general or node_id in seen or node_id in graph:
                     label = typing.cast(NodeLabel, ep.label)
                     rec = NodeRecord(label, node_id, props)
                     row = plan.row(ep, ep.data(vals), line)
-                    out = self._node(line, row, label, rec, raw, counts, employer)
+                    out = self._node(line, row, label, rec, raw, counts, _employer(items, works_at))
                     if out is not None:
                         yield out
                     continue
                 name = str(props.get("name", ""))
-                if person:
-                    if not people_ready:
+                if person:  # _person, for a person new to the file and the store
+                    if names_at is None:
                         self._people_index()
-                        people_ready = True
-                    if self._plain_person(node_id, props, name, name_key, employer):
-                        counts.merged += 1
-                        continue
-                rest = [(k, v) for k, v in props.items() if k != "name"]
+                        people = self.people
+                        emails, names_at = people.emails, people.names
+                    org = None  # her employer on this line (the last WORKS_AT naming her)
+                    for at_index, source_at, target_at in works_at:
+                        tie = items[at_index]
+                        if tie is not None and tie[0][source_at] == node_id:
+                            dst = tie[0][target_at]
+                            if isinstance(dst, str):
+                                org = dst
+                    if org:
+                        org = remap.get(org, org)
+                    email = props.get("email")
+                    email_key = email.strip().casefold() if email else None
+                    at = name_at(name_key, org) if org else None
+                    if node_id not in people.ids:  # (else known already: not a merge)
+                        into: str | None = None
+                        if email_key is not None and email_key in emails:
+                            into, rule = emails[email_key], "email"
+                        elif at is not None:
+                            into, rule = names_at.get(at), "name_and_organization"
+                        if into is not None and into != node_id:
+                            self._merge_person(node_id, name, into, rule)
+                            counts.merged += 1
+                            continue
+                    # not added to people.ids: her id goes into _seen now, which is asked first
+                    if email_key is not None:
+                        emails.setdefault(email_key, node_id)
+                    if at is not None:
+                        names_at.setdefault(at, node_id)
+                rest = props.copy()  # (C calls, not a comprehension per line)
+                rest.pop("name", None)
                 try:
-                    digest = hash(tuple(sorted(rest)))
+                    digest = hash(tuple(sorted(rest.items())))
                 except TypeError:
-                    digest = _digest(dict(rest))
+                    digest = _digest(rest)
                 seen[intern(node_id)] = (what, _first(line, digest, raw), name, None)
                 new_nodes.append((_NODE, what, node_id, props, ref))
         self._pending.extend(waiting)
         sink.add_nodes(new_nodes)
         sink.add_rels(new_rels)
 
-    def _plain_person(
-        self,
-        node_id: str,
-        props: dict[str, Any],
-        name: str,
-        name_key: str,
-        employer: dict[str, str],
-    ) -> bool:
-        """:meth:`_person` for a person new to the file and the store (``name_key``: her
-        normalized name): whether she merged into a known person (by email, or by name at
-        the same organization)."""
-        people = self.people
-        org = employer.get(node_id)
-        org = self.remap.get(org, org) if org else None
-        email = props.get("email")
-        email_key = email.strip().casefold() if email else None
-        at = name_at(name_key, org) if org else None
-        into: str | None = None
-        rule = ""
-        if node_id in people.ids:
-            pass  # known already (an index cached from the store): not a merge
-        elif email_key is not None and email_key in people.emails:
-            into, rule = people.emails[email_key], "email"
-        elif at is not None:
-            into = people.names.get(at)
-            rule = "name_and_organization"
-        if into is not None and into != node_id:
-            self._merge_person(node_id, name, into, rule)
-            return True
-        # not added to people.ids: her id goes into _seen now, which is asked first
-        if email_key is not None:
-            people.emails.setdefault(email_key, node_id)
-        if at is not None:
-            people.names.setdefault(at, node_id)
-        return False
+    def _repeats(self, node_id: str, raw: int) -> bool:
+        """Whether a node row with this id and fingerprint of its cells repeats an accepted
+        row (the very same cells): nothing new."""
+        first = self._seen.get(node_id)
+        return first is not None and first[1] >> _RAW_AT == raw & _MASK
 
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
         """Note that an incoming person is a known one: remap her id, list the merge."""
@@ -706,9 +697,10 @@ class Resolver:
         spool's tuple for it, its identity noted; ``None`` (and nothing changed) for any
         other, which :meth:`_relationship` decides."""
         remap = self.remap
-        src, dst = vals[ep.source_at], vals[ep.target_at]
-        if (isinstance(src, str) and src in remap) or (isinstance(dst, str) and dst in remap):
-            return None  # checked before its ends were remapped
+        if remap:
+            src, dst = vals[ep.source_at], vals[ep.target_at]
+            if (isinstance(src, str) and src in remap) or (isinstance(dst, str) and dst in remap):
+                return None  # checked before its ends were remapped
         source, target, key = props["source"], props["target"], props.get("key", "")
         seen, graph = self._seen, self.graph
         at_source, at_target = seen.get(source), seen.get(target)
@@ -910,6 +902,28 @@ def _never(data: dict[str, Any]) -> None:
     return None
 
 
+def _node_ids(graph: nx.MultiDiGraph) -> Container[Any]:
+    """What ``id in graph`` asks, without a method call per id: networkx's own dict of
+    nodes when it has one (``MultiDiGraph.__contains__`` is a Python method), else the
+    graph."""
+    nodes = getattr(graph, "_node", None)
+    return nodes if type(nodes) is dict else graph
+
+
+def _employer(items: Sequence[Any], works_at: list[tuple[int, int, int]]) -> dict[str, str]:
+    """Person id -> organization id of a table line's WORKS_AT items (its :data:`~loaders.
+    columnar.Item` per entry; ``works_at``: each WORKS_AT entry's index and where its
+    source and target are), as :meth:`Resolver._group` finds them in a row's records."""
+    employer: dict[str, str] = {}
+    for index, source_at, target_at in works_at:
+        item = items[index]
+        if item is not None:
+            src, dst = item[0][source_at], item[0][target_at]
+            if isinstance(src, str) and isinstance(dst, str):
+                employer[src] = dst
+    return employer
+
+
 def _problem(row: SourceRow, reason: str, column: str | None = None, value: Any = None) -> RowProblem:
     return RowProblem(
         file=row.file, sheet=row.sheet, row=row.row, column=column, value=value, reason=reason
@@ -925,8 +939,6 @@ def _digest(data: dict[str, Any]) -> int:
 
 
 def _raw_key(row: SourceRow) -> int | None:
-    """A fingerprint of a node row's cells as read, or ``None`` if they cannot be hashed."""
-    try:
-        return hash((row.what, tuple(row.data.items())))
-    except TypeError:
-        return None
+    """A fingerprint of a node row's cells as read, or ``None`` if they cannot be hashed
+    (:func:`loaders.columnar.cells_key`, as the chunked path computes it)."""
+    return cells_key(row.what, tuple(row.data), tuple(row.data.values()))

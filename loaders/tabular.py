@@ -15,6 +15,8 @@ import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -159,20 +161,23 @@ def table_cells(
     text.seek(0)
     for _ in range(skip):
         text.readline()
-    rows: Iterator[tuple[int, list[str] | str]]
+    # (cells, line number) pairs; for a CSV made in C: the reader's line count is read
+    # after each of its rows (zip asks the reader first), with no Python frame per line
+    rows: Iterator[tuple[list[str] | str, int]]
     if options.delimiter == WHITESPACE:
-        rows = ((n + skip, v) for n, v in _whitespace_rows(text, options.quotechar))
+        rows = ((v, n + skip) for n, v in _whitespace_rows(text, options.quotechar))
     else:
         delimiter = options.delimiter or sniff_delimiter(lines[skip] if len(lines) > skip else "")
         reader = csv.reader(
             text, delimiter=delimiter, quotechar=options.quotechar, doublequote=True, strict=True
         )
-        rows = ((reader.line_num + skip, v) for v in reader)
+        line_nums = map(skip.__add__, map(attrgetter("line_num"), repeat(reader)))
+        rows = zip(reader, line_nums, strict=False)  # (the line numbers never end)
     line = skip
     try:
         if options.header:
             try:
-                line, first = next(rows)
+                first, line = next(rows)
             except StopIteration:
                 raise LoadError(f"{name}: the file is empty") from None
             if isinstance(first, str):
@@ -190,7 +195,7 @@ def table_cells(
             )
         yield TableStart(mapping, header)
         width = len(header)
-        for line, values in rows:  # (a line is blank when its joined cells are: one C call)
+        for values, line in rows:  # (a line is blank when its joined cells are: one C call)
             if isinstance(values, str):
                 yield line, values
             elif len(values) != width:

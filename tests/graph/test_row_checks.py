@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from graph.row_checks import column_check, row_check
 from graph.schema import NODE_MODELS, REL_MODELS
+from graph.vocabulary import NodeLabel
 
 MODELS: list[type[BaseModel]] = [*NODE_MODELS.values(), *REL_MODELS.values()]
 
@@ -118,3 +119,18 @@ def test_column_check_agrees_with_the_row_check(
     want = [check({k: row[k] for k in names if row.get(k) is not None}) for row in rows]
     assert got == want
     assert [list(g) if g else g for g in got] == [list(w) if w else w for w in want]
+
+
+def test_a_full_column_of_strings_is_measured_after_stripping() -> None:
+    """A column with every value given (checked in C calls) still refuses a value that is
+    blank once stripped or too long, exactly as the row check does."""
+    person = NODE_MODELS[NodeLabel.PERSON]
+    check, columns_check = row_check(person), column_check(person)
+    assert check is not None and columns_check is not None
+    ids = [" p1 ", "p" * 201, "p3", "p4", "\u3000p5\t"]
+    names = ["Ana", "Bo", " \u00a0 ", "x" * 10_000, "Eve"]
+    got = columns_check(["id", "name"], [ids, names])
+    want = [check({"id": i, "name": n}) for i, n in zip(ids, names, strict=True)]
+    assert got == want
+    assert [g is None for g in got] == [False, True, True, False, False]
+    assert got[0] == {"id": "p1", "name": "Ana"} and got[4] == {"id": "p5", "name": "Eve"}

@@ -184,3 +184,41 @@ def test_trouble_after_clean_lines_gives_the_same_result_both_ways(
     chunked, by_rows = _both(tmp_path, data, CONTACTS)
     assert chunked == by_rows
     assert any("conflicts with row" in p["reason"] for p in chunked[0]["rejections"])
+
+
+def test_lines_that_share_an_organization_decide_it_each_as_the_rows_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An organization's lines are checked once per distinct line and share the result;
+    when her first line does not make her known (held for review), each later line is
+    decided again from its own copy: every line is held, exactly as row by row."""
+    monkeypatch.setattr(columnar, "CHUNK_ROWS", 20_000)
+    lines = [f"{i},Person {i},p{i}@d.example,Delta,Buyer,2020-04-04" for i in range(30, 34)]
+    data = tmp_path / "contacts.csv"
+    data.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    chunked, by_rows = _both(tmp_path, data, CONTACTS)
+    assert chunked == by_rows
+    held = [p for p in chunked[0]["held"] if p["column"] == "name"]
+    assert [p["row"] for p in held] == [2, 3, 4, 5]
+
+
+def test_the_fingerprint_of_a_lines_cells_is_the_same_on_both_paths() -> None:
+    """The chunked path's fingerprint of a line's cells (all at once, or one line with a
+    missing value) equals the row-by-row path's, so a repeat is told across the paths."""
+    from loaders.columnar import TablePlan
+    from loaders.mapping import load_mapping
+    from loaders.resolution import _raw_key
+
+    header = HEADER.strip().split(",")
+    plan = TablePlan(load_mapping(CONTACTS), header, None, "f.csv")
+    lines = [["1", "Ana", "a@x.example", "Acme", "CEO", "2020-01-01"], ["2", "Bo", "", "Acme", "", ""]]
+    values, _ = plan.columns([(2, lines[0]), (3, lines[1])])
+    for cells, items in zip(lines, values, strict=True):
+        assert items is not None
+        rows = [r for r in plan.apply(cells, "f.csv", 2) if r.kind == "node"]
+        for row in rows:
+            ep = next(e for e in plan.entries if e.what == row.what)
+            item = items[ep.index]
+            assert item is not None
+            assert item[3] == _raw_key(row) == ep.raw_key(item[0])
+    assert _raw_key(rows[0]) != _raw_key(rows[1])

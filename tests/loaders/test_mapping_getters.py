@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from loaders.mapping import BAD, FieldSpec
@@ -11,6 +13,7 @@ ROWS = [
     {"Company": "X", "Name": "B", "Id": "9", "Since": " 31/01/2020 "},
     {"Company": "", "Name": "", "Id": ""},
     {"Company": "Ünïcode & Co", "Name": '=HYPERLINK("x")', "Id": " 8 "},
+    {"Company": "Y", "Name": "C", "Id": "eight", "Since": "2020-02-30"},
     {},
 ]
 SPECS = [
@@ -37,7 +40,7 @@ def test_getter_equals_general_get(spec: FieldSpec) -> None:
         try:
             expected = spec.get(row, "org-me")
         except ValueError as exc:
-            with pytest.raises(ValueError, match=str(exc)):
+            with pytest.raises(ValueError, match=re.escape(str(exc))):
                 spec.getter(row, "org-me")
             continue
         assert spec.getter(row, "org-me") == expected
@@ -56,3 +59,12 @@ def test_column_values_equal_the_getter_row_by_row(spec: FieldSpec) -> None:
             expected.append(BAD)
     got = spec.column_values(lambda c: [row[c] for row in rows], lambda: rows, "org-me", len(rows))
     assert got == expected
+    assert spec.fallible or BAD not in got  # a spec said infallible is not searched for BAD
+
+
+def test_fallible_specs_are_those_that_can_fail() -> None:
+    assert FieldSpec(column="Since", type="date", format="%Y-%m-%d").fallible
+    assert FieldSpec(column="Id", type="int").fallible
+    assert not FieldSpec(column="Name", lower=True).fallible
+    assert not FieldSpec(template="org-{Company}", slug=True).fallible
+    assert not FieldSpec(value="constant").fallible

@@ -104,6 +104,24 @@ def test_bad_reader_options_name_the_problem(reader: dict[str, object], message:
         parse_mapping(doc, "m.yaml")
 
 
+@pytest.mark.parametrize(
+    ("section", "options", "message"),
+    [
+        ("reader", ",", r"m.yaml: reader: expected options such as delimiter: '\^'"),
+        ("reader", {"sep": ","}, r"m.yaml: reader: unknown option\(s\) sep; expected columns, "),
+        ("graph", [1], "m.yaml: graph: expected options such as node_label: Organization"),
+        ("graph", {"label": "X"}, r"m.yaml: graph: unknown option\(s\) label; expected id_prefix, ids, "),
+    ],
+)
+def test_reader_and_graph_sections_refuse_what_they_do_not_know(
+    section: str, options: object, message: str
+) -> None:
+    """Both option sections name the file, the section and the option (one check for both)."""
+    doc = {section: options, "nodes": [{"label": "Topic", "id": "a", "name": "b"}]}
+    with pytest.raises(MappingError, match=message):
+        parse_mapping(doc, "m.yaml")
+
+
 def test_split_whitespace_keeps_apostrophes_and_empty_quoted_fields() -> None:
     assert split_whitespace("1\t'O'Brien & Sons'   \"\"") == ["1", "'O'Brien", "&", "Sons'", ""]
     assert split_whitespace("x  'a b'", quotechar="'") == ["x", "a b"]
