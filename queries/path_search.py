@@ -164,6 +164,62 @@ def _banned(u: int, v: int, banned_edges: npt.NDArray[np.int64]) -> bool:
 
 
 @njit(cache=True, nogil=True)
+def _fan(
+    indptr: npt.NDArray[np.int64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    v: int,
+    side: int,
+    toward: bool,
+    own_ends: bool,
+) -> tuple[int, npt.NDArray[np.int64], bool, int]:
+    """The edges ``side``'s search walks out of ``v``, counted for :func:`_neighbour`:
+    (length of its row of the contact graph, the people joined to it when ``v`` is S or
+    T, whether an edge to T follows them, how many edges in all).
+
+    A person's edges to the virtual ends come last, T's before S's. With ``toward``, only
+    the one toward the far end of ``side`` is walked (to T going forward from S, to S going
+    backward from T); with ``own_ends``, S's and T's edges only from the end ``side``
+    started at.
+    """
+    n = indptr.shape[0] - 1
+    if v == n:
+        virtual = sources if side == 0 or not own_ends else sources[:0]
+    elif v == n + 1:
+        virtual = targets if side == 1 or not own_ends else targets[:0]
+    else:
+        virtual = sources[:0]
+    row = indptr[v + 1] - indptr[v] if v < n else 0
+    to_t = v < n and is_target[v] == 1 and (side == 0 or not toward)
+    to_s = v < n and is_source[v] == 1 and (side == 1 or not toward)
+    return row, virtual, to_t, row + virtual.shape[0] + (1 if to_t else 0) + (1 if to_s else 0)
+
+
+@njit(cache=True, nogil=True)
+def _neighbour(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    v: int,
+    row: int,
+    virtual: npt.NDArray[np.int64],
+    to_t: bool,
+    i: int,
+) -> tuple[int, float, int]:
+    """The ``i``-th edge out of ``v`` as :func:`_fan` counted them: (the node it leads to,
+    its cost, its place in the CSR arrays or -1 for a virtual end's edge, which costs 0)."""
+    if i < row:
+        e = indptr[v] + i
+        return int(indices[e]), cost[e], e
+    if i < row + virtual.shape[0]:
+        return int(virtual[i - row]), 0.0, -1
+    n = indptr.shape[0] - 1
+    return (n + 1 if to_t and i == row + virtual.shape[0] else n), 0.0, -1
+
+
+@njit(cache=True, nogil=True)
 def _search(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
@@ -190,9 +246,7 @@ def _search(
     restored before returning. The search alternates sides and stops once the two
     fringes' minima add up to at least the best meeting found.
     """
-    n = indptr.shape[0] - 1
-    s_node, t_node = n, n + 1
-    goal = t_node
+    goal = indptr.shape[0]  # T, index n + 1
     touched = [start, goal]
     dist[0, start] = 0.0
     dist[1, goal] = 0.0
@@ -210,24 +264,11 @@ def _search(
         done[side, v] = 1
         other = 1 - side
         # v's neighbours: its row of the contact graph, then the virtual ends' edges
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
-        extra = -1
-        if v < n and side == 0 and is_target[v] == 1:
-            extra = t_node
-        elif v < n and side == 1 and is_source[v] == 1:
-            extra = s_node
-        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
+        row, virtual, to_t, total = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, True, False
+        )
         for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-            else:
-                w = extra
-                c = 0.0
+            w, c, _ = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
             if banned_nodes[w] == 1 or allowed[w] == 0 or done[side, w] == 1:
                 continue
             if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
@@ -301,8 +342,7 @@ def _search_bounded(
     ``fewest`` (shape (2, n + 2), ``BIG``) and ``head`` (shape (2, n + 2), -1) are
     workspaces, restored before returning.
     """
-    n = indptr.shape[0] - 1
-    s_node, t_node = n, n + 1
+    t_node = indptr.shape[0]  # index n + 1
     # labels of both sides in one set of lists: node, cost, hops, predecessor, and the
     # previous settled label at the same node (same side)
     lab_node = [start, t_node]
@@ -330,32 +370,12 @@ def _search_bounded(
         head[side, v] = li
         other = 1 - side
         # v's neighbours: its row, the virtual ends' edges, the edge to the end it touches
-        if v == s_node:
-            virtual = sources if side == 0 else sources[:0]
-        elif v == t_node:
-            virtual = targets if side == 1 else targets[:0]
-        else:
-            virtual = sources[:0]
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        extra = -1
-        if v < n and side == 0 and is_target[v] == 1:
-            extra = t_node
-        elif v < n and side == 1 and is_source[v] == 1:
-            extra = s_node
-        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
+        row, virtual, to_t, total = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, True, True
+        )
         for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-                u = int(units[indptr[v] + i])
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-                u = 0
-            else:
-                w = extra
-                c = 0.0
-                u = 0
+            w, c, e = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
+            u = int(units[e]) if e >= 0 else 0
             if banned_nodes[w] == 1 or allowed[w] == 0:
                 continue
             hw = h + u
@@ -533,24 +553,11 @@ def _grow(
             size1 -= 1
         settled += 1
         other = 1 - side
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
-        extra = -1
-        if v < n and side == 0 and is_target[v] == 1:
-            extra = t_node
-        elif v < n and side == 1 and is_source[v] == 1:
-            extra = s_node
-        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
+        row, virtual, to_t, total = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, True, False
+        )
         for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-            else:
-                w = extra
-                c = 0.0
+            w, c, _ = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
             at = state[w, 2 + side]
             if at == -2.0:
                 continue
@@ -703,22 +710,12 @@ def _within(
     while size > 0 and wkey[side, 0] < bound:
         d, v = _pop(wkey, wnode, within, side, size)
         size -= 1
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
         # the edges to the virtual ends, both ways
-        to_t = 1 if v < n and is_target[v] == 1 else 0
-        to_s = 1 if v < n and is_source[v] == 1 else 0
-        total = row + virtual.shape[0] + to_t + to_s
+        row, virtual, to_t, total = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, False, False
+        )
         for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-            else:
-                w = t_node if to_t == 1 and i == row + virtual.shape[0] else s_node
-                c = 0.0
+            w, c, _ = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
             if allowed[w] == 0:
                 continue
             at = within[w, 2 + side]
