@@ -481,6 +481,30 @@ def _pop(
 
 
 @njit(cache=True, nogil=True)
+def _lower(
+    key: npt.NDArray[np.float64],
+    node: npt.NDArray[np.int64],
+    state: npt.NDArray[np.float64],
+    side: int,
+    size: int,
+    w: int,
+    d: float,
+) -> int:
+    """Give ``w`` the distance ``d`` from ``side``'s end (``state[w, side]``) and its
+    place in that side's indexed heap of ``size`` entries, pushed or moved up; returns the
+    heap's new size."""
+    state[w, side] = d
+    at = state[w, 2 + side]
+    if at < 0:
+        at = size
+        size += 1
+        node[side, int(at)] = w
+    key[side, int(at)] = d
+    _sift_up(key, node, state, side, int(at))
+    return size
+
+
+@njit(cache=True, nogil=True)
 def _grow(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
@@ -566,17 +590,10 @@ def _grow(
                 if state[w, 0] == np.inf and state[w, 1] == np.inf:
                     gtouched[ntouched] = w
                     ntouched += 1
-                state[w, side] = vw
-                if at < 0:
-                    if side == 0:
-                        at = size0
-                        size0 += 1
-                    else:
-                        at = size1
-                        size1 += 1
-                    hnode[side, int(at)] = w
-                hkey[side, int(at)] = vw
-                _sift_up(hkey, hnode, state, side, int(at))
+                if side == 0:
+                    size0 = _lower(hkey, hnode, state, 0, size0, w, vw)
+                else:
+                    size1 = _lower(hkey, hnode, state, 1, size1, w, vw)
                 if state[w, other] + vw < best:
                     best = state[w, other] + vw
     gint[0], gint[1], gint[2], gint[3] = ntouched, size0, size1, settled
@@ -722,13 +739,7 @@ def _within(
             vw = d + c
             if at == -2.0 or vw >= within[w, side]:
                 continue
-            within[w, side] = vw
-            if at < 0:
-                at = size
-                size += 1
-                wnode[side, int(at)] = w
-            wkey[side, int(at)] = vw
-            _sift_up(wkey, wnode, within, side, int(at))
+            size = _lower(wkey, wnode, within, side, size, w, vw)
 
 
 @njit(cache=True, nogil=True)
