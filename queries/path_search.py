@@ -164,6 +164,18 @@ def _banned(u: int, v: int, banned_edges: npt.NDArray[np.int64]) -> bool:
 
 
 @njit(cache=True, nogil=True)
+def _edge(indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int32], u: int, v: int) -> int:
+    """The place of the edge ``u``-``v`` in the CSR arrays (its first, in ``u``'s row), -1
+    when either end is a virtual one (or there is no such edge)."""
+    n = indptr.shape[0] - 1
+    if u < n and v < n:
+        for i in range(indptr[u], indptr[u + 1]):
+            if indices[i] == v:
+                return i
+    return -1
+
+
+@njit(cache=True, nogil=True)
 def _fan(
     indptr: npt.NDArray[np.int64],
     sources: npt.NDArray[np.int64],
@@ -772,7 +784,6 @@ def _spur(
     one within the budget instead. Writes the path into ``out``; returns (cost, length,
     whether a cheaper path was passed over for its length), length 0 if there is none.
     ``banned_nodes`` is marked and unmarked here, where nothing can interrupt."""
-    n = indptr.shape[0] - 1
     for v in root:
         banned_nodes[v] = 1
     best, length = _search(
@@ -783,12 +794,9 @@ def _spur(
     if length > 0 and budget >= 0:
         used = 0
         for j in range(1, length):
-            u, v = out[j - 1], out[j]
-            if u < n and v < n:
-                for i in range(indptr[u], indptr[u + 1]):
-                    if indices[i] == v:
-                        used += units[i]
-                        break
+            e = _edge(indptr, indices, out[j - 1], out[j])
+            if e >= 0:
+                used += units[e]
         if used > budget:
             cut = True
             best, length = _search_bounded(
@@ -810,17 +818,11 @@ def _prefix_sums(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """Cost and half-introductions of ``path[: j + 1]`` for every ``j``, summed edge by
     edge from the start (the virtual ends' edges cost nothing and count no hop)."""
-    n = indptr.shape[0] - 1
     costs = np.zeros(path.shape[0])
     hops = np.zeros(path.shape[0], np.int64)
     for j in range(1, path.shape[0]):
-        u, v = path[j - 1], path[j]
-        c, h = 0.0, 0
-        if u < n and v < n:
-            for i in range(indptr[u], indptr[u + 1]):
-                if indices[i] == v:
-                    c, h = cost[i], units[i]
-                    break
+        e = _edge(indptr, indices, path[j - 1], path[j])
+        c, h = (cost[e], units[e]) if e >= 0 else (0.0, 0)
         costs[j] = costs[j - 1] + c
         hops[j] = hops[j - 1] + h
     return costs, hops
