@@ -135,23 +135,25 @@ class CsrGraph:
         units = np.where(hub[rows] | hub[indices], 1, 2).astype(np.int64)
         return cls(nodes, index, indptr, indices, cost, units)
 
-    def edge_units(self, u: int, v: int) -> int:
-        """Half-introductions of the edge ``u``-``v``, zero for the virtual ends' edges."""
+    def _place(self, u: int, v: int) -> int | None:
+        """Where the edge ``u``-``v`` stands in the compressed rows (IndexError when there
+        is none), None for the virtual ends' edges."""
         n = len(self.nodes)
         if u >= n or v >= n:
-            return 0
-        row = slice(self.indptr[u], self.indptr[u + 1])
-        at = np.flatnonzero(self.indices[row] == v)
-        return int(self.units[row][at[0]])
+            return None
+        start = int(self.indptr[u])
+        at = np.flatnonzero(self.indices[start : self.indptr[u + 1]] == v)
+        return start + int(at[0])
+
+    def edge_units(self, u: int, v: int) -> int:
+        """Half-introductions of the edge ``u``-``v``, zero for the virtual ends' edges."""
+        at = self._place(u, v)
+        return 0 if at is None else int(self.units[at])
 
     def edge_cost(self, u: int, v: int) -> float:
         """Cost of the edge ``u``-``v``, zero for the virtual ends' edges."""
-        n = len(self.nodes)
-        if u >= n or v >= n:
-            return 0.0
-        row = slice(self.indptr[u], self.indptr[u + 1])
-        at = np.flatnonzero(self.indices[row] == v)
-        return float(self.cost[row][at[0]])
+        at = self._place(u, v)
+        return 0.0 if at is None else float(self.cost[at])
 
 
 @njit(cache=True, nogil=True)
