@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import heapq
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
+from typing import TypeVar
 
 import networkx as nx
 import numpy as np
@@ -27,6 +29,7 @@ import numpy.typing as npt
 from numba import njit
 
 Path = list[int]
+W = TypeVar("W")
 BIG = 1 << 40
 Workspace = tuple[
     npt.NDArray[np.float64],
@@ -49,6 +52,54 @@ GrowWorkspace = tuple[
 ]
 
 
+def _fresh_search(n: int) -> Workspace:
+    """Search workspaces for ``n`` nodes (the virtual ends included), as every search
+    leaves them: dist inf, pred -1, done 0 (per side), banned 0, and room for a path."""
+    return (
+        np.full((2, n), np.inf),
+        np.full((2, n), -1, np.int64),
+        np.zeros((2, n), np.uint8),
+        np.zeros(n, np.uint8),
+        np.empty(n, np.int64),
+    )
+
+
+def _fresh_lens(
+    n: int,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """Lens workspaces for ``n`` nodes: none allowed, none marked, and the all-allowed mask."""
+    marked = np.empty(n + 1, np.int64)
+    marked[n] = 0  # how many of its first entries are marked in the lens now
+    return np.zeros(n, np.uint8), marked, np.ones(n, np.uint8)
+
+
+def _fresh_bounded(n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Hop-limited search workspaces for ``n`` nodes: fewest hops ``BIG``, head -1, per side."""
+    return np.full((2, n), BIG, np.int64), np.full((2, n), -1, np.int64)
+
+
+def _fresh_grow(n: int) -> GrowWorkspace:
+    """A grow workspace for ``n`` nodes (the virtual ends included), as restored: per node
+    [distance from S, from T, place in S's heap, in T's], the heaps' keys and nodes, the
+    touched nodes, the counters, the best meeting, and for the restricted searches the same
+    rows and heaps."""
+    state = np.empty((n, 4))
+    state[:, :2], state[:, 2:] = np.inf, -1.0
+    within = np.empty((n, 4))
+    within[:, :2], within[:, 2:] = np.inf, -1.0
+    return (
+        state,
+        np.empty((2, n)),
+        np.empty((2, n), np.int64),
+        np.empty(n, np.int64),
+        np.zeros(4, np.int64),
+        np.full(1, np.inf),
+        within,
+        np.empty((2, n)),
+        np.empty((2, n), np.int64),
+    )
+
+
 @dataclass(frozen=True)
 class CsrGraph:
     """An undirected weighted graph as compressed rows: node ``i``'s neighbours are
@@ -63,58 +114,37 @@ class CsrGraph:
     units: npt.NDArray[np.int64]
     _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
+    def _per_thread(self, name: str, make: Callable[[int], W]) -> W:
+        """This thread's workspace ``name``, made by ``make`` (given the node count with
+        the virtual ends) on the thread's first use and kept for its later searches."""
+        ws: W | None = getattr(self._local, name, None)
+        if ws is None:
+            ws = make(len(self.nodes) + 2)
+            setattr(self._local, name, ws)
+        return ws
+
     def workspace(self) -> Workspace:
         """This thread's search workspaces (dist, pred, done, banned, out), made once per
         thread: every search leaves them as it found them, and filling fresh ones per
         request cost a tenth of a query."""
-        ws: Workspace | None = getattr(self._local, "ws", None)
-        if ws is None:
-            n = len(self.nodes) + 2
-            ws = (
-                np.full((2, n), np.inf),
-                np.full((2, n), -1, np.int64),
-                np.zeros((2, n), np.uint8),
-                np.zeros(n, np.uint8),
-                np.empty(n, np.int64),
-            )
-            self._local.ws = ws
-        return ws
+        return self._per_thread("ws", _fresh_search)
 
     def lens_workspace(
         self,
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
         """This thread's lens workspaces: the nodes a search may use (all 0), the list of
         those marked, and a mask allowing every node (all 1, never written)."""
-        ws: tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]] | None
-        ws = getattr(self._local, "lens", None)
-        if ws is None:
-            n = len(self.nodes) + 2
-            marked = np.empty(n + 1, np.int64)
-            marked[n] = 0  # how many of its first entries are marked in the lens now
-            ws = (np.zeros(n, np.uint8), marked, np.ones(n, np.uint8))
-            self._local.lens = ws
-        return ws
+        return self._per_thread("lens", _fresh_lens)
 
     def grow_workspace(self) -> GrowWorkspace:
         """This thread's lens-search state (:func:`_grow`), kept between the attempts of
         one query so that a wider lens resumes the narrower one's searches."""
-        ws: GrowWorkspace | None = getattr(self._local, "grow", None)
-        if ws is None:
-            ws = _fresh_grow(len(self.nodes) + 2)
-            self._local.grow = ws
-        return ws
+        return self._per_thread("grow", _fresh_grow)
 
     def bounded_workspace(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """This thread's workspaces for the hop-limited search: the fewest hops settled at
         each node (``BIG``) and its last settled label (-1), per side."""
-        ws: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = getattr(
-            self._local, "bounded", None
-        )
-        if ws is None:
-            n = len(self.nodes) + 2
-            ws = (np.full((2, n), BIG, np.int64), np.full((2, n), -1, np.int64))
-            self._local.bounded = ws
-        return ws
+        return self._per_thread("bounded", _fresh_bounded)
 
     @classmethod
     def from_graph(cls, g: nx.Graph, weight: str = "cost") -> CsrGraph:
@@ -664,28 +694,6 @@ def _grow_reset(
         state[v, 0], state[v, 1], state[v, 2], state[v, 3] = np.inf, np.inf, -1.0, -1.0
     gint[:] = 0
     gbest[0] = np.inf
-
-
-def _fresh_grow(n: int) -> GrowWorkspace:
-    """A grow workspace for ``n`` nodes (the virtual ends included), as restored: per node
-    [distance from S, from T, place in S's heap, in T's], the heaps' keys and nodes, the
-    touched nodes, the counters, the best meeting, and for the restricted searches the same
-    rows and heaps."""
-    state = np.empty((n, 4))
-    state[:, :2], state[:, 2:] = np.inf, -1.0
-    within = np.empty((n, 4))
-    within[:, :2], within[:, 2:] = np.inf, -1.0
-    return (
-        state,
-        np.empty((2, n)),
-        np.empty((2, n), np.int64),
-        np.empty(n, np.int64),
-        np.zeros(4, np.int64),
-        np.full(1, np.inf),
-        within,
-        np.empty((2, n)),
-        np.empty((2, n), np.int64),
-    )
 
 
 def _lens(
