@@ -207,7 +207,7 @@ def _edge(indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int32], u: int,
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _fan(
     indptr: npt.NDArray[np.int64],
     sources: npt.NDArray[np.int64],
@@ -218,10 +218,10 @@ def _fan(
     side: int,
     toward: bool,
     own_ends: bool,
-) -> tuple[int, npt.NDArray[np.int64], bool, int]:
+) -> tuple[int, bool, int]:
     """The edges ``side``'s search walks out of ``v``, counted for :func:`_neighbour`:
-    (length of its row of the contact graph, the people joined to it when ``v`` is S or
-    T, whether an edge to T follows them, how many edges in all).
+    (length of its row of the contact graph, whether an edge to T follows it, how many
+    edges in all: for S or T, the people it joins).
 
     A person's edges to the virtual ends come last, T's before S's. With ``toward``, only
     the one toward the far end of ``side`` is walked (to T going forward from S, to S going
@@ -229,38 +229,41 @@ def _fan(
     started at.
     """
     n = indptr.shape[0] - 1
+    if v < n:
+        row = indptr[v + 1] - indptr[v]
+        to_t = is_target[v] == 1 and (side == 0 or not toward)
+        to_s = is_source[v] == 1 and (side == 1 or not toward)
+        return row, to_t, row + (1 if to_t else 0) + (1 if to_s else 0)
     if v == n:
-        virtual = sources if side == 0 or not own_ends else sources[:0]
-    elif v == n + 1:
-        virtual = targets if side == 1 or not own_ends else targets[:0]
+        ends = sources.shape[0] if side == 0 or not own_ends else 0
     else:
-        virtual = sources[:0]
-    row = indptr[v + 1] - indptr[v] if v < n else 0
-    to_t = v < n and is_target[v] == 1 and (side == 0 or not toward)
-    to_s = v < n and is_source[v] == 1 and (side == 1 or not toward)
-    return row, virtual, to_t, row + virtual.shape[0] + (1 if to_t else 0) + (1 if to_s else 0)
+        ends = targets.shape[0] if side == 1 or not own_ends else 0
+    return 0, False, ends
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _neighbour(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
     cost: npt.NDArray[np.float64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
     v: int,
     row: int,
-    virtual: npt.NDArray[np.int64],
     to_t: bool,
     i: int,
 ) -> tuple[int, float, int]:
     """The ``i``-th edge out of ``v`` as :func:`_fan` counted them: (the node it leads to,
     its cost, its place in the CSR arrays or -1 for a virtual end's edge, which costs 0)."""
+    n = indptr.shape[0] - 1
     if i < row:
         e = indptr[v] + i
         return int(indices[e]), cost[e], e
-    if i < row + virtual.shape[0]:
-        return int(virtual[i - row]), 0.0, -1
-    n = indptr.shape[0] - 1
-    return (n + 1 if to_t and i == row + virtual.shape[0] else n), 0.0, -1
+    if v == n:
+        return int(sources[i]), 0.0, -1
+    if v == n + 1:
+        return int(targets[i]), 0.0, -1
+    return (n + 1 if to_t and i == row else n), 0.0, -1
 
 
 @njit(cache=True, nogil=True)
@@ -308,11 +311,11 @@ def _search(
         done[side, v] = 1
         other = 1 - side
         # v's neighbours: its row of the contact graph, then the virtual ends' edges
-        row, virtual, to_t, total = _fan(
+        row, to_t, total = _fan(
             indptr, sources, targets, is_source, is_target, v, side, True, False
         )
         for i in range(total):
-            w, c, _ = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
             if banned_nodes[w] == 1 or allowed[w] == 0 or done[side, w] == 1:
                 continue
             if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
@@ -414,11 +417,11 @@ def _search_bounded(
         head[side, v] = li
         other = 1 - side
         # v's neighbours: its row, the virtual ends' edges, the edge to the end it touches
-        row, virtual, to_t, total = _fan(
+        row, to_t, total = _fan(
             indptr, sources, targets, is_source, is_target, v, side, True, True
         )
         for i in range(total):
-            w, c, e = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
+            w, c, e = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
             u = int(units[e]) if e >= 0 else 0
             if banned_nodes[w] == 1 or allowed[w] == 0:
                 continue
@@ -621,11 +624,11 @@ def _grow(
             size1 -= 1
         settled += 1
         other = 1 - side
-        row, virtual, to_t, total = _fan(
+        row, to_t, total = _fan(
             indptr, sources, targets, is_source, is_target, v, side, True, False
         )
         for i in range(total):
-            w, c, _ = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
             at = state[w, 2 + side]
             if at == -2.0:
                 continue
@@ -750,11 +753,11 @@ def _within(
         d, v = _pop(wkey, wnode, within, side, size)
         size -= 1
         # the edges to the virtual ends, both ways
-        row, virtual, to_t, total = _fan(
+        row, to_t, total = _fan(
             indptr, sources, targets, is_source, is_target, v, side, False, False
         )
         for i in range(total):
-            w, c, _ = _neighbour(indptr, indices, cost, v, row, virtual, to_t, i)
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
             if allowed[w] == 0:
                 continue
             at = within[w, 2 + side]
