@@ -231,8 +231,8 @@ def _fan(
     n = indptr.shape[0] - 1
     if v < n:
         row = indptr[v + 1] - indptr[v]
-        to_t = is_target[v] == 1 and (side == 0 or not toward)
-        to_s = is_source[v] == 1 and (side == 1 or not toward)
+        to_t = (side == 0 or not toward) and is_target[v] == 1
+        to_s = (side == 1 or not toward) and is_source[v] == 1
         return row, to_t, row + (1 if to_t else 0) + (1 if to_s else 0)
     if v == n:
         ends = sources.shape[0] if side == 0 or not own_ends else 0
