@@ -218,27 +218,27 @@ def _fan(
     side: int,
     toward: bool,
     own_ends: bool,
-) -> tuple[int, bool, int]:
-    """The edges ``side``'s search walks out of ``v``, counted for :func:`_neighbour`:
-    (length of its row of the contact graph, whether an edge to T follows it, how many
-    edges in all: for S or T, the people it joins).
+) -> tuple[int, int, bool, int]:
+    """The edges ``side``'s search walks out of ``v``, as places ``lo`` to ``end`` for
+    :func:`_neighbour`: returns (lo, hi, whether the place at ``hi`` is the edge to T, end).
 
-    A person's edges to the virtual ends come last, T's before S's. With ``toward``, only
-    the one toward the far end of ``side`` is walked (to T going forward from S, to S going
-    backward from T); with ``own_ends``, S's and T's edges only from the end ``side``
-    started at.
+    For a person, ``lo``..``hi`` is its row of the CSR arrays, then come its edges to the
+    virtual ends, T's before S's; for S or T, the people it joins (``lo`` = ``hi`` = 0).
+    With ``toward``, a person's edge to an end is walked only toward the far end of
+    ``side`` (to T going forward from S, to S going backward from T); with ``own_ends``,
+    S's and T's edges only from the end ``side`` started at.
     """
     n = indptr.shape[0] - 1
     if v < n:
-        row = indptr[v + 1] - indptr[v]
+        lo, hi = indptr[v], indptr[v + 1]
         to_t = (side == 0 or not toward) and is_target[v] == 1
         to_s = (side == 1 or not toward) and is_source[v] == 1
-        return row, to_t, row + (1 if to_t else 0) + (1 if to_s else 0)
+        return lo, hi, to_t, hi + (1 if to_t else 0) + (1 if to_s else 0)
     if v == n:
         ends = sources.shape[0] if side == 0 or not own_ends else 0
     else:
         ends = targets.shape[0] if side == 1 or not own_ends else 0
-    return 0, False, ends
+    return 0, 0, False, ends
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -249,21 +249,20 @@ def _neighbour(
     sources: npt.NDArray[np.int64],
     targets: npt.NDArray[np.int64],
     v: int,
-    row: int,
+    hi: int,
     to_t: bool,
     i: int,
 ) -> tuple[int, float, int]:
-    """The ``i``-th edge out of ``v`` as :func:`_fan` counted them: (the node it leads to,
-    its cost, its place in the CSR arrays or -1 for a virtual end's edge, which costs 0)."""
+    """The edge at place ``i`` out of ``v`` (see :func:`_fan`): (the node it leads to, its
+    cost, its place in the CSR arrays or -1 for a virtual end's edge, which costs 0)."""
     n = indptr.shape[0] - 1
-    if i < row:
-        e = indptr[v] + i
-        return int(indices[e]), cost[e], e
+    if i < hi:
+        return int(indices[i]), cost[i], i
     if v == n:
         return int(sources[i]), 0.0, -1
     if v == n + 1:
         return int(targets[i]), 0.0, -1
-    return (n + 1 if to_t and i == row else n), 0.0, -1
+    return (n + 1 if to_t and i == hi else n), 0.0, -1
 
 
 @njit(cache=True, nogil=True)
@@ -311,11 +310,11 @@ def _search(
         done[side, v] = 1
         other = 1 - side
         # v's neighbours: its row of the contact graph, then the virtual ends' edges
-        row, to_t, total = _fan(
+        lo, hi, to_t, end = _fan(
             indptr, sources, targets, is_source, is_target, v, side, True, False
         )
-        for i in range(total):
-            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
+        for i in range(lo, end):
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
             if banned_nodes[w] == 1 or allowed[w] == 0 or done[side, w] == 1:
                 continue
             if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
@@ -417,11 +416,11 @@ def _search_bounded(
         head[side, v] = li
         other = 1 - side
         # v's neighbours: its row, the virtual ends' edges, the edge to the end it touches
-        row, to_t, total = _fan(
+        lo, hi, to_t, end = _fan(
             indptr, sources, targets, is_source, is_target, v, side, True, True
         )
-        for i in range(total):
-            w, c, e = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
+        for i in range(lo, end):
+            w, c, e = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
             u = int(units[e]) if e >= 0 else 0
             if banned_nodes[w] == 1 or allowed[w] == 0:
                 continue
@@ -624,11 +623,11 @@ def _grow(
             size1 -= 1
         settled += 1
         other = 1 - side
-        row, to_t, total = _fan(
+        lo, hi, to_t, end = _fan(
             indptr, sources, targets, is_source, is_target, v, side, True, False
         )
-        for i in range(total):
-            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
+        for i in range(lo, end):
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
             at = state[w, 2 + side]
             if at == -2.0:
                 continue
@@ -753,11 +752,11 @@ def _within(
         d, v = _pop(wkey, wnode, within, side, size)
         size -= 1
         # the edges to the virtual ends, both ways
-        row, to_t, total = _fan(
+        lo, hi, to_t, end = _fan(
             indptr, sources, targets, is_source, is_target, v, side, False, False
         )
-        for i in range(total):
-            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, row, to_t, i)
+        for i in range(lo, end):
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
             if allowed[w] == 0:
                 continue
             at = within[w, 2 + side]
