@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import heapq
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
+from typing import TypeVar
 
 import networkx as nx
 import numpy as np
@@ -27,6 +29,7 @@ import numpy.typing as npt
 from numba import njit
 
 Path = list[int]
+W = TypeVar("W")
 BIG = 1 << 40
 Workspace = tuple[
     npt.NDArray[np.float64],
@@ -49,6 +52,54 @@ GrowWorkspace = tuple[
 ]
 
 
+def _fresh_search(n: int) -> Workspace:
+    """Search workspaces for ``n`` nodes (the virtual ends included), as every search
+    leaves them: dist inf, pred -1, done 0 (per side), banned 0, and room for a path."""
+    return (
+        np.full((2, n), np.inf),
+        np.full((2, n), -1, np.int64),
+        np.zeros((2, n), np.uint8),
+        np.zeros(n, np.uint8),
+        np.empty(n, np.int64),
+    )
+
+
+def _fresh_lens(
+    n: int,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """Lens workspaces for ``n`` nodes: none allowed, none marked, and the all-allowed mask."""
+    marked = np.empty(n + 1, np.int64)
+    marked[n] = 0  # how many of its first entries are marked in the lens now
+    return np.zeros(n, np.uint8), marked, np.ones(n, np.uint8)
+
+
+def _fresh_bounded(n: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Hop-limited search workspaces for ``n`` nodes: fewest hops ``BIG``, head -1, per side."""
+    return np.full((2, n), BIG, np.int64), np.full((2, n), -1, np.int64)
+
+
+def _fresh_grow(n: int) -> GrowWorkspace:
+    """A grow workspace for ``n`` nodes (the virtual ends included), as restored: per node
+    [distance from S, from T, place in S's heap, in T's], the heaps' keys and nodes, the
+    touched nodes, the counters, the best meeting, and for the restricted searches the same
+    rows and heaps."""
+    state = np.empty((n, 4))
+    state[:, :2], state[:, 2:] = np.inf, -1.0
+    within = np.empty((n, 4))
+    within[:, :2], within[:, 2:] = np.inf, -1.0
+    return (
+        state,
+        np.empty((2, n)),
+        np.empty((2, n), np.int64),
+        np.empty(n, np.int64),
+        np.zeros(4, np.int64),
+        np.full(1, np.inf),
+        within,
+        np.empty((2, n)),
+        np.empty((2, n), np.int64),
+    )
+
+
 @dataclass(frozen=True)
 class CsrGraph:
     """An undirected weighted graph as compressed rows: node ``i``'s neighbours are
@@ -63,58 +114,37 @@ class CsrGraph:
     units: npt.NDArray[np.int64]
     _local: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
+    def _per_thread(self, name: str, make: Callable[[int], W]) -> W:
+        """This thread's workspace ``name``, made by ``make`` (given the node count with
+        the virtual ends) on the thread's first use and kept for its later searches."""
+        ws: W | None = getattr(self._local, name, None)
+        if ws is None:
+            ws = make(len(self.nodes) + 2)
+            setattr(self._local, name, ws)
+        return ws
+
     def workspace(self) -> Workspace:
         """This thread's search workspaces (dist, pred, done, banned, out), made once per
         thread: every search leaves them as it found them, and filling fresh ones per
         request cost a tenth of a query."""
-        ws: Workspace | None = getattr(self._local, "ws", None)
-        if ws is None:
-            n = len(self.nodes) + 2
-            ws = (
-                np.full((2, n), np.inf),
-                np.full((2, n), -1, np.int64),
-                np.zeros((2, n), np.uint8),
-                np.zeros(n, np.uint8),
-                np.empty(n, np.int64),
-            )
-            self._local.ws = ws
-        return ws
+        return self._per_thread("ws", _fresh_search)
 
     def lens_workspace(
         self,
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
         """This thread's lens workspaces: the nodes a search may use (all 0), the list of
         those marked, and a mask allowing every node (all 1, never written)."""
-        ws: tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.uint8]] | None
-        ws = getattr(self._local, "lens", None)
-        if ws is None:
-            n = len(self.nodes) + 2
-            marked = np.empty(n + 1, np.int64)
-            marked[n] = 0  # how many of its first entries are marked in the lens now
-            ws = (np.zeros(n, np.uint8), marked, np.ones(n, np.uint8))
-            self._local.lens = ws
-        return ws
+        return self._per_thread("lens", _fresh_lens)
 
     def grow_workspace(self) -> GrowWorkspace:
         """This thread's lens-search state (:func:`_grow`), kept between the attempts of
         one query so that a wider lens resumes the narrower one's searches."""
-        ws: GrowWorkspace | None = getattr(self._local, "grow", None)
-        if ws is None:
-            ws = _fresh_grow(len(self.nodes) + 2)
-            self._local.grow = ws
-        return ws
+        return self._per_thread("grow", _fresh_grow)
 
     def bounded_workspace(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """This thread's workspaces for the hop-limited search: the fewest hops settled at
         each node (``BIG``) and its last settled label (-1), per side."""
-        ws: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = getattr(
-            self._local, "bounded", None
-        )
-        if ws is None:
-            n = len(self.nodes) + 2
-            ws = (np.full((2, n), BIG, np.int64), np.full((2, n), -1, np.int64))
-            self._local.bounded = ws
-        return ws
+        return self._per_thread("bounded", _fresh_bounded)
 
     @classmethod
     def from_graph(cls, g: nx.Graph, weight: str = "cost") -> CsrGraph:
@@ -135,23 +165,25 @@ class CsrGraph:
         units = np.where(hub[rows] | hub[indices], 1, 2).astype(np.int64)
         return cls(nodes, index, indptr, indices, cost, units)
 
-    def edge_units(self, u: int, v: int) -> int:
-        """Half-introductions of the edge ``u``-``v``, zero for the virtual ends' edges."""
+    def _place(self, u: int, v: int) -> int | None:
+        """Where the edge ``u``-``v`` stands in the compressed rows (IndexError when there
+        is none), None for the virtual ends' edges."""
         n = len(self.nodes)
         if u >= n or v >= n:
-            return 0
-        row = slice(self.indptr[u], self.indptr[u + 1])
-        at = np.flatnonzero(self.indices[row] == v)
-        return int(self.units[row][at[0]])
+            return None
+        start = int(self.indptr[u])
+        at = np.flatnonzero(self.indices[start : self.indptr[u + 1]] == v)
+        return start + int(at[0])
+
+    def edge_units(self, u: int, v: int) -> int:
+        """Half-introductions of the edge ``u``-``v``, zero for the virtual ends' edges."""
+        at = self._place(u, v)
+        return 0 if at is None else int(self.units[at])
 
     def edge_cost(self, u: int, v: int) -> float:
         """Cost of the edge ``u``-``v``, zero for the virtual ends' edges."""
-        n = len(self.nodes)
-        if u >= n or v >= n:
-            return 0.0
-        row = slice(self.indptr[u], self.indptr[u + 1])
-        at = np.flatnonzero(self.indices[row] == v)
-        return float(self.cost[row][at[0]])
+        at = self._place(u, v)
+        return 0.0 if at is None else float(self.cost[at])
 
 
 @njit(cache=True, nogil=True)
@@ -161,6 +193,76 @@ def _banned(u: int, v: int, banned_edges: npt.NDArray[np.int64]) -> bool:
         if (a == u and b == v) or (a == v and b == u):
             return True
     return False
+
+
+@njit(cache=True, nogil=True)
+def _edge(indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int32], u: int, v: int) -> int:
+    """The place of the edge ``u``-``v`` in the CSR arrays (its first, in ``u``'s row), -1
+    when either end is a virtual one (or there is no such edge)."""
+    n = indptr.shape[0] - 1
+    if u < n and v < n:
+        for i in range(indptr[u], indptr[u + 1]):
+            if indices[i] == v:
+                return i
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fan(
+    indptr: npt.NDArray[np.int64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    is_source: npt.NDArray[np.uint8],
+    is_target: npt.NDArray[np.uint8],
+    v: int,
+    side: int,
+    toward: bool,
+    own_ends: bool,
+) -> tuple[int, int, bool, int]:
+    """The edges ``side``'s search walks out of ``v``, as places ``lo`` to ``end`` for
+    :func:`_neighbour`: returns (lo, hi, whether the place at ``hi`` is the edge to T, end).
+
+    For a person, ``lo``..``hi`` is its row of the CSR arrays, then come its edges to the
+    virtual ends, T's before S's; for S or T, the people it joins (``lo`` = ``hi`` = 0).
+    With ``toward``, a person's edge to an end is walked only toward the far end of
+    ``side`` (to T going forward from S, to S going backward from T); with ``own_ends``,
+    S's and T's edges only from the end ``side`` started at.
+    """
+    n = indptr.shape[0] - 1
+    if v < n:
+        lo, hi = indptr[v], indptr[v + 1]
+        to_t = (side == 0 or not toward) and is_target[v] == 1
+        to_s = (side == 1 or not toward) and is_source[v] == 1
+        return lo, hi, to_t, hi + (1 if to_t else 0) + (1 if to_s else 0)
+    if v == n:
+        ends = sources.shape[0] if side == 0 or not own_ends else 0
+    else:
+        ends = targets.shape[0] if side == 1 or not own_ends else 0
+    return 0, 0, False, ends
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _neighbour(
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    cost: npt.NDArray[np.float64],
+    sources: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+    v: int,
+    hi: int,
+    to_t: bool,
+    i: int,
+) -> tuple[int, float, int]:
+    """The edge at place ``i`` out of ``v`` (see :func:`_fan`): (the node it leads to, its
+    cost, its place in the CSR arrays or -1 for a virtual end's edge, which costs 0)."""
+    n = indptr.shape[0] - 1
+    if i < hi:
+        return int(indices[i]), cost[i], i
+    if v == n:
+        return int(sources[i]), 0.0, -1
+    if v == n + 1:
+        return int(targets[i]), 0.0, -1
+    return (n + 1 if to_t and i == hi else n), 0.0, -1
 
 
 @njit(cache=True, nogil=True)
@@ -190,9 +292,7 @@ def _search(
     restored before returning. The search alternates sides and stops once the two
     fringes' minima add up to at least the best meeting found.
     """
-    n = indptr.shape[0] - 1
-    s_node, t_node = n, n + 1
-    goal = t_node
+    goal = indptr.shape[0]  # T, index n + 1
     touched = [start, goal]
     dist[0, start] = 0.0
     dist[1, goal] = 0.0
@@ -210,24 +310,11 @@ def _search(
         done[side, v] = 1
         other = 1 - side
         # v's neighbours: its row of the contact graph, then the virtual ends' edges
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
-        extra = -1
-        if v < n and side == 0 and is_target[v] == 1:
-            extra = t_node
-        elif v < n and side == 1 and is_source[v] == 1:
-            extra = s_node
-        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
-        for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-            else:
-                w = extra
-                c = 0.0
+        lo, hi, to_t, end = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, True, False
+        )
+        for i in range(lo, end):
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
             if banned_nodes[w] == 1 or allowed[w] == 0 or done[side, w] == 1:
                 continue
             if banned_edges.shape[0] > 0 and _banned(v, w, banned_edges):
@@ -301,8 +388,7 @@ def _search_bounded(
     ``fewest`` (shape (2, n + 2), ``BIG``) and ``head`` (shape (2, n + 2), -1) are
     workspaces, restored before returning.
     """
-    n = indptr.shape[0] - 1
-    s_node, t_node = n, n + 1
+    t_node = indptr.shape[0]  # index n + 1
     # labels of both sides in one set of lists: node, cost, hops, predecessor, and the
     # previous settled label at the same node (same side)
     lab_node = [start, t_node]
@@ -330,32 +416,12 @@ def _search_bounded(
         head[side, v] = li
         other = 1 - side
         # v's neighbours: its row, the virtual ends' edges, the edge to the end it touches
-        if v == s_node:
-            virtual = sources if side == 0 else sources[:0]
-        elif v == t_node:
-            virtual = targets if side == 1 else targets[:0]
-        else:
-            virtual = sources[:0]
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        extra = -1
-        if v < n and side == 0 and is_target[v] == 1:
-            extra = t_node
-        elif v < n and side == 1 and is_source[v] == 1:
-            extra = s_node
-        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
-        for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-                u = int(units[indptr[v] + i])
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-                u = 0
-            else:
-                w = extra
-                c = 0.0
-                u = 0
+        lo, hi, to_t, end = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, True, True
+        )
+        for i in range(lo, end):
+            w, c, e = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
+            u = int(units[e]) if e >= 0 else 0
             if banned_nodes[w] == 1 or allowed[w] == 0:
                 continue
             hw = h + u
@@ -461,6 +527,30 @@ def _pop(
 
 
 @njit(cache=True, nogil=True)
+def _lower(
+    key: npt.NDArray[np.float64],
+    node: npt.NDArray[np.int64],
+    state: npt.NDArray[np.float64],
+    side: int,
+    size: int,
+    w: int,
+    d: float,
+) -> int:
+    """Give ``w`` the distance ``d`` from ``side``'s end (``state[w, side]``) and its
+    place in that side's indexed heap of ``size`` entries, pushed or moved up; returns the
+    heap's new size."""
+    state[w, side] = d
+    at = state[w, 2 + side]
+    if at < 0:
+        at = size
+        size += 1
+        node[side, int(at)] = w
+    key[side, int(at)] = d
+    _sift_up(key, node, state, side, int(at))
+    return size
+
+
+@njit(cache=True, nogil=True)
 def _grow(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
@@ -533,24 +623,11 @@ def _grow(
             size1 -= 1
         settled += 1
         other = 1 - side
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
-        extra = -1
-        if v < n and side == 0 and is_target[v] == 1:
-            extra = t_node
-        elif v < n and side == 1 and is_source[v] == 1:
-            extra = s_node
-        total = row + virtual.shape[0] + (1 if extra >= 0 else 0)
-        for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-            else:
-                w = extra
-                c = 0.0
+        lo, hi, to_t, end = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, True, False
+        )
+        for i in range(lo, end):
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
             at = state[w, 2 + side]
             if at == -2.0:
                 continue
@@ -559,17 +636,10 @@ def _grow(
                 if state[w, 0] == np.inf and state[w, 1] == np.inf:
                     gtouched[ntouched] = w
                     ntouched += 1
-                state[w, side] = vw
-                if at < 0:
-                    if side == 0:
-                        at = size0
-                        size0 += 1
-                    else:
-                        at = size1
-                        size1 += 1
-                    hnode[side, int(at)] = w
-                hkey[side, int(at)] = vw
-                _sift_up(hkey, hnode, state, side, int(at))
+                if side == 0:
+                    size0 = _lower(hkey, hnode, state, 0, size0, w, vw)
+                else:
+                    size1 = _lower(hkey, hnode, state, 1, size1, w, vw)
                 if state[w, other] + vw < best:
                     best = state[w, other] + vw
     gint[0], gint[1], gint[2], gint[3] = ntouched, size0, size1, settled
@@ -628,28 +698,6 @@ def _grow_reset(
     gbest[0] = np.inf
 
 
-def _fresh_grow(n: int) -> GrowWorkspace:
-    """A grow workspace for ``n`` nodes (the virtual ends included), as restored: per node
-    [distance from S, from T, place in S's heap, in T's], the heaps' keys and nodes, the
-    touched nodes, the counters, the best meeting, and for the restricted searches the same
-    rows and heaps."""
-    state = np.empty((n, 4))
-    state[:, :2], state[:, 2:] = np.inf, -1.0
-    within = np.empty((n, 4))
-    within[:, :2], within[:, 2:] = np.inf, -1.0
-    return (
-        state,
-        np.empty((2, n)),
-        np.empty((2, n), np.int64),
-        np.empty(n, np.int64),
-        np.zeros(4, np.int64),
-        np.full(1, np.inf),
-        within,
-        np.empty((2, n)),
-        np.empty((2, n), np.int64),
-    )
-
-
 def _lens(
     indptr: npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32],
@@ -703,35 +751,19 @@ def _within(
     while size > 0 and wkey[side, 0] < bound:
         d, v = _pop(wkey, wnode, within, side, size)
         size -= 1
-        row = indptr[v + 1] - indptr[v] if v < n else 0
-        virtual = sources if v == s_node else targets if v == t_node else sources[:0]
         # the edges to the virtual ends, both ways
-        to_t = 1 if v < n and is_target[v] == 1 else 0
-        to_s = 1 if v < n and is_source[v] == 1 else 0
-        total = row + virtual.shape[0] + to_t + to_s
-        for i in range(total):
-            if i < row:
-                w = int(indices[indptr[v] + i])
-                c = cost[indptr[v] + i]
-            elif i < row + virtual.shape[0]:
-                w = int(virtual[i - row])
-                c = 0.0
-            else:
-                w = t_node if to_t == 1 and i == row + virtual.shape[0] else s_node
-                c = 0.0
+        lo, hi, to_t, end = _fan(
+            indptr, sources, targets, is_source, is_target, v, side, False, False
+        )
+        for i in range(lo, end):
+            w, c, _ = _neighbour(indptr, indices, cost, sources, targets, v, hi, to_t, i)
             if allowed[w] == 0:
                 continue
             at = within[w, 2 + side]
             vw = d + c
             if at == -2.0 or vw >= within[w, side]:
                 continue
-            within[w, side] = vw
-            if at < 0:
-                at = size
-                size += 1
-                wnode[side, int(at)] = w
-            wkey[side, int(at)] = vw
-            _sift_up(wkey, wnode, within, side, int(at))
+            size = _lower(wkey, wnode, within, side, size, w, vw)
 
 
 @njit(cache=True, nogil=True)
@@ -764,7 +796,6 @@ def _spur(
     one within the budget instead. Writes the path into ``out``; returns (cost, length,
     whether a cheaper path was passed over for its length), length 0 if there is none.
     ``banned_nodes`` is marked and unmarked here, where nothing can interrupt."""
-    n = indptr.shape[0] - 1
     for v in root:
         banned_nodes[v] = 1
     best, length = _search(
@@ -775,12 +806,9 @@ def _spur(
     if length > 0 and budget >= 0:
         used = 0
         for j in range(1, length):
-            u, v = out[j - 1], out[j]
-            if u < n and v < n:
-                for i in range(indptr[u], indptr[u + 1]):
-                    if indices[i] == v:
-                        used += units[i]
-                        break
+            e = _edge(indptr, indices, out[j - 1], out[j])
+            if e >= 0:
+                used += units[e]
         if used > budget:
             cut = True
             best, length = _search_bounded(
@@ -802,17 +830,11 @@ def _prefix_sums(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     """Cost and half-introductions of ``path[: j + 1]`` for every ``j``, summed edge by
     edge from the start (the virtual ends' edges cost nothing and count no hop)."""
-    n = indptr.shape[0] - 1
     costs = np.zeros(path.shape[0])
     hops = np.zeros(path.shape[0], np.int64)
     for j in range(1, path.shape[0]):
-        u, v = path[j - 1], path[j]
-        c, h = 0.0, 0
-        if u < n and v < n:
-            for i in range(indptr[u], indptr[u + 1]):
-                if indices[i] == v:
-                    c, h = cost[i], units[i]
-                    break
+        e = _edge(indptr, indices, path[j - 1], path[j])
+        c, h = (cost[e], units[e]) if e >= 0 else (0.0, 0)
         costs[j] = costs[j - 1] + c
         hops[j] = hops[j - 1] + h
     return costs, hops

@@ -154,6 +154,24 @@ def _hub_graph(seed: int) -> nx.Graph:
     return g
 
 
+def test_edge_cost_and_units_read_the_compressed_rows() -> None:
+    """Every edge, both ways, has its cost and its half-introductions (1 beside a hub, 2
+    between people); the virtual ends' edges have neither; a missing edge is an error."""
+    g = _hub_graph(2)
+    csr = CsrGraph.from_graph(g)
+    for a, b, cost in g.edges(data="cost"):
+        units = 1 if "hub" in (g.nodes[a].get("kind"), g.nodes[b].get("kind")) else 2
+        for u, v in ((a, b), (b, a)):
+            i, j = csr.index[u], csr.index[v]
+            assert csr.edge_cost(i, j) == cost and csr.edge_units(i, j) == units
+    n, person = len(csr.nodes), csr.index["lonely"]
+    for u, v in ((n, person), (person, n + 1)):
+        assert csr.edge_cost(u, v) == 0.0 and csr.edge_units(u, v) == 0
+    far = next(v for v in g if v != "lonely" and not g.has_edge("lonely", v))
+    with pytest.raises(IndexError):
+        csr.edge_cost(person, csr.index[far])
+
+
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("max_hops", [None, 2, 4])
 def test_the_lens_gives_the_answer_of_a_search_over_the_whole_graph(
