@@ -159,6 +159,19 @@ class Portfolio:
         return f"is a member of {self.name(alliance)}"
 
 
+def marked_focal(graph: nx.MultiDiGraph) -> str | None:
+    """The organization the data marks ``focal`` (the portfolio's owner), or ``None``: the
+    default subject of the maps, pages and commands that take no organization."""
+    return next(
+        (
+            n
+            for n, d in graph.nodes(data=True)
+            if d.get("label") == NodeLabel.ORGANIZATION and d.get("focal")
+        ),
+        None,
+    )
+
+
 def load_portfolio(graph: nx.MultiDiGraph, focal: str, as_of: date | None = None) -> Portfolio:
     """Read the focal organization's portfolio; raises :class:`UnknownOrganization`."""
     if focal not in graph or graph.nodes[focal].get("label") != NodeLabel.ORGANIZATION:

@@ -20,6 +20,7 @@ from api.routers.portfolio import report_for
 from api.work import run_bounded
 from graph.schema import CONFIDENTIAL_PROPERTIES
 from queries.paths import introduction_paths
+from queries.portfolio_context import marked_focal
 from visualizations import (
     MapSpec,
     alliance_contacts_map,
@@ -118,14 +119,7 @@ async def portfolio(
 )
 async def focal_portfolio(state: StateDep, access: AccessDep, as_of: AsOf = None) -> HTMLResponse:
     view = access.named_view()
-    focal = next(
-        (
-            n
-            for n, d in view.nodes(data=True)
-            if d.get("label") == "Organization" and d.get("focal")
-        ),
-        None,
-    )
+    focal = marked_focal(view)
     if focal is None:
         raise ProblemError(404, "no organization is marked focal; use /maps/portfolio/{org}")
     return await _draw(

@@ -20,6 +20,7 @@ from api.routers.entities import detail
 from graph.vocabulary import RelType
 from queries.findings import Finding
 from queries.portfolio import PortfolioReport
+from queries.portfolio_context import marked_focal
 
 #: how each relationship type reads from either end, for the entity pages
 TIE_TITLES: dict[str, tuple[str, str]] = {
@@ -139,15 +140,7 @@ def focal_organization(access: Access) -> str | None:
     page's navigation asks)."""
     if access in _focal:
         return _focal[access]
-    graph = access.named_view()
-    found = next(
-        (
-            n
-            for n, d in graph.nodes(data=True)
-            if d.get("label") == "Organization" and d.get("focal")
-        ),
-        None,
-    )
+    found = marked_focal(access.named_view())
     _focal[access] = found
     return found
 

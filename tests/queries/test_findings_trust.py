@@ -17,6 +17,7 @@ from graph.records import validate_nodes, validate_relationships
 from queries.configuration import read
 from queries.money import Conversion, Rate, parse_rates, read_rates
 from queries.portfolio import build_report
+from queries.portfolio_context import marked_focal
 from queries.settings import ReportSettings, parse_settings
 from tests.queries.conftest import sample_at
 
@@ -293,3 +294,15 @@ def test_focal_constraint_equals_burts_definition() -> None:
     assert value == pytest.approx(burt_constraint(ref, ["focal"], weight="weight")["focal"])
     assert value == pytest.approx(nx.constraint(ref, ["focal"], weight="weight")["focal"])
     assert tie == {"m1": 1.0, "m2": 2.0, "m3": 1.0, "m4": 1.0}
+
+
+def test_the_focal_organization_is_the_one_the_data_marks() -> None:
+    _, g = sample_at(1)
+    assert marked_focal(g) == "org-focal"
+    unmarked = g.copy()
+    unmarked.nodes["org-focal"]["focal"] = False
+    assert marked_focal(unmarked) is None
+    # only an organization can be the portfolio's owner, whatever else carries the flag
+    alliance = next(n for n, d in unmarked.nodes(data=True) if d.get("label") == "Alliance")
+    unmarked.nodes[alliance]["focal"] = True
+    assert marked_focal(unmarked) is None

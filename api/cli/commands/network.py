@@ -141,16 +141,10 @@ def ego(args: argparse.Namespace) -> int:
 def profile(args: argparse.Namespace) -> int:
     from queries.contact_graph import parse_tie_kinds
     from queries.neighbourhoods import UnknownNode, profile
+    from queries.portfolio_context import marked_focal
 
     graph = load_projection()
-    org = args.organization or next(
-        (
-            n
-            for n, d in graph.nodes(data=True)
-            if d.get("label") == "Organization" and d.get("focal")
-        ),
-        None,
-    )
+    org = args.organization or marked_focal(graph)
     if org is None:
         raise ValueError("no focal organization in the graph; pass --organization ID")
     try:
