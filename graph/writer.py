@@ -595,21 +595,37 @@ class Writer:
 
     def preview(self) -> dict[str, UpsertResult]:
         """What :meth:`write` would count, computed with :func:`diff` against the store's
-        current values; nothing is written (``--dry-run``)."""
+        current values; nothing is written (``--dry-run``). Batches as :meth:`write` makes
+        them, read as spooled tuples: no record object per row, and a batch the store holds
+        none of counts as created without a diff per row."""
         results: dict[str, UpsertResult] = defaultdict(UpsertResult)
-        for what, records, _ in self._batches():
+
+        def count(what: str, items: list[list[Any]]) -> None:
             result = results[what]
-            if isinstance(records[0], NodeRecord):
-                found, _rels = self.store.fetch([r.id for r in records], [])
+            stored: dict[Any, dict[str, Any]]
+            if items[0][0] == _NODE:
+                idents = list(map(_ID, items))
+                found, _rels = self.store.fetch(idents, [])
                 stored = {n.id: n.props for n in found}
-                for r in records:
-                    _count(result, diff(stored.get(r.id), r.props)[0])
+                props = map(_NODE_PROPS, items)
             else:
-                keys = [(str(r.type), r.source, r.target, r.key) for r in records]
-                _nodes, found_rels = self.store.fetch([], keys)
-                stored_rels = {(str(x.type), x.source, x.target, x.key): x.props for x in found_rels}
-                for r, k in zip(records, keys, strict=True):
-                    _count(result, diff(stored_rels.get(k), r.props)[0])
+                idents = [(what, *ident) for ident in map(_REL_IDENT, items)]
+                _nodes, found_rels = self.store.fetch([], idents)
+                stored = {(str(x.type), x.source, x.target, x.key): x.props for x in found_rels}
+                props = map(_REL_PROPS, items)
+            if not stored:
+                result.created += len(items)
+                return
+            for ident, new in zip(idents, props, strict=True):
+                _count(result, diff(stored.get(ident), new)[0])
+
+        batcher = _Batcher(self.batch_size, count)
+        for spool in (self._nodes, self._rels):
+            items = iter(spool)
+            while chunk := list(islice(items, STREAM_CHUNK)):
+                batcher.add(chunk)
+            batcher.flush(batcher.nodes)
+        batcher.finish()
         return dict(results)
 
     def close(self) -> None:

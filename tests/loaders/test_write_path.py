@@ -95,6 +95,29 @@ def test_dry_run_counts_what_a_write_then_does(tmp_path: Path, store: GraphStore
     assert real.counts["Person"].created == 3
 
 
+def test_a_dry_run_counts_changed_values_as_a_write_does(tmp_path: Path, store: GraphStore) -> None:
+    load_path(store, _doc(tmp_path, "a.json", extra_people=2))
+    people = [
+        {"id": "p-ana", "name": "Ana Ruiz", "email": "ana.ruiz@acme.example"},
+        {"id": "p-0", "name": "Person 0"},
+        {"id": "p-new", "name": "Someone New"},
+    ]
+    ties = [
+        {"source": "p-ana", "target": "org-acme", "title": "CEO"},
+        {"source": "p-0", "target": "org-acme", "title": "Analyst"},
+    ]
+    orgs = [{"id": "org-acme", "name": "Acme Corporation"}]
+    changed = write_doc(tmp_path / "b.json", {"Organization": orgs, "Person": people}, {"WORKS_AT": ties})
+    preview = load_path(store, changed, dry_run=True)
+    real = load_path(store, changed)
+    for what, counts in real.counts.items():
+        p = preview.counts[what]
+        assert (p.created, p.updated, p.unchanged) == (counts.created, counts.updated, counts.unchanged)
+    assert [real.counts["Person"].created, real.counts["Person"].updated] == [1, 1]
+    assert real.counts["Person"].unchanged == 1
+    assert [real.counts["WORKS_AT"].created, real.counts["WORKS_AT"].updated] == [1, 1]
+
+
 def test_diff_keeps_absent_properties() -> None:
     assert diff({"name": "A", "x": 1}, {"x": 2}) == ("updated", {"name": "A", "x": 2})
     assert diff({"name": "A"}, {})[0] == "unchanged"
