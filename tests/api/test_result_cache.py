@@ -3,6 +3,8 @@ a write makes the next report a fresh one."""
 
 from __future__ import annotations
 
+import inspect
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,17 @@ from graph.sqlite_store import SQLiteStore
 from samples import load_sample
 
 
+def _waiting_in_get() -> int:
+    """How many threads stand at the single-flight lock in ``ResultCache.get`` right now."""
+    source, first = inspect.getsourcelines(ResultCache.get)
+    line = first + next(i for i, text in enumerate(source) if "with flight:" in text)
+    return sum(
+        1
+        for frame in sys._current_frames().values()
+        if frame.f_code is ResultCache.get.__code__ and frame.f_lineno == line
+    )
+
+
 def test_concurrent_identical_requests_compute_once() -> None:
     cache = ResultCache()
     calls = []
@@ -30,7 +43,10 @@ def test_concurrent_identical_requests_compute_once() -> None:
 
     with ThreadPoolExecutor(16) as pool:
         futures = [pool.submit(cache.get, "k", slow) for _ in range(16)]
-        time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        # all but the computing request queue behind it (without single flight, none would)
+        while _waiting_in_get() < 15 and time.monotonic() < deadline:
+            pass
         gate.set()
         assert [f.result() for f in futures] == [42] * 16
     assert len(calls) == 1 and cache.computed == 1
@@ -61,7 +77,9 @@ def test_report_is_shared_until_the_store_changes(tmp_path: Path) -> None:
         state = app.state.ag
         assert state.results.computed == 2  # the report and its JSON, each once
         store.upsert_nodes("Topic", [{"id": "t-new", "name": "A new topic"}])
-        time.sleep(0.3)  # the projection cache looks at the store version every 0.2 s
-        client.get("/portfolio/org-focal/report")
+        # the projection cache looks at the store version every 0.2 s: ask until it has
+        deadline = time.monotonic() + 30
+        while state.results.computed == 2 and time.monotonic() < deadline:
+            assert client.get("/portfolio/org-focal/report").status_code == 200
         assert state.results.computed == 4
     store.close()
