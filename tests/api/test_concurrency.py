@@ -4,7 +4,6 @@ and one write causes one projection rebuild however many requests arrive."""
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -105,7 +104,14 @@ def test_paths_answer_while_the_general_pool_is_busy(tmp_path: Path) -> None:
         portal.call(shrink_pool)
         for _ in range(2):  # both general threads now wait on ``release``
             portal.start_task_soon(anyio.to_thread.run_sync, release.wait)
-        time.sleep(0.3)  # and the projection's check interval has passed
+
+        def general_threads_taken() -> int:
+            return int(anyio.to_thread.current_default_thread_limiter().borrowed_tokens)
+
+        cache = app.state.ag.cache
+        # both threads are taken, and the projection is due a look at the store
+        while portal.call(general_threads_taken) < 2 or cache.fresh() is not None:
+            pass
         try:
             response = client.get("/paths?source=org-focal&target=org-00002")
             assert response.status_code == 200 and response.json()["source"] == "org-focal"

@@ -204,7 +204,9 @@ def test_injection_node_renders_as_text_and_runs_nothing(page: Any, api_url: str
     tip = page.locator("#tip")
     assert INJECTION in tip.inner_text()
     assert tip.locator("img").count() == 0
-    page.wait_for_timeout(300)
+    # whatever the tooltip could have started has run: no request left, two frames drawn
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert not dialogs and not errors
     html = page.content()
     assert "<img src=x" not in html.split('id="graph-data"')[1].split("</script>")[0]
