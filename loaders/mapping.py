@@ -2,7 +2,8 @@
 
 Each field is given by a spec: ``{column: NAME}``, ``{template: "org-{Company}"}`` (columns
 in braces), ``{value: CONSTANT}`` or ``{parts: {year: Y, month: M, day: D}}`` (a partial
-date from three columns); with optional ``type`` (str, int, float, bool, date, list),
+date from three columns); with optional ``type`` (str, int, float, bool, date, list, and
+money and currency for cells such as ``EUR 1.200.000``; ``decimal`` fixes a file's mark),
 ``format`` (a ``strptime`` date format), ``map`` (a value map such as
 ``{JV: joint_venture}``), ``split`` (list separator), ``slug: true`` (make an id fragment),
 ``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` that mean no value).
@@ -16,6 +17,7 @@ labels becomes nodes and relationships. See docs/loaders.md for worked examples.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +29,8 @@ from typing import Any
 import yaml
 
 from graph.dates import date_from_parts
+from graph.schema import PROPERTY_KEY, RESERVED_KEYS
+from loaders.amounts import DECIMAL_MARKS, parse_amount, parse_currency, parse_number
 from loaders.names import slug
 from loaders.rows import LoadError, SourceRow
 
@@ -44,8 +48,11 @@ _FIELD_KEYS = {
     "owner",
     "parts",
     "unknown",
+    "decimal",
 }
 _PARTS = ("year", "month", "day")
+#: What a field spec's ``type`` may be (``money``: an amount; ``currency``: its ISO code).
+FIELD_TYPES = ("str", "int", "float", "bool", "date", "list", "money", "currency")
 
 
 class MappingError(LoadError):
@@ -68,6 +75,7 @@ class FieldSpec:
     owner: bool = False  # the --owner id given on the command line
     parts: dict[str, str] | None = None  # a date from year/month/day columns
     unknown: list[Any] = field(default_factory=list)  # values that mean "no value"
+    decimal: str | None = None  # a file's decimal mark, "." or "," (else read per cell)
 
     def __post_init__(self) -> None:
         self._unknown = {str(u).strip() for u in self.unknown}
@@ -220,10 +228,12 @@ class FieldSpec:
     def _convert(self, raw: Any) -> Any:
         if not isinstance(raw, str):
             return raw
-        if self.type == "int":
-            return int(raw.replace(",", "").replace(" ", ""))
-        if self.type == "float":
-            return float(raw.replace(",", "").replace(" ", ""))
+        if self.type in ("int", "float"):
+            return _number(raw, self.type, self.decimal)
+        if self.type == "money":
+            return parse_amount(raw, self.decimal)
+        if self.type == "currency":
+            return parse_currency(raw)
         if self.type == "bool":
             low = raw.lower()
             if low in ("1", "true", "yes", "y", "x"):
@@ -238,6 +248,23 @@ class FieldSpec:
         if self.type == "list":
             return [p.strip() for p in raw.split(self.split or ";") if p.strip()]
         return raw
+
+
+def _number(raw: str, type_: str, decimal: str | None) -> int | float:
+    """An ``int`` or ``float`` cell, with thousands separators and either decimal mark
+    (``3,5`` is three and a half, ``1.200.000`` a million and more; :mod:`loaders.amounts`)."""
+    if decimal is None:
+        try:
+            return int(raw) if type_ == "int" else float(raw)
+        except ValueError:
+            pass
+    sign, digits = (-1, raw[1:]) if raw[:1] in ("-", "\u2212") else (1, raw.lstrip("+"))
+    value = sign * parse_number(digits, decimal)
+    if type_ == "float":
+        return value
+    if not value.is_integer():
+        raise ValueError(f"{raw!r} is not a whole number")
+    return int(value)
 
 
 #: What :meth:`FieldSpec.column_values` gives for a row whose value cannot be computed.
@@ -260,11 +287,23 @@ def _safe_date(raw: str, fmt: str) -> Any:
 
 @lru_cache(maxsize=65_536)
 def _parse_date(raw: str, fmt: str) -> str:
-    """``raw`` read with ``fmt`` as an ISO date (cached: exports repeat their dates)."""
+    """``raw`` read with ``fmt`` as an ISO date, as precise as the format: ``%m/%Y`` gives
+    ``2020-03``, not the first of the month (cached: exports repeat their dates)."""
     try:
-        return datetime.strptime(raw, fmt).date().isoformat()
+        day = datetime.strptime(raw, fmt).date().isoformat()
     except ValueError:
         raise ValueError(f"expected a date like {fmt!r}") from None
+    return day[: _precision(fmt)]
+
+
+@lru_cache(maxsize=256)
+def _precision(fmt: str) -> int:
+    """How many characters of an ISO date ``fmt`` determines: 10 with a day, 7 with a month
+    and no day, 4 with a year alone."""
+    directives = set(re.findall(r"%-?([a-zA-Z])", fmt))
+    if directives & {"d", "j", "c", "x", "U", "W", "a", "A", "w", "u", "V", "G"}:
+        return 10
+    return 7 if directives & {"m", "b", "B"} else 4
 
 
 def _spec(raw: Any, where: str) -> FieldSpec:
@@ -291,6 +330,12 @@ def _spec(raw: Any, where: str) -> FieldSpec:
     unknown = raw.get("unknown", [])
     if not isinstance(unknown, list):
         raise MappingError(f"{where}.unknown: expected a list such as [0, -9, 9999]")
+    if raw.get("type", "str") not in FIELD_TYPES:
+        raise MappingError(
+            f"{where}.type: {raw['type']!r} is not a type; expected one of {', '.join(FIELD_TYPES)}"
+        )
+    if raw.get("decimal") not in (None, *DECIMAL_MARKS):
+        raise MappingError(f'{where}.decimal: expected "." or ",", got {raw["decimal"]!r}')
     return FieldSpec(**raw)
 
 
@@ -629,8 +674,10 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
             if "key" in raw:
                 fields["key"] = _spec(raw["key"], f"{where}.key")
             for prop, spec in (raw.get("properties") or {}).items():
+                _property_name(prop, f"{where}.properties", str(what))
                 fields[str(prop)] = _spec(spec, f"{where}.properties.{prop}")
             for prop, value in (raw.get("constants") or {}).items():
+                _property_name(prop, f"{where}.constants", str(what))
                 fields[str(prop)] = FieldSpec(value=value)
             policy, dated_by = _renames(raw.get("renames"), fields, where)
             entries.append(
@@ -647,6 +694,22 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
     return Mapping(
         entries, source, _reader(doc.get("reader"), source), _graph(doc.get("graph"), source)
     )
+
+
+def _property_name(prop: Any, where: str, what: str) -> None:
+    """Refuse, before any row is read, a property name no row could be stored under."""
+    if not isinstance(prop, str) or not PROPERTY_KEY.match(prop):
+        raise MappingError(
+            f"{where}: {prop!r} is not a property name (letters, digits and _, "
+            "not starting with a digit)"
+        )
+    if prop in RESERVED_KEYS:
+        alliance = prop == "type" and what == "Alliance"
+        hint = " (an alliance's kind is its 'form')" if alliance else ""
+        raise MappingError(
+            f"{where}: {prop!r} is reserved ({', '.join(sorted(RESERVED_KEYS))}); "
+            f"give the property another name{hint}"
+        )
 
 
 def load_mapping(path: str | Path | Mapping) -> Mapping:

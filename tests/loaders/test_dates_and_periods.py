@@ -11,7 +11,7 @@ import pytest
 from graph.dates import date_from_parts
 from graph.projection import edge_active, snapshot
 from graph.store import GraphStore
-from loaders.mapping import MappingError, parse_mapping
+from loaders.mapping import FieldSpec, MappingError, parse_mapping
 from loaders.pipeline import load_path
 
 DATA = Path(__file__).with_name("data")
@@ -160,3 +160,22 @@ def test_parts_spec_is_checked() -> None:
     }
     with pytest.raises(MappingError, match=r"started\.parts: expected \{year: COLUMN"):
         parse_mapping(doc, "m.yaml")
+
+
+@pytest.mark.parametrize(
+    ("cell", "fmt", "stored"),
+    [
+        ("03/2020", "%m/%Y", "2020-03"),
+        ("Mar 2020", "%b %Y", "2020-03"),
+        ("FY2021", "FY%Y", "2021"),
+        ("05.03.2020", "%d.%m.%Y", "2020-03-05"),
+    ],
+)
+def test_a_date_format_without_a_day_keeps_the_precision_it_has(
+    cell: str, fmt: str, stored: str
+) -> None:
+    """'03/2020' read with '%m/%Y' was stored as 2020-03-01: a start on the first of the
+    month the source never said, and an end a month too early."""
+    spec = FieldSpec(column="Start", type="date", format=fmt)
+    assert spec.get({"Start": cell}, None) == stored
+    assert spec.column_values(lambda c: [cell], lambda: [{"Start": cell}], None, 1) == [stored]
