@@ -14,6 +14,11 @@ from datetime import date, datetime
 from functools import lru_cache
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})(?:[/.](\d{1,2}))?$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{4})$")  # 03/2020: only a month fits first
+#: "March 2020", "5 Mar 2020", "March 5, 2020", "Sep. 2019"
+_NAMED = re.compile(r"^(?:(\d{1,2})\.?\s+)?([A-Za-z]{3,9})\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
+_DAY_OR_MONTH_FIRST = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 
 
 def normalize_partial_date(value: object) -> str:
@@ -40,13 +45,36 @@ def normalize_partial_date(value: object) -> str:
 
 @lru_cache(maxsize=65_536)
 def _normalize_text(value: str) -> str:
-    """:func:`normalize_partial_date` for text (cached: a file repeats its dates)."""
+    """:func:`normalize_partial_date` for text (cached: a file repeats its dates).
+
+    Besides ISO text, the forms that cannot be misread: year first with ``/`` or ``.``
+    (``2020/03/05``), a month before a year (``03/2020``) and month names (``March 2020``,
+    ``5 Mar 2020``, ``March 5, 2020``).
+    Numbers in another order (``05/03/2020``: May or March?) are refused; a mapping's
+    ``format`` says how its file writes them.
+
+    >>> _normalize_text("March 5, 2020"), _normalize_text("Sep. 2019"), _normalize_text("2020/3")
+    ('2020-03-05', '2019-09', '2020-03')
+    """
     text = value.strip()
+    named = _NAMED.match(text)
+    if named:
+        day, month, day_after, year = named.groups()
+        if month.lower() in _MONTHS and not (day and day_after):
+            return date_from_parts(year, month, day or day_after) or ""
+    month_year = _MONTH_YEAR.match(text)
+    if month_year:
+        return date_from_parts(month_year[2], month_year[1]) or ""
     if "T" in text or " " in text:
         text = re.split(r"[T ]", text, maxsplit=1)[0]
-    match = _PARTIAL.match(text)
+    match = _PARTIAL.match(text) or _YEAR_FIRST.match(text)
     if not match:
-        raise ValueError(f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}")
+        hint = " (a day or month first: give the column a format such as '%d/%m/%Y')"
+        ambiguous = _DAY_OR_MONTH_FIRST.match(text)
+        raise ValueError(
+            f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}"
+            + (hint if ambiguous else "")
+        )
     year, month, day = match.groups()
     if month is None:
         return year
@@ -97,7 +125,7 @@ _MONTHS = {
     name: i
     for i in range(1, 13)
     for name in (calendar.month_name[i].lower(), calendar.month_abbr[i].lower())
-}
+} | {"sept": 9}
 
 
 def date_from_parts(

@@ -20,15 +20,43 @@ from graph.records import validate_nodes, validate_relationships
         ("2021-03-05T10:00:00Z", "2021-03-05"),
         (date(2020, 2, 29), "2020-02-29"),
         (1999, "1999"),
+        # forms that cannot be misread: year first, a month before a year, month names
+        ("2021/03/05", "2021-03-05"),
+        ("2021.3", "2021-03"),
+        ("03/2021", "2021-03"),
+        ("March 2021", "2021-03"),
+        ("Sept. 2019", "2019-09"),
+        ("5 Mar 2021", "2021-03-05"),
+        ("March 5, 2021", "2021-03-05"),
     ],
 )
 def test_partial_dates_normalize(raw: object, iso: str) -> None:
     assert normalize_partial_date(raw) == iso
 
 
-@pytest.mark.parametrize("raw", ["03/2021", "2021-02-30", "", "yesterday", 3.5, True])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13/2021",
+        "2021-02-30",
+        "",
+        "yesterday",
+        3.5,
+        True,
+        "2021-Q2",
+        "Smarch 2021",
+        "5 March 5 2021",
+    ],
+)
 def test_unreadable_dates_are_refused(raw: object) -> None:
     with pytest.raises(ValueError):
+        normalize_partial_date(raw)
+
+
+@pytest.mark.parametrize("raw", ["05/03/2021", "5.3.2021", "05-03-21"])
+def test_a_day_or_month_first_is_refused_and_the_error_says_how_to_read_it(raw: str) -> None:
+    """05/03/2021 is 5 March in Paris and May 3 in Boston: not guessed."""
+    with pytest.raises(ValueError, match="give the column a format such as '%d/%m/%Y'"):
         normalize_partial_date(raw)
 
 
