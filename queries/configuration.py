@@ -8,7 +8,7 @@ import math
 from collections import Counter, defaultdict
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from queries.money import Conversion
 from queries.portfolio_context import Portfolio
@@ -20,7 +20,7 @@ class Measure(BaseModel):
     """One configuration measure, its reading, and the alliances that contribute most to it."""
 
     name: str
-    value: float
+    value: float | None = Field(description="None when the data to measure it is not recorded")
     explanation: str
     reading: Reading = "unknown"
     meaning: str = ""
@@ -104,12 +104,21 @@ def hhi(values: dict[str, float]) -> float:
 
 
 def _measure(
-    name: str, value: float, explanation: str, distribution: dict[str, float], drivers: list[str]
+    name: str,
+    value: float,
+    explanation: str,
+    distribution: dict[str, float],
+    drivers: list[str],
+    missing: str = "",
 ) -> Measure:
+    """A measure and its reading; ``value`` NaN (with ``missing`` saying what is not
+    recorded) when there is nothing to measure: not measured, rather than a 0 read as low."""
     reading, meaning = read(name, value)
+    if math.isnan(value) and missing:
+        meaning = f"not measured: {missing}"
     return Measure(
         name=name,
-        value=round(value, 4) if not math.isnan(value) else 0.0,
+        value=round(value, 4) if not math.isnan(value) else None,
         explanation=explanation,
         reading=reading,
         meaning=meaning,
@@ -124,6 +133,8 @@ def _funding_by_donor(
     """Funding per donor and per alliance in one currency: the report currency when every
     amount has a rate, else the currency with the most funding records (others left out)."""
     funds = [(a, f) for a in p.alliances for f in p.funds[a]]
+    if not funds:
+        return {}, {}, "no funding recorded"
     when = p.reference_date
     if conversion is not None and all(conversion.rate(f.currency, f.on(when)) for _, f in funds):
         currency, factor = (
@@ -161,9 +172,12 @@ def configuration(
     g = p.graph
     members = {a: {o for o in m if o != p.focal} for a, m in p.members.items()}
     partners = set().union(*members.values()) if members else set()
-    kind = Counter(p.partner_kind[o][0] for o in partners if o in p.partner_kind)
-    industry = Counter(str(g.nodes[o].get("industry", "unknown")) for o in partners)
-    form = Counter(str(g.nodes[a].get("form", "unknown")) for a in p.alliances)
+    kinds = {o: p.partner_kind[o][0] for o in partners if o in p.partner_kind}
+    industries = {o: str(g.nodes[o]["industry"]) for o in partners if g.nodes[o].get("industry")}
+    forms = {a: str(g.nodes[a]["form"]) for a in p.alliances if g.nodes[a].get("form")}
+    kind = Counter(kinds.values())
+    industry = Counter(industries.values())
+    form = Counter(forms.values())
     reached: dict[str, list[str]] = defaultdict(list)
     for a, orgs in members.items():
         for o in orgs:
@@ -181,42 +195,51 @@ def configuration(
         ranked = sorted(attr, key=lambda o: (counts[attr[o]], o))
         return sorted({a for o in ranked[:10] for a in reached.get(o, [])})[:10]
 
+    def over(known: int, total: int, what: str) -> str:
+        """Which part of the portfolio a diversity index reads, when not all of it."""
+        return f" (over the {known} of {total} {what} recorded)" if 0 < known < total else ""
+
     top_donor = max(sorted(funding), key=lambda d: funding[d]) if funding else None
+    nan = math.nan
     out = [
         _measure(
             "partner_type_diversity",
-            blau(kind),
+            blau(kind) if kinds else nan,
             "Blau index of partner kinds (competitor, supplier, customer, complementor): "
-            "0 = all one kind, 0.75 = all four equally",
+            "0 = all one kind, 0.75 = all four equally" + over(len(kinds), len(partners), "kinds"),
             share(kind),
-            rarest_drivers({o: p.partner_kind[o][0] for o in partners if o in p.partner_kind}),
+            rarest_drivers(kinds),
+            "no partner's kind (competitor, supplier, customer, complementor) is recorded",
         ),
         _measure(
             "industry_diversity",
-            blau(industry),
-            "Blau index of the partners' industries: 0 = one industry, near 1 = many",
+            blau(industry) if industries else nan,
+            "Blau index of the partners' industries: 0 = one industry, near 1 = many"
+            + over(len(industries), len(partners), "industries"),
             share(industry),
-            rarest_drivers({o: str(g.nodes[o].get("industry", "unknown")) for o in partners}),
+            rarest_drivers(industries),
+            "no partner's industry is recorded",
         ),
         _measure(
             "governance_diversity",
-            blau(form),
-            "Blau index of alliance forms in the portfolio: 0 = one form",
+            blau(form) if forms else nan,
+            "Blau index of alliance forms in the portfolio: 0 = one form"
+            + over(len(forms), len(p.alliances), "forms"),
             share(form),
-            sorted(p.alliances, key=lambda a: (form[str(g.nodes[a].get("form", "unknown"))], a))[
-                :10
-            ],
+            sorted(forms, key=lambda a: (form[forms[a]], a))[:10],
+            "no alliance's form (joint venture, coalition, ...) is recorded",
         ),
         _measure(
             "redundancy",
-            len(redundant) / len(partners) if partners else 0.0,
+            len(redundant) / len(partners) if partners else nan,
             "share of partners reached through more than one alliance",
             {o: float(len(a)) for o, a in sorted(redundant.items())[:50]},
             sorted({a for al in redundant.values() for a in al})[:10],
+            "the portfolio's alliances have no other members",
         ),
         _measure(
             "dependence_concentration",
-            hhi(funding),
+            hhi(funding) if funding else nan,
             f"Herfindahl index of funding by donor, {note}: 1 = a single donor",
             {d: round(v, 2) for d, v in sorted(funding.items(), key=lambda x: (-x[1], x[0]))[:20]},
             sorted(
@@ -227,6 +250,7 @@ def configuration(
                 ),
                 key=lambda a: (-by_alliance.get(a, 0.0), a),
             )[:10],
+            "no funding (FUNDS) is recorded for the portfolio's alliances",
         ),
     ]
     if focal_constraint is not None:

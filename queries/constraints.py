@@ -165,6 +165,17 @@ def key_people(p: Portfolio) -> list[Finding]:
         alliances = sorted(n for n in g[node] if labels[n].get("label") == NodeLabel.ALLIANCE)
         if len(alliances) < 2:
             continue
+        if labels[node].get("label") == NodeLabel.PERSON:
+            advice = (
+                "What it means: losing them disconnects part of the portfolio. What to do: "
+                "give someone else a role in the same alliances."
+            )
+        else:
+            advice = (
+                "What it means: if this partner leaves, part of the portfolio no longer meets "
+                "the rest. What to do: bring another partner, or your own staff, into the "
+                "same alliances."
+            )
         out.append(
             Finding(
                 kind="key_person",
@@ -172,8 +183,7 @@ def key_people(p: Portfolio) -> list[Finding]:
                 subject=[node],
                 score=round(len(alliances) / max(1, len(p.alliances)), 4),
                 explanation=f"{p.name(node)} is the only link between {len(alliances)} alliances. "
-                "What it means: losing them disconnects part of the portfolio. What to do: "
-                "give someone else a role in the same alliances.",
+                + advice,
                 evidence_nodes=[node, *alliances],
                 evidence_relationships=sorted(rel[frozenset((node, a))] for a in alliances),
             )

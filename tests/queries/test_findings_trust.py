@@ -306,3 +306,45 @@ def test_the_focal_organization_is_the_one_the_data_marks() -> None:
     alliance = next(n for n, d in unmarked.nodes(data=True) if d.get("label") == "Alliance")
     unmarked.nodes[alliance]["focal"] = True
     assert marked_focal(unmarked) is None
+
+
+def _treaty_portfolio() -> nx.MultiDiGraph:
+    """Memberships only, as in treaty data: no kinds, forms, funding; two industries of three."""
+    orgs = [
+        {"id": "focal", "name": "Focal"},
+        {"id": "m1", "name": "M1", "industry": "energy"},
+        {"id": "m2", "name": "M2", "industry": "energy"},
+        {"id": "bridge", "name": "Bridge State"},
+    ]
+    alliances = [{"id": a, "name": a.upper()} for a in ("a1", "a2", "a3")]
+    members = [
+        {"source": o, "target": a}
+        for a, orgs_in in (("a1", ("focal", "m1", "bridge")), ("a2", ("focal", "bridge", "m2")))
+        for o in orgs_in
+    ] + [{"source": "focal", "target": "a3"}]
+    return _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+
+
+def test_a_measure_with_nothing_recorded_is_not_measured_rather_than_read_as_low() -> None:
+    """Memberships alone used to read as 'partners are mostly of one kind' and 'funding is
+    spread over many donors: resilient': restating missing data as a finding."""
+    report = build_report(_treaty_portfolio(), "focal", REFERENCE)
+    measures = {m.name: m for m in report.configuration}
+    for name in ("partner_type_diversity", "governance_diversity", "dependence_concentration"):
+        m = measures[name]
+        assert m.value is None and m.reading == "unknown", m
+        assert m.meaning.startswith("not measured: no "), m
+    assert "resilient" not in measures["dependence_concentration"].meaning
+    # two industries recorded of three partners: the unrecorded one is no third industry
+    industry = measures["industry_diversity"]
+    assert industry.value == 0.0 and industry.reading == "low"
+    assert "over the 2 of 3 industries recorded" in industry.explanation
+    assert measures["redundancy"].value == 0.3333  # the bridge, of three partners
+
+
+def test_an_organization_as_the_only_link_gets_advice_for_a_partner() -> None:
+    report = build_report(_treaty_portfolio(), "focal", REFERENCE)
+    (finding,) = [f for f in report.constraints if f.kind == "key_person"]
+    assert finding.subject == ["bridge"]
+    assert "bring another partner" in finding.explanation
+    assert "give someone else a role" not in finding.explanation

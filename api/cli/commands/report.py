@@ -98,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
         print("  everything the analyses read is recorded for every alliance")
     print("\nCONFIGURATION")
     for m in report.configuration:
-        print(f"  {m.name}: {m.value:g} ({m.reading}) — {m.explanation}. {m.meaning}")
+        if m.value is None:
+            print(f"  {m.name}: {m.meaning} — {m.explanation}")
+        else:
+            print(f"  {m.name}: {m.value:g} ({m.reading}) — {m.explanation}. {m.meaning}")
     print("\nfindings per kind: " + ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())))
     changed = settings.changed()
     print(
