@@ -277,7 +277,12 @@ def network_constraint(
 ) -> list[Finding]:
     """Burt's constraint of the focal organization on its partner network, when above
     ``max_focal_constraint``: its partners all know each other, so the portfolio brings
-    little new information (few structural holes to broker)."""
+    little new information (few structural holes to broker).
+
+    Not reported for a portfolio of one alliance: its members are tied by that alliance
+    alone, so the constraint only restates how few they are."""
+    if len(p.alliances) < 2:
+        return []
     value, tie = measured or focal_constraint(
         p,
         tie_shared_alliance=tie_shared_alliance,

@@ -74,3 +74,13 @@ def test_set_and_rates_are_validated_echoed_and_used(env: dict[str, str], tmp_pa
     rates.write_text("currency,date,rate\nJPY,someday,0.0065\n")
     bad = _run(env, "--set", "currency=USD", "--rates", str(rates))
     assert bad.returncode == 2 and "row 2: field 'date'" in bad.stderr
+
+
+def test_an_organization_in_no_alliance_is_told_so_not_that_all_is_recorded(
+    env: dict[str, str],
+) -> None:
+    out = run_cli(["report", "usd"], env)
+    assert out.returncode == 0, out.stderr
+    assert "Usd is a member of no alliance as of" in out.stdout
+    assert "everything the analyses read is recorded" not in out.stdout
+    assert "CONFIGURATION" not in out.stdout

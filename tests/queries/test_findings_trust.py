@@ -348,3 +348,17 @@ def test_an_organization_as_the_only_link_gets_advice_for_a_partner() -> None:
     assert finding.subject == ["bridge"]
     assert "bring another partner" in finding.explanation
     assert "give someone else a role" not in finding.explanation
+
+
+def test_one_small_alliance_is_not_reported_as_a_closed_partner_network() -> None:
+    """Its members are tied by that alliance alone: Burt's constraint of 0.65 for four
+    partners only restated that the portfolio holds one alliance of five."""
+    orgs = [{"id": i, "name": i} for i in ("focal", "m1", "m2", "m3", "m4")]
+    members = [{"source": o["id"], "target": "a1"} for o in orgs]
+    g = _graph(
+        {"Organization": orgs, "Alliance": [{"id": "a1", "name": "A1"}]}, {"MEMBER_OF": members}
+    )
+    report = build_report(g, "focal", REFERENCE)
+    assert not [f for f in report.constraints if f.kind == "network_constraint"]
+    measure = next(m for m in report.configuration if m.name == "network_constraint")
+    assert measure.value is not None and measure.value > 0.5  # still measured, as it is

@@ -76,6 +76,12 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Portfolio of {report.focal_name} ({report.focal}){when}: {len(report.alliances)} alliances"
     )
+    if not report.alliances:
+        print(
+            f"{report.focal_name} is a member of no alliance{when}: nothing to analyse "
+            "(try --as-of all, or check its MEMBER_OF relationships)"
+        )
+        return 0
     for title, findings in (
         ("SYNERGIES", report.synergies),
         ("CONSTRAINTS", report.constraints),
