@@ -125,6 +125,8 @@ class TablePlan:
                     ep.ends = (frozenset(map(str, sources)), frozenset(map(str, targets)))
             except ValueError:  # an unknown label or type: every line is rejected row by row
                 self.ok = False
+            if entry.each is not None:  # several records per line: the row-by-row path
+                self.ok = False
             self.entries.append(ep)
         # the order the row-by-row path meets a line's records in: organizations first
         self.ordered = sorted(self.entries, key=lambda e: e.what != NodeLabel.ORGANIZATION)

@@ -9,8 +9,9 @@ money and currency for cells such as ``EUR 1.200.000``; ``decimal`` fixes a file
 ``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` that mean no value).
 Empty cells give no value, so a partial row never erases stored data.
 
-A node entry's ``resolve:`` (``by_code``, ``by_name``, ``none``) says how its nodes are
-matched with known ones; ``reader:`` sets how the table's text is read (delimiter, quote
+An entry's ``each: {column: Members, split: ";"}`` makes one record per item of that
+column's cells. A node entry's ``resolve:`` (``by_code``, ``by_name``, ``none``) says how
+its nodes are matched with known ones; ``reader:`` sets how the table's text is read (delimiter, quote
 character, encoding, header, rows to skip) and ``graph:`` how a graph file without our
 labels becomes nodes and relationships. See docs/loaders.md for worked examples.
 """
@@ -415,6 +416,8 @@ class Entry:
     mode: str = "by_name"  # one of RESOLVE_MODES (see resolve_flags)
     renames: str = "latest"  # one of RENAME_POLICIES
     dated_by: str | None = None
+    #: ``each:``, (column, separators): one record per item of that column's cells
+    each: tuple[str, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         self.key_fields = ("id",) if self.kind == "node" else ("source", "target")
@@ -609,44 +612,79 @@ class Mapping:
     def missing_columns(self, header: list[str]) -> list[str]:
         have = set(header)
         needed = {c for e in self.entries for s in e.fields.values() for c in s.columns()}
+        needed |= {e.each[0] for e in self.entries if e.each}
         return sorted(needed - have)
 
     def apply(
         self, row: dict[str, str], file: str, line: int, owner: str | None = None
     ) -> Iterator[SourceRow]:
-        """The node and relationship rows one table row becomes (errors kept per field)."""
+        """The node and relationship rows one table row becomes (errors kept per field); an
+        entry with ``each`` makes one per item of its column, read as if the cell held it."""
         for entry in self.entries:
-            data: dict[str, Any] = {}
-            columns = entry.columns
-            bad: list[tuple[str, str, Any, str]] = []
-            for name, spec in entry.fields.items():
-                try:
-                    value = spec.getter(row, owner)
-                except ValueError as exc:
-                    bad.append((name, columns[name], row.get(spec.column or "", ""), str(exc)))
-                    continue
-                if value is not None:
-                    data[name] = value
-            if entry.optional and any(k not in data for k in entry.key_fields):
+            if entry.each is None:
+                yield from _entry_rows(entry, row, file, line, owner)
                 continue
-            out = SourceRow(
-                entry.kind,
-                entry.what,
-                data,
-                file,
-                None,
-                line,
-                columns,
-                entry.resolve,
-                entry.derived_id,
-                renames=entry.renames,
-                dated_by=entry.dated_by,
-            )
-            if bad:
-                name, column, value, reason = bad[0]
-                out.error = f"column {column!r} = {value!r}: {reason}"
-                out.columns = {"(error)": column}
-            yield out
+            column, separators = entry.each
+            for item in split_items(row.get(column, ""), separators):
+                yield from _entry_rows(entry, {**row, column: item}, file, line, owner)
+
+
+def split_items(cell: str, separators: tuple[str, ...]) -> list[str]:
+    """A cell's items: split at any of ``separators``, stripped, blanks dropped.
+
+    >>> split_items("Lufthansa; United /Air Canada;", (";", "/"))
+    ['Lufthansa', 'United', 'Air Canada']
+    """
+    parts = [cell]
+    for sep in separators:
+        parts = [piece for part in parts for piece in part.split(sep)]
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _entry_rows(
+    entry: Entry, row: dict[str, str], file: str, line: int, owner: str | None
+) -> Iterator[SourceRow]:
+    """The row (none when optional and incomplete) one entry makes of one table row."""
+    data: dict[str, Any] = {}
+    columns = entry.columns
+    bad: list[tuple[str, str, Any, str]] = []
+    for name, spec in entry.fields.items():
+        try:
+            value = spec.getter(row, owner)
+        except ValueError as exc:
+            bad.append((name, columns[name], row.get(spec.column or "", ""), str(exc)))
+            continue
+        if value is not None:
+            data[name] = value
+    if entry.optional and any(k not in data for k in entry.key_fields):
+        return
+    out = SourceRow(
+        entry.kind,
+        entry.what,
+        data,
+        file,
+        None,
+        line,
+        columns,
+        entry.resolve,
+        entry.derived_id,
+        renames=entry.renames,
+        dated_by=entry.dated_by,
+    )
+    if bad:
+        name, column, value, reason = bad[0]
+        out.error = f"column {column!r} = {value!r}: {reason}"
+        out.columns = {"(error)": column}
+    yield out
+
+
+_COMMON_ENTRY_KEYS = {"properties", "constants", "optional", "resolve", "renames", "each", "key"}
+#: What a node or relationship entry may hold (a misspelt ``propertes`` is refused, not
+#: silently dropped with every property under it).
+_ENTRY_KEYS = {
+    "node": {"label", "id", "name", *_COMMON_ENTRY_KEYS},
+    "rel": {"type", "source", "target", *_COMMON_ENTRY_KEYS},
+}
 
 
 def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
@@ -662,6 +700,12 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
             where = f"{source}: {section}[{i}]"
             if not isinstance(raw, dict):
                 raise MappingError(f"{where}: expected a mapping entry")
+            unknown = set(raw) - _ENTRY_KEYS[kind]
+            if unknown:
+                raise MappingError(
+                    f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; expected "
+                    f"{', '.join(sorted(_ENTRY_KEYS[kind]))}"
+                )
             what = raw.get("label" if kind == "node" else "type")
             if not what:
                 raise MappingError(f"{where}: needs {'label' if kind == 'node' else 'type'}")
@@ -689,11 +733,32 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
                     _resolve_mode(raw.get("resolve"), fields, where),
                     policy,
                     dated_by,
+                    _each(raw.get("each"), f"{where}.each"),
                 )
             )
     return Mapping(
         entries, source, _reader(doc.get("reader"), source), _graph(doc.get("graph"), source)
     )
+
+
+def _each(raw: Any, where: str) -> tuple[str, tuple[str, ...]] | None:
+    """An entry's ``each: {column: Members, split: ";"}`` (split: one separator or a list)."""
+    if raw is None:
+        return None
+    example = "{column: Members, split: \";\"} (split: a separator or a list of them)"
+    if not isinstance(raw, dict) or set(raw) != {"column", "split"}:
+        raise MappingError(f"{where}: expected {example}")
+    column, split = raw["column"], raw["split"]
+    separators = [split] if isinstance(split, str) else split
+    if (
+        not isinstance(column, str)
+        or not column
+        or not isinstance(separators, list)
+        or not separators
+        or not all(isinstance(x, str) and x for x in separators)
+    ):
+        raise MappingError(f"{where}: expected {example}, got {raw!r}")
+    return column, tuple(separators)
 
 
 def _property_name(prop: Any, where: str, what: str) -> None:
