@@ -437,7 +437,7 @@ class Entry:
 
 
 WHITESPACE = "whitespace"
-_READER_KEYS = {"delimiter", "quotechar", "encoding", "header", "columns", "skip_rows"}
+_READER_KEYS = {"delimiter", "quotechar", "encoding", "header", "columns", "skip_rows", "sheet"}
 
 
 @dataclass
@@ -448,7 +448,8 @@ class ReaderOptions:
     columns separated by runs of spaces or tabs (quoted fields keep their spaces); ``None``
     sniffs , ; tab or |. ``header: false`` reads every line as data, with the column names
     given in ``columns``. ``skip_rows`` lines are skipped before the header (or the data).
-    ``encoding`` replaces detection (any Python codec name).
+    ``encoding`` replaces detection (any Python codec name). ``sheet`` names the worksheet
+    of an Excel workbook read as a table (default: its first).
     """
 
     delimiter: str | None = None
@@ -457,6 +458,7 @@ class ReaderOptions:
     header: bool = True
     columns: list[str] | None = None
     skip_rows: int = 0
+    sheet: str | None = None
 
     def __post_init__(self) -> None:
         problem = self.problem()
@@ -486,6 +488,8 @@ class ReaderOptions:
             return f"columns must be distinct non-empty names, got {self.columns!r}"
         if not isinstance(self.skip_rows, int) or self.skip_rows < 0:
             return f"skip_rows must be a whole number >= 0, got {self.skip_rows!r}"
+        if self.sheet is not None and (not isinstance(self.sheet, str) or not self.sheet):
+            return f"sheet must be a worksheet's name, got {self.sheet!r}"
         return None
 
     def updated(self, **changes: Any) -> ReaderOptions:

@@ -16,10 +16,12 @@ from loaders.tabular import (
     GRAPH_READERS,
     Cells,
     TableStart,
+    mapped_rows,
     read_csv,
     read_graph_file,
     table_cells,
 )
+from loaders.workbook import worksheet_cells
 
 #: File suffix -> reader format.
 FORMATS = {
@@ -54,18 +56,32 @@ class Source:
 
     @property
     def tabular(self) -> bool:
-        """Whether the source is a CSV or text table (read by :meth:`cells`)."""
-        return self.format == "csv"
+        """Whether the source is a CSV or text table, or a worksheet read through a column
+        mapping (read by :meth:`cells`)."""
+        return self.format == "csv" or self._mapped_workbook
+
+    @property
+    def _mapped_workbook(self) -> bool:
+        """An .xlsx with a column mapping: its sheet is a table (without one, its sheets
+        are named by label and type: :func:`loaders.documents.read_xlsx`)."""
+        return self.format == "xlsx" and self.mapping is not None and bool(self.mapping.entries)
 
     def cells(self) -> Generator[TableStart | Cells, None, None]:
         """A table's :class:`~loaders.tabular.TableStart`, then its data lines' cells (see
         :func:`loaders.tabular.table_cells`); for :attr:`tabular` sources only."""
         with self.opener() as raw:
-            yield from table_cells(raw, self.name, self.mapping, owner=self.owner)
+            if self._mapped_workbook:
+                assert self.mapping is not None
+                yield from worksheet_cells(raw, self.name, self.mapping)
+            else:
+                yield from table_cells(raw, self.name, self.mapping, owner=self.owner)
 
     def rows(self) -> Generator[SourceRow, None, None]:
         """Every node and relationship row of the source, in file order (close the
         generator when stopping early: an isolated source's child is killed then)."""
+        if self._mapped_workbook:
+            yield from mapped_rows(self.cells(), self.name, self.owner)
+            return
         with self.opener() as raw:
             if self.format == "csv":
                 yield from read_csv(raw, self.name, self.mapping, owner=self.owner)

@@ -118,6 +118,18 @@ class TableStart:
 Cells = tuple[int, list[str] | str]
 
 
+def table_start(mapping: Mapping, header: list[str], name: str) -> TableStart:
+    """The :class:`TableStart` of a table whose header holds every column the mapping
+    reads; a :class:`LoadError` naming the missing ones otherwise."""
+    missing = mapping.missing_columns(header)
+    if missing:
+        raise LoadError(
+            f"{name}: the mapping needs column(s) {', '.join(map(repr, missing))}; "
+            f"the file has {', '.join(map(repr, header))}"
+        )
+    return TableStart(mapping, header)
+
+
 def table_cells(
     raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
 ) -> Iterator[TableStart | Cells]:
@@ -187,13 +199,7 @@ def table_cells(
                 header = list(options.columns)
         else:
             header = list(options.columns or [])
-        missing = mapping.missing_columns(header)
-        if missing:
-            raise LoadError(
-                f"{name}: the mapping needs column(s) {', '.join(map(repr, missing))}; "
-                f"the file has {', '.join(map(repr, header))}"
-            )
-        yield TableStart(mapping, header)
+        yield table_start(mapping, header, name)
         width = len(header)
         for values, line in rows:  # (a line is blank when its joined cells are: one C call)
             if isinstance(values, str):
@@ -221,7 +227,14 @@ def read_csv(
 ) -> Iterator[SourceRow]:
     """Rows of a CSV file through ``mapping`` (LinkedIn's Connections.csv needs none); see
     :func:`table_cells` for how the text is read."""
-    cells = table_cells(raw, name, mapping, owner=owner)
+    return mapped_rows(table_cells(raw, name, mapping, owner=owner), name, owner)
+
+
+def mapped_rows(
+    cells: Iterator[TableStart | Cells], name: str, owner: str | None = None
+) -> Iterator[SourceRow]:
+    """The node and relationship rows of a table's cells (:func:`table_cells`, or a
+    worksheet's) through the mapping its :class:`TableStart` carries."""
     start = next(cells)
     assert isinstance(start, TableStart)
     header, apply = start.header, start.mapping.apply
@@ -236,7 +249,9 @@ def read_csv(
 
 def add_reader_flags(parser: Any) -> None:
     """The ``load`` command's reader options (each replaces the mapping's ``reader:`` one)."""
-    group = parser.add_argument_group("reader options (CSV and text tables; see docs/loaders.md)")
+    group = parser.add_argument_group(
+        "reader options (CSV, text tables and worksheets; see docs/loaders.md)"
+    )
     group.add_argument("--delimiter", help="one character (^ ~ ; |), or 'whitespace'")
     group.add_argument("--quotechar", help='the quote character (default ")')
     group.add_argument("--encoding", help="the text encoding (default: detected)")
@@ -249,6 +264,7 @@ def add_reader_flags(parser: Any) -> None:
     )
     group.add_argument("--columns", help="column names, comma-separated (with --no-header)")
     group.add_argument("--skip-rows", type=int, help="lines to skip before the header or data")
+    group.add_argument("--sheet", help="the worksheet of an .xlsx read as a table (default: first)")
 
 
 def mapping_with_flags(path: Path, mapping: Path | None, args: Any) -> Mapping | Path | None:
@@ -263,6 +279,7 @@ def mapping_with_flags(path: Path, mapping: Path | None, args: Any) -> Mapping |
         if getattr(args, "columns", None)
         else None,
         "skip_rows": getattr(args, "skip_rows", None),
+        "sheet": getattr(args, "sheet", None),
     }
     if all(v is None for v in flags.values()):
         return mapping

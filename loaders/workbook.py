@@ -1,0 +1,92 @@
+"""An Excel worksheet read as a table through a column mapping, like a CSV file.
+
+Spreadsheets arrive as they were made: a title row or two above the header, ids typed as
+numbers (``1234`` comes back as ``1234.0``), dates as dates. Each cell becomes the text a
+CSV export would hold (``1234``, ``2021-03-05``), so the same mapping reads either file,
+and lines are numbered as Excel numbers its rows. Formulas give the value Excel last
+computed; nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from io import BytesIO
+from typing import IO, Any
+
+from loaders.documents import check_zip
+from loaders.mapping import Mapping
+from loaders.rows import LoadError
+from loaders.tabular import Cells, TableStart, table_start
+
+
+def cell_text(value: Any) -> str:
+    """A cell's value as the text a CSV export of the sheet would hold.
+
+    >>> cell_text(1234.0), cell_text(0.5), cell_text(datetime(2021, 3, 5)), cell_text(None)
+    ('1234', '0.5', '2021-03-05', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[TableStart | Cells]:
+    """As :func:`loaders.tabular.table_cells`, for the worksheet the mapping's ``reader:
+    sheet:`` names (default: the first), after its ``skip_rows`` rows."""
+    import openpyxl
+
+    data = raw.read()
+    check_zip(data, name)
+    try:
+        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise LoadError(f"{name}: cannot read the workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        options = mapping.reader
+        names = book.sheetnames
+        if options.sheet is not None and options.sheet not in names:
+            raise LoadError(
+                f"{name}: no sheet {options.sheet!r}; the workbook has "
+                f"{', '.join(map(repr, names))}"
+            )
+        sheet = book[options.sheet] if options.sheet else book.worksheets[0]
+        where = f"{name} (sheet {sheet.title!r})"
+        rows = enumerate(sheet.iter_rows(values_only=True), 1)
+        for _ in range(options.skip_rows):
+            next(rows, None)
+        if options.header:
+            first = next(rows, None)
+            if first is None:
+                raise LoadError(f"{where}: the sheet is empty")
+            header = [cell_text(h) for h in first[1]]
+            while header and not header[-1]:  # formatted but empty columns on the right
+                header.pop()
+            if options.columns:
+                header = list(options.columns)
+        else:
+            header = list(options.columns or [])
+        yield table_start(mapping, header, where)
+        width = len(header)
+        for line, values in rows:
+            cells = [cell_text(v) for v in values]
+            if len(cells) > width and not "".join(cells[width:]).strip():
+                del cells[width:]
+            if not "".join(cells).strip():
+                continue
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))  # the sheet's trailing cells are empty
+            if len(cells) != width:
+                yield line, f"{len(cells)} cells for {width} columns"
+            else:
+                yield line, cells
+    finally:
+        book.close()
