@@ -144,6 +144,12 @@ class _BoundedLoader(yaml.SafeLoader):
 def read_yaml(data: bytes, name: str) -> Iterator[SourceRow]:
     """The portfolio document in YAML (safe loader: no tags, no objects; depth, integer
     size and alias expansion limited)."""
+    yield from _document_rows(bounded_yaml(data, name), name)
+
+
+def bounded_yaml(data: bytes, name: str) -> Any:
+    """A YAML (or JSON) document from untrusted bytes: the safe loader (no tags, no
+    objects), with depth, integer size and alias expansion limited."""
     try:
         loader = _BoundedLoader(data.decode("utf-8-sig"))
         try:
@@ -158,7 +164,7 @@ def read_yaml(data: bytes, name: str) -> Iterator[SourceRow]:
         raise _parse_error(name, "YAML", exc) from None
     budget = MAX_EXPANSION * loader.composed + EXPANSION_ALLOWANCE
     check_document(doc, name, budget=budget)
-    yield from _document_rows(doc, name)
+    return doc
 
 
 def read_graphml(data: bytes, name: str) -> Iterator[SourceRow]:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from loaders.documents import read_graphml, read_json, read_xlsx, read_yaml
+from loaders.documents import bounded_yaml, read_graphml, read_json, read_xlsx, read_yaml
 from loaders.isolated import rows_in_child, should_isolate
-from loaders.mapping import Mapping, load_mapping
+from loaders.mapping import Mapping, load_mapping, parse_mapping
 from loaders.rows import LoadError, SourceRow
 from loaders.tabular import (
     GRAPH_READERS,
@@ -143,6 +143,19 @@ def _mapping_name(mapping: str | Path | Mapping | None) -> str | None:
     if isinstance(mapping, Mapping):
         return Path(mapping.source).name if mapping.source else None
     return Path(mapping).name
+
+
+#: the largest mapping file an upload may carry
+MAX_MAPPING_BYTES = 1_000_000
+
+
+def uploaded_mapping(data: bytes, filename: str) -> Mapping:
+    """A column mapping uploaded beside a file (YAML or JSON, parsed as untrusted: see
+    :func:`loaders.documents.bounded_yaml`), checked as ``--mapping`` files are."""
+    name = Path(filename).name or "mapping"
+    if len(data) > MAX_MAPPING_BYTES:
+        raise LoadError(f"{name}: a mapping file is at most {MAX_MAPPING_BYTES:,} bytes")
+    return parse_mapping(bounded_yaml(data, name), name)
 
 
 def bytes_source(

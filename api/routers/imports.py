@@ -17,6 +17,7 @@ from loaders.export import to_csv_zip, to_graphml, to_json
 from loaders.pipeline import FORMATS, load_bytes
 from loaders.report import ImportReport
 from loaders.rows import LoadError
+from loaders.sources import MAX_MAPPING_BYTES, uploaded_mapping
 
 router = APIRouter(tags=["data"])
 
@@ -25,7 +26,11 @@ router = APIRouter(tags=["data"])
     "/imports",
     response_model=ImportReport,
     dependencies=[AdminDep],
-    summary="Upload a portfolio document, Excel workbook or GraphML file; get the import report",
+    summary="Upload a file (with its column mapping, for a CSV or any worksheet); get the "
+    "import report",
+    description="A portfolio document (JSON, YAML), Excel workbook, GraphML, GEXF, Pajek or "
+    "edge-list file; a CSV or text table, or an Excel worksheet, with `mapping` (the YAML "
+    "column mapping `alliancegraph load --mapping` takes: docs/loaders.md).",
     responses={413: {"description": "upload too large"}, 422: {"description": "unreadable file"}},
 )
 async def import_file(
@@ -33,6 +38,7 @@ async def import_file(
     state: StateDep,
     principal: PrincipalDep,
     file: UploadFile,
+    mapping: UploadFile | None = None,
     dry_run: Annotated[bool, Query()] = False,
     skip_invalid: Annotated[bool, Query()] = False,
 ) -> ImportReport:
@@ -42,11 +48,19 @@ async def import_file(
         raise ProblemError(413, f"the upload is larger than the limit of {cap:,} bytes")
     name = file.filename or "upload"
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in FORMATS or FORMATS[suffix] == "csv":
+    columns = None
+    if mapping is not None:
+        try:
+            columns = uploaded_mapping(
+                await mapping.read(MAX_MAPPING_BYTES + 1), mapping.filename or ""
+            )
+        except LoadError as exc:
+            raise ProblemError(422, str(exc), slug="bad-mapping") from None
+    if suffix not in FORMATS or (FORMATS[suffix] == "csv" and columns is None):
         raise ProblemError(
             422,
-            f"{name}: upload a .json, .yaml, .xlsx or .graphml file "
-            "(CSV files need a mapping: load them with `alliancegraph load`)",
+            f"{name}: upload one of {', '.join(sorted(FORMATS))} "
+            "(a CSV or text table with its column mapping as `mapping`)",
         )
 
     def load() -> ImportReport:
@@ -55,6 +69,7 @@ async def import_file(
                 state.store,
                 data,
                 name,
+                columns,
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
                 actor=principal.actor,

@@ -9,7 +9,6 @@ that a signed-in browser (cookie, not header) can open them.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +16,6 @@ from urllib.parse import quote
 
 import anyio.to_thread
 import jinja2
-import yaml
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -43,11 +41,11 @@ from api.web.auth import (
     verify_key,
 )
 from api.web.search import index_for
-from loaders.mapping import parse_mapping
 from loaders.pipeline import FORMATS, load_bytes
 from loaders.report import ImportReport
 from loaders.review import StoredReviewQueue, decide
 from loaders.rows import LoadError
+from loaders.sources import MAX_MAPPING_BYTES, uploaded_mapping
 from queries.neighbourhoods import brokers
 from queries.paths import introduction_paths
 from visualizations import (
@@ -509,12 +507,8 @@ async def import_upload(
     try:
         parsed = None
         if mapping is not None and mapping.filename:
-            raw = (await mapping.read(1_000_000)).decode("utf-8")
-            try:
-                doc = yaml.safe_load(raw) if not raw.lstrip().startswith("{") else json.loads(raw)
-            except (yaml.YAMLError, json.JSONDecodeError) as exc:
-                raise LoadError(f"{mapping.filename}: not YAML or JSON: {exc}") from None
-            parsed = parse_mapping(doc, Path(mapping.filename).name)
+            raw = await mapping.read(MAX_MAPPING_BYTES + 1)
+            parsed = uploaded_mapping(raw, mapping.filename)
         suffix = Path(name).suffix.lower()
         if suffix not in FORMATS:
             raise LoadError(

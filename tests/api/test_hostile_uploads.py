@@ -16,6 +16,7 @@ import tracemalloc
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -222,3 +223,63 @@ def test_health_answers_while_a_large_import_runs(tmp_path: Path) -> None:
         worker.join(timeout=600)
         assert done.is_set()
     store.close()
+
+
+CONTACTS = b"Contact ID,Full Name,Email,Company,Job Title,Since\n7,Ana Ruiz,ana@x.example,Acme,CTO,2021-03-01\n"
+CONTACTS_MAPPING = (
+    Path(__file__).resolve().parents[2] / "loaders/mappings/contacts.yaml"
+).read_bytes()
+
+
+def _with_mapping(
+    admin: tuple[TestClient, str, object], data: bytes, mapping: bytes, name: str = "m.yaml"
+) -> Any:
+    client, key, _ = admin
+    return client.post(
+        "/imports",
+        params={"dry_run": "true"},
+        files={"file": ("contacts.csv", data), "mapping": (name, mapping)},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
+def test_a_csv_uploads_with_its_column_mapping(admin: tuple[TestClient, str, object]) -> None:
+    """The API refused every CSV ('load them with alliancegraph load'); the workbench took
+    them with a mapping. Both take the same multipart now."""
+    response = _with_mapping(admin, CONTACTS, CONTACTS_MAPPING)
+    assert response.status_code == 200, response.text
+    counts = response.json()["counts"]
+    assert counts["Person"]["created"] == 1 and counts["WORKS_AT"]["created"] == 1
+    client, key, _ = admin
+    alone = _upload(client, key, "contacts.csv", CONTACTS)
+    assert alone.status_code == 422  # type: ignore[attr-defined]
+    assert "with its column mapping as `mapping`" in alone.json()["detail"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "word"),
+    [
+        (
+            b"nodes:\n  - label: Person\n    id: Contact ID\n    name: Full Name\n    propertes: {}\n",
+            "propertes",
+        ),
+        (b"nodes: [unclosed\n", "invalid YAML"),
+        (
+            _alias_bomb().replace(
+                b"format: alliancegraph-portfolio\nversion: 1\nnodes: {Topic: [*i]}", b"nodes: [*i]"
+            ),
+            "expands",
+        ),
+        (b"#" * 1_000_001, "at most"),
+    ],
+)
+def test_an_unusable_or_hostile_mapping_is_refused_before_reading(
+    admin: tuple[TestClient, str, object], mapping: bytes, word: str
+) -> None:
+    _, _, store = admin
+    before = (store.version(), store.counts())  # type: ignore[attr-defined]
+    response = _with_mapping(admin, CONTACTS, mapping)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["type"].endswith("/bad-mapping") and word in body["detail"], body
+    assert (store.version(), store.counts()) == before  # type: ignore[attr-defined]
