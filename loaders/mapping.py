@@ -416,8 +416,9 @@ class Entry:
     mode: str = "by_name"  # one of RESOLVE_MODES (see resolve_flags)
     renames: str = "latest"  # one of RENAME_POLICIES
     dated_by: str | None = None
-    #: ``each:``, (column, separators): one record per item of that column's cells
-    each: tuple[str, tuple[str, ...]] | None = None
+    #: ``each:``, (columns, separators): one record per item of the first column's cells,
+    #: paired with the item at the same place in the others
+    each: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         self.key_fields = ("id",) if self.kind == "node" else ("source", "target")
@@ -616,7 +617,7 @@ class Mapping:
     def missing_columns(self, header: list[str]) -> list[str]:
         have = set(header)
         needed = {c for e in self.entries for s in e.fields.values() for c in s.columns()}
-        needed |= {e.each[0] for e in self.entries if e.each}
+        needed |= {c for e in self.entries if e.each for c in e.each[0]}
         return sorted(needed - have)
 
     def apply(
@@ -628,21 +629,49 @@ class Mapping:
             if entry.each is None:
                 yield from _entry_rows(entry, row, file, line, owner)
                 continue
-            column, separators = entry.each
-            for item in split_items(row.get(column, ""), separators):
-                yield from _entry_rows(entry, {**row, column: item}, file, line, owner)
+            columns, separators = entry.each
+            lists = {c: split_items(row.get(c, ""), separators) for c in columns}
+            first = lists[columns[0]]
+            unpaired = [c for c, items in lists.items() if items and len(items) != len(first)]
+            if unpaired:
+                yield _unpaired(entry, file, line, lists, unpaired[0])
+                continue
+            for i, item in enumerate(first):
+                if item:
+                    cells = {c: items[i] if items else "" for c, items in lists.items()}
+                    yield from _entry_rows(entry, {**row, **cells}, file, line, owner)
 
 
 def split_items(cell: str, separators: tuple[str, ...]) -> list[str]:
-    """A cell's items: split at any of ``separators``, stripped, blanks dropped.
+    """A cell's items: split at any of ``separators`` and stripped; an empty item keeps
+    its place (lists in parallel columns pair by place), trailing ones are dropped.
 
     >>> split_items("Lufthansa; United /Air Canada;", (";", "/"))
     ['Lufthansa', 'United', 'Air Canada']
+    >>> split_items("DE; ; FR", (";",))
+    ['DE', '', 'FR']
     """
     parts = [cell]
     for sep in separators:
         parts = [piece for part in parts for piece in part.split(sep)]
-    return [p.strip() for p in parts if p.strip()]
+    items = [p.strip() for p in parts]
+    while items and not items[-1]:
+        items.pop()
+    return items
+
+
+def _unpaired(
+    entry: Entry, file: str, line: int, lists: dict[str, list[str]], column: str
+) -> SourceRow:
+    """The rejected row of a line whose parallel lists cannot be paired item by item."""
+    first, items = next(iter(lists.items()))
+    out = SourceRow(entry.kind, entry.what, {}, file, None, line, entry.columns)
+    out.error = (
+        f"column {column!r} lists {len(lists[column])} item(s) and {first!r} {len(items)}: "
+        f"each item of {first!r} needs its own in {column!r}"
+    )
+    out.columns = {"(error)": column}
+    return out
 
 
 def _entry_rows(
@@ -745,24 +774,30 @@ def parse_mapping(doc: Any, source: str = "mapping") -> Mapping:
     )
 
 
-def _each(raw: Any, where: str) -> tuple[str, tuple[str, ...]] | None:
-    """An entry's ``each: {column: Members, split: ";"}`` (split: one separator or a list)."""
+def _each(raw: Any, where: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """An entry's ``each: {column: Members, split: ";"}``: split one separator or a list;
+    column one name, or a list of columns whose lists pair item by item."""
     if raw is None:
         return None
-    example = "{column: Members, split: \";\"} (split: a separator or a list of them)"
+    example = (
+        '{column: Members, split: ";"} (split: a separator or a list of them; column: '
+        "a column, or a list of columns listing items in parallel)"
+    )
     if not isinstance(raw, dict) or set(raw) != {"column", "split"}:
         raise MappingError(f"{where}: expected {example}")
     column, split = raw["column"], raw["split"]
+    columns = [column] if isinstance(column, str) else column
     separators = [split] if isinstance(split, str) else split
     if (
-        not isinstance(column, str)
-        or not column
+        not isinstance(columns, list)
+        or not columns
+        or not all(isinstance(c, str) and c for c in columns)
         or not isinstance(separators, list)
         or not separators
         or not all(isinstance(x, str) and x for x in separators)
     ):
         raise MappingError(f"{where}: expected {example}, got {raw!r}")
-    return column, tuple(separators)
+    return tuple(columns), tuple(separators)
 
 
 def _property_name(prop: Any, where: str, what: str) -> None:

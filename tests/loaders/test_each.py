@@ -116,3 +116,41 @@ def test_the_column_each_reads_must_be_in_the_file(tmp_path: Path, store: GraphS
     path.write_text("Alliance,Founded\nStar Alliance,1997\n", encoding="utf-8")
     with pytest.raises(LoadError, match="needs column\\(s\\) 'Members'"):
         load_path(store, path, parse_mapping(MAPPING))
+
+
+DEALS = (
+    "Deal,Participants,Nations\n"
+    'D1,"Merck & Co; Moderna; BioNTech","US; ; DE"\n'
+    'D2,"Siemens; Alstom","DE; FR; IT"\n'
+)
+DEAL_MAPPING: dict[str, Any] = {
+    "nodes": [
+        {"label": "Alliance", "id": {"template": "deal-{Deal}"}, "name": "Deal"},
+        {
+            "label": "Organization",
+            "each": {"column": ["Participants", "Nations"], "split": ";"},
+            "id": {"template": "org-{Participants}", "slug": True},
+            "name": "Participants",
+            "properties": {"country": "Nations"},
+        },
+    ],
+}
+
+
+def test_parallel_lists_pair_item_by_item_and_a_mismatch_is_rejected(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    """Deal databases list participants and their nations in two cells, in the same order."""
+    path = tmp_path / "deals.csv"
+    path.write_text(DEALS, encoding="utf-8")
+    report = load_path(store, path, parse_mapping(DEAL_MAPPING), dry_run=True)
+    (problem,) = report.rejections
+    assert (problem.row, problem.column) == (3, "Nations")
+    assert "'Nations' lists 3 item(s) and 'Participants' 2" in problem.reason
+    path.write_text(DEALS.split("D2")[0], encoding="utf-8")
+    report = load_path(store, path, parse_mapping(DEAL_MAPPING))
+    assert not report.rejections, report.table()
+    g = store.projection()
+    assert g.nodes["org-merck-co"]["country"] == "US"
+    assert "country" not in g.nodes["org-moderna"]  # its place in Nations is blank
+    assert g.nodes["org-biontech"]["country"] == "DE"
