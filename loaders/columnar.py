@@ -22,6 +22,7 @@ from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from loaders.mapping import BAD, Entry, FieldSpec, Mapping
 from loaders.names import normalize_people
 from loaders.rows import SourceRow
+from loaders.tabular import blank_missing
 
 #: Lines per chunk: large enough that per-chunk costs vanish, small enough to stay flat.
 CHUNK_ROWS = 20_000
@@ -108,6 +109,7 @@ class TablePlan:
     def __init__(self, mapping: Mapping, header: list[str], owner: str | None, file: str) -> None:
         self.mapping, self.header, self.owner, self.file = mapping, header, owner, file
         self.index = {h: i for i, h in enumerate(header)}  # a repeated name: the last wins
+        self.missing = mapping.reader.missing_cells
         self.entries: list[EntryPlan] = []
         self.ok = True
         for i, entry in enumerate(mapping.entries):
@@ -149,7 +151,9 @@ class TablePlan:
             return out, repeats
         good: list[list[str]] = [batch[p][1] for p in where]  # type: ignore[misc]
         n = len(good)
-        by_column = list(zip(*good, strict=True))
+        by_column: list[tuple[str, ...]] = list(zip(*good, strict=True))
+        if self.missing:
+            by_column = [blank_missing(col, self.missing) for col in by_column]
         dicts: list[dict[str, str]] = []
 
         def cells(column: str) -> list[str]:
@@ -157,7 +161,8 @@ class TablePlan:
 
         def rows() -> list[dict[str, str]]:
             if not dicts:
-                dicts.extend(dict(zip(self.header, c, strict=True)) for c in good)
+                lines = zip(*by_column, strict=True)
+                dicts.extend(dict(zip(self.header, c, strict=True)) for c in lines)
             return dicts
 
         bad = [False] * n
@@ -269,7 +274,7 @@ class TablePlan:
 
     def apply(self, cells: list[str], file: str, line: int) -> Iterator[SourceRow]:
         """The row-by-row path's rows for one line (:meth:`Mapping.apply`)."""
-        row = dict(zip(self.header, cells, strict=True))
+        row = dict(zip(self.header, blank_missing(cells, self.missing), strict=True))
         return self.mapping.apply(row, file, line, owner=self.owner)
 
     def row(self, ep: EntryPlan, data: dict[str, Any], line: int) -> SourceRow:

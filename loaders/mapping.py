@@ -438,7 +438,20 @@ class Entry:
 
 
 WHITESPACE = "whitespace"
-_READER_KEYS = {"delimiter", "quotechar", "encoding", "header", "columns", "skip_rows", "sheet"}
+_READER_KEYS = {
+    "delimiter",
+    "quotechar",
+    "encoding",
+    "header",
+    "columns",
+    "skip_rows",
+    "sheet",
+    "missing",
+}
+#: Cells that mean "no value" in exports, whatever the column (``reader: missing:`` replaces
+#: them). ``NA`` is not among them: it is Namibia's code, and an R export's NA in a date
+#: or number column is refused loudly rather than lost quietly (add it where it is meant).
+MISSING = ("N/A", "n/a", "#N/A", "NULL", "null", "NaN", "nan", "None", "none", "-", "--", "?")
 
 
 @dataclass
@@ -450,7 +463,8 @@ class ReaderOptions:
     sniffs , ; tab or |. ``header: false`` reads every line as data, with the column names
     given in ``columns``. ``skip_rows`` lines are skipped before the header (or the data).
     ``encoding`` replaces detection (any Python codec name). ``sheet`` names the worksheet
-    of an Excel workbook read as a table (default: its first).
+    of an Excel workbook read as a table (default: its first). ``missing`` lists the cells
+    that mean no value (default :data:`MISSING`; ``[]`` keeps every cell as written).
     """
 
     delimiter: str | None = None
@@ -460,6 +474,7 @@ class ReaderOptions:
     columns: list[str] | None = None
     skip_rows: int = 0
     sheet: str | None = None
+    missing: list[str] | None = None  # cells that mean no value (None: MISSING)
 
     def __post_init__(self) -> None:
         problem = self.problem()
@@ -491,7 +506,17 @@ class ReaderOptions:
             return f"skip_rows must be a whole number >= 0, got {self.skip_rows!r}"
         if self.sheet is not None and (not isinstance(self.sheet, str) or not self.sheet):
             return f"sheet must be a worksheet's name, got {self.sheet!r}"
+        if self.missing is not None and (
+            not isinstance(self.missing, list) or not all(isinstance(m, str) for m in self.missing)
+        ):
+            return f"missing must be a list of cells that mean no value, got {self.missing!r}"
         return None
+
+    @property
+    def missing_cells(self) -> frozenset[str]:
+        """The (stripped) cells that mean no value in this table."""
+        cells = MISSING if self.missing is None else self.missing
+        return frozenset(m.strip() for m in cells) - {""}
 
     def updated(self, **changes: Any) -> ReaderOptions:
         """A copy with the given (not ``None``) options replaced: command-line flags win."""

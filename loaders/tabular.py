@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
@@ -116,6 +116,21 @@ class TableStart:
 
 #: One data line of a table: its line number and its cells, or why it cannot be read.
 Cells = tuple[int, list[str] | str]
+
+
+def blank_missing(cells: Sequence[str], missing: frozenset[str]) -> tuple[str, ...]:
+    """``cells`` with each that means no value (``N/A``, ``NULL``, ``-`` ...: see
+    :attr:`loaders.mapping.ReaderOptions.missing_cells`) made empty. Checks the distinct
+    cells only: a column of a chunk repeats its values.
+
+    >>> blank_missing(["Acme", " N/A ", "-"], frozenset({"N/A", "-"}))
+    ('Acme', '', '')
+    """
+    distinct = set(cells)
+    if not missing or missing.isdisjoint(map(str.strip, distinct)):
+        return tuple(cells)
+    blank = {c for c in distinct if c.strip() in missing}
+    return tuple("" if c in blank else c for c in cells)
 
 
 def table_start(mapping: Mapping, header: list[str], name: str) -> TableStart:
@@ -238,13 +253,15 @@ def mapped_rows(
     start = next(cells)
     assert isinstance(start, TableStart)
     header, apply = start.header, start.mapping.apply
+    missing = start.mapping.reader.missing_cells
     for item in cells:
         assert not isinstance(item, TableStart)
         line, values = item
         if isinstance(values, str):
             yield SourceRow("node", "", {}, name, row=line, error=values)
         else:
-            yield from apply(dict(zip(header, values, strict=True)), name, line, owner=owner)
+            row = dict(zip(header, blank_missing(values, missing), strict=True))
+            yield from apply(row, name, line, owner=owner)
 
 
 def add_reader_flags(parser: Any) -> None:

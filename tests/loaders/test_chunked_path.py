@@ -52,6 +52,7 @@ MESSY = [
     "25," + "L" * 500 + ",,Acme,,",
     "",
     "26,Ana Ruiz,,Acme Corporation,Analyst,2021-03-01",
+    "27,Nia Obi,N/A,NULL, - ,n/a",
 ]
 MESSY_WHY = """
 1 merges by email into a stored person, her company by alias into a stored organization;
@@ -62,7 +63,8 @@ stored organization by a variant name; 9/99 an organization new to the file by a
 organization; 14 an ambiguous name (held, its job held with it); 20 a stored person under a
 new name; 21 an email in other case; 22 an organization whose id the store holds as a
 Person; 23 quoted commas; 2 again; 24 the same person (by name at the employer) with a
-different job; no id; a name too long; a blank line; 26 a stored name at a stored employer.
+different job; no id; a name too long; a blank line; 26 a stored name at a stored employer;
+27 missing-value markers (N/A, NULL, -, n/a) where email, company, title and date would be.
 """
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,7 +111,11 @@ def test_bad_reader_options_name_the_problem(reader: dict[str, object], message:
         ("reader", ",", r"m.yaml: reader: expected options such as delimiter: '\^'"),
         ("reader", {"sep": ","}, r"m.yaml: reader: unknown option\(s\) sep; expected columns, "),
         ("graph", [1], "m.yaml: graph: expected options such as node_label: Organization"),
-        ("graph", {"label": "X"}, r"m.yaml: graph: unknown option\(s\) label; expected id_prefix, ids, "),
+        (
+            "graph",
+            {"label": "X"},
+            r"m.yaml: graph: unknown option\(s\) label; expected id_prefix, ids, ",
+        ),
     ],
 )
 def test_reader_and_graph_sections_refuse_what_they_do_not_know(
@@ -227,3 +232,56 @@ def test_utf8_encoding_option_drops_a_bom(tmp_path: Path, store: GraphStore) -> 
     )
     report = load_path(store, path, mapping)
     assert report.counts["Organization"].created == 1
+
+
+MARKED = "Code,Name,Country,Founded\nA1,Acme,N/A,2001\nB2,Beta,NA,NULL\nC3,Gamma, - ,#N/A\n"
+
+
+def _marked(reader: dict[str, object] | None = None) -> Any:
+    return parse_mapping(
+        {
+            **({"reader": reader} if reader is not None else {}),
+            "nodes": [
+                {
+                    "label": "Organization",
+                    "id": "Code",
+                    "name": "Name",
+                    "properties": {
+                        "country": "Country",
+                        "founded": {"column": "Founded", "type": "int"},
+                    },
+                }
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize("columnar", [True, False])
+def test_cells_that_mean_no_value_give_none(
+    tmp_path: Path, store: GraphStore, columnar: bool
+) -> None:
+    """'N/A' was stored as a country and 'NULL' refused as a year: sparse exports mark
+    their gaps, and a mark is no value. NA stays a value (Namibia) unless the file says."""
+    path = tmp_path / "orgs.csv"
+    path.write_text(MARKED, encoding="utf-8")
+    report = load_path(store, path, _marked(), columnar=columnar)
+    assert not report.rejections, report.table()
+    nodes = store.projection().nodes
+    assert {n: nodes[n].get("country") for n in ("A1", "B2", "C3")} == {
+        "A1": None,
+        "B2": "NA",
+        "C3": None,
+    }
+    assert nodes["A1"]["founded"] == 2001 and "founded" not in nodes["B2"]
+
+
+def test_the_file_says_which_cells_mean_no_value(tmp_path: Path, store: GraphStore) -> None:
+    path = tmp_path / "orgs.csv"
+    path.write_text(MARKED.replace("NULL", "1999").replace("#N/A", "2005"), encoding="utf-8")
+    report = load_path(store, path, _marked({"missing": ["NA"]}))
+    assert not report.rejections, report.table()
+    nodes = store.projection().nodes
+    assert "country" not in nodes["B2"]  # NA: no value, as this file says
+    assert nodes["A1"]["country"] == "N/A"  # the default marks are replaced, not added to
+    with pytest.raises(MappingError, match="missing must be a list"):
+        _marked({"missing": "NA"})
