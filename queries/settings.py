@@ -29,7 +29,10 @@ class ReportSettings(BaseModel):
     top_partners: int = Field(20, ge=0, description="complementary partners listed")
     min_capability_level: float = Field(0.5, ge=0, le=1, description="capability level counted")
     max_pairs_per_kind: int = Field(
-        10, ge=1, description="pairwise synergies kept per kind (groups count once)"
+        10,
+        ge=1,
+        description="pairwise synergies kept per kind (groups count once; partner overlaps: "
+        "at least one per alliance of the portfolio)",
     )
     # constraints
     max_staff_roles: int = Field(4, ge=1, description="over_commitment: staff roles per person")

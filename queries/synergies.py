@@ -19,10 +19,19 @@ from queries.money import Conversion, Totals, add, convert, describe
 from queries.portfolio_context import Portfolio, pair_counts
 
 
-def partner_overlap(p: Portfolio, *, min_shared_members: int = 3) -> list[Finding]:
+def partner_overlap(
+    p: Portfolio,
+    *,
+    min_shared_members: int = 3,
+    cap: int | None = None,
+    omitted: dict[str, int] | None = None,
+) -> list[Finding]:
     """Alliance pairs sharing at least ``min_shared_members`` current members besides the focal org.
 
     Their managers should share knowledge; score is the Jaccard index of the memberships.
+    At most ``cap`` pairs are kept, the most overlapping first (default: as many as the
+    portfolio has alliances): large multilateral treaties share a few members pairwise by
+    the thousand, and a manager can coordinate the strongest overlaps, not every one.
     """
     groups = {a: set(m) - {p.focal} for a, m in p.members.items()}
     out = []
@@ -44,6 +53,12 @@ def partner_overlap(p: Portfolio, *, min_shared_members: int = 3) -> list[Findin
                 evidence_relationships=[p.members[a][o] for o in orgs for a in (a1, a2)],
             )
         )
+    limit = len(p.alliances) if cap is None else cap
+    if len(out) > limit:
+        out.sort(key=lambda f: (-f.score, f.subject))
+        if omitted is not None:
+            omitted["partner_overlap"] = len(out) - limit
+        out = sorted(out[:limit], key=lambda f: f.subject)
     return out
 
 
@@ -371,7 +386,12 @@ def find_synergies(
     """Every synergy of the portfolio; ``omitted`` receives how many groups each cap left out."""
     cap = max_pairs_per_kind
     return [
-        *partner_overlap(p, min_shared_members=min_shared_members),
+        *partner_overlap(
+            p,
+            min_shared_members=min_shared_members,
+            cap=max(cap, len(p.alliances)),
+            omitted=omitted,
+        ),
         *shared_networks(p, min_shared_networks=min_shared_networks, cap=cap, omitted=omitted),
         *shared_contacts(p, min_shared_staff=min_shared_staff, cap=cap, omitted=omitted),
         *shared_donors(p, min_alliances=min_donor_alliances, conversion=conversion),

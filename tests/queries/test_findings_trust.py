@@ -362,3 +362,25 @@ def test_one_small_alliance_is_not_reported_as_a_closed_partner_network() -> Non
     assert not [f for f in report.constraints if f.kind == "network_constraint"]
     measure = next(m for m in report.configuration if m.name == "network_constraint")
     assert measure.value is not None and measure.value > 0.5  # still measured, as it is
+
+
+def test_partner_overlaps_are_capped_at_one_per_alliance_strongest_first() -> None:
+    """Multilateral treaties share a few members pairwise by the thousand (1,523 pairs for
+    one state in 143 treaties): the strongest overlaps are kept, the rest counted."""
+    orgs = [{"id": f"m{i}", "name": f"M{i}"} for i in range(12)] + [{"id": "focal", "name": "F"}]
+    alliances = [{"id": f"a{k}", "name": f"A{k}"} for k in range(6)]
+    members = [
+        {"source": o, "target": f"a{k}"}
+        for k in range(6)
+        for o in ["focal", *(f"m{i}" for i in range(k, k + 6))]
+    ]
+    g = _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    every = build_report(g, "focal", REFERENCE, max_pairs_per_kind=1000)
+    pairs = sorted(
+        (f for f in every.synergies if f.kind == "partner_overlap"), key=lambda f: -f.score
+    )
+    assert len(pairs) == 12  # a0..a5 each share 3+ of six members with the next three
+    capped = build_report(g, "focal", REFERENCE, max_pairs_per_kind=1)
+    kept = [f for f in capped.synergies if f.kind == "partner_overlap"]
+    assert len(kept) == 6 and capped.omitted["partner_overlap"] == 6  # one per alliance
+    assert min(f.score for f in kept) >= pairs[5].score

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  ... {len(findings) - args.top} more (--top N or --json)")
     if report.omitted:
         print(
-            "  grouped and capped (max_pairs_per_kind): "
+            "  grouped and capped, the strongest kept (max_pairs_per_kind): "
             + ", ".join(f"{k} {v} more" for k, v in report.omitted.items())
         )
     print(f"\nDATA COVERAGE ({len(report.coverage)})")
