@@ -84,3 +84,24 @@ def test_an_organization_in_no_alliance_is_told_so_not_that_all_is_recorded(
     assert "Usd is a member of no alliance as of" in out.stdout
     assert "everything the analyses read is recorded" not in out.stdout
     assert "CONFIGURATION" not in out.stdout
+
+
+def test_capped_synergies_are_told_under_synergies(tmp_path: Path) -> None:
+    e = cli_env(tmp_path / "c.db")
+    store = SQLiteStore(e["ALLIANCEGRAPH_DB_PATH"])
+    store.upsert_nodes("Organization", [{"id": f"m{i}", "name": f"M{i}"} for i in range(12)])
+    store.upsert_nodes("Organization", [{"id": "focal", "name": "Focal"}])
+    store.upsert_nodes("Alliance", [{"id": f"a{k}", "name": f"A{k}"} for k in range(6)])
+    store.upsert_relationships(
+        "MEMBER_OF",
+        [
+            {"source": o, "target": f"a{k}"}
+            for k in range(6)
+            for o in ["focal", *(f"m{i}" for i in range(k, k + 6))]
+        ],
+    )
+    store.close()
+    out = run_cli(["report", "focal", "--set", "max_pairs_per_kind=1"], e).stdout
+    synergies, rest = out.split("CONSTRAINTS", 1)
+    assert "capped, the strongest kept (max_pairs_per_kind): partner_overlap 6 more" in synergies
+    assert "capped" not in rest

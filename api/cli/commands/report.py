@@ -92,11 +92,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"  [{f.kind}] {f.explanation}  (score {f.score:g})")
         if len(findings) > args.top:
             print(f"  ... {len(findings) - args.top} more (--top N or --json)")
-    if report.omitted:
-        print(
-            "  grouped and capped, the strongest kept (max_pairs_per_kind): "
-            + ", ".join(f"{k} {v} more" for k, v in report.omitted.items())
-        )
+        kinds = {f.kind for f in findings}
+        capped = {k: v for k, v in report.omitted.items() if k in kinds}
+        if capped:
+            print(
+                "  grouped and capped, the strongest kept (max_pairs_per_kind): "
+                + ", ".join(f"{k} {v} more" for k, v in capped.items())
+            )
     print(f"\nDATA COVERAGE ({len(report.coverage)})")
     for c in report.coverage:
         print(f"  [{c.kind}] {c.explanation}")
