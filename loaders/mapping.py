@@ -736,12 +736,12 @@ def _entry_rows(
     yield out
 
 
-_COMMON_ENTRY_KEYS = {"properties", "constants", "optional", "resolve", "renames", "each", "key"}
+_COMMON_ENTRY_KEYS = {"properties", "constants", "optional", "each"}
 #: What a node or relationship entry may hold (a misspelt ``propertes`` is refused, not
 #: silently dropped with every property under it).
 _ENTRY_KEYS = {
-    "node": {"label", "id", "name", *_COMMON_ENTRY_KEYS},
-    "rel": {"type", "source", "target", *_COMMON_ENTRY_KEYS},
+    "node": {"label", "id", "name", "resolve", "renames", *_COMMON_ENTRY_KEYS},
+    "rel": {"type", "source", "target", "key", *_COMMON_ENTRY_KEYS},
 }
 
 

@@ -107,6 +107,9 @@ def test_a_misspelt_entry_key_is_refused_instead_of_dropping_what_it_holds() -> 
     entry = {"label": "Organization", "id": "Code", "name": "Name", "propertes": {"x": "X"}}
     with pytest.raises(MappingError, match=r"nodes\[0\]: unknown key\(s\) propertes; expected"):
         parse_mapping({"nodes": [entry]})
+    keyed = {"label": "Organization", "id": "Code", "name": "Name", "key": "Year"}
+    with pytest.raises(MappingError, match=r"nodes\[0\]: unknown key\(s\) key;"):
+        parse_mapping({"nodes": [keyed]})  # a key tells relationships of one pair apart
 
 
 def test_the_column_each_reads_must_be_in_the_file(tmp_path: Path, store: GraphStore) -> None:
