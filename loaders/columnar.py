@@ -108,7 +108,7 @@ class TablePlan:
 
     def __init__(self, mapping: Mapping, header: list[str], owner: str | None, file: str) -> None:
         self.mapping, self.header, self.owner, self.file = mapping, header, owner, file
-        self.index = {h: i for i, h in enumerate(header)}  # a repeated name: the last wins
+        self.index = {h: i for i, h in enumerate(header)}  # (names made distinct: table_start)
         self.missing = mapping.reader.missing_cells
         self.entries: list[EntryPlan] = []
         self.ok = True

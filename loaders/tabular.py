@@ -133,9 +133,34 @@ def blank_missing(cells: Sequence[str], missing: frozenset[str]) -> tuple[str, .
     return tuple("" if c in blank else c for c in cells)
 
 
+def distinct_header(header: list[str]) -> list[str]:
+    """``header`` with every column named once: a repeated name gets ``.1``, ``.2`` ... as
+    pandas gives it, a blank one ``column N`` (its place); each column stays readable
+    instead of the last of a name silently hiding the others.
+
+    >>> distinct_header(["Participant", "Nation", "Participant", "", "Participant"])
+    ['Participant', 'Nation', 'Participant.1', 'column 4', 'Participant.2']
+    """
+    out: list[str] = []
+    taken = set(header)
+    seen: set[str] = set()
+    for i, h in enumerate(header):
+        name = h or f"column {i + 1}"
+        if name in seen:
+            k = 1
+            while f"{h}.{k}" in taken or f"{h}.{k}" in seen:
+                k += 1
+            name = f"{h}.{k}"
+        seen.add(name)
+        out.append(name)
+    return out
+
+
 def table_start(mapping: Mapping, header: list[str], name: str) -> TableStart:
     """The :class:`TableStart` of a table whose header holds every column the mapping
-    reads; a :class:`LoadError` naming the missing ones otherwise."""
+    reads (repeated and blank names made distinct: :func:`distinct_header`); a
+    :class:`LoadError` naming the missing ones otherwise."""
+    header = distinct_header(header)
     missing = mapping.missing_columns(header)
     if missing:
         raise LoadError(

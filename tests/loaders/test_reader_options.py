@@ -285,3 +285,28 @@ def test_the_file_says_which_cells_mean_no_value(tmp_path: Path, store: GraphSto
     assert nodes["A1"]["country"] == "N/A"  # the default marks are replaced, not added to
     with pytest.raises(MappingError, match="missing must be a list"):
         _marked({"missing": "NA"})
+
+
+def test_a_repeated_column_name_is_numbered_not_hidden(tmp_path: Path, store: GraphStore) -> None:
+    """Deal exports repeat 'Participant' per column; the last one hid the others."""
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deal,Participant,Participant,Participant\nD1,Merck,Moderna,\n", encoding="utf-8"
+    )
+    mapping = parse_mapping(
+        {
+            "nodes": [{"label": "Alliance", "id": {"template": "deal-{Deal}"}, "name": "Deal"}]
+            + [
+                {
+                    "label": "Organization",
+                    "optional": True,
+                    "id": {"template": "org-{" + column + "}", "slug": True},
+                    "name": column,
+                }
+                for column in ("Participant", "Participant.1", "Participant.2")
+            ]
+        }
+    )
+    report = load_path(store, path, mapping)
+    assert not report.rejections, report.table()
+    assert {"org-merck", "org-moderna"} <= set(store.projection().nodes)
