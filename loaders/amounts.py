@@ -77,6 +77,7 @@ _MONEY = re.compile(
     rf"\s*(?P<scale>{_SCALE})?\.?\s*(?P<after>{_SIGN}|{_CODE})?$",
     re.IGNORECASE,
 )
+_SIGNS_ANY_CASE = {sign.lower(): code for sign, code in SIGNS.items()}
 _CURRENCY_ONLY = re.compile(rf"^(?:{_SIGN}|{_CODE})$", re.IGNORECASE)
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 DECIMAL_MARKS = (".", ",")
@@ -161,11 +162,10 @@ def parse_currency(text: str) -> str | None:
 
 
 def _code(written: str) -> str:
-    if written in SIGNS:
-        return SIGNS[written]
-    for sign, code in SIGNS.items():  # "us$", "fr."
-        if sign.lower() == written.lower():
-            return code
+    """The ISO 4217 code of a written sign (``us$``, ``Fr.``) or code (``eur``)."""
+    sign = _SIGNS_ANY_CASE.get(written.lower())
+    if sign is not None:
+        return sign
     code = written.upper()
     if code not in CODES:
         raise ValueError(f"{written!r} is not an ISO 4217 currency code")

@@ -152,16 +152,20 @@ class TablePlan:
         good: list[list[str]] = [batch[p][1] for p in where]  # type: ignore[misc]
         n = len(good)
         by_column: list[tuple[str, ...]] = list(zip(*good, strict=True))
-        if self.missing:
-            by_column = [blank_missing(col, self.missing) for col in by_column]
+        blanked: dict[int, tuple[str, ...]] = {}  # the columns the mapping reads, markers blank
         dicts: list[dict[str, str]] = []
 
+        def column_at(i: int) -> tuple[str, ...]:
+            if i not in blanked:
+                blanked[i] = blank_missing(by_column[i], self.missing)
+            return blanked[i]
+
         def cells(column: str) -> list[str]:
-            return by_column[self.index[column]]  # type: ignore[return-value]
+            return column_at(self.index[column])  # type: ignore[return-value]
 
         def rows() -> list[dict[str, str]]:
             if not dicts:
-                lines = zip(*by_column, strict=True)
+                lines = zip(*map(column_at, range(len(by_column))), strict=True)
                 dicts.extend(dict(zip(self.header, c, strict=True)) for c in lines)
             return dicts
 

@@ -156,11 +156,13 @@ def distinct_header(header: list[str]) -> list[str]:
     return out
 
 
-def table_start(mapping: Mapping, header: list[str], name: str) -> TableStart:
-    """The :class:`TableStart` of a table whose header holds every column the mapping
-    reads (repeated and blank names made distinct: :func:`distinct_header`); a
-    :class:`LoadError` naming the missing ones otherwise."""
-    header = distinct_header(header)
+def table_start(mapping: Mapping, read: list[str] | None, name: str) -> TableStart:
+    """The :class:`TableStart` of a table: the header ``read`` from it (``None`` when it has
+    none), renamed by the reader's ``columns`` if given, repeated and blank names made
+    distinct (:func:`distinct_header`); a :class:`LoadError` naming the columns the
+    mapping reads that it lacks."""
+    columns = mapping.reader.columns
+    header = distinct_header(list(columns or []) if columns or read is None else read)
     missing = mapping.missing_columns(header)
     if missing:
         raise LoadError(
@@ -227,6 +229,7 @@ def table_cells(
         rows = zip(reader, line_nums, strict=False)  # (the line numbers never end)
     line = skip
     try:
+        read = None
         if options.header:
             try:
                 first, line = next(rows)
@@ -234,13 +237,10 @@ def table_cells(
                 raise LoadError(f"{name}: the file is empty") from None
             if isinstance(first, str):
                 raise LoadError(f"{name}: unreadable header: {first}")
-            header = [h.strip() for h in first]
-            if options.columns:
-                header = list(options.columns)
-        else:
-            header = list(options.columns or [])
-        yield table_start(mapping, header, name)
-        width = len(header)
+            read = [h.strip() for h in first]
+        start = table_start(mapping, read, name)
+        yield start
+        width = len(start.header)
         for values, line in rows:  # (a line is blank when its joined cells are: one C call)
             if isinstance(values, str):
                 yield line, values

@@ -63,19 +63,17 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
         rows = enumerate(sheet.iter_rows(values_only=True), 1)
         for _ in range(options.skip_rows):
             next(rows, None)
+        read = None
         if options.header:
             first = next(rows, None)
             if first is None:
                 raise LoadError(f"{where}: the sheet is empty")
-            header = [cell_text(h) for h in first[1]]
-            while header and not header[-1]:  # formatted but empty columns on the right
-                header.pop()
-            if options.columns:
-                header = list(options.columns)
-        else:
-            header = list(options.columns or [])
-        yield table_start(mapping, header, where)
-        width = len(header)
+            read = [cell_text(h) for h in first[1]]
+            while read and not read[-1]:  # formatted but empty columns on the right
+                read.pop()
+        start = table_start(mapping, read, where)
+        yield start
+        width = len(start.header)
         for line, values in rows:
             cells = [cell_text(v) for v in values]
             if len(cells) > width and not "".join(cells[width:]).strip():
