@@ -5,9 +5,11 @@
 - ``counts_only`` ones (and their dependents) count in aggregates but are never listed,
   fetched or named;
 - a key with a scope sees its scoped ids and their direct neighbours, nothing else;
-- viewers never receive a confidential property (``graph.schema.CONFIDENTIAL_PROPERTIES``):
-  those are stripped from the view *before* any analytics, explanation text, map or export
-  runs, so no text generated from them (totals, shares, score changes) can reach a viewer.
+- viewers receive only the properties the graph model names and does not call confidential
+  (``graph.schema.PUBLIC_PROPERTIES``): contribution amounts, contact details, scores and
+  every property a mapping added are stripped from the view *before* any analytics,
+  explanation text, map or export runs, so no text generated from them (totals, shares,
+  score changes) can reach a viewer.
 
 :class:`Access` is built by the one request dependency (:func:`api.deps.get_access`) and
 holds only the view: the full projection is not reachable from it, so a route cannot forget
@@ -26,7 +28,7 @@ import networkx as nx
 
 from api.keys import Principal, Role
 from graph.projection import node_active
-from graph.schema import CONFIDENTIAL_PROPERTIES
+from graph.schema import CONFIDENTIAL_PROPERTIES, PUBLIC_PROPERTIES
 
 _DROP = object()  # a JSON object that names a counts-only node: its list drops it
 
@@ -56,7 +58,9 @@ def _dependents(graph: nx.MultiDiGraph, owners: Iterable[str]) -> set[str]:
 
 
 def _strip(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in CONFIDENTIAL_PROPERTIES}
+    """A node's or relationship's properties as a viewer receives them (an allow-list: a
+    property added by a mapping may hold anything)."""
+    return {k: v for k, v in data.items() if k in PUBLIC_PROPERTIES}
 
 
 class Access:

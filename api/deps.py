@@ -69,20 +69,29 @@ async def get_principal(request: Request, state: StateDep) -> Principal:
     """The caller, from ``Authorization: Bearer <key>`` or ``X-API-Key``; 401 without one."""
     if state.settings.auth == "none":
         return LOCAL
-    client = f"failed:{request.client.host if request.client else '-'}"
     token = _token(request)
-    if token:
-        _refuse_guessing(state, client)
-    principal = state.keys.verify(token) if (token and state.keys) else None
+    principal = verify_guarded(state, request, token)
     if principal is None:
-        if token:
-            _count_failure(state, client)
         raise ProblemError(
             401,
             "a valid API key is required (Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
     _rate_limit(state, principal)
+    return principal
+
+
+def verify_guarded(state: AppState, request: Request, token: str | None) -> Principal | None:
+    """The principal of ``token`` (``None``: missing, unknown or revoked). A client address
+    that failed too often this minute gets 429 before its key is checked, and every failure
+    counts: API headers, the browser's sign-in form and its cookie share one limit."""
+    if not token or state.keys is None:
+        return None
+    client = f"failed:{request.client.host if request.client else '-'}"
+    _refuse_guessing(state, client)
+    principal = state.keys.verify(token)
+    if principal is None:
+        _count_failure(state, client)
     return principal
 
 

@@ -87,8 +87,16 @@ class KeyStore:
         )
 
     def create(self, role: Role | str, name: str = "", scope: list[str] | None = None) -> str:
-        """Store a new key and return its token (the only time the secret is seen)."""
+        """Store a new key and return its token (the only time the secret is seen).
+
+        An admin key has no scope: imports, deletes, review decisions and the history act on
+        the whole store, so a scope could not confine it (refused, not silently ignored)."""
         role = Role(role)
+        if role is Role.ADMIN and scope:
+            raise ValueError(
+                "an admin key cannot have a scope: imports, deletes, review decisions and the "
+                "history act on the whole store; give a scoped key the analyst or viewer role"
+            )
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         with self._lock:
@@ -118,7 +126,10 @@ class KeyStore:
         if row is None or row[4] or not hmac.compare_digest(row[3], _hash(parts[2])):
             return None
         scope = frozenset(json.loads(row[2])) if row[2] else None
-        return Principal(parts[1], Role(row[1]), scope, row[0])
+        role = Role(row[1])
+        if role is Role.ADMIN and scope is not None:  # made before scoped admins were refused
+            role = Role.ANALYST
+        return Principal(parts[1], role, scope, row[0])
 
     def list(self) -> list[KeyInfo]:
         """Every key, newest first."""

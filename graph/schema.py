@@ -330,6 +330,20 @@ CONFIDENTIAL_PROPERTIES = frozenset(
 )
 
 
+#: Properties a viewer may receive: the fields the graph model names, less the confidential
+#: ones, and the keys the projection adds (``label``, ``type``, ``rel_key``). A property a
+#: mapping adds (``mobile``, ``work_email``, ``deal_value``, ...) is for analysts and admins
+#: only: its name cannot tell whether it is a contact detail, an amount or a score.
+PUBLIC_PROPERTIES = (
+    frozenset({"label", "type", "rel_key"})
+    | {
+        name
+        for model in (*NODE_MODELS.values(), *REL_MODELS.values())
+        for name in model.model_fields
+    }
+) - CONFIDENTIAL_PROPERTIES
+
+
 def default_of(model: type[_Row], field: str) -> Any:
     """The documented default of ``field`` on ``model`` (``None`` if it has none)."""
     info = model.model_fields.get(field)

@@ -16,6 +16,7 @@ tables of their own. A file of the first schema is migrated when opened.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from array import array
@@ -174,6 +175,14 @@ CONNECTION_PRAGMAS: tuple[str, ...] = (
 )
 
 
+def _create_private(path: Path) -> None:
+    """Create a new store file readable by its owner only: it holds contact details,
+    amounts and the history, and SQLite gives its WAL and shared-memory files the same
+    mode. An existing file keeps the mode its owner gave it."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 class SQLiteStore:
     """A :class:`~graph.store.GraphStore` in one SQLite database file."""
 
@@ -184,6 +193,7 @@ class SQLiteStore:
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(self.path)
             self._conn = sqlite3.connect(
                 str(path), check_same_thread=False, isolation_level=None, timeout=30
             )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.routing import APIRoute
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, AppState, StateDep
@@ -39,13 +40,29 @@ def _as_of(
     return as_of
 
 
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route and its dependencies declare (``as_of``, ...)."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
 def _settings(request: Request) -> ReportSettings:
     """Report settings from query parameters named as the settings (docs/analytics.md);
     ``rates`` may repeat. A bad value is a 422 naming the setting."""
     raw: dict[str, object] = {}
+    route = request.scope.get("route")
+    own = _query_names(route.dependant) if isinstance(route, APIRoute) else set()
     for name, value in request.query_params.multi_items():
         if name in ReportSettings.model_fields:
             raw[name] = f"{raw[name]},{value}" if name in raw else value
+        elif name not in own:  # a misspelt setting must not be ignored without a word
+            raise ProblemError(
+                422,
+                f"unknown setting {name!r}; the settings are "
+                f"{', '.join(sorted(ReportSettings.model_fields))} (docs/analytics.md)",
+            )
     try:
         return parse_settings(raw)
     except ValueError as exc:

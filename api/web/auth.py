@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.access import Access
-from api.deps import LOCAL, AppState, StateDep, _rate_limit, get_access
+from api.deps import LOCAL, AppState, StateDep, _rate_limit, get_access, verify_guarded
 from api.keys import Principal, Role
 
 COOKIE = "ag_key"
@@ -54,13 +54,12 @@ def _secret(request: Request) -> bytes:
     return secret
 
 
-def verify_key(state: AppState, token: str | None) -> Principal | None:
-    """The principal of an API key, ``None`` if it is missing, unknown or revoked."""
+def verify_key(state: AppState, request: Request, token: str | None) -> Principal | None:
+    """The principal of an API key, ``None`` if it is missing, unknown or revoked (failures
+    count toward the API's limit on wrong keys per address: 429 beyond it)."""
     if state.settings.auth == "none":
         return LOCAL
-    if not token or state.keys is None:
-        return None
-    return state.keys.verify(token)
+    return verify_guarded(state, request, token)
 
 
 async def web_principal(request: Request, state: StateDep) -> Principal:
@@ -69,7 +68,7 @@ async def web_principal(request: Request, state: StateDep) -> Principal:
         return LOCAL
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    principal = verify_key(state, token or request.cookies.get(COOKIE))
+    principal = verify_key(state, request, token or request.cookies.get(COOKIE))
     if principal is None:
         raise SignInRequired(
             str(request.url.path) + ("?" + request.url.query if request.url.query else "")

@@ -122,7 +122,19 @@ def signin(
     key: Annotated[str, Form(max_length=500)],
     next: Annotated[str, Form(max_length=2000)] = "/app",
 ) -> Response:
-    principal = verify_key(state, key.strip())
+    try:
+        principal = verify_key(state, request, key.strip())
+    except ProblemError as exc:  # too many wrong keys from this address this minute
+        refused = page(
+            request,
+            None,
+            "signin.html",
+            exc.status,
+            next=_local(next),
+            error="Too many failed sign-ins from this address; wait a minute and retry.",
+        )
+        refused.headers.update(exc.headers or {})
+        return refused
     if principal is None:
         return page(
             request,

@@ -6,7 +6,8 @@ the sample. Every GET route, read from ``app.routes`` so a new route is covered 
 editing this file, is called by every role and scope:
 
 - no marker of a hidden or counts-only entity appears for a non-admin key;
-- no confidential marker appears for a viewer, and a viewer's bytes are identical on a
+- no confidential marker appears for a viewer (confidential fields, and properties a
+  mapping added under any name), and a viewer's bytes are identical on a
   twin store whose confidential numbers all differ (no total, share or score change
   computed from them can reach a viewer);
 - a hidden, counts-only or out-of-scope id answers byte-identically to an unknown id,
@@ -118,6 +119,15 @@ def _plant(variant: str) -> tuple[SamplePortfolio, dict[str, list[str]]]:
     for i, row in enumerate(nodes["Person"]):
         if i % 100 == 0:
             row["phone"] = row["linkedin"] = ""
+    # properties a mapping added: whatever their name, a viewer never receives them
+    for i, row in enumerate(nodes["Person"]):
+        if i % 10 == 0:
+            row["mobile"] = f"zqf{next(count):05d}zq"
+            row["work_email"] = f"zqf{next(count):05d}zq"
+    for row in rels["MEMBER_OF"]:
+        row["contribution_usd"] = 1000.0 if variant == "A" else 3001.0
+    for row in nodes["Assessment"]:
+        row["trust_score"] = 2.0 if variant == "A" else 4.5
     for section in (nodes, rels):
         for label_rows in section.values():
             for row in label_rows:

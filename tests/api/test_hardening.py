@@ -183,6 +183,11 @@ def test_docs_and_redoc_load_local_assets_only(api: Api) -> None:
         served = api.get(asset, role=None)
         assert served.status_code == 200 and len(served.content) > 100_000
     assert api.get("/static/docs/swagger-ui.css", role=None).status_code == 200
+    for page in ("/docs", "/redoc"):  # never framed, and talk to this server only
+        headers = api.get(page, role=None).headers
+        assert headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "connect-src 'self'" in headers["content-security-policy"]
     assert api.get("/static/docs/../settings.py", role=None).status_code == 404
 
 
@@ -221,3 +226,34 @@ def test_maps_cannot_be_framed(api: Api) -> None:
     assert response.status_code == 200
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_failed_sign_ins_and_cookies_count_toward_the_same_limit(tmp_path: Path) -> None:
+    """The browser's sign-in form and its cookie are no way around the limit on wrong keys."""
+    client, keys, store = make_api(tmp_path, auth_failures_per_minute=3)
+    origin = {"Origin": "http://testserver"}
+    with client:
+        for attempt in range(2):
+            bad = client.post("/app/signin", data={"key": f"ag_x_wrong{attempt}"}, headers=origin)
+            assert bad.status_code == 401
+        client.cookies.set("ag_key", "ag_x_wrong-cookie")
+        stale = client.get("/app/search", follow_redirects=False)
+        assert stale.status_code == 303
+        client.cookies.clear()
+        refused = client.post("/app/signin", data={"key": keys["viewer"]}, headers=origin)
+        assert refused.status_code == 429 and "Retry-After" in refused.headers
+        assert "Too many failed sign-ins" in refused.text
+        api = client.get("/stats", headers={"Authorization": f"Bearer {keys['viewer']}"})
+        assert api.status_code == 429
+    store.close()
+
+
+def test_a_new_store_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """The store holds contact details, amounts and the history: 0600, like the key file,
+    and so are the WAL and shared-memory files SQLite makes beside it."""
+    store = SQLiteStore(tmp_path / "private.db")
+    store.upsert_nodes("Person", [{"id": "p1", "name": "A", "email": "a@example.org"}])
+    files = [tmp_path / name for name in ("private.db", "private.db-wal", "private.db-shm")]
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files if p.exists()}
+    store.close()
+    assert "private.db-wal" in modes and set(modes.values()) == {0o600}, modes

@@ -42,3 +42,15 @@ def test_bad_settings_are_a_422_naming_the_setting(api: Api) -> None:
         r = api.get(f"/portfolio/org-focal/report?{query}")
         assert r.status_code == 422, query
         assert word in r.json()["detail"], (query, r.json())
+
+
+def test_an_unknown_setting_is_a_422_not_ignored(api: Api) -> None:
+    """A misspelt setting (``donor_shares``) used to be dropped: the report ran with the
+    default and said nothing."""
+    r = api.get("/portfolio/org-focal/report?donor_shares=0.9")
+    assert r.status_code == 422
+    assert "unknown setting 'donor_shares'" in r.json()["detail"]
+    assert "donor_share" in r.json()["detail"]
+    for route in ("report", "synergies", "scorecards"):  # the route's own parameters pass
+        ok = api.get(f"/portfolio/org-focal/{route}?as_of=2025-06-30&donor_share=0.6")
+        assert ok.status_code == 200, (route, ok.json())

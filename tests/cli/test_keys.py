@@ -37,3 +37,27 @@ def test_control_sequences_from_the_data_are_printed_escaped(env: dict[str, str]
     assert listed.returncode == 0
     assert "\x1b" not in listed.stdout and "\x07" not in listed.stdout and "\r" not in listed.stdout
     assert "\\x1b]0;owned\\x07\\x1b[2J\\x0dpartner" in listed.stdout
+
+
+def test_an_admin_key_cannot_have_a_scope(env: dict[str, str]) -> None:
+    """Imports, deletes and the history act on the whole store: a scope could not confine
+    an admin, so it is refused rather than silently ignored."""
+    bad = run_cli(["keys", "create", "--role", "admin", "--scope", "alliance-1"], env)
+    assert bad.returncode == 2 and "an admin key cannot have a scope" in bad.stderr
+    assert (
+        run_cli(["keys", "create", "--role", "analyst", "--scope", "alliance-1"], env).returncode
+        == 0
+    )
+
+
+def test_a_scoped_admin_key_made_before_is_an_analyst(tmp_path: Path) -> None:
+    """A key stored as a scoped admin (possible before the refusal) acts as a scoped analyst."""
+    from api.keys import KeyStore, Role
+
+    keys = KeyStore(tmp_path / "keys.db")
+    token = keys.create(Role.ANALYST, "old", ["alliance-1"])
+    keys._conn.execute("UPDATE api_keys SET role = 'admin'")
+    principal = keys.verify(token)
+    keys.close()
+    assert principal is not None
+    assert principal.role is Role.ANALYST and principal.scope == frozenset({"alliance-1"})
