@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -58,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout, sys.stderr = _Printable(out), _Printable(err)
     try:
         return _main(argv)
+    except BrokenPipeError:  # `alliancegraph stats | head`: the reader has gone, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())  # so that the interpreter's final flush stays quiet
+        return 141
     finally:
         sys.stdout, sys.stderr = out, err
 
