@@ -9,6 +9,7 @@ stores take ``NodeRecord`` / ``RelRecord`` rows as validated (whoever made them 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -146,12 +147,21 @@ def row_errors(exc: ValidationError, row: int, data: Mapping[str, Any]) -> list[
     """Turn a pydantic error into ``RowError`` items for row ``row``."""
     out = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(row)"
-        first = err["loc"][0] if err["loc"] else None
-        value = data.get(first) if isinstance(first, str) else err.get("input")
         reason = err["msg"].removeprefix("Value error, ")
+        loc = ".".join(str(p) for p in err["loc"])
+        if not loc:  # a check of the whole row ("until (...) is before since (...)")
+            loc = _named_field(reason, data) or "(row)"
+        first = loc.split(".")[0]
+        value = data.get(first) if first in data else err.get("input")
         out.append(RowError(row, loc, value, reason))
     return out
+
+
+def _named_field(reason: str, data: Mapping[str, Any]) -> str | None:
+    """The first field of the row that a whole-row check's reason names, so the error
+    points at a column and a value rather than at the whole row."""
+    at = {k: m.start() for k in data if (m := re.search(rf"\b{re.escape(k)}\b", reason))}
+    return min(at, key=at.__getitem__) if at else None
 
 
 def _validated(model: type[_M], what: str, data: Mapping[str, Any], row: int) -> _M:

@@ -48,7 +48,7 @@ def test_partial_rows_omit_defaults_so_updates_never_overwrite() -> None:
         (
             "MEMBER_OF",
             {"source": "o", "target": "a", "joined": "2023", "left": "2021"},
-            "(row)",
+            "left",  # a whole-row check names the first field its reason names
             "before joined",
         ),
         ("FUNDS", {"source": "o", "target": "a", "amount": float("nan")}, "amount", "finite"),
