@@ -11,8 +11,10 @@ from api.access import Access
 from api.deps import AccessDep, StateDep, ViewerDep
 from api.models import NodeDetail, NodeOut, Page, RelationshipOut
 from api.problems import ProblemError, not_found
+from api.web.search import matches_name
 from graph.projection import edge_evidence_id
 from graph.vocabulary import NodeLabel
+from loaders.names import fold
 
 FILTERS: dict[NodeLabel, tuple[str, ...]] = {
     NodeLabel.ORGANIZATION: ("industry", "country"),
@@ -118,7 +120,7 @@ def _make_router(label: NodeLabel) -> APIRouter:
         if organization is not None and label != NodeLabel.PERSON:
             raise ProblemError(422, "the organization filter applies to people only")
         graph = access.graph
-        needle = q.casefold() if q else None
+        needle = fold(q) if q else None
         matches: list[str] = []
         # an organization the key may not see filters like one that does not exist
         employer = organization if organization is None or access.can_see(organization) else None
@@ -127,7 +129,7 @@ def _make_router(label: NodeLabel) -> APIRouter:
         for node, data in graph.nodes(data=True):
             if data.get("label") != label or not access.can_see(node):
                 continue
-            if needle and needle not in str(data.get("name", "")).casefold():
+            if needle and not matches_name(data, needle):
                 continue
             if any(str(data.get(k)) != v for k, v in wanted.items()):
                 continue

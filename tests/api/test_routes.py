@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graph.schema import CONFIDENTIAL_PROPERTIES
-from tests.api.conftest import Api
+from tests.api.conftest import Api, make_api
 
 PROBLEM = "application/problem+json"
 
@@ -265,3 +266,19 @@ def test_a_map_says_when_its_data_was_loaded_not_when_it_was_drawn(api: Api) -> 
         graph["built_at"] = kept
     assert "data loaded 2021-03-04 05:06 UTC" in first.text  # type: ignore[attr-defined]
     assert again.text == first.text  # type: ignore[attr-defined]
+
+
+def test_a_name_search_folds_accents_and_reads_other_names(tmp_path: Path) -> None:
+    """``q`` finds "Zoë Lefèvre" from "lefevre", and an organization by a former name."""
+    client, keys, store = make_api(tmp_path)
+    store.upsert_nodes("Person", [{"id": "person-zl", "name": "Zoë Lefèvre"}])
+    store.upsert_nodes(
+        "Organization", [{"id": "org-meta", "name": "Meta Platforms", "aliases": ["Facebook"]}]
+    )
+    auth = {"Authorization": f"Bearer {keys['viewer']}"}
+    with client:
+        people = client.get("/people?q=lefevre", headers=auth).json()["items"]
+        orgs = client.get("/organizations?q=facebook", headers=auth).json()["items"]
+    store.close()
+    assert [p["id"] for p in people] == ["person-zl"]
+    assert [o["id"] for o in orgs] == ["org-meta"]

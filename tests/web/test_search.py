@@ -60,3 +60,15 @@ def test_the_index_is_rebuilt_when_the_projection_moves_on() -> None:
     g.add_node("org-3", label="Organization", name="Zephyr Trust")
     g.graph["version"] = 2
     assert [h.id for h in index_for(g).search("zephyr")] == ["org-3"]
+
+
+def test_accents_and_former_names_find_the_entity_as_it_is_now() -> None:
+    """A user types what they remember: no accents, or the name before a rename."""
+    g = _graph()
+    g.add_node("p-2", label="Person", name="Zoë Lefèvre")
+    g.add_node("org-3", label="Organization", name="Meta Platforms", aliases=["Facebook, Inc."])
+    index = SearchIndex(g)
+    assert [h.id for h in index.search("lefevre")] == ["p-2"]
+    assert [h.id for h in index.search("zoe lef")] == ["p-2"]
+    assert [h.id for h in index.search("ile reseau")] == ["net-1"]
+    assert [(h.id, h.name) for h in index.search("faceb")] == [("org-3", "Meta Platforms")]
