@@ -134,7 +134,7 @@ def date_from_parts(
     """An ISO partial date from separate year, month and day values, or ``None``.
 
     A blank part, or one of the ``unknown`` sentinels (``0``, ``-9``, ``9999`` ... as the
-    source declares them), is not known: a date with no day keeps month precision, one
+    source declares them; text ones in any case), is not known: a date with no day keeps month precision, one
     with no month year precision, and one with no year is no date at all. A day without a
     month is refused rather than guessed. Raises ``ValueError`` naming the bad part.
 
@@ -145,7 +145,7 @@ def date_from_parts(
     >>> date_from_parts("9999", "12", "31", unknown=["9999"]) is None
     True
     """
-    marks = {str(u).strip() for u in unknown}
+    marks = {str(u).strip().casefold() for u in unknown}
 
     def known(value: object) -> str | None:
         if value is None:
@@ -153,7 +153,7 @@ def date_from_parts(
         text = str(value).strip()
         if text.endswith(".0") and text[:-2].lstrip("-").isdigit():  # 2019.0 from a spreadsheet
             text = text[:-2]
-        return None if not text or text in marks else text
+        return None if not text or text.casefold() in marks else text
 
     y, m, d = known(year), known(month), known(day)
     if y is None:

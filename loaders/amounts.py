@@ -6,7 +6,9 @@ a cell (two fields over one column), and ``type: int``/``float`` read numbers wi
 decimal mark. Nothing is guessed silently: a number whose separators could mean either
 (``1,5,00``) is refused with the reason, and ``decimal: ","`` (or ``"."``) settles a file's
 convention for cells such as ``1.250``, which otherwise read as one thousand two hundred and
-fifty (a lone separator followed by exactly three digits groups thousands).
+fifty (a lone separator followed by exactly three digits groups thousands). With a scale
+word such a cell (``8,850m``: 8.85 million or 8,850 million?) is refused unless
+``decimal`` says which.
 """
 
 from __future__ import annotations
@@ -83,10 +85,24 @@ _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 DECIMAL_MARKS = (".", ",")
 
 
+class AmbiguousMark(ValueError):
+    """A lone separator before exactly three digits and a scale word (``8,850m``): it may
+    group thousands or be the decimal mark, and nothing says which."""
+
+    def __init__(self, text: str, mark: str, whole: str, fraction: str) -> None:
+        super().__init__(
+            f"{text!r}: {mark!r} before three digits and a scale word may group thousands or "
+            "be the decimal mark; set the column's decimal"
+        )
+        self.mark, self.whole, self.fraction = mark, whole, fraction
+
+
 def parse_number(text: str, decimal: str | None = None, *, scaled: bool = False) -> float:
     """A number written with thousands separators (``,`` ``.`` space ``'``) and either
-    decimal mark. ``decimal`` fixes the mark; ``scaled`` (a ``k``/``m`` follows) reads a
-    lone separator as the decimal mark. ``ValueError`` says why a number is refused."""
+    decimal mark. ``decimal`` fixes the mark. ``scaled`` (a ``k``/``m`` follows) reads a
+    lone separator as the decimal mark (``1.5m``) except before exactly three digits, which
+    could group thousands as well (``8,850m``): that is refused without ``decimal``.
+    ``ValueError`` says why a number is refused."""
     raw = text.translate(_SPACES).strip()
     digits = raw.replace(" ", "").replace("'", "")
     if not digits or not re.fullmatch(r"\d[\d.,]*", digits) or digits[-1] in ".,":
@@ -109,7 +125,9 @@ def parse_number(text: str, decimal: str | None = None, *, scaled: bool = False)
     if len(marks) > 1:  # one mark, repeated: it groups thousands
         return float(_grouped(digits, last, text))
     whole, _, fraction = digits.partition(last)
-    if len(fraction) == 3 and whole.strip("0") and not scaled:
+    if len(fraction) == 3 and whole.strip("0"):
+        if scaled:  # 8,850m: 8.85 million, or 8,850 million?
+            raise AmbiguousMark(text, last, whole, fraction)
         return float(whole + fraction)  # 1,250 or 1.250: thousands
     return float(whole + "." + fraction)
 
@@ -142,7 +160,16 @@ def parse_amount(text: str, decimal: str | None = None) -> float:
     if match["minus"]:
         raise ValueError(f"{text!r} is negative; an amount is >= 0")
     scale = match["scale"]
-    value = parse_number(match["number"], decimal, scaled=bool(scale))
+    try:
+        value = parse_number(match["number"], decimal, scaled=bool(scale))
+    except AmbiguousMark as exc:
+        other = "." if exc.mark == "," else ","
+        raise ValueError(
+            f"{text!r} is ambiguous before the scale word {scale!r}: {exc.whole}{exc.fraction} "
+            f"{scale} ({exc.mark!r} groups thousands) or {exc.whole}.{exc.fraction} {scale} "
+            f'({exc.mark!r} is the decimal mark); set the column\'s decimal: "{other}" for '
+            f'the first, "{exc.mark}" for the second'
+        ) from None
     if scale:
         value *= SCALES.get(scale) or SCALES[scale.lower()]
     if not math.isfinite(value):

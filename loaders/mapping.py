@@ -4,9 +4,11 @@ Each field is given by a spec: ``{column: NAME}``, ``{template: "org-{Company}"}
 in braces), ``{value: CONSTANT}`` or ``{parts: {year: Y, month: M, day: D}}`` (a partial
 date from three columns); with optional ``type`` (str, int, float, bool, date, list, and
 money and currency for cells such as ``EUR 1.200.000``; ``decimal`` fixes a file's mark),
-``format`` (a ``strptime`` date format), ``map`` (a value map such as
+``format`` (a ``strptime`` date format or a list of them, tried before the unambiguous
+forms of :func:`graph.dates.normalize_partial_date`), ``map`` (a value map such as
 ``{JV: joint_venture}``), ``split`` (list separator), ``slug: true`` (make an id fragment),
-``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` that mean no value).
+``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` or ``[Curr]`` that mean
+no value; text matched in any case).
 Empty cells give no value, so a partial row never erases stored data.
 
 An entry's ``each: {column: Members, split: ";"}`` makes one record per item of that
@@ -29,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from graph.dates import date_from_parts
+from graph.dates import date_from_parts, normalize_partial_date
 from graph.schema import PROPERTY_KEY, RESERVED_KEYS
 from loaders.amounts import DECIMAL_MARKS, parse_amount, parse_currency, parse_number
 from loaders.names import slug
@@ -68,7 +70,7 @@ class FieldSpec:
     template: str | None = None
     value: Any = None
     type: str = "str"
-    format: str | None = None
+    format: str | list[str] | None = None  # strptime format(s) of a date, tried in order
     map: dict[str, Any] = field(default_factory=dict)
     split: str | None = None
     slug: bool = False
@@ -79,7 +81,9 @@ class FieldSpec:
     decimal: str | None = None  # a file's decimal mark, "." or "," (else read per cell)
 
     def __post_init__(self) -> None:
-        self._unknown = {str(u).strip() for u in self.unknown}
+        self._unknown = {str(u).strip().casefold() for u in self.unknown}  # CURR is Curr
+        formats = [self.format] if isinstance(self.format, str) else self.format or []
+        self._formats = tuple(formats) if self.type == "date" else ()
         if self.parts:
             self.type = "date"
             self._columns = [self.parts[p] for p in _PARTS if p in self.parts]
@@ -100,7 +104,7 @@ class FieldSpec:
             return self.get
         if self.column is not None and not self.slug and self.type in ("str", "date"):
             column, lower = self.column, self.lower
-            fmt = self.format if self.type == "date" else None
+            fmt = self._formats
 
             def from_column(row: dict[str, str], owner: str | None) -> Any:
                 raw = row.get(column, "").strip()
@@ -149,8 +153,8 @@ class FieldSpec:
                 values = [v or None for v in values]
             if self.lower:
                 values = [v.lower() if v else v for v in values]
-            if self.type == "date" and self.format:
-                fmt = self.format
+            if self._formats:
+                fmt = self._formats
                 values = [_safe_date(v, fmt) if v else v for v in values]
             return values
         prefix, column = self._columns_prefix()
@@ -168,7 +172,7 @@ class FieldSpec:
             return False
         if self.getter == self.get:
             return True
-        return self.column is not None and self.type == "date" and bool(self.format)
+        return self.column is not None and bool(self._formats)
 
     def _columns_prefix(self) -> tuple[str, str]:
         """The literal text and the column of a one-column template."""
@@ -189,7 +193,7 @@ class FieldSpec:
             return self._from_parts(row)
         if self.column is not None:
             raw: Any = row.get(self.column, "").strip()
-            if raw in self._unknown:
+            if raw.casefold() in self._unknown:
                 return None
         else:
             assert self.template is not None
@@ -243,8 +247,8 @@ class FieldSpec:
                 return False
             raise ValueError(f"expected yes/no, got {raw!r}")
         if self.type == "date":
-            if self.format:
-                return _parse_date(raw, self.format)
+            if self._formats:
+                return _parse_date(raw, self._formats)
             return raw
         if self.type == "list":
             return [p.strip() for p in raw.split(self.split or ";") if p.strip()]
@@ -279,22 +283,34 @@ def _safe(getter: Callable[[dict[str, str], str | None], Any], row: dict[str, st
         return BAD
 
 
-def _safe_date(raw: str, fmt: str) -> Any:
+def _safe_date(raw: str, formats: tuple[str, ...]) -> Any:
     try:
-        return _parse_date(raw, fmt)
+        return _parse_date(raw, formats)
     except ValueError:
         return BAD
 
 
 @lru_cache(maxsize=65_536)
-def _parse_date(raw: str, fmt: str) -> str:
-    """``raw`` read with ``fmt`` as an ISO date, as precise as the format: ``%m/%Y`` gives
-    ``2020-03``, not the first of the month (cached: exports repeat their dates)."""
+def _parse_date(raw: str, formats: tuple[str, ...]) -> str:
+    """``raw`` read with the first of ``formats`` that fits, as an ISO date as precise as
+    that format (``%m/%Y`` gives ``2020-03``, not the first of the month); when none fits,
+    a form that cannot be misread (``2013``, ``09/2019``, ``2005-12-05``: see
+    :func:`graph.dates.normalize_partial_date`), since exports mix them into a column of
+    another format. Cached: exports repeat their dates."""
+    for fmt in formats:
+        try:
+            day = datetime.strptime(raw, fmt).date().isoformat()
+        except ValueError:
+            continue
+        return day[: _precision(fmt)]
     try:
-        day = datetime.strptime(raw, fmt).date().isoformat()
+        return normalize_partial_date(raw)
     except ValueError:
-        raise ValueError(f"expected a date like {fmt!r}") from None
-    return day[: _precision(fmt)]
+        like = " or ".join(map(repr, formats))
+        raise ValueError(
+            f"expected a date like {like}, or one that cannot be misread such as 2021, "
+            "03/2021 or 2021-03-05"
+        ) from None
 
 
 @lru_cache(maxsize=256)
@@ -305,6 +321,20 @@ def _precision(fmt: str) -> int:
     if directives & {"d", "j", "c", "x", "U", "W", "a", "A", "w", "u", "V", "G"}:
         return 10
     return 7 if directives & {"m", "b", "B"} else 4
+
+
+def _check_format(fmt: Any, where: str) -> None:
+    """Refuse a ``format`` that is not a ``strptime`` format or a non-empty list of them."""
+    formats = [fmt] if isinstance(fmt, str) else fmt
+    if fmt is not None and (
+        not isinstance(formats, list)
+        or not formats
+        or not all(isinstance(f, str) and f for f in formats)
+    ):
+        raise MappingError(
+            f"{where}.format: expected a strptime format such as '%d/%m/%Y' or a list of "
+            f"them, got {fmt!r}"
+        )
 
 
 def _spec(raw: Any, where: str) -> FieldSpec:
@@ -328,6 +358,7 @@ def _spec(raw: Any, where: str) -> FieldSpec:
             f"{where}.parts: expected {{year: COLUMN, month: COLUMN, day: COLUMN}} "
             f"(month and day optional), got {parts!r}"
         )
+    _check_format(raw.get("format"), where)
     unknown = raw.get("unknown", [])
     if not isinstance(unknown, list):
         raise MappingError(f"{where}.unknown: expected a list such as [0, -9, 9999]")

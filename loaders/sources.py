@@ -30,6 +30,8 @@ FORMATS = {
     ".yml": "yaml",
     ".csv": "csv",
     ".txt": "csv",
+    ".tsv": "csv",  # tab-delimited (loaders.tabular.tab_delimited)
+    ".tab": "csv",
     ".xlsx": "xlsx",
     ".graphml": "graphml",
     ".xml": "graphml",

@@ -2,8 +2,10 @@
 node and relationship rows. Streams the file: a million rows never sit in memory at once.
 
 Encodings: a BOM decides (UTF-8, UTF-16 LE/BE); otherwise UTF-8 if the sample decodes,
-else charset-normalizer's best guess (Latin-1, Windows-1252, ...). A file with NUL bytes
-and no UTF-16 BOM is binary and refused.
+else charset-normalizer's best guess (Latin-1, Windows-1252, ...), with Windows-1252
+preferred among 8-bit code pages that read the sample about as well (:func:`_western`).
+A file with NUL bytes and no UTF-16 BOM is binary and refused. The encoding used is on
+the table's :class:`TableStart`. A ``.tsv`` or ``.tab`` file is tab-delimited.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
-from charset_normalizer import from_bytes
+from charset_normalizer import CharsetMatch, from_bytes
+from charset_normalizer.utils import is_multi_byte_encoding
 
 from loaders.mapping import WHITESPACE, Mapping, ReaderOptions, load_mapping
 from loaders.rows import LoadError, SourceRow
@@ -53,10 +56,39 @@ def detect_encoding(sample: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         if exc.start >= len(sample) - 4:  # a character cut by the sample's end
             return "utf-8"
-    guess = from_bytes(sample).best()
-    if guess is None:
+    guesses = list(from_bytes(sample))
+    if not guesses:
         raise LoadError(f"{name}: cannot tell the text encoding; save the file as UTF-8")
-    return str(guess.encoding)
+    return _western(sample, guesses)
+
+
+#: How much worse than the best guess (charset-normalizer's "chaos" and "coherence",
+#: 0..1) Windows-1252 may read a sample and still be preferred to it.
+CLOSE_CHAOS = 0.01
+CLOSE_COHERENCE = 0.02
+
+
+def _western(sample: bytes, guesses: Sequence[CharsetMatch]) -> str:
+    """The encoding of ``sample`` among charset-normalizer's ``guesses`` (best first):
+    Windows-1252 when the best is another 8-bit code page and Windows-1252 reads the
+    sample as cleanly (its own guess, or one that decodes the same bytes alike), since a
+    Western export is far more often Windows-1252 than Windows-1250 (which turns "Hélène"
+    into "Hélčne") and Latin-1 is its subset; else the best guess."""
+    best = guesses[0]
+    if best.encoding == "cp1252" or is_multi_byte_encoding(best.encoding):
+        return str(best.encoding)
+    for guess in guesses:
+        close = (
+            guess.chaos <= best.chaos + CLOSE_CHAOS
+            and guess.coherence >= best.coherence - CLOSE_COHERENCE
+        )
+        if close and "cp1252" in (guess.encoding, *guess.could_be_from_charset):
+            try:
+                sample.decode("cp1252")
+            except UnicodeDecodeError:
+                break
+            return "cp1252"
+    return str(best.encoding)
 
 
 def open_text(raw: IO[bytes], name: str) -> tuple[io.TextIOWrapper, str]:
@@ -80,6 +112,20 @@ def sniff_delimiter(header: str) -> str:
     counts = {d: outside.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+#: File suffixes whose tables are tab-delimited whatever their header holds.
+TAB_SUFFIXES = (".tsv", ".tab")
+
+
+def tab_delimited(name: str) -> str | None:
+    """A tab for a ``.tsv`` or ``.tab`` file (a header such as "Company, Inc" must not make
+    its delimiter a comma), else ``None``: the delimiter is sniffed.
+
+    >>> tab_delimited("boards.TSV"), tab_delimited("boards.csv")
+    ('\\t', None)
+    """
+    return "\t" if name.lower().endswith(TAB_SUFFIXES) else None
 
 
 def split_whitespace(line: str, quotechar: str = '"') -> list[str]:
@@ -112,6 +158,9 @@ class TableStart:
 
     mapping: Mapping
     header: list[str]
+    #: the text encoding the table was read in (detected, or the reader's ``encoding``;
+    #: ``None`` for a worksheet)
+    encoding: str | None = None
 
 
 #: One data line of a table: its line number and its cells, or why it cannot be read.
@@ -190,7 +239,7 @@ def table_cells(
             encoding = "utf-8-sig"  # a BOM is not part of the first column's name
         text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
     else:
-        text, _ = open_text(raw, name)
+        text, encoding = open_text(raw, name)
     try:
         head = text.read(64 * 1024)
     except UnicodeDecodeError as exc:
@@ -221,7 +270,11 @@ def table_cells(
     if options.delimiter == WHITESPACE:
         rows = ((v, n + skip) for n, v in _whitespace_rows(text, options.quotechar))
     else:
-        delimiter = options.delimiter or sniff_delimiter(lines[skip] if len(lines) > skip else "")
+        delimiter = (
+            options.delimiter
+            or tab_delimited(name)
+            or sniff_delimiter(lines[skip] if len(lines) > skip else "")
+        )
         reader = csv.reader(
             text, delimiter=delimiter, quotechar=options.quotechar, doublequote=True, strict=True
         )
@@ -239,6 +292,7 @@ def table_cells(
                 raise LoadError(f"{name}: unreadable header: {first}")
             read = [h.strip() for h in first]
         start = table_start(mapping, read, name)
+        start.encoding = encoding
         yield start
         width = len(start.header)
         for values, line in rows:  # (a line is blank when its joined cells are: one C call)
