@@ -108,6 +108,34 @@ def normalize_org(name: str) -> str:
     return " ".join(w for w in words if w)
 
 
+def spelling_key(text: str) -> str:
+    """The letters and digits of ``text``, folded: two texts with the same key differ only
+    in case, accents, punctuation or spacing (a name's or a country's spelling variants).
+
+    >>> spelling_key("PFIZER  INC.") == spelling_key("Pfizer Inc") == "pfizerinc"
+    True
+    >>> spelling_key("José Müller") == spelling_key("Jose Muller")
+    True
+    """
+    return "".join(c for c in fold(text) if c.isalnum())
+
+
+def same_spelling(a: str, b: str, person: bool = False) -> bool:
+    """Whether two names of one entity are spellings of one name, not a rename: they
+    differ only in case, accents, punctuation or spacing (for people, also in word order,
+    as :func:`normalize_person` reads them: "Ruiz, Ana" is "Ana Ruiz").
+
+    >>> same_spelling("Pfizer Inc.", "PFIZER INC"), same_spelling("Acme", "Acme Group")
+    (True, False)
+    """
+    if a == b:
+        return True
+    key = spelling_key(a)
+    if key and key == spelling_key(b):
+        return True
+    return person and normalize_person(a) == normalize_person(b)
+
+
 def normalize_person(name: str) -> str:
     """The comparison key of a person's name: folded, punctuation dropped, words sorted
     (so "Ruiz, Ana" and "Ana Ruiz" agree)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -34,8 +35,14 @@ class TrackedOrgIndex(OrgIndex):
     texts: dict[str, list[str]] = field(default_factory=dict)  # id -> names and aliases
     added: set[str] = field(default_factory=set)
 
-    def add(self, org_id: str, name: str, aliases: list[str] | None = None) -> None:
-        super().add(org_id, name, aliases)
+    def add(
+        self,
+        org_id: str,
+        name: str,
+        aliases: list[str] | None = None,
+        country: str | None = None,
+    ) -> None:
+        super().add(org_id, name, aliases, country)
         texts = self.texts.setdefault(org_id, [])
         texts.extend(t for t in dict.fromkeys([name, *(aliases or [])]) if t not in texts)
         self.added.add(org_id)
@@ -46,6 +53,7 @@ class TrackedOrgIndex(OrgIndex):
         if texts is None:
             return
         self.names.pop(org_id, None)
+        self.countries.pop(org_id, None)
         for text in texts:
             key = normalize_org(text)
             ids = self.keys.get(key)
@@ -66,7 +74,17 @@ class TrackedOrgIndex(OrgIndex):
         self.remove(node)
         data = graph.nodes.get(node) if node in graph else None
         if data is not None and data.get("label") == NodeLabel.ORGANIZATION:
-            self.add(node, str(data.get("name", node)), list(data.get("aliases", [])))
+            self.add(node, *indexed(node, data))
+
+
+def indexed(node: str, data: dict[str, Any]) -> tuple[str, list[str], str | None]:
+    """What an organization of the store is indexed under: name, aliases, country."""
+    country = data.get("country")
+    return (
+        str(data.get("name", node)),
+        list(data.get("aliases", [])),
+        str(country) if country else None,
+    )
 
 
 def build_index(graph: nx.MultiDiGraph) -> TrackedOrgIndex:
@@ -74,7 +92,7 @@ def build_index(graph: nx.MultiDiGraph) -> TrackedOrgIndex:
     index = TrackedOrgIndex()
     for node, data in graph.nodes(data=True):
         if data.get("label") == NodeLabel.ORGANIZATION:
-            index.add(node, str(data.get("name", node)), list(data.get("aliases", [])))
+            index.add(node, *indexed(node, data))
     index.added.clear()
     return index
 
@@ -134,4 +152,4 @@ class OrgIndexCache:
         return index
 
 
-__all__ = ["OrgIndexCache", "TrackedOrgIndex", "build_index"]
+__all__ = ["OrgIndexCache", "TrackedOrgIndex", "build_index", "indexed"]

@@ -32,7 +32,8 @@ from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from graph.writer import _NODE, _REL, TupleSpool
 from loaders import columnar
 from loaders.columnar import EntryPlan, TablePlan, cells_key
-from loaders.org_cache import OrgIndexCache
+from loaders.names import same_spelling
+from loaders.org_cache import OrgIndexCache, indexed
 from loaders.report import Ambiguity, ImportReport, Merge, Rename, RowProblem
 from loaders.resolve import OrgIndex, PersonIndex, ReviewQueue, name_at
 from loaders.rows import SourceRow
@@ -138,7 +139,7 @@ class Resolver:
                 return shared
             for node, data in self.graph.nodes(data=True):
                 if data["label"] == NodeLabel.ORGANIZATION and node not in self.orgs.names:
-                    self.orgs.add(node, str(data.get("name", node)), list(data.get("aliases", [])))
+                    self.orgs.add(node, *indexed(node, data))
         return self.orgs
 
     def _people_index(self) -> PersonIndex:
@@ -282,7 +283,7 @@ class Resolver:
 
     def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
         """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
-        values, repeats = plan.columns(batch, self._repeats) if plan.ok else (None, [])
+        values, repeats = self._columns(plan, batch) if plan.ok else (None, [])
         seen, sink, import_id = self._seen, self._sink, self.import_id
         graph = _node_ids(self.graph)
         assert sink is not None
@@ -400,11 +401,29 @@ class Resolver:
         sink.add_nodes(new_nodes)
         sink.add_rels(new_rels)
 
-    def _repeats(self, node_id: str, raw: int) -> bool:
-        """Whether a node row with this id and fingerprint of its cells repeats an accepted
-        row (the very same cells): nothing new."""
-        first = self._seen.get(node_id)
-        return first is not None and first[1] >> _RAW_AT == raw & _MASK
+    def _columns(
+        self, plan: TablePlan, batch: list[Cells]
+    ) -> tuple[columnar.ChunkValues, list[int]]:
+        """The chunk's values (:meth:`TablePlan.columns`), the lines that repeat a known
+        node's kept row told ahead and only counted, unless another line of the chunk
+        names that node with other cells: it may rename the node (a later name wins), after
+        which a line repeating the old row is a rename back, not a repeat; then every line
+        is decided in order."""
+        repeated: set[str] = set()
+        other: set[str] = set()
+
+        def known(node_id: str, raw: int) -> bool:
+            first = self._seen.get(node_id)
+            if first is None:
+                return False
+            same = bool(first[1] >> _RAW_AT == raw & _MASK)
+            (repeated if same else other).add(node_id)
+            return same
+
+        values, repeats = plan.columns(batch, known)
+        if repeated & other:
+            return plan.columns(batch)
+        return values, repeats
 
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
         """Note that an incoming person is a known one: remap her id, list the merge."""
@@ -489,11 +508,11 @@ class Resolver:
                 reason = f"id also used by a {first_label} row (row {first_row}) in this file"
             elif first_digest != digest:
                 reason = f"conflicts with row {first_row}: same id, different values"
-            elif name == first_name:
-                counts.merged += 1  # the same row again: nothing new to write
+            elif same_spelling(name, first_name, label == NodeLabel.PERSON):
+                counts.merged += 1  # the same row again (or its name spelt so): nothing new
                 return None
             else:
-                why = self._rename_in_file(row, node_id, str(label), name, first_row)
+                why = self._rename_in_file(row, node_id, str(label), name, first_row, raw)
                 if why is None:
                     counts.merged += 1
                     return None
@@ -503,7 +522,7 @@ class Resolver:
             return None
         stored = self._stored_name(node_id)
         if stored is not None and name and stored != name:
-            kept = self._rename_stored(row, rec, stored)
+            kept = self._rename_stored(row, rec, stored, label == NodeLabel.PERSON)
             if kept is None:
                 self._reject(
                     row,
@@ -567,10 +586,14 @@ class Resolver:
         )
 
     def _rename_in_file(
-        self, row: SourceRow, node_id: str, label: str, name: str, first_row: int
+        self, row: SourceRow, node_id: str, label: str, name: str, first_row: int, raw: int | None
     ) -> str | None:
         """Apply the row's rename policy to a second name in the file; a reason to reject
-        the row, or ``None`` when the names were reconciled."""
+        the row, or ``None`` when the names were reconciled.
+
+        When the new name is kept, this row's cells (``raw``) become the ones a repeat is
+        told by: undated rows go in file order, so a later row naming the entity as an
+        earlier one did (Facebook, Meta, Facebook) renames it back, not repeats."""
         seen = self._seen[node_id]
         old, old_date = seen[2], seen[3]
         policy = row.renames
@@ -584,11 +607,18 @@ class Resolver:
         extra = {row.dated_by: row.data[row.dated_by]} if later and new_date and row.dated_by else None
         self._rename(node_id, label, old, name, kept, row, extra)
         if later:
-            self._seen[node_id] = (seen[0], seen[1], name, new_date or old_date)
+            packed = _first(_first_row(seen[1]), _first_digest(seen[1]), raw)
+            self._seen[node_id] = (seen[0], packed, name, new_date or old_date)
         return None
 
-    def _rename_stored(self, row: SourceRow, rec: NodeRecord, stored: str) -> NodeRecord | None:
-        """A known id under another name: the record to write, or ``None`` (policy error)."""
+    def _rename_stored(
+        self, row: SourceRow, rec: NodeRecord, stored: str, person: bool = False
+    ) -> NodeRecord | None:
+        """A known id under another name: the record to write, or ``None`` (policy error).
+        A spelling of the stored name (case, accents, punctuation, spacing) is no rename:
+        the stored name stays, whatever the policy."""
+        if same_spelling(str(rec.props["name"]), stored, person):
+            return NodeRecord(rec.label, rec.id, {**rec.props, "name": stored})
         policy = row.renames
         if policy == "error":
             return None
@@ -612,9 +642,13 @@ class Resolver:
     ) -> Resolved | None:
         node_id = rec.id
         name = str(rec.props.get("name", node_id))
-        match = self._org_index().match(node_id, name, self.queue)
+        country = rec.props.get("country")
+        match = self._org_index().match(
+            node_id, name, self.queue, country=str(country) if country else None
+        )
         if match.rule == "ambiguous" and match.review is not None:
             review_id = match.review.review_id
+            why = match.review.reason or "might be an existing organization"
             self.report.ambiguities.append(
                 Ambiguity(
                     review_id=review_id,
@@ -627,7 +661,7 @@ class Resolver:
             self.report.held.append(
                 _problem(
                     row,
-                    f"held for review ({review_id}): might be an existing organization",
+                    f"held for review ({review_id}): {why}",
                     "name",
                     rec.props.get("name"),
                 )
@@ -651,7 +685,7 @@ class Resolver:
             counts.merged += 1
             return Resolved(rec, ref, "merged")
         if row.derived_id:  # ids made from names: variants within the file are one entity
-            self.orgs.add(node_id, name, rec.props.get("aliases"))
+            self.orgs.add(node_id, name, rec.props.get("aliases"), country)
         return None
 
     def _person(

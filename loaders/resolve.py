@@ -3,8 +3,10 @@
 Organizations: exact id, then exact normalized name or alias, then fuzzy (rapidfuzz) —
 merged only when the best candidate is clearly above ``merge_at`` and clearly ahead of the
 next; candidates between ``review_at`` and ``merge_at`` go to the review queue and are never
-merged silently. A person's decision in the queue is remembered, so a re-import does not
-ask again. People: email first, then normalized name at the same organization.
+merged silently; nor is a name match between two organizations whose recorded countries
+differ (:func:`country_clash`). A person's decision in the queue is remembered, so a
+re-import does not ask again. People: email first, then normalized name at the same
+organization.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from loaders.names import normalize_org, normalize_person
+from loaders.names import normalize_org, normalize_person, spelling_key
 
 MERGE_AT = 95.0
 REVIEW_AT = 85.0
@@ -61,6 +63,7 @@ class Decision:
     incoming_name: str
     candidates: list[dict[str, Any]]
     decision: str | None = None  # "accept:<id>" or "reject"
+    reason: str | None = None  # why it was asked, when not just a close name
 
 
 class ReviewQueue:
@@ -75,16 +78,25 @@ class ReviewQueue:
             self.items = {k: Decision(**v) for k, v in raw.items()}
 
     @staticmethod
-    def key(incoming_name: str) -> str:
-        return hashlib.sha1(normalize_org(incoming_name).encode()).hexdigest()[:10]
+    def key(incoming_name: str, context: str = "") -> str:
+        """The item's id: of the normalized name, and of ``context`` when the question
+        depends on more than the name (the incoming country of a country clash)."""
+        text = normalize_org(incoming_name) + (f"\x00{context}" if context else "")
+        return hashlib.sha1(text.encode()).hexdigest()[:10]
 
-    def ask(self, incoming_name: str, candidates: list[dict[str, Any]]) -> Decision:
-        """The remembered decision for this name, or a new open item."""
-        key = self.key(incoming_name)
+    def ask(
+        self,
+        incoming_name: str,
+        candidates: list[dict[str, Any]],
+        reason: str | None = None,
+        context: str = "",
+    ) -> Decision:
+        """The remembered decision for this name (and ``context``), or a new open item."""
+        key = self.key(incoming_name, context)
         with self._lock:
             item = self.items.get(key)
             if item is None:
-                item = Decision(key, incoming_name, candidates)
+                item = Decision(key, incoming_name, candidates, reason=reason)
                 self.items[key] = item
         return item
 
@@ -131,6 +143,27 @@ class Match:
     review: Decision | None = None
 
 
+def country_clash(known: Any, incoming: Any, how: str = "same name") -> str | None:
+    """Why two organizations matched by name are held apart: both record a country in the
+    same form (two ISO codes of one length, or two names) and the two differ, compared as
+    folded text; ``None`` when either is unrecorded, they agree, or one is a code and the
+    other a name ("US" and "United States": no table of codes is assumed, so a file and a
+    store that write countries differently do not send every organization to review)."""
+    if not known or not incoming:
+        return None
+    a, b = spelling_key(str(known)), spelling_key(str(incoming))
+    if a == b or _country_form(a) != _country_form(b):
+        return None
+    return f"{how}, different country: {known} vs {incoming}"
+
+
+def _country_form(key: str) -> str:
+    """``"code2"``, ``"code3"`` (an ISO 3166 alpha-2 or alpha-3 code) or ``"name"``."""
+    if len(key) in (2, 3) and key.isalpha():
+        return f"code{len(key)}"
+    return "name"
+
+
 FIRST_WORD_CAP = 60.0  # what :func:`similarity` caps a pair with different first words at
 FIRST_WORD_SIMILAR = 85.0  # first words at least this similar escape that cap
 
@@ -157,9 +190,18 @@ class OrgIndex:
     choices: dict[str, str] = field(default_factory=dict)  # id -> normalized name (fuzzy)
     blocks: dict[tuple[str, frozenset[str]], dict[str, str]] = field(default_factory=dict)
     near: dict[str, set[str]] = field(default_factory=dict)  # first word -> close first words
+    countries: dict[str, str] = field(default_factory=dict)  # id -> recorded country
 
-    def add(self, org_id: str, name: str, aliases: list[str] | None = None) -> None:
+    def add(
+        self,
+        org_id: str,
+        name: str,
+        aliases: list[str] | None = None,
+        country: str | None = None,
+    ) -> None:
         self.names[org_id] = name
+        if country:
+            self.countries[org_id] = str(country)
         for text in [name, *(aliases or [])]:
             key = normalize_org(text)
             if key:
@@ -211,16 +253,22 @@ class OrgIndex:
         queue: ReviewQueue | None,
         merge_at: float = MERGE_AT,
         review_at: float = REVIEW_AT,
+        country: str | None = None,
     ) -> Match:
-        """Resolve one incoming organization against the index."""
+        """Resolve one incoming organization (recorded in ``country``, if known) against
+        the index. A name match onto an organization of another recorded country is asked
+        about, never merged (see :func:`country_clash`); the same id always merges."""
         if org_id in self.names:
             return Match(org_id, "exact_id")
         key = normalize_org(name)
         same = self.keys.get(key)
         if same and len(same) == 1:
-            return Match(same[0], "exact_alias", 100.0)
+            clash = country_clash(self.countries.get(same[0]), country)
+            if clash is None:
+                return Match(same[0], "exact_alias", 100.0)
+            return self._clash(name, country, [self._candidate(same[0], 100.0)], queue, clash)
         if same:  # two known organizations share this name: never pick one silently
-            candidates = [{"id": i, "name": self.names.get(i, i), "score": 100.0} for i in same]
+            candidates = [self._candidate(i, 100.0) for i in same]
             return self._ask(name, candidates, queue, 100.0, transient=True)
         if not key or not self.choices:
             return Match(None, "new")
@@ -231,15 +279,41 @@ class OrgIndex:
         top_score, top_id = best[0][1], best[0][2]
         runner_up = best[1][1] if len(best) > 1 else 0.0
         if top_score >= merge_at and top_score - runner_up >= LEAD:
-            return Match(top_id, "fuzzy", top_score)
+            clash = country_clash(self.countries.get(top_id), country, "similar name")
+            if clash is None:
+                return Match(top_id, "fuzzy", top_score)
+            candidates = [self._candidate(top_id, round(top_score, 1))]
+            return self._clash(name, country, candidates, queue, clash, top_score)
         if queue is None:
             return Match(None, "new")
-        candidates = [
-            {"id": c[2], "name": self.names[c[2]], "score": round(c[1], 1)}
-            for c in best
-            if c[1] >= review_at
-        ]
+        candidates = [self._candidate(c[2], round(c[1], 1)) for c in best if c[1] >= review_at]
         return self._ask(name, candidates, queue, top_score)
+
+    def _candidate(self, org_id: str, score: float) -> dict[str, Any]:
+        """A review item's candidate: id, name, score and, when recorded, country."""
+        out: dict[str, Any] = {"id": org_id, "name": self.names.get(org_id, org_id), "score": score}
+        if org_id in self.countries:
+            out["country"] = self.countries[org_id]
+        return out
+
+    @staticmethod
+    def _clash(
+        name: str,
+        country: str | None,
+        candidates: list[dict[str, Any]],
+        queue: ReviewQueue | None,
+        reason: str,
+        score: float = 100.0,
+    ) -> Match:
+        """A name match across recorded countries: asked about under its own item (per
+        incoming country, so that one decision does not answer for another country),
+        with the reason on the item and its candidates; without a queue, a new one."""
+        for candidate in candidates:
+            candidate["reason"] = reason
+        if queue is None:
+            return Match(None, "new")
+        decision = queue.ask(name, candidates, reason, spelling_key(str(country or "")))
+        return OrgIndex._answer(decision, score)
 
     @staticmethod
     def _ask(
@@ -259,6 +333,11 @@ class OrgIndex:
             decision = Decision(ReviewQueue.key(name), name, candidates)
         else:
             decision = queue.ask(name, candidates)
+        return OrgIndex._answer(decision, score)
+
+    @staticmethod
+    def _answer(decision: Decision, score: float) -> Match:
+        """The match a review item gives: its remembered decision, or held."""
         if decision.decision and decision.decision.startswith("accept:"):
             return Match(decision.decision.split(":", 1)[1], "review", score)
         if decision.decision == "reject":
