@@ -7,7 +7,7 @@ money and currency for cells such as ``EUR 1.200.000``; ``decimal`` fixes a file
 ``format`` (a ``strptime`` date format or a list of them, tried before the unambiguous
 forms of :func:`graph.dates.normalize_partial_date`), ``map`` (a value map such as
 ``{JV: joint_venture}``), ``split`` (list separator), ``slug: true`` (make an id fragment),
-``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` or ``[Curr]`` that mean
+``digest: true`` (an id fragment that does not show the cell), ``lower: true`` and ``unknown`` (sentinels such as ``[0, -9, 9999]`` or ``[Curr]`` that mean
 no value; text matched in any case).
 Empty cells give no value, so a partial row never erases stored data.
 
@@ -20,6 +20,7 @@ labels becomes nodes and relationships. See docs/loaders.md for worked examples.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ _FIELD_KEYS = {
     "map",
     "split",
     "slug",
+    "digest",
     "lower",
     "optional",
     "owner",
@@ -74,6 +76,9 @@ class FieldSpec:
     map: dict[str, Any] = field(default_factory=dict)
     split: str | None = None
     slug: bool = False
+    #: each cell is replaced by a short digest (:func:`cell_digest`): an id made from a
+    #: confidential value (a LinkedIn URL, an email) must not show it to every key
+    digest: bool = False
     lower: bool = False
     owner: bool = False  # the --owner id given on the command line
     parts: dict[str, str] | None = None  # a date from year/month/day columns
@@ -100,7 +105,14 @@ class FieldSpec:
         """``get`` specialised for the common specs (a column, optionally lower-cased or a
         date with a format; a template of one column, optionally slugged); the loader calls
         it for every field of every row. Anything else uses :meth:`get`."""
-        if self.owner or self.value is not None or self.map or self.parts or self.unknown:
+        if (
+            self.owner
+            or self.value is not None
+            or self.map
+            or self.parts
+            or self.unknown
+            or self.digest
+        ):
             return self.get
         if self.column is not None and not self.slug and self.type in ("str", "date"):
             column, lower = self.column, self.lower
@@ -195,11 +207,17 @@ class FieldSpec:
             raw: Any = row.get(self.column, "").strip()
             if raw.casefold() in self._unknown:
                 return None
+            if self.digest and raw:
+                return cell_digest(raw)
         else:
             assert self.template is not None
             parts = {c: row.get(c, "").strip() for c in self._columns}
             if not any(parts.values()):
                 return None
+            if self.digest:
+                return self.template.format(
+                    **{k: cell_digest(v) if v else "" for k, v in parts.items()}
+                )
             raw = self.template.format(
                 **{k: (slug(v) if self.slug else v) for k, v in parts.items()}
             )
@@ -281,6 +299,14 @@ def _safe(getter: Callable[[dict[str, str], str | None], Any], row: dict[str, st
         return getter(row, owner)
     except ValueError:
         return BAD
+
+
+def cell_digest(text: str) -> str:
+    """A stable 16-hex-digit digest of a cell, the same for spellings that only differ in
+    case, surrounding space or a trailing ``/`` (``https://linkedin.com/in/ana/``); the
+    cell cannot be read back from it."""
+    key = text.strip().casefold().rstrip("/")
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def _safe_date(raw: str, formats: tuple[str, ...]) -> Any:

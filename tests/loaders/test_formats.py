@@ -10,6 +10,7 @@ import pytest
 
 from graph.store import GraphStore
 from loaders.export import neutralise, to_csv_zip, to_graphml, to_json
+from loaders.mapping import cell_digest
 from loaders.pipeline import load_bytes, load_path
 from samples import write_sample
 from tests.loaders.conftest import write_doc
@@ -87,7 +88,10 @@ def test_linkedin_connections_export(tmp_path: Path, seeded: GraphStore) -> None
     report = load_path(seeded, path, owner="p-ana")
     assert not report.rejections, report.table()
     g = seeded.projection()
-    kwame = "person-li-https-www-linkedin-com-in-kwame-mensah"
+    # the profile URL is confidential: the id carries a digest of it, never the URL itself
+    kwame = "person-li-" + cell_digest("https://www.linkedin.com/in/kwame-mensah/")
+    assert not [n for n in g.nodes if "linkedin" in n or "kwame" in n]
+    assert g.nodes[kwame]["linkedin"] == "https://www.linkedin.com/in/kwame-mensah"
     assert g.edges["p-ana", kwame, "KNOWS"]["since"] == "2024-03-12"
     assert g.edges["p-ana", kwame, "KNOWS"]["source_system"] == "linkedin"
     assert g.nodes["org-beta-labs"]["name"] == "Beta Labs"
