@@ -109,6 +109,7 @@ def load_source(
                     queue.hold(item.review_id, item.record, item.source, resolver.origin)
         finally:
             read.close()  # now, even on an error or a cancel: a child parser is killed
+            report.encoding = source.encoding
             resolver.fold()
             resolver.release()
         if report.rejections and not skip_invalid:

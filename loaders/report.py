@@ -113,6 +113,11 @@ class ImportReport(BaseModel):
     )
     message: str = ""
     import_id: str | None = Field(None, description="the import's id in the history")
+    encoding: str | None = Field(
+        None,
+        description="the text encoding a table was read in (detected, unless the mapping's "
+        "reader or --encoding named it); none for other formats",
+    )
 
     def reject(self, problem: RowProblem) -> None:
         """Count a problem, and list it while fewer than ``MAX_LISTED`` are."""
@@ -136,7 +141,8 @@ class ImportReport(BaseModel):
         """A readable summary for the terminal."""
         head = f"{'':<20}{'read':>9}{'created':>9}{'updated':>9}{'same':>9}{'merged':>8}{'rejected':>9}"
         lines = [
-            f"{self.source} ({self.format}){' — dry run, nothing written' if self.dry_run else ''}",
+            f"{self.source} ({self.format}{', read as ' + self.encoding if self.encoding else ''})"
+            f"{' — dry run, nothing written' if self.dry_run else ''}",
             head,
             "-" * len(head),
         ]
@@ -162,7 +168,11 @@ class ImportReport(BaseModel):
             lines.append(f"  held for review: {len(self.held)} row(s) (see `alliancegraph review`)")
         for a in self.ambiguities[:10]:
             names = ", ".join(f"{c['name']!r}" for c in a.candidates)
-            lines.append(f"  to review [{a.review_id}]: {a.incoming_name!r} might be {names}")
+            why = next((c["reason"] for c in a.candidates if c.get("reason")), None)
+            lines.append(
+                f"  to review [{a.review_id}]: {a.incoming_name!r} might be {names}"
+                + (f" ({why})" if why else "")
+            )
         if self.message:
             lines.append(self.message)
         return "\n".join(lines)

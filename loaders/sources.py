@@ -17,7 +17,6 @@ from loaders.tabular import (
     Cells,
     TableStart,
     mapped_rows,
-    read_csv,
     read_graph_file,
     table_cells,
 )
@@ -55,6 +54,8 @@ class Source:
     mapping_name: str | None = None
     #: parse in a child process (a large upload to a server: loaders/isolated.py)
     isolated: bool = False
+    #: the text encoding a table was read in, once it has been opened (for the report)
+    encoding: str | None = None
 
     @property
     def tabular(self) -> bool:
@@ -74,20 +75,21 @@ class Source:
         with self.opener() as raw:
             if self._mapped_workbook:
                 assert self.mapping is not None
-                yield from worksheet_cells(raw, self.name, self.mapping)
+                read = worksheet_cells(raw, self.name, self.mapping)
             else:
-                yield from table_cells(raw, self.name, self.mapping, owner=self.owner)
+                read = table_cells(raw, self.name, self.mapping, owner=self.owner)
+            for item in read:
+                if isinstance(item, TableStart):
+                    self.encoding = item.encoding
+                yield item
 
     def rows(self) -> Generator[SourceRow, None, None]:
         """Every node and relationship row of the source, in file order (close the
         generator when stopping early: an isolated source's child is killed then)."""
-        if self._mapped_workbook:
+        if self.tabular:
             yield from mapped_rows(self.cells(), self.name, self.owner)
             return
         with self.opener() as raw:
-            if self.format == "csv":
-                yield from read_csv(raw, self.name, self.mapping, owner=self.owner)
-                return
             data = raw.read()
         if self.format in GRAPH_READERS:  # files without our labels: the mapping's graph options
             yield from read_graph_file(self.format, data, self.name, self.mapping)

@@ -19,6 +19,8 @@ from loaders.pipeline import load_path
 from loaders.sources import file_source
 from loaders.tabular import TableStart, detect_encoding, table_cells
 
+CONTACTS_MAPPING = Path(__file__).parents[2] / "loaders" / "mappings" / "contacts.yaml"
+
 
 @pytest.fixture
 def empty(tmp_path: Path) -> Any:
@@ -258,3 +260,18 @@ def test_tab_separated_files_load_as_tables(tmp_path: Path, empty: GraphStore, s
         "o-A1": "Acme, Inc.",
         "o-B2": "Beta, Gamma & Delta, Ltd",
     }
+
+
+@pytest.mark.parametrize("columnar", [True, False])
+def test_the_report_says_which_encoding_a_table_was_read_in(tmp_path: Path, columnar: bool) -> None:
+    """A wrong guess must be visible: the report names the encoding used."""
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(
+        "Contact ID,Full Name,Email,Company,Job Title,Since\n"
+        "1,Hélène Dupré,h@x.org,Société Générale,CEO,2020-01-01\n".encode("cp1252")
+    )
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS_MAPPING, columnar=columnar)
+    store.close()
+    assert report.encoding == "cp1252"
+    assert report.table().splitlines()[0] == "contacts.csv (csv, read as cp1252)"
