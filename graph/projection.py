@@ -21,7 +21,7 @@ import networkx as nx
 
 from graph.dates import is_active, period_end, period_start
 from graph.records import ChangeSet, NodeRecord, RelRecord, rel_id
-from graph.vocabulary import NodeLabel, RelType
+from graph.vocabulary import AllianceStatus, NodeLabel, RelType
 
 #: For each relationship type, the properties holding its start and end.
 TIME_FIELDS: dict[str, tuple[str, str]] = {
@@ -131,10 +131,27 @@ def node_active(data: dict[str, Any], as_of: date | None) -> bool:
     if as_of is None:
         return True
     label = data.get("label")
+    if label == NodeLabel.ALLIANCE and not _status_allows(data, as_of):
+        return False
     if label in (NodeLabel.ALLIANCE, NodeLabel.PROJECT):
         return is_active(data.get("started"), data.get("ended"), as_of)
     if label == NodeLabel.ASSESSMENT and data.get("date"):
         return period_start(data["date"]) <= as_of
+    return True
+
+
+def _status_allows(data: dict[str, Any], as_of: date) -> bool:
+    """Whether an alliance's ``status`` leaves it current on ``as_of`` when no date decides.
+
+    A ``planned`` alliance with no ``started`` date has not started yet; an ``ended`` one
+    with no ``ended`` date is over by today (when it ended is unknown, so an earlier date
+    still counts it). A recorded date always decides instead.
+    """
+    status = data.get("status")
+    if status == AllianceStatus.PLANNED and not data.get("started"):
+        return False
+    if status == AllianceStatus.ENDED and not data.get("ended"):
+        return as_of < date.today()
     return True
 
 

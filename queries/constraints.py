@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -96,10 +97,16 @@ def coopetition(p: Portfolio) -> list[Finding]:
 
 
 def over_commitment(
-    p: Portfolio, *, max_staff_roles: int = 4, max_memberships: int = 8
+    p: Portfolio,
+    *,
+    max_staff_roles: int = 4,
+    max_memberships: int = 8,
+    max_membership_share: float = 0.25,
 ) -> list[Finding]:
     """People with more than ``max_staff_roles`` staff roles across the portfolio, and
-    organizations (other than the focal one) in more than ``max_memberships`` of its alliances."""
+    organizations (other than the focal one) in more than ``max_memberships`` of its alliances
+    and more than ``max_membership_share`` of them: a partner in 11 of 237 alliances is no
+    concentration."""
     roles: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for a, staff in p.staff.items():
         for st in staff:
@@ -125,16 +132,18 @@ def over_commitment(
         for org in members:
             if org != p.focal:
                 counts[org].append(a)
+    share_limit = max_membership_share * len(p.alliances)
     for org, alliances in sorted(counts.items()):
-        if len(alliances) > max_memberships:
+        if len(alliances) > max_memberships and len(alliances) > share_limit:
             out.append(
                 Finding(
                     kind="over_commitment",
                     category="constraint",
                     subject=[org],
                     score=round(len(alliances) / max_memberships, 4),
-                    explanation=f"{p.name(org)} is in {len(alliances)} alliances of the portfolio "
-                    f"(limit {max_memberships}). What it means: you depend on one partner in "
+                    explanation=f"{p.name(org)} is in {len(alliances)} of the portfolio's "
+                    f"{len(p.alliances)} alliances (limit {max_memberships}, and "
+                    f"{max_membership_share:.0%} of the alliances). What it means: you depend on one partner in "
                     "many places. What to do: check they can keep up, and coordinate one agenda "
                     "with them.",
                     evidence_nodes=[org, *sorted(alliances)],
@@ -144,51 +153,86 @@ def over_commitment(
     return out
 
 
+def _holds(p: Portfolio, alliance: str) -> bool:
+    """Whether the focal organization is a current member of ``alliance`` (so ties it to
+    the rest of the portfolio itself); over all of history, not if it left."""
+    return p.focal in p.members[alliance] and p.focal not in p.left.get(alliance, {})
+
+
 def key_people(p: Portfolio) -> list[Finding]:
     """Articulation points: a person or organization whose loss disconnects part of the
-    portfolio (alliances, their members and their staff, focal organization left out)."""
+    portfolio (alliances, their members and their staff).
+
+    People are judged without the focal organization: one person staffing several of its
+    alliances holds those relationships whatever ties the alliances on paper, the risk of
+    "one person holding every relationship". Partners are judged with it: the focal
+    organization ties together every alliance it is a current member of, so a partner in
+    several of those is not "the only link" between them (on a portfolio of bilateral deals
+    that restated structure); only alliances it does not hold together (over all of
+    history, ones it left) can depend on a partner.
+    """
+    labels = p.graph.nodes
+    out = []
+    for kind in (NodeLabel.PERSON, NodeLabel.ORGANIZATION):
+        g, rel = _portfolio_graph(p, with_focal=kind == NodeLabel.ORGANIZATION)
+        for node in sorted(nx.articulation_points(g)):
+            if node == p.focal or labels[node].get("label") != kind:
+                continue
+            if _separated_alliances(g, node, labels) < 2:
+                continue  # its loss cuts off only people or partners, not an alliance
+            alliances = sorted(n for n in g[node] if labels[n].get("label") == NodeLabel.ALLIANCE)
+            if len(alliances) < 2:
+                continue
+            out.append(
+                Finding(
+                    kind="key_person",
+                    category="constraint",
+                    subject=[node],
+                    score=round(len(alliances) / max(1, len(p.alliances)), 4),
+                    explanation=f"{p.name(node)} is the only link between {len(alliances)} "
+                    f"alliances. {_KEY_ADVICE[kind]}",
+                    evidence_nodes=[node, *alliances],
+                    evidence_relationships=sorted(rel[frozenset((node, a))] for a in alliances),
+                )
+            )
+    return sorted(out, key=lambda f: f.subject[0])
+
+
+_KEY_ADVICE = {
+    NodeLabel.PERSON: "What it means: losing them disconnects part of the portfolio. What to "
+    "do: give someone else a role in the same alliances.",
+    NodeLabel.ORGANIZATION: "What it means: if this partner leaves, part of the portfolio no "
+    "longer meets the rest. What to do: bring another partner, or your own staff, into the "
+    "same alliances.",
+}
+
+
+def _portfolio_graph(
+    p: Portfolio, *, with_focal: bool
+) -> tuple[nx.Graph, dict[frozenset[str], str]]:
+    """Alliances, their members and their staff as one graph, and the relationship behind
+    each edge; the focal organization only ``with_focal`` (and then only for alliances it
+    holds: :func:`_holds`)."""
     g = nx.Graph()
     rel: dict[frozenset[str], str] = {}
     for a in p.alliances:
         for org, rid in p.members[a].items():
-            if org != p.focal:
+            if org != p.focal or (with_focal and _holds(p, a)):
                 g.add_edge(a, org)
                 rel[frozenset((a, org))] = rid
         for st in p.staff[a]:
             g.add_edge(a, st.person)
             rel[frozenset((a, st.person))] = st.rel
-    labels = p.graph.nodes
-    out = []
-    for node in sorted(nx.articulation_points(g)):
-        if labels[node].get("label") not in (NodeLabel.PERSON, NodeLabel.ORGANIZATION):
-            continue
-        alliances = sorted(n for n in g[node] if labels[n].get("label") == NodeLabel.ALLIANCE)
-        if len(alliances) < 2:
-            continue
-        if labels[node].get("label") == NodeLabel.PERSON:
-            advice = (
-                "What it means: losing them disconnects part of the portfolio. What to do: "
-                "give someone else a role in the same alliances."
-            )
-        else:
-            advice = (
-                "What it means: if this partner leaves, part of the portfolio no longer meets "
-                "the rest. What to do: bring another partner, or your own staff, into the "
-                "same alliances."
-            )
-        out.append(
-            Finding(
-                kind="key_person",
-                category="constraint",
-                subject=[node],
-                score=round(len(alliances) / max(1, len(p.alliances)), 4),
-                explanation=f"{p.name(node)} is the only link between {len(alliances)} alliances. "
-                + advice,
-                evidence_nodes=[node, *alliances],
-                evidence_relationships=sorted(rel[frozenset((node, a))] for a in alliances),
-            )
-        )
-    return out
+    return g, rel
+
+
+def _separated_alliances(g: nx.Graph, node: str, labels: Any) -> int:
+    """Into how many groups of alliances the loss of ``node`` splits the portfolio."""
+    rest = g.subgraph(n for n in g if n != node)
+    return sum(
+        any(labels[n].get("label") == NodeLabel.ALLIANCE for n in part)
+        for part in nx.connected_components(rest)
+    )
 
 
 def money(
@@ -433,6 +477,7 @@ def find_constraints(
     *,
     max_staff_roles: int = 4,
     max_memberships: int = 8,
+    max_membership_share: float = 0.25,
     donor_share: float = 0.5,
     min_score: float = 2.5,
     min_decline: float = 0.75,
@@ -446,7 +491,12 @@ def find_constraints(
     """Every constraint of the portfolio (``measured``: the focal constraint, if known)."""
     return [
         *coopetition(p),
-        *over_commitment(p, max_staff_roles=max_staff_roles, max_memberships=max_memberships),
+        *over_commitment(
+            p,
+            max_staff_roles=max_staff_roles,
+            max_memberships=max_memberships,
+            max_membership_share=max_membership_share,
+        ),
         *key_people(p),
         *money(p, donor_share=donor_share, conversion=conversion),
         *relational_capital(p, min_score=min_score, min_decline=min_decline),

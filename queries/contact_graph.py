@@ -25,6 +25,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.dates import period_end, period_start
 from graph.projection import edge_active, node_active
 from graph.records import rel_id
 from graph.vocabulary import NodeLabel, RelType
@@ -89,6 +90,92 @@ class ContactGraph:
 
 Rel = tuple[str, str, str, str]  # (type, source, target, key): a relationship's evidence
 
+#: A dated stay at an affiliation hub: (first day or None, last day or None, person, edge
+#: attributes). None is "not recorded": open on that side.
+Stay = tuple[date | None, date | None, str, dict[str, Any]]
+
+#: The kinds of tie whose hub is one organization, board or alliance: two people are tied
+#: through it only if their dated periods there overlap.
+DATED_KINDS = frozenset({"colleague", "board", "co_staff"})
+
+
+def _stay(person: str, attrs: dict[str, Any]) -> Stay:
+    """A person's period at a hub from the relationship's ``since``/``until``."""
+    since, until = attrs.get("since"), attrs.get("until")
+    return (
+        period_start(since) if since else None,
+        period_end(until) if until else None,
+        person,
+        attrs,
+    )
+
+
+#: Days between the groups of a hub whose exact groups would be too many (see below).
+_GROUP_GAPS = (0, 31, 92, 366, 731, 1827, 3653)
+
+
+def _emissions(events: list[tuple[date, int, int]], gap: int) -> tuple[list[int], int]:
+    """Where a sweep over ``events`` closes a group, at least ``gap`` days apart, and the
+    total size of those groups."""
+    at: list[int] = []
+    size = total = 0
+    grown, last = False, None
+    for k, (day, end, _) in enumerate(events):
+        if not end:
+            size, grown = size + 1, True
+            continue
+        if grown and (last is None or (day - last).days >= gap):
+            at.append(k)
+            total += size
+            grown, last = False, day
+        size -= 1
+    return at, total
+
+
+def overlap_cliques(
+    stays: list[Stay], budget: int | None = None
+) -> list[dict[str, dict[str, Any]]]:
+    """Groups of stays that all overlap (person -> edge attributes), in time order.
+
+    Intervals overlap pairwise exactly when they share a day, so the maximal groups are the
+    stays open on one day: a sweep closes a group at each end that follows a start. An open
+    side (no date) reaches all of time, as an undated stay counts as today. When those
+    groups would hold more than ``budget`` memberships in all (by default 16 a stay, at
+    least 4,096: thousands of dated jobs at one employer over decades), groups are taken at
+    most once a month, then a quarter, a year ...: people whose overlap fell between two
+    groups are not tied, and no one is tied to someone they never overlapped.
+    """
+    lo, hi = date.min, date.max
+    events = [(s or lo, 0, i) for i, (s, _, _, _) in enumerate(stays)]
+    events += [(e or hi, 1, i) for i, (_, e, _, _) in enumerate(stays)]
+    events.sort()  # a start before an end on the same day: both were there that day
+    limit = budget if budget is not None else max(16 * len(stays), 4096)
+    for gap in _GROUP_GAPS:
+        at, total = _emissions(events, gap)
+        if total <= limit:
+            break
+    closing = set(at)
+    open_: dict[int, None] = {}
+    cliques: list[dict[str, dict[str, Any]]] = []
+    for k, (_, end, i) in enumerate(events):
+        if not end:
+            open_[i] = None
+            continue
+        if k in closing:
+            group: dict[str, dict[str, Any]] = {}
+            for j in sorted(open_):
+                group.setdefault(stays[j][2], stays[j][3])
+            cliques.append(group)
+        del open_[i]
+    return cliques
+
+
+def _all_overlap(stays: list[Stay]) -> bool:
+    """Whether every two stays share a day (intervals: the latest start is before the first end)."""
+    starts = [s for s, _, _, _ in stays if s is not None]
+    ends = [e for _, e, _, _ in stays if e is not None]
+    return not starts or not ends or max(starts) <= min(ends)
+
 
 def evidence_ids(rels: Iterable[Rel]) -> list[str]:
     """The evidence ids of relationships kept on contact-graph edges (``rels``)."""
@@ -130,6 +217,10 @@ def build_contact_graph(
     staff: dict[str, list[tuple[str, Rel]]] = {}  # organization -> (employee, evidence)
     groups: list[tuple[str, str, Rel]] = []  # (organization, network/project, evidence)
     jobs: dict[str, tuple[bool, str]] = {}  # person -> (has an end date, employer name)
+    #: hub -> every stay there, kept over all of history only (on one date every stay
+    #: open that day overlaps every other); dated ones make ``dated`` true
+    stays: dict[str, list[Stay]] = {}
+    dated: set[str] = set()
 
     def add(u: str, v: str, attrs: dict[str, Any]) -> None:
         if u == v:
@@ -154,6 +245,11 @@ def build_contact_graph(
         }
         attrs.update(extra)
         add(person, hub, attrs)
+        if as_of is None and kind in DATED_KINDS:
+            stay = _stay(person, attrs)
+            stays.setdefault(hub, []).append(stay)
+            if stay[0] is not None or stay[1] is not None:
+                dated.add(hub)
 
     for u, v, data in _sorted_edges(projection):
         t = data["type"]
@@ -193,10 +289,27 @@ def build_contact_graph(
             kind = "board" if board else "colleague"
             if kind in wanted:
                 hub = v + ("#board" if board else "")
-                hub_edge(u, hub, v, kind, d.board if board else d.colleague, evidence=(rel,))
+                hub_edge(
+                    u,
+                    hub,
+                    v,
+                    kind,
+                    d.board if board else d.colleague,
+                    evidence=(rel,),
+                    **_period(data),
+                )
         elif t == RelType.STAFFS:
             if "co_staff" in wanted and u in adj and node_active(nodes[v], as_of):
-                hub_edge(u, v, v, "co_staff", d.co_staff, role=data.get("role"), evidence=(rel,))
+                hub_edge(
+                    u,
+                    v,
+                    v,
+                    "co_staff",
+                    d.co_staff,
+                    role=data.get("role"),
+                    evidence=(rel,),
+                    **_period(data),
+                )
         elif node_active(nodes[v], as_of):  # BELONGS_TO a network, PARTICIPATES_IN a project
             kind = "network" if t == RelType.BELONGS_TO else "project"
             if kind in wanted:
@@ -206,6 +319,8 @@ def build_contact_graph(
         strength = d.network if kind == "network" else d.project
         for person, job in staff.get(org, []):
             hub_edge(person, group, group, kind, strength, via_org=org, evidence=(job, rel))
+    for hub in sorted(dated):
+        _split_by_time(hub, stays[hub], node_attrs, adj)
     g = nx.Graph()
     g._node, g._adj = node_attrs, adj  # the same shape nx.Graph keeps (no view built yet)
     return ContactGraph(
@@ -217,6 +332,55 @@ def build_contact_graph(
         wanted,
         employers={p: name for p, (_, name) in jobs.items()},
     )
+
+
+def _period(data: dict[str, Any]) -> dict[str, str]:
+    """The recorded ``since``/``until`` of a relationship, kept on its hub edge."""
+    return {k: data[k] for k in ("since", "until") if data.get(k)}
+
+
+def _split_by_time(
+    hub: str,
+    stays: list[Stay],
+    node_attrs: dict[str, dict[str, Any]],
+    adj: dict[str, dict[str, dict[str, Any]]],
+) -> None:
+    """Replace ``hub`` by one hub per group of people whose stays there overlap.
+
+    Over all of history a board that Ann left in 2009 and Bo joined in 2012 does not tie
+    them; each group is the people there on one day (``hub@1``, ``hub@2``, ... in time
+    order). A hub whose stays all overlap is kept as it is.
+    """
+    if _all_overlap(stays):
+        return
+    info = node_attrs.pop(hub)
+    for person in adj.pop(hub):
+        del adj[person][hub]
+    for n, group in enumerate(overlap_cliques(stays), 1):
+        part = f"{hub}@{n}"
+        node_attrs[part] = {**info, "part_of": hub}
+        adj[part] = {}
+        for person, attrs in group.items():
+            adj[person][part] = adj[part][person] = dict(attrs)
+
+
+def ended_overlap(a: dict[str, Any], b: dict[str, Any], as_of: date | None) -> str | None:
+    """When two hub edges' periods overlapped and that overlap has ended: "2012–2019".
+
+    ``None`` while it lasts (or when no end is recorded): explanations then speak in the
+    present tense; otherwise in the past, with these years.
+    """
+    ends = [x["until"] for x in (a, b) if x.get("until")]
+    if not ends:
+        return None
+    until = min(ends, key=period_end)
+    if period_end(until) >= (as_of or date.today()):
+        return None
+    starts = [x["since"] for x in (a, b) if x.get("since")]
+    if not starts:
+        return f"until {until[:4]}"
+    since = max(starts, key=period_start)
+    return since[:4] if since[:4] == until[:4] else f"{since[:4]}–{until[:4]}"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ from pydantic import BaseModel, Field
 
 from graph.projection import edge_active, edge_evidence_id, snapshot
 from graph.vocabulary import NodeLabel, RelType
-from queries.contact_graph import CACHE, TIE_KINDS, ContactGraph, evidence_ids, person_network
+from queries.contact_graph import (
+    CACHE,
+    TIE_KINDS,
+    ContactGraph,
+    ended_overlap,
+    evidence_ids,
+    person_network,
+)
 
 
 class UnknownNode(LookupError):
@@ -214,6 +221,13 @@ _PHRASE = {
     "project": "works at a partner in the project {via}, as does {other}",
 }
 
+#: The same, for a shared organization, board or alliance whose overlap has ended.
+_PAST_PHRASE = {
+    "colleague": "worked with {other} at {via}",
+    "board": "sat on the board of {via} with {other}",
+    "co_staff": "staffed {via} with {other}",
+}
+
 
 def _tie_reasons(
     g: nx.MultiDiGraph, cg: ContactGraph, person: str, other: str, target: str, tname: str
@@ -227,12 +241,16 @@ def _tie_reasons(
     shared = sorted(
         h for h in set(graph[person]) & set(graph[other]) if graph.nodes[h]["kind"] == "hub"
     )
+    seen: set[tuple[str, str]] = set()
     for hub in shared:
         kind = graph.nodes[hub]["tie"]
         via = graph.nodes[hub]["of"]
-        if via == target:
-            continue
-        text = _PHRASE[kind].format(other=oname, via=g.nodes[via].get("name", via))
+        if via == target or (kind, via) in seen:
+            continue  # one reason per organization, however many periods they overlapped
+        seen.add((kind, via))
+        ended = ended_overlap(graph[person][hub], graph[other][hub], cg.as_of)
+        phrase = _PAST_PHRASE[kind] + f", {ended}" if ended and kind in _PAST_PHRASE else None
+        text = (phrase or _PHRASE[kind]).format(other=oname, via=g.nodes[via].get("name", via))
         rels = [*graph[person][hub]["evidence"], *graph[other][hub]["evidence"]]
         out.append((text, evidence_ids(rels)))
     return out

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from graph.projection import edge_active
 from graph.vocabulary import NodeLabel, RelType
-from queries.contact_graph import CACHE, TIE_KINDS, ContactGraph
+from queries.contact_graph import CACHE, TIE_KINDS, ContactGraph, ended_overlap
 from queries.path_search import PathSearch
 from queries.ties import TieDefaults
 
@@ -98,6 +98,27 @@ def _people_of(projection: nx.MultiDiGraph, node: str, as_of: date | None) -> li
     )
 
 
+def _phrase(kind: str, hub_name: str, ended: str | None) -> str:
+    """How two people are tied through a hub; in the past tense when their overlap ended."""
+    if ended and kind in _PAST:
+        return f"{_PAST[kind].format(hub_name)}, {ended}"
+    return {
+        "colleague": f"work together at {hub_name}",
+        "board": f"sit on the board of {hub_name}",
+        "co_staff": f"both staff {hub_name}",
+        "network": f"work at members of the network {hub_name}",
+        "project": f"work at partners in the project {hub_name}",
+    }[kind]
+
+
+#: A shared organization, board or alliance whose overlap ended (see ``ended_overlap``).
+_PAST = {
+    "colleague": "worked together at {}",
+    "board": "sat on the board of {} together",
+    "co_staff": "both staffed {}",
+}
+
+
 def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> list[Hop]:
     adj = cg.graph._adj  # plain dicts: a view object per lookup cost more than the lookup
     nodes = projection._node
@@ -141,13 +162,7 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
         hub = data["hub_of"]
         hub_name = str(nodes[hub].get("name", hub))
         kind = data["kind"]
-        phrase = {
-            "colleague": f"work together at {hub_name}",
-            "board": f"sit on the board of {hub_name}",
-            "co_staff": f"both staff {hub_name}",
-            "network": f"work at members of the network {hub_name}",
-            "project": f"work at partners in the project {hub_name}",
-        }[kind]
+        phrase = _phrase(kind, hub_name, ended_overlap(data, adj[b][c], cg.as_of))
         hops.append(
             Hop(
                 source=a,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from graph.dates import period_start
 from graph.projection import edge_evidence_id
@@ -32,11 +32,17 @@ class Scorecard(BaseModel):
 
 
 class MemberContribution(BaseModel):
-    """One member's cash and in-kind contribution, in its currency."""
+    """One member's cash and in-kind contribution, in its currency.
 
-    cash: float
-    in_kind: float
-    currency: str
+    An amount not recorded is ``None`` (not recorded), never a zero nobody recorded; the
+    currency is ``None`` when neither amount is recorded.
+    """
+
+    cash: float | None = Field(None, description="cash contributed; null: not recorded")
+    in_kind: float | None = Field(None, description="in-kind contribution; null: not recorded")
+    currency: str | None = Field(
+        None, description="currency of the amounts ('unspecified' if recorded without one)"
+    )
 
 
 class Contributions(BaseModel):
@@ -90,6 +96,19 @@ def scorecards(p: Portfolio) -> list[Scorecard]:
     return out
 
 
+def _amount(value: Any) -> float | None:
+    """A recorded amount as a number; ``None`` when nothing is recorded."""
+    return None if value is None or value == "" else float(value)
+
+
+def _member_contribution(d: dict[str, Any]) -> MemberContribution:
+    """A member's contribution from its MEMBER_OF properties: only what is recorded."""
+    cash, in_kind = _amount(d.get("cash_contribution")), _amount(d.get("in_kind_contribution"))
+    recorded = cash is not None or in_kind is not None
+    currency = str(d.get("currency") or UNSPECIFIED) if recorded else None
+    return MemberContribution(cash=cash, in_kind=in_kind, currency=currency)
+
+
 def contributions(p: Portfolio) -> list[Contributions]:
     """Cash and in-kind per alliance and member, plus programme and management funding,
     each per currency."""
@@ -109,16 +128,12 @@ def contributions(p: Portfolio) -> list[Contributions]:
                 ),
                 {},
             )
-            currency = str(d.get("currency") or UNSPECIFIED)
-            m = MemberContribution(
-                cash=float(d.get("cash_contribution") or 0.0),
-                in_kind=float(d.get("in_kind_contribution") or 0.0),
-                currency=currency,
-            )
+            m = _member_contribution(d)
             by_member[org] = m
-            if d.get("cash_contribution") is not None:
+            currency = m.currency or UNSPECIFIED
+            if m.cash is not None:
                 cash = add(cash, m.cash, currency)
-            if d.get("in_kind_contribution") is not None:
+            if m.in_kind is not None:
                 in_kind = add(in_kind, m.in_kind, currency)
         programme: Totals = {}
         management: Totals = {}

@@ -37,6 +37,13 @@ class ReportSettings(BaseModel):
     # constraints
     max_staff_roles: int = Field(4, ge=1, description="over_commitment: staff roles per person")
     max_memberships: int = Field(8, ge=1, description="over_commitment: alliances per partner")
+    max_membership_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="over_commitment: share of the portfolio's alliances a partner must also "
+        "pass (in 11 of 237 alliances is no concentration)",
+    )
     donor_share: float = Field(0.5, gt=0, le=1, description="donor_concentration: share")
     min_score: float = Field(2.5, ge=0, le=5, description="weak_relational_capital: floor")
     min_decline: float = Field(0.75, ge=0, description="weak_relational_capital: total fall")
@@ -102,6 +109,7 @@ SYNERGY_SETTINGS = (
 CONSTRAINT_SETTINGS = (
     "max_staff_roles",
     "max_memberships",
+    "max_membership_share",
     "donor_share",
     "min_score",
     "min_decline",
