@@ -788,7 +788,7 @@ def _entry_rows(
     )
     if bad:
         name, column, value, reason = bad[0]
-        out.error = f"column {column!r} = {value!r}: {reason}"
+        out.error, out.error_value = reason, value  # the report names the column and value
         out.columns = {"(error)": column}
     yield out
 

@@ -437,7 +437,7 @@ class Resolver:
         counts = self.tally(row.what or "(unreadable row)")
         counts.read += 1
         if row.error:
-            self._reject(row, row.error, row.columns.get("(error)"))
+            self._reject(row, row.error, row.columns.get("(error)"), row.error_value)
             counts.rejected += 1
             return None
         if row.kind == "rel":

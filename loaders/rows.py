@@ -29,6 +29,7 @@ class SourceRow:
         False  # the id was made from names (a mapping template): resolve within the file too
     )
     error: str | None = None  # the row could not be read at all (e.g. wrong number of cells)
+    error_value: Any = None  # the cell the error is about, as read (for the report's value)
     # What a different name under the same id means (loaders.mapping.RENAME_POLICIES):
     # "latest" keeps the name of the latest dated row (file order when undated), "keep_first",
     # "keep_last", or "error"; the other names become aliases.

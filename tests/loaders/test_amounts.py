@@ -186,5 +186,6 @@ def test_an_unreadable_amount_names_file_row_and_column_and_writes_nothing(
     report = load_path(store, path, parse_mapping(MAPPING))
     (problem,) = report.rejections
     assert (problem.file, problem.row, problem.column) == ("funding.csv", 6, "Budget")
-    assert "'EUR 1,5,00'" in problem.reason and "group its digits by three" in problem.reason
+    assert problem.value == "EUR 1,5,00" and "group its digits by three" in problem.reason
+    assert str(problem).startswith("funding.csv, row 6, column 'Budget' = 'EUR 1,5,00': ")
     assert store.counts().labels.get("Organization", 0) == 0  # validated before writing
