@@ -181,6 +181,36 @@ def _explain(projection: nx.MultiDiGraph, cg: ContactGraph, path: list[str]) -> 
     return hops
 
 
+def _distinct_paths(
+    projection: nx.MultiDiGraph,
+    cg: ContactGraph,
+    raw: list[tuple[float, list[int]]],
+    max_hops: int,
+) -> list[IntroPath]:
+    """The search's paths as explained introductions, each sequence of introductions once
+    (the same people, kinds and affiliations through two time groups of one hub)."""
+    ids, n = cg.csr.nodes, len(cg.csr.nodes)  # indices n and n + 1 are the virtual ends
+    paths: list[IntroPath] = []
+    seen: set[tuple[tuple[str, str, str, str | None], ...]] = set()
+    for cost, found in raw:
+        path = [ids[i] if i < n else (SOURCE if i == n else TARGET) for i in found]
+        hops = _explain(projection, cg, path)
+        if not hops:
+            continue
+        assert len(hops) <= max_hops, "the search keeps to the hop limit"
+        same = tuple((h.source, h.target, h.kind, h.via) for h in hops)
+        if same in seen:
+            continue
+        seen.add(same)
+        people = [hops[0].source] + [h.target for h in hops]
+        paths.append(
+            IntroPath(
+                people=people, hops=hops, cost=round(cost, 9), probability=round(math.exp(-cost), 6)
+            )
+        )
+    return paths
+
+
 def introduction_paths(
     projection: nx.MultiDiGraph,
     source: str,
@@ -209,21 +239,18 @@ def introduction_paths(
     sources = _memo(cg, "people", source, lambda: _people_of(projection, source, as_of))
     targets = _memo(cg, "people", target, lambda: _people_of(projection, target, as_of))
     search = PathSearch(cg.csr, sources, targets, max_hops)
-    raw = search.k_cheapest(k) if sources and targets else []
-    ids, n = cg.csr.nodes, len(cg.csr.nodes)  # indices n and n + 1 are the virtual ends
-    paths = []
-    for cost, found in raw:
-        path = [ids[i] if i < n else (SOURCE if i == n else TARGET) for i in found]
-        hops = _explain(projection, cg, path)
-        if not hops:
-            continue
-        assert len(hops) <= max_hops, "the search keeps to the hop limit"
-        people = [hops[0].source] + [h.target for h in hops]
-        paths.append(
-            IntroPath(
-                people=people, hops=hops, cost=round(cost, 9), probability=round(math.exp(-cost), 6)
-            )
-        )
+    paths: list[IntroPath] = []
+    want = k
+    while sources and targets:
+        raw = search.k_cheapest(want)
+        paths = _distinct_paths(projection, cg, raw, max_hops)[:k]
+        # an affiliation split by time (queries.contact_graph._split_by_time) has a hub per
+        # group of people there together, and two people there for years share several:
+        # the same introductions through each are one path to a reader, so when repeats
+        # were dropped a few more paths are asked for
+        if len(paths) == k or len(raw) < want or want >= k + 20:
+            break
+        want = min(k + 20, want * 2)
     name = lambda n: str(projection.nodes[n].get("name", n))  # noqa: E731
     more = f"; raise --max-hops (now {max_hops}) to look further"
     if paths:

@@ -95,6 +95,27 @@ def test_people_whose_seats_never_overlapped_are_not_tied_through_the_board() ->
     assert "sit on the board of Meta Platforms" in on_date.hops[0].explanation
 
 
+def test_two_people_in_several_time_groups_of_a_board_make_one_path_not_several() -> None:
+    """Ann and Bo sat together 1990-2010 while Cy (1991-93) and Di (2000-02) came and went:
+    the board is split into two time groups, both holding Ann and Bo, and the same
+    introduction through each was listed twice (`paths -k 3` printed identical paths)."""
+    people = [{"id": p, "name": p.title()} for p in ("ann", "bo", "cy", "di")]
+    seats = [
+        {"source": "ann", "target": "xco", "kind": "board", "since": "1990", "until": "2010"},
+        {"source": "bo", "target": "xco", "kind": "board", "since": "1990", "until": "2010"},
+        {"source": "cy", "target": "xco", "kind": "board", "since": "1991", "until": "1993"},
+        {"source": "di", "target": "xco", "kind": "board", "since": "2000", "until": "2002"},
+    ]
+    g = _graph(
+        {"Organization": [{"id": "xco", "name": "Xco"}], "Person": people}, {"WORKS_AT": seats}
+    )
+    found = introduction_paths(g, "ann", "bo", k=3, ties=["board"]).paths
+    hops = [tuple((h.source, h.target, h.via) for h in p.hops) for p in found]
+    assert len(hops) == len(set(hops)) and len(hops) >= 1, hops
+    assert found[0].people == ["ann", "bo"]
+    assert all(len(p.hops) > 1 for p in found[1:])  # the rest go through Cy or Di
+
+
 def test_every_consumer_reads_the_same_dated_ties() -> None:
     g = _board_history()
     net = person_network(build_contact_graph(g, kinds=["board", "colleague"])).graph
