@@ -415,8 +415,9 @@ def resolve_flags(mode: str, label: str) -> tuple[bool, bool]:
     """``(resolve, derived_id)`` of :class:`SourceRow` for a resolution mode.
 
     ``by_name``: fuzzy matching and review against the store and earlier rows of the file.
-    ``by_code``: only identities match: the same id (and, for people, the same email);
-    an organization is never compared by name, so different codes stay different entities.
+    ``by_code``: an organization matches only the same id, never by name, so different
+    codes stay different entities; a person also by email or by name at the same
+    organization (contact ids are one system's own). ``none`` keeps namesakes apart.
     ``none``: no matching at all; the id is written as given.
     """
     if mode == "by_name":
