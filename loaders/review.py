@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,8 @@ class Applied:
     review_id: str
     decision: str
     written: dict[str, UpsertResult]
+    #: held rows that could not be written, and why (an end rejected when the file loaded)
+    skipped: list[str] = field(default_factory=list)
 
 
 def decide(
@@ -112,7 +114,7 @@ def decide(
     """
     item = queue.decide(review_id, decision)
     assert item.decision is not None
-    written = _apply(store, queue, item)
+    written, skipped = _apply(store, queue, item)
     queue.held.pop(review_id, None)
     queue.save()
     log(
@@ -123,8 +125,9 @@ def decide(
         decision=item.decision,
         incoming_name=item.incoming_name,
         written={k: v.written for k, v in written.items()},
+        skipped=skipped,
     )
-    return Applied(review_id, item.decision, written)
+    return Applied(review_id, item.decision, written, skipped)
 
 
 def decide_many(
@@ -152,20 +155,53 @@ def decide_many(
     return [decide(store, queue, rid, decision, actor=actor) for rid in chosen]
 
 
-def _apply(store: GraphStore, queue: StoredReviewQueue, item: Decision) -> dict[str, UpsertResult]:
+def _apply(
+    store: GraphStore, queue: StoredReviewQueue, item: Decision
+) -> tuple[dict[str, UpsertResult], list[str]]:
+    """Write what the item held; the held rows that cannot be written, and why."""
     held = queue.held_records(item.review_id)
     if not held:
-        return {}
+        return {}, []
     org = held[0][0]
     into = (
         item.decision.split(":", 1)[1]
         if item.decision and item.decision.startswith("accept:")
         else None
     )
+    remapped = list(_remapped(held, org.id if isinstance(org, NodeRecord) else "", into, store))
+    rows, skipped = _writable(store, remapped)
     with Writer(store) as writer:
-        for record, source in _remapped(held, org.id if isinstance(org, NodeRecord) else "", into, store):
+        for record, source in rows:
             writer.add(record, source)
-        return writer.write()
+        return writer.write(), skipped
+
+
+def _writable(
+    store: GraphStore, rows: list[tuple[NodeRecord | RelRecord, SourceRef | None]]
+) -> tuple[list[tuple[NodeRecord | RelRecord, SourceRef | None]], list[str]]:
+    """The held rows that can be written, and a line for each one that cannot: a
+    relationship whose other end is in neither the store nor the item (an alliance the
+    file's load rejected, with --skip-invalid). Without this the item could never be
+    decided: every decision failed on the whole batch."""
+    held_nodes = {r.id for r, _ in rows if isinstance(r, NodeRecord)}
+    ends = {e for r, _ in rows if isinstance(r, RelRecord) for e in (r.source, r.target)}
+    missing = {e for e in sorted(ends - held_nodes) if store.get_node(e) is None}
+    keep: list[tuple[NodeRecord | RelRecord, SourceRef | None]] = []
+    skipped: list[str] = []
+    for record, source in rows:
+        if not isinstance(record, RelRecord):
+            keep.append((record, source))
+            continue
+        gone = [e for e in (record.source, record.target) if e in missing]
+        if not gone:
+            keep.append((record, source))
+            continue
+        where = f" ({source.file} row {source.row})" if source else ""
+        skipped.append(
+            f"{record.type} {record.source} -> {record.target}{where}: no node {gone[0]!r} "
+            "in the store"
+        )
+    return keep, skipped
 
 
 def _remapped(

@@ -91,7 +91,11 @@ def test_dry_run_counts_what_a_write_then_does(tmp_path: Path, store: GraphStore
     real = load_path(store, path)
     for what, counts in real.counts.items():
         p = preview.counts[what]
-        assert (p.created, p.updated, p.unchanged) == (counts.created, counts.updated, counts.unchanged)
+        assert (p.created, p.updated, p.unchanged) == (
+            counts.created,
+            counts.updated,
+            counts.unchanged,
+        )
     assert real.counts["Person"].created == 3
 
 
@@ -107,12 +111,18 @@ def test_a_dry_run_counts_changed_values_as_a_write_does(tmp_path: Path, store: 
         {"source": "p-0", "target": "org-acme", "title": "Analyst"},
     ]
     orgs = [{"id": "org-acme", "name": "Acme Corporation"}]
-    changed = write_doc(tmp_path / "b.json", {"Organization": orgs, "Person": people}, {"WORKS_AT": ties})
+    changed = write_doc(
+        tmp_path / "b.json", {"Organization": orgs, "Person": people}, {"WORKS_AT": ties}
+    )
     preview = load_path(store, changed, dry_run=True)
     real = load_path(store, changed)
     for what, counts in real.counts.items():
         p = preview.counts[what]
-        assert (p.created, p.updated, p.unchanged) == (counts.created, counts.updated, counts.unchanged)
+        assert (p.created, p.updated, p.unchanged) == (
+            counts.created,
+            counts.updated,
+            counts.unchanged,
+        )
     assert [real.counts["Person"].created, real.counts["Person"].updated] == [1, 1]
     assert real.counts["Person"].unchanged == 1
     assert [real.counts["WORKS_AT"].created, real.counts["WORKS_AT"].updated] == [1, 1]
@@ -147,7 +157,9 @@ def two_charities(store: GraphStore) -> GraphStore:
     return store
 
 
-def test_ambiguous_organization_is_held_on_file_load(tmp_path: Path, two_charities: GraphStore) -> None:
+def test_ambiguous_organization_is_held_on_file_load(
+    tmp_path: Path, two_charities: GraphStore
+) -> None:
     report = load_path(two_charities, _ambiguous(tmp_path))
     assert report.ambiguities and report.held
     assert two_charities.get_node("org-new") is None
@@ -156,7 +168,9 @@ def test_ambiguous_organization_is_held_on_file_load(tmp_path: Path, two_chariti
     assert len(queue.held[item.review_id]) == 2  # the organization and its membership
 
 
-def test_ambiguous_organization_is_held_on_upload_too(tmp_path: Path, two_charities: GraphStore) -> None:
+def test_ambiguous_organization_is_held_on_upload_too(
+    tmp_path: Path, two_charities: GraphStore
+) -> None:
     data = _ambiguous(tmp_path).read_bytes()
     report = load_bytes(two_charities, data, "upload.json", actor="key:admin")
     assert report.ambiguities
@@ -197,6 +211,36 @@ def test_reject_makes_a_new_organization_and_is_remembered(
     assert again.counts["Organization"].unchanged == 1
 
 
+def test_a_held_row_whose_other_end_was_rejected_does_not_block_the_decision(
+    tmp_path: Path, two_charities: GraphStore
+) -> None:
+    """The alliance of a held membership was rejected when the file loaded (skip_invalid):
+    every decision on the item failed on the whole batch, so it stayed open for good."""
+    path = write_doc(
+        tmp_path / "later.json",
+        {
+            "Organization": [{"id": "org-new", "name": "Global Health Aliance"}],
+            "Alliance": [{"id": "all-bad", "name": "Bad", "status": "no-such-status"}],
+        },
+        {
+            "MEMBER_OF": [
+                {"source": "org-new", "target": "all-1"},
+                {"source": "org-new", "target": "all-bad"},
+            ]
+        },
+    )
+    report = load_path(two_charities, path, skip_invalid=True)
+    assert report.rejections and report.held
+    queue = StoredReviewQueue(two_charities)
+    (item,) = queue.open_items()
+    applied = decide(two_charities, queue, item.review_id, "reject", actor="cli:t")
+    assert applied.written["MEMBER_OF"].created == 1  # the one to all-1
+    (skipped,) = applied.skipped
+    assert "org-new -> all-bad" in skipped and "no node 'all-bad' in the store" in skipped
+    assert not StoredReviewQueue(two_charities).open_items()
+    assert two_charities.history()[0].detail["skipped"] == [skipped]
+
+
 # ---------------------------------------------------------------- the projection follows
 
 
@@ -217,7 +261,11 @@ def test_followed_projection_equals_a_full_build_after_random_writes(
     for step in range(12):
         nodes = {
             "Organization": [
-                {"id": f"org-{rng.randrange(6)}", "name": f"Org {rng.randrange(3)}", "industry": rng.choice(["a", "b"])}
+                {
+                    "id": f"org-{rng.randrange(6)}",
+                    "name": f"Org {rng.randrange(3)}",
+                    "industry": rng.choice(["a", "b"]),
+                }
                 for _ in range(3)
             ],
             "Person": [{"id": f"p-{step}-{i}", "name": f"P {step} {i}"} for i in range(3)],
@@ -263,8 +311,14 @@ def test_a_lease_keeps_its_graph_unchanged_while_writes_follow(store: GraphStore
 
 def test_writer_records_sources_per_row(store: GraphStore) -> None:
     with Writer(store, import_id="imp-1") as w:
-        w.add(NodeRecord(NodeLabel.TOPIC, "t-1", {"name": "Water"}), SourceRef("imp-1", "t.csv", None, 2))
-        w.add(NodeRecord(NodeLabel.TOPIC, "t-2", {"name": "Air"}), SourceRef("imp-1", "t.csv", None, 3))
+        w.add(
+            NodeRecord(NodeLabel.TOPIC, "t-1", {"name": "Water"}),
+            SourceRef("imp-1", "t.csv", None, 2),
+        )
+        w.add(
+            NodeRecord(NodeLabel.TOPIC, "t-2", {"name": "Air"}),
+            SourceRef("imp-1", "t.csv", None, 3),
+        )
         assert w.write()["Topic"].created == 2
     assert store.sources_of("t-2") == [SourceRef("imp-1", "t.csv", None, 3)]
     assert store.get_meta(WRITING_KEY) is None

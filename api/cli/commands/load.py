@@ -135,6 +135,8 @@ def review(args: argparse.Namespace) -> int:
         applied = decide(store, queue, args.review_id, decision, actor=cli_actor())
         rows = sum(r.written for r in applied.written.values())
         print(f"{applied.review_id}: {applied.decision}; {rows} held row(s) written")
+        for line in applied.skipped:
+            print(f"  not written: {line}")
         return 0
     finally:
         store.close()
