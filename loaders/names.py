@@ -108,6 +108,22 @@ def normalize_org(name: str) -> str:
     return " ".join(w for w in words if w)
 
 
+def legal_form(name: str) -> str:
+    """The legal-form words :func:`normalize_org` drops from the end of a name, folded
+    ("Biopharm K.K." gives "kk", "Acme GmbH & Co KG" gives "kg"); "" when it has none.
+
+    >>> legal_form("Biopharm AG"), legal_form("Biopharm K.K."), legal_form("Biopharm")
+    ('ag', 'kk', '')
+    """
+    text = _PAREN.sub(" ", fold(name)).replace("a/s", " as ").replace(".", "")
+    text = text.replace("&", " and ").replace("+", " and ")
+    words = _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip().split(" ")
+    form: list[str] = []
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        form.append(words.pop())
+    return " ".join(reversed(form))
+
+
 def spelling_key(text: str) -> str:
     """The letters and digits of ``text``, folded: two texts with the same key differ only
     in case, accents, punctuation or spacing (a name's or a country's spelling variants).

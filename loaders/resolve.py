@@ -20,7 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from loaders.names import normalize_org, normalize_person, spelling_key
+from loaders.names import legal_form, normalize_org, normalize_person, spelling_key
 
 MERGE_AT = 95.0
 REVIEW_AT = 85.0
@@ -164,6 +164,14 @@ def _country_form(key: str) -> str:
     return "name"
 
 
+def _other_legal_entity(known: str, incoming: str) -> bool:
+    """Whether two names of one stem in two countries name two legal entities: both give
+    a legal form and the forms differ ("Biopharm AG", Israel, and "Biopharm KK", Canada: a
+    subsidiary at most, never the same company), so nobody need be asked."""
+    a, b = legal_form(known), legal_form(incoming)
+    return bool(a and b and a != b)
+
+
 FIRST_WORD_CAP = 60.0  # what :func:`similarity` caps a pair with different first words at
 FIRST_WORD_SIMILAR = 85.0  # first words at least this similar escape that cap
 
@@ -262,12 +270,21 @@ class OrgIndex:
             return Match(org_id, "exact_id")
         key = normalize_org(name)
         same = self.keys.get(key)
+        if same:  # another legal form in another country is another company: not a candidate
+            same = [i for i in same if not self._other_company(i, name, country)]
+            if not same:
+                return Match(None, "new")
         if same and len(same) == 1:
             clash = country_clash(self.countries.get(same[0]), country)
             if clash is None:
                 return Match(same[0], "exact_alias", 100.0)
             return self._clash(name, country, [self._candidate(same[0], 100.0)], queue, clash)
         if same:  # two known organizations share this name: never pick one silently
+            local = [
+                i for i in same if country and not country_clash(self.countries.get(i), country)
+            ]
+            if len(local) == 1 and self.countries.get(local[0]):  # unless one is of its country
+                return Match(local[0], "exact_alias", 100.0)
             candidates = [self._candidate(i, 100.0) for i in same]
             return self._ask(name, candidates, queue, 100.0, transient=True)
         if not key or not self.choices:
@@ -282,12 +299,22 @@ class OrgIndex:
             clash = country_clash(self.countries.get(top_id), country, "similar name")
             if clash is None:
                 return Match(top_id, "fuzzy", top_score)
+            if _other_legal_entity(self.names.get(top_id, ""), name):
+                return Match(None, "new")
             candidates = [self._candidate(top_id, round(top_score, 1))]
             return self._clash(name, country, candidates, queue, clash, top_score)
         if queue is None:
             return Match(None, "new")
         candidates = [self._candidate(c[2], round(c[1], 1)) for c in best if c[1] >= review_at]
         return self._ask(name, candidates, queue, top_score)
+
+    def _other_company(self, org_id: str, name: str, country: str | None) -> bool:
+        """Whether a known organization of the same name stem is another company than an
+        incoming ``name`` of ``country``: recorded in another country, under another legal
+        form ("Biopharm AG", Israel, against "Biopharm KK", Canada)."""
+        return bool(country_clash(self.countries.get(org_id), country)) and _other_legal_entity(
+            self.names.get(org_id, ""), name
+        )
 
     def _candidate(self, org_id: str, score: float) -> dict[str, Any]:
         """A review item's candidate: id, name, score and, when recorded, country."""

@@ -103,19 +103,24 @@ def test_a_stored_name_in_another_country_is_held_not_merged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SDC: org-biopharm-ag (Israel) absorbed "Biopharm KK" (Canada) by exact_alias,
-    score 100, the Canadian country dropped. Now the incoming one is held, and says why."""
-    data, mapping = _write(tmp_path, "sdc", PARTNERS, "Company,Country\nBiopharm KK,Canada\n")
+    score 100, the Canadian country dropped. Another legal form in another country is
+    another legal entity: kept apart without asking. The bare name in another country
+    may be either: held, and says why."""
+    rows = "Company,Country\nBiopharm,Canada\nBiopharm KK,Japan\n"
+    data, mapping = _write(tmp_path, "sdc", PARTNERS, rows)
     report, store = _both(tmp_path, monkeypatch, data, mapping, [BIOPHARM_IL])
     assert not report.merges
+    assert _props(store, "org-biopharm-kk")["country"] == "Japan"  # its own organization
     (held,) = report.held
+    assert held.value == "Biopharm"
     assert held.reason.endswith("same name, different country: Israel vs Canada")
     (ambiguity,) = report.ambiguities
-    assert ambiguity.incoming_id == "org-biopharm-kk"
+    assert ambiguity.incoming_id == "org-biopharm"
     assert [c["id"] for c in ambiguity.candidates] == ["org-biopharm-ag"]
     assert ambiguity.candidates[0]["reason"] == "same name, different country: Israel vs Canada"
     (item,) = StoredReviewQueue(store).open_items()
     assert item.reason == "same name, different country: Israel vs Canada"
-    assert store.get_node("org-biopharm-kk") is None
+    assert store.get_node("org-biopharm") is None
     assert "aliases" not in _props(store, "org-biopharm-ag")
     store.close()
 
@@ -123,8 +128,9 @@ def test_a_stored_name_in_another_country_is_held_not_merged(
 def test_an_earlier_row_in_another_country_holds_the_later_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Within one file: the same country (any case), or none recorded, still merges;
-    another country is held."""
+    """Within one file: another legal form in another country is another organization;
+    then the same name in the same country (any case) merges with the one of its country,
+    and a name with no country, which could be either, is held."""
     rows = (
         "Company,Country\nBiopharm AG,Israel\nBiopharm KK,Canada\nBiopharm Corp,ISRAEL\n"
         "Biopharm SA,\nOther Co,Chile\n"
@@ -132,12 +138,9 @@ def test_an_earlier_row_in_another_country_holds_the_later_one(
     data, mapping = _write(tmp_path, "sdc", PARTNERS, rows)
     report, store = _both(tmp_path, monkeypatch, data, mapping)
     merged = {(m.incoming_id, m.into, m.rule) for m in report.merges}
-    assert merged == {
-        ("org-biopharm-corp", "org-biopharm-ag", "exact_alias"),
-        ("org-biopharm-sa", "org-biopharm-ag", "exact_alias"),
-    }
-    assert [(h.row, h.value) for h in report.held] == [(3, "Biopharm KK")]
-    assert "Israel vs Canada" in report.held[0].reason
+    assert merged == {("org-biopharm-corp", "org-biopharm-ag", "exact_alias")}
+    assert _props(store, "org-biopharm-kk")["country"] == "Canada"
+    assert [(h.row, h.value) for h in report.held] == [(5, "Biopharm SA")]
     assert _props(store, "org-biopharm-ag")["country"] == "Israel"
     store.close()
 
