@@ -35,6 +35,11 @@ def _held_form(record: NodeRecord | RelRecord, source: SourceRef | None) -> Held
     return ["rel", str(record.type), record.source, record.target, record.key, record.props, src]
 
 
+def _same_held(a: HeldForm, b: HeldForm) -> bool:
+    """The same record from the same file, sheet and row, whichever import held it."""
+    return a[:-1] == b[:-1] and (a[-1] or [None])[1:] == (b[-1] or [None])[1:]
+
+
 def _from_held(form: HeldForm) -> tuple[NodeRecord | RelRecord, SourceRef | None]:
     src = SourceRef(*form[-1]) if form[-1] else None
     if form[0] == "node":
@@ -69,11 +74,15 @@ class StoredReviewQueue(ReviewQueue):
         source: SourceRef | None,
         origin: dict[str, Any] | None = None,
     ) -> None:
-        """Keep a record back until ``review_id`` is decided (once per identical record)."""
+        """Keep a record back until ``review_id`` is decided: once per record and source row,
+        so loading the same file again holds nothing twice (the later import is kept)."""
         form = _held_form(record, source)
         with self._lock:
             rows = self.held.setdefault(review_id, [])
-            if form not in rows:
+            again = [i for i, held in enumerate(rows) if _same_held(held, form)]
+            if again:
+                rows[again[0]] = form
+            else:
                 rows.append(form)
             if origin and review_id not in self.origin:
                 self.origin[review_id] = origin

@@ -211,6 +211,17 @@ def test_reject_makes_a_new_organization_and_is_remembered(
     assert again.counts["Organization"].unchanged == 1
 
 
+def test_loading_the_same_file_again_holds_each_row_once(
+    tmp_path: Path, two_charities: GraphStore
+) -> None:
+    """Each reload of a file appended its held rows again (2, then 4 rows held)."""
+    load_path(two_charities, _ambiguous(tmp_path))
+    load_path(two_charities, _ambiguous(tmp_path))
+    queue = StoredReviewQueue(two_charities)
+    (item,) = queue.open_items()
+    assert len(queue.held[item.review_id]) == 2  # the organization and its membership
+
+
 def test_a_held_row_whose_other_end_was_rejected_does_not_block_the_decision(
     tmp_path: Path, two_charities: GraphStore
 ) -> None:
