@@ -110,7 +110,11 @@ def review(args: argparse.Namespace) -> int:
             for item in items:
                 cands = "; ".join(f"{c['name']} ({c['id']}, {c['score']})" for c in item.candidates)
                 held = len(queue.held.get(item.review_id, []))
-                print(f"[{item.review_id}] {item.incoming_name!r} might be: {cands} ({held} row(s) held)")
+                why = f"; {item.reason}" if item.reason else ""
+                print(
+                    f"[{item.review_id}] {item.incoming_name!r} might be: {cands} "
+                    f"({held} row(s) held{why})"
+                )
             return 0
         decision = (
             "reject" if args.action == "reject" else (f"accept:{args.into}" if args.into else "accept")
