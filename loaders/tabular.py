@@ -77,18 +77,29 @@ def _western(sample: bytes, guesses: Sequence[CharsetMatch]) -> str:
     best = guesses[0]
     if best.encoding == "cp1252" or is_multi_byte_encoding(best.encoding):
         return str(best.encoding)
+    try:
+        western = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return str(best.encoding)
     for guess in guesses:
         close = (
             guess.chaos <= best.chaos + CLOSE_CHAOS
             and guess.coherence >= best.coherence - CLOSE_COHERENCE
         )
         if close and "cp1252" in (guess.encoding, *guess.could_be_from_charset):
-            try:
-                sample.decode("cp1252")
-            except UnicodeDecodeError:
-                break
             return "cp1252"
+    # a DOS code page (cp775, cp850 ...) reads the accented letters of a Western export as
+    # box drawing and signs ("Sociķtķ Gķnķrale ╔tudes"): Windows-1252 reads more of them
+    # as letters there, while for a Central European file both read letters and it stays
+    if _letter_share(western) > _letter_share(sample.decode(best.encoding, errors="replace")):
+        return "cp1252"
     return str(best.encoding)
+
+
+def _letter_share(text: str) -> float:
+    """The share of the non-ASCII characters of ``text`` that are letters (1.0: none)."""
+    wide = [c for c in text if ord(c) > 127]
+    return sum(c.isalpha() for c in wide) / len(wide) if wide else 1.0
 
 
 def open_text(raw: IO[bytes], name: str) -> tuple[io.TextIOWrapper, str]:

@@ -61,6 +61,19 @@ def test_windows_1252_is_preferred_to_a_close_windows_1250_guess() -> None:
     assert detect_encoding(sample, "people.csv") == "cp1252"  # charset-normalizer: cp1250
 
 
+def test_windows_1252_is_preferred_to_a_dos_code_page_that_reads_signs() -> None:
+    """A workbench upload was read as cp775 (charset-normalizer's best guess, cp1252 a
+    little behind): "Sociķtķ Gķnķrale ╔tudes", "Franńois č·±ez"."""
+    rows = [
+        "Contact ID,Full Name,Email,Company,Job Title,Since",
+        "1,Zoë Lefèvre,zoe@x.org,Société Générale Études,CEO,2020-01-01",
+        "2,François Ñúñez,f@x.org,Café Noir,CTO,2021-02-01",
+        "3,Ana Ruiz,a@x.org,Acme,Analyst,2019-05-01",
+    ]
+    sample = ("\n".join(rows) + "\n").encode("cp1252")
+    assert detect_encoding(sample, "contacts.csv") == "cp1252"
+
+
 def test_a_windows_1252_file_loads_with_its_exact_names(tmp_path: Path, empty: GraphStore) -> None:
     path = _western_table(tmp_path / "boards.tsv")
     report = load_path(empty, path, parse_mapping(PEOPLE))
