@@ -93,6 +93,18 @@ def partner_mix(p: Portfolio, *, min_share: float = 0.1) -> list[Finding]:
     return out
 
 
+#: How a finding names a staff role ("no communications" read as if nothing were said).
+ROLE_NOUNS = {
+    "alliance_manager": "alliance manager",
+    "km_intermediary": "knowledge-management intermediary",
+    "communications": "communications lead",
+}
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def missing_roles(p: Portfolio, *, roles: tuple[str, ...] = REQUIRED_ROLES) -> list[Finding]:
     """Alliances with staff recorded but nobody (currently) in one of ``roles``.
 
@@ -106,7 +118,7 @@ def missing_roles(p: Portfolio, *, roles: tuple[str, ...] = REQUIRED_ROLES) -> l
         present = {s.role for s in staff}
         for role in roles:
             if role not in present:
-                words = role.replace("_", " ")
+                words = ROLE_NOUNS.get(role, role.replace("_", " "))
                 out.append(
                     Finding(
                         kind=f"missing_{role}",
@@ -115,7 +127,7 @@ def missing_roles(p: Portfolio, *, roles: tuple[str, ...] = REQUIRED_ROLES) -> l
                         score=1.0 if role == "alliance_manager" else 0.5,
                         explanation=f"{p.name(a)} has {len(staff)} staff roles recorded but no "
                         f"{words}. What it means: nobody is responsible for that part of the "
-                        f"alliance. What to do: name a {words}.",
+                        f"alliance. What to do: name {_article(words)} {words}.",
                         evidence_nodes=[a, *sorted({s.person for s in staff})],
                         evidence_relationships=sorted(s.rel for s in staff),
                     )

@@ -103,6 +103,7 @@ def _grouped(
 
 
 def _names(p: Portfolio, ids: list[str], limit: int = 4) -> str:
+    limit = len(ids) if len(ids) == limit + 1 else limit  # never "and 1 more": name it
     shown = [p.name(x) for x in ids[:limit]]
     more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
     return (", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]) + more
@@ -236,7 +237,8 @@ def topic_overlap(
         min_shared_topics,
         cap,
         lambda al, ts: (
-            f"{_names(p, al)} all work on {_names(p, ts, 5)}. What it means: "
+            f"{_names(p, al)} {'both' if len(al) == 2 else 'all'} work on {_names(p, ts, 5)}. "
+            "What it means: "
             "effort may be duplicated. What to do: agree who leads on each topic, or consider "
             "merging the work."
         ),

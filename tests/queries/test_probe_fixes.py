@@ -289,3 +289,22 @@ def test_a_contribution_not_recorded_is_null_not_zero() -> None:
     assert (a.cash, a.in_kind, a.currency) == (100.0, None, "EUR")
     assert (b.cash, b.in_kind, b.currency) == (None, 0.0, "unspecified")  # a recorded zero
     assert money.cash == {"EUR": 100.0} and money.in_kind == {"unspecified": 0.0}
+
+
+# 6. findings read as sentences ----------------------------------------------------------------
+
+
+def test_missing_role_findings_name_the_role_grammatically() -> None:
+    """They read "name a alliance manager" and "but no communications"."""
+    orgs = [{"id": "focal", "name": "Focal"}, {"id": "m1", "name": "M1"}]
+    alliances = [{"id": "a1", "name": "A1"}]
+    people = [{"id": "ana", "name": "Ana"}]
+    rels = {
+        "MEMBER_OF": [{"source": "focal", "target": "a1"}, {"source": "m1", "target": "a1"}],
+        "STAFFS": [{"source": "ana", "target": "a1", "role": "km_intermediary"}],
+    }
+    g = _graph({"Organization": orgs, "Alliance": alliances, "Person": people}, rels)
+    gaps = {f.kind: f.explanation for f in build_report(g, "focal", REFERENCE).gaps}
+    assert "What to do: name an alliance manager." in gaps["missing_alliance_manager"]
+    assert "but no communications lead." in gaps["missing_communications"]
+    assert "What to do: name a communications lead." in gaps["missing_communications"]
