@@ -108,3 +108,38 @@ def test_pages_count_against_the_keys_rate_limit(tmp_path_factory: pytest.TempPa
 def test_the_bare_address_opens_the_workbench(app: tuple[TestClient, dict[str, str]]) -> None:
     r = _get(app, "/", None)
     assert r.status_code == 307 and r.headers["location"] == "/app"  # type: ignore[attr-defined]
+
+
+def test_the_import_report_speaks_to_the_browser_user() -> None:
+    """The page said "Dry run: nothing was written. dry run: nothing was written", and told
+    a browser user to "load with --skip-invalid", a command-line flag."""
+    from api.web.routes import _env
+    from loaders.report import ImportReport
+
+    def render(report: ImportReport) -> str:
+        return _env.get_template("import.html").render(
+            report=report,
+            principal=None,
+            role="admin",
+            analyst=True,
+            admin=True,
+            token="t",
+            focal=None,
+            served=True,
+            formats=[".csv"],
+            error="",
+        )
+
+    dry = ImportReport(source="c.csv", format="csv", dry_run=True, problems=2)
+    dry.message = "dry run: nothing was written"
+    text = render(dry)
+    assert text.count("nothing was written") == 1
+    assert "2 problem(s) found" in text and "“Skip invalid rows”" in text
+    failed = ImportReport(source="c.csv", format="csv", dry_run=False, encoding="cp1252")
+    failed.message = (
+        "2 problem(s): nothing was written. Fix them, or load with --skip-invalid to write the "
+        "valid rows."
+    )
+    text = render(failed)
+    assert "--skip-invalid" not in text and "tick “Skip invalid rows”" in text
+    assert "Text read as cp1252." in text
