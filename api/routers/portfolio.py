@@ -25,15 +25,16 @@ OrgId = Annotated[str, Path(max_length=200, description="the focal organization'
 
 def _as_of(
     as_of: Annotated[
-        IsoDate | Literal["all"] | None,
+        IsoDate | Literal["all", ""] | None,
         Query(
             description="analyse the portfolio as it stood on this date (YYYY-MM-DD); "
-            "default today; `all` for all of history",
+            "default (absent or empty) today; `all` for all of history",
         ),
     ] = None,
 ) -> date | None:
-    """``as_of``: today when absent, ``None`` (all of history) for ``all``."""
-    if as_of is None:
+    """``as_of``: today when absent or empty (a cleared date field of the workbench's
+    form), ``None`` (all of history) for ``all``."""
+    if as_of is None or as_of == "":
         return date.today()
     if as_of == "all":
         return None

@@ -54,3 +54,10 @@ def test_an_unknown_setting_is_a_422_not_ignored(api: Api) -> None:
     for route in ("report", "synergies", "scorecards"):  # the route's own parameters pass
         ok = api.get(f"/portfolio/org-focal/{route}?as_of=2025-06-30&donor_share=0.6")
         assert ok.status_code == 200, (route, ok.json())
+
+
+def test_an_empty_as_of_is_today(api: Api) -> None:
+    """The workbench's date field, cleared, sends ``as_of=``: that was a raw 422 page."""
+    empty = api.get("/portfolio/org-focal/report?as_of=")
+    assert empty.status_code == 200
+    assert empty.json()["as_of"] == api.get("/portfolio/org-focal/report").json()["as_of"]
