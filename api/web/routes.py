@@ -80,6 +80,7 @@ _env = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _env.filters["q"] = lambda v: quote(str(v), safe="")
+_env.filters["shown"] = views.shown
 
 
 def page(

@@ -91,13 +91,26 @@ def _when(props: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def shown(value: Any) -> str:
+    """A property as a page shows it: a list as its items, yes/no, amounts (floats, as the
+    model keeps money) grouped ("74,000", not "74000.0"), anything else as text (an int
+    may be a year or a code: 1997 stays 1997)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(shown(v) for v in value)
+    if isinstance(value, float):
+        return f"{int(value):,}" if value.is_integer() and abs(value) < 1e15 else f"{value:,}"
+    return str(value)
+
+
 def _details(props: dict[str, Any]) -> str:
-    shown = [
-        f"{k.replace('_', ' ')}: {v}"
+    shown_ = [
+        f"{k.replace('_', ' ')}: {shown(v)}"
         for k, v in sorted(props.items())
         if k not in DATE_FIELDS and k not in ("source_ref", "provenance") and v not in (None, "")
     ]
-    return "; ".join(shown)
+    return "; ".join(shown_)
 
 
 def entity_page(access: Access, node: str) -> EntityPage:

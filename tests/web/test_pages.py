@@ -143,3 +143,14 @@ def test_the_import_report_speaks_to_the_browser_user() -> None:
     text = render(failed)
     assert "--skip-invalid" not in text and "tick “Skip invalid rows”" in text
     assert "Text read as cp1252." in text
+
+
+def test_values_are_shown_as_a_reader_expects() -> None:
+    """Entity pages read "aliases ['Northwind', 'Fundación Northwind']", "focal True" and
+    "cash contribution: 74000.0"."""
+    from api.web.views import shown
+
+    assert shown(["Northwind", "Fundación Northwind"]) == "Northwind, Fundación Northwind"
+    assert (shown(True), shown(False)) == ("yes", "no")
+    assert (shown(74000.0), shown(1234.5), shown(0.25)) == ("74,000", "1,234.5", "0.25")
+    assert (shown(1997), shown("USD")) == ("1997", "USD")  # an int may be a year
