@@ -154,3 +154,19 @@ def test_values_are_shown_as_a_reader_expects() -> None:
     assert (shown(True), shown(False)) == ("yes", "no")
     assert (shown(74000.0), shown(1234.5), shown(0.25)) == ("74,000", "1,234.5", "0.25")
     assert (shown(1997), shown("USD")) == ("1997", "USD")  # an int may be a year
+
+
+def test_the_brokers_page_counts_contacts_without_the_broker(
+    app: tuple[TestClient, dict[str, str]],
+) -> None:
+    """"Knows in A" counted the broker herself (9 where the API said 8), and the table was
+    ranked by paths carried without showing them."""
+    url = "/app/brokers?a=alliance-000&b=alliance-001"
+    page = _get(app, url, "viewer").text  # type: ignore[attr-defined]
+    api = _get(app, "/brokers?a=alliance-000&b=alliance-001", "viewer").json()  # type: ignore[attr-defined]
+    first = api["brokers"][0]
+    knows_a = len([t for t in first["ties_a"] if t != first["id"]])
+    knows_b = len([t for t in first["ties_b"] if t != first["id"]])
+    assert "Paths carried" in page
+    row = f"<td>{first['paths']}</td><td>{first['score']:.2f}</td><td>{knows_a}</td><td>{knows_b}</td>"
+    assert row in page
