@@ -93,6 +93,20 @@ def fold(text: str) -> str:
     return text.casefold().translate(_LETTERS)
 
 
+def aliases_of(data: dict[str, object]) -> list[str]:
+    """An entity's other names (former names, spellings met in imports)."""
+    aliases = data.get("aliases")
+    return [str(a) for a in aliases] if isinstance(aliases, list) else []
+
+
+def matches_name(data: dict[str, object], needle: str) -> bool:
+    """Whether ``needle`` (already :func:`fold`-ed) is in the entity's name
+    or one of its other names, whatever the case and accents ("lefevre" finds Lefèvre)."""
+    return needle in fold(str(data.get("name", ""))) or any(
+        needle in fold(a) for a in aliases_of(data)
+    )
+
+
 @lru_cache(maxsize=65_536)
 def normalize_org(name: str) -> str:
     """The comparison key of an organization name (see the module docstring)."""

@@ -194,7 +194,9 @@ def _writable(
     decided: every decision failed on the whole batch."""
     held_nodes = {r.id for r, _ in rows if isinstance(r, NodeRecord)}
     ends = {e for r, _ in rows if isinstance(r, RelRecord) for e in (r.source, r.target)}
-    missing = {e for e in sorted(ends - held_nodes) if store.get_node(e) is None}
+    asked = sorted(ends - held_nodes)
+    found, _ = store.fetch(asked, []) if asked else ([], [])
+    missing = set(asked) - {n.id for n in found}
     keep: list[tuple[NodeRecord | RelRecord, SourceRef | None]] = []
     skipped: list[str] = []
     for record, source in rows:

@@ -327,14 +327,6 @@ def table_cells(
         ) from None
 
 
-def read_csv(
-    raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
-) -> Iterator[SourceRow]:
-    """Rows of a CSV file through ``mapping`` (LinkedIn's Connections.csv needs none); see
-    :func:`table_cells` for how the text is read."""
-    return mapped_rows(table_cells(raw, name, mapping, owner=owner), name, owner)
-
-
 def mapped_rows(
     cells: Iterator[TableStart | Cells], name: str, owner: str | None = None
 ) -> Iterator[SourceRow]:

@@ -11,10 +11,9 @@ from api.access import Access
 from api.deps import AccessDep, StateDep, ViewerDep
 from api.models import NodeDetail, NodeOut, Page, RelationshipOut
 from api.problems import ProblemError, not_found
-from api.web.search import matches_name
 from graph.projection import edge_evidence_id
 from graph.vocabulary import NodeLabel
-from loaders.names import fold
+from loaders.names import fold, matches_name
 
 FILTERS: dict[NodeLabel, tuple[str, ...]] = {
     NodeLabel.ORGANIZATION: ("industry", "country"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from loaders.names import fold
+from loaders.names import aliases_of, fold
 
 WORD = re.compile(r"\w+", re.UNICODE)
 #: at most this many index entries are read per query (a one-letter prefix matches many;
@@ -56,7 +56,7 @@ class SearchIndex:
             self.labels[node] = str(data.get("label", ""))
             self.rank[node] = graph.degree(node)
             words = set(WORD.findall(self.folded[node])) | set(WORD.findall(key)) | {key}
-            for alias in _aliases(data):  # a former name finds the entity as it is now
+            for alias in aliases_of(data):  # a former name finds the entity as it is now
                 words |= set(WORD.findall(fold(alias)))
             self.tokens[node] = tuple(words)
             pairs += [(w, node) for w in words]
@@ -98,20 +98,6 @@ class SearchIndex:
                 if len(hits) == limit:
                     break
         return hits
-
-
-def _aliases(data: dict[str, object]) -> list[str]:
-    """An entity's other names (former names, spellings met in imports)."""
-    aliases = data.get("aliases")
-    return [str(a) for a in aliases] if isinstance(aliases, list) else []
-
-
-def matches_name(data: dict[str, object], needle: str) -> bool:
-    """Whether ``needle`` (already :func:`~loaders.names.fold`-ed) is in the entity's name
-    or one of its other names, whatever the case and accents ("lefevre" finds Lefèvre)."""
-    return needle in fold(str(data.get("name", ""))) or any(
-        needle in fold(a) for a in _aliases(data)
-    )
 
 
 _indexes: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[object, SearchIndex]] = (

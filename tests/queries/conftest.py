@@ -27,3 +27,15 @@ def evidence_ids(graph: nx.MultiDiGraph) -> set[str]:
 
 def as_json(obj: Any) -> Any:
     return obj.model_dump(mode="json")
+
+
+def graph_of(
+    nodes: dict[str, list[dict[str, Any]]], rels: dict[str, list[dict[str, Any]]]
+) -> nx.MultiDiGraph:
+    """A projection of hand-written rows (label or type -> rows), validated as a load would."""
+    from graph.projection import build_projection
+    from graph.records import validate_nodes, validate_relationships
+
+    n = [r for label, rows in nodes.items() for r in validate_nodes(label, rows)]
+    r = [x for t, rows in rels.items() for x in validate_relationships(t, rows)]
+    return build_projection(n, r)

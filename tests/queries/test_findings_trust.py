@@ -6,30 +6,19 @@ from __future__ import annotations
 import inspect
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import pytest
 
 from bench.analytics_quality import absence_only, cross_currency_sums, must_not_report
-from graph.projection import build_projection
-from graph.records import validate_nodes, validate_relationships
 from queries.configuration import read
 from queries.money import Conversion, Rate, parse_rates, read_rates
 from queries.portfolio import build_report
 from queries.portfolio_context import marked_focal
 from queries.settings import ReportSettings, parse_settings
-from tests.queries.conftest import sample_at
+from tests.queries.conftest import graph_of, sample_at
 
 REFERENCE = date(2026, 6, 30)
-
-
-def _graph(
-    nodes: dict[str, list[dict[str, Any]]], rels: dict[str, list[dict[str, Any]]]
-) -> nx.MultiDiGraph:
-    n = [r for label, rows in nodes.items() for r in validate_nodes(label, rows)]
-    r = [x for t, rows in rels.items() for x in validate_relationships(t, rows)]
-    return build_projection(n, r)
 
 
 def _two_currency_portfolio() -> nx.MultiDiGraph:
@@ -42,7 +31,7 @@ def _two_currency_portfolio() -> nx.MultiDiGraph:
         for a in ("a1", "a2")
     ]
     members = [{"source": o, "target": a} for a in ("a1", "a2") for o in ("focal", "m1", "m2")]
-    return _graph(
+    return graph_of(
         {"Organization": orgs, "Alliance": alliances},
         {"FUNDS": funds, "MEMBER_OF": members},
     )
@@ -106,7 +95,7 @@ def test_a_treaty_portfolio_without_records_gives_coverage_not_findings() -> Non
     members = [
         {"source": o, "target": a["id"]} for a in alliances for o in ("focal", "m1", "m2", "m3")
     ]
-    g = _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    g = graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
     report = build_report(g, "focal", REFERENCE)
     absence = {"no_management_funding", "never_assessed", "partner_mix"}
     assert not [f for f in report.findings() if f.kind in absence or f.kind.startswith("missing_")]
@@ -197,7 +186,7 @@ def test_a_closed_partner_network_is_a_constraint_finding() -> None:
     members = [
         {"source": o, "target": a} for a in ("a1", "a2") for o in ("focal", "m1", "m2", "m3")
     ]
-    g = _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    g = graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
     report = build_report(g, "focal", REFERENCE)
     found = [f for f in report.constraints if f.kind == "network_constraint"]
     assert found and found[0].score > 0.5
@@ -277,7 +266,7 @@ def test_focal_constraint_equals_burts_definition() -> None:
         for a, group in (("a1", ("focal", "m1", "m2")), ("a2", ("focal", "m2", "m3", "m4")))
         for o in group
     ]
-    g = _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    g = graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
     value, tie = focal_constraint(load_portfolio(g, "focal", REFERENCE))
     ref = nx.Graph()
     for u, v, w in [
@@ -322,7 +311,7 @@ def _treaty_portfolio() -> nx.MultiDiGraph:
         for a, orgs_in in (("a1", ("focal", "m1", "bridge")), ("a2", ("focal", "bridge", "m2")))
         for o in orgs_in
     ] + [{"source": "focal", "target": "a3"}]
-    return _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    return graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
 
 
 def test_a_measure_with_nothing_recorded_is_not_measured_rather_than_read_as_low() -> None:
@@ -355,7 +344,7 @@ def test_one_small_alliance_is_not_reported_as_a_closed_partner_network() -> Non
     partners only restated that the portfolio holds one alliance of five."""
     orgs = [{"id": i, "name": i} for i in ("focal", "m1", "m2", "m3", "m4")]
     members = [{"source": o["id"], "target": "a1"} for o in orgs]
-    g = _graph(
+    g = graph_of(
         {"Organization": orgs, "Alliance": [{"id": "a1", "name": "A1"}]}, {"MEMBER_OF": members}
     )
     report = build_report(g, "focal", REFERENCE)
@@ -374,7 +363,7 @@ def test_partner_overlaps_are_capped_at_one_per_alliance_strongest_first() -> No
         for k in range(6)
         for o in ["focal", *(f"m{i}" for i in range(k, k + 6))]
     ]
-    g = _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    g = graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
     every = build_report(g, "focal", REFERENCE, max_pairs_per_kind=1000)
     pairs = sorted(
         (f for f in every.synergies if f.kind == "partner_overlap"), key=lambda f: -f.score

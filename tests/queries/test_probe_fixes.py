@@ -10,24 +10,15 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from graph.projection import build_projection
-from graph.records import validate_nodes, validate_relationships
 from queries.contact_graph import Stay, build_contact_graph, overlap_cliques, person_network
 from queries.metrics import network_metrics
 from queries.neighbourhoods import brokers, profile
 from queries.paths import introduction_paths
 from queries.portfolio import build_report
 from queries.settings import parse_settings
+from tests.queries.conftest import graph_of
 
 REFERENCE = date(2026, 6, 30)
-
-
-def _graph(
-    nodes: dict[str, list[dict[str, Any]]], rels: dict[str, list[dict[str, Any]]]
-) -> nx.MultiDiGraph:
-    n = [r for label, rows in nodes.items() for r in validate_nodes(label, rows)]
-    r = [x for t, rows in rels.items() for x in validate_relationships(t, rows)]
-    return build_projection(n, r)
 
 
 # 1. co-affiliation ties need overlapping periods ------------------------------------------
@@ -76,7 +67,7 @@ def _board_history() -> nx.MultiDiGraph:
             ("gamma", "Gamma"),
         )
     ]
-    return _graph({"Organization": orgs, "Person": people}, {"WORKS_AT": seats})
+    return graph_of({"Organization": orgs, "Person": people}, {"WORKS_AT": seats})
 
 
 def test_people_whose_seats_never_overlapped_are_not_tied_through_the_board() -> None:
@@ -106,7 +97,7 @@ def test_two_people_in_several_time_groups_of_a_board_make_one_path_not_several(
         {"source": "cy", "target": "xco", "kind": "board", "since": "1991", "until": "1993"},
         {"source": "di", "target": "xco", "kind": "board", "since": "2000", "until": "2002"},
     ]
-    g = _graph(
+    g = graph_of(
         {"Organization": [{"id": "xco", "name": "Xco"}], "Person": people}, {"WORKS_AT": seats}
     )
     found = introduction_paths(g, "ann", "bo", k=3, ties=["board"]).paths
@@ -183,7 +174,7 @@ def _status_portfolio() -> nx.MultiDiGraph:
         for a in ("term", "plan", "live", "soon", "late")
         for o in ("focal", "a")
     ]
-    return _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    return graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
 
 
 def test_an_ended_or_planned_alliance_without_dates_is_not_current() -> None:
@@ -207,7 +198,7 @@ def _bilateral_portfolio(deals: int = 12) -> nx.MultiDiGraph:
         partner = ["p0", "p1", "p2"][i % 3] if i < 9 else f"q{i}"
         members += [{"source": "focal", "target": f"d{i:02d}"}]
         members += [{"source": partner, "target": f"d{i:02d}"}]
-    return _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    return graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
 
 
 def test_a_partner_in_several_bilateral_deals_is_not_the_only_link() -> None:
@@ -239,7 +230,7 @@ def test_a_partner_linking_alliances_the_focal_organization_left_is_a_key_partne
         {"source": "bridge", "target": "a2"},
         {"source": "m2", "target": "a2"},
     ]
-    g = _graph({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    g = graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
     (finding,) = [f for f in build_report(g, "focal", None).constraints if f.kind == "key_person"]
     assert finding.subject == ["bridge"]
     assert "bring another partner" in finding.explanation
@@ -254,7 +245,7 @@ def _busy_partner(alliances: int, busy_in: int) -> nx.MultiDiGraph:
     rows = [{"id": f"a{i:03d}", "name": f"A{i}"} for i in range(alliances)]
     members = [{"source": "focal", "target": r["id"]} for r in rows]
     members += [{"source": "busy", "target": r["id"]} for r in rows[:busy_in]]
-    return _graph({"Organization": orgs, "Alliance": rows}, {"MEMBER_OF": members})
+    return graph_of({"Organization": orgs, "Alliance": rows}, {"MEMBER_OF": members})
 
 
 def _org_overcommitment(g: nx.MultiDiGraph, **settings: object) -> list[list[str]]:
@@ -280,7 +271,7 @@ def test_a_contribution_not_recorded_is_null_not_zero() -> None:
         {"source": "a", "target": "x", "cash_contribution": 100, "currency": "EUR"},
         {"source": "b", "target": "x", "in_kind_contribution": 0},
     ]
-    g = _graph(
+    g = graph_of(
         {"Organization": orgs, "Alliance": [{"id": "x", "name": "X"}]}, {"MEMBER_OF": members}
     )
     (money,) = build_report(g, "focal", REFERENCE).contributions
@@ -303,7 +294,7 @@ def test_missing_role_findings_name_the_role_grammatically() -> None:
         "MEMBER_OF": [{"source": "focal", "target": "a1"}, {"source": "m1", "target": "a1"}],
         "STAFFS": [{"source": "ana", "target": "a1", "role": "km_intermediary"}],
     }
-    g = _graph({"Organization": orgs, "Alliance": alliances, "Person": people}, rels)
+    g = graph_of({"Organization": orgs, "Alliance": alliances, "Person": people}, rels)
     gaps = {f.kind: f.explanation for f in build_report(g, "focal", REFERENCE).gaps}
     assert "What to do: name an alliance manager." in gaps["missing_alliance_manager"]
     assert "but no communications lead." in gaps["missing_communications"]
