@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=1200, ge=1)
     #: wrong keys one client address may present a minute before it is answered 429
     auth_failures_per_minute: int = Field(default=120, ge=1)
+    #: addresses of the reverse proxies whose ``X-Forwarded-For`` names the client
+    #: (comma-separated, as uvicorn's ``forwarded_allow_ips``). Empty (the default): none,
+    #: the client is the connection's peer, so no caller can pick the address that the
+    #: limits above count against
+    forwarded_allow_ips: str = ""
 
     @model_validator(mode="after")
     def _safe(self) -> Settings:

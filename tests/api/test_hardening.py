@@ -4,16 +4,20 @@ cross-site writes, nosniff on 413, failed-authentication limits, the key file's 
 
 from __future__ import annotations
 
+import socket
 import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.cli.commands.serve import server_config
 from api.keys import KeyStore
 from api.settings import Settings
 from api.work import jobs_running, run_bounded
@@ -164,6 +168,44 @@ def test_failed_authentication_is_rate_limited(tmp_path: Path) -> None:
         limited = client.get("/stats", headers={"Authorization": f"Bearer {keys['viewer']}"})
         assert limited.status_code == 429 and "Retry-After" in limited.headers
     store.close()
+
+
+def _wrong_keys_from_new_addresses(tmp_path: Path, **settings: object) -> list[int]:
+    """Five wrong keys, each claiming another address in ``X-Forwarded-For``, sent to the
+    API served as ``alliancegraph serve`` serves it (limit: 3 failures a minute)."""
+    options = {"auth_failures_per_minute": 3, **settings}
+    client, _keys, store = make_api(tmp_path, **options)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    served = Settings(db_path=tmp_path / "api.db", keys_path=tmp_path / "keys.db", **options)
+    server = uvicorn.Server(server_config(client.app, served))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/stats"
+    try:
+        return [
+            httpx.get(
+                url,
+                headers={"Authorization": "Bearer ag_x_wrong", "X-Forwarded-For": f"203.0.113.{i}"},
+                timeout=30,
+            ).status_code
+            for i in range(5)
+        ]
+    finally:
+        server.should_exit = True
+        thread.join()
+        store.close()
+
+
+def test_a_forwarded_address_does_not_escape_the_failure_limit(tmp_path: Path) -> None:
+    assert _wrong_keys_from_new_addresses(tmp_path) == [401, 401, 401, 429, 429]
+
+
+def test_a_named_proxy_is_believed(tmp_path: Path) -> None:
+    """Behind a proxy the operator names, each forwarded client has its own limit."""
+    answers = _wrong_keys_from_new_addresses(tmp_path, forwarded_allow_ips="127.0.0.1")
+    assert answers == [401] * 5
 
 
 def test_the_key_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.cli.commands.serve import server_config
     from api.settings import get_settings
     from graph.sqlite_store import SQLiteStore
     from samples import load_sample
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     url = f"http://127.0.0.1:{port}"
     print(f"AllianceGraph API listening on {url}  (workbench: {url}/app, docs: {url}/docs, map: {url}/maps/portfolio)")
     print("no API keys in demo mode: loopback only. Ctrl-C stops.", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(server_config(app, settings))
     try:
         server.run(sockets=[sock])
     finally:

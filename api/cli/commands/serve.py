@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
+    from api.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +53,25 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.Server(server_config(app, settings)).run()
     finally:
         store.close()
     return 0
+
+
+def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    """How uvicorn serves ``app``: ``X-Forwarded-For`` is believed only from the proxies
+    ``forwarded_allow_ips`` names (uvicorn's own default believes any loopback peer, so a
+    local caller could give each wrong key a new address and escape the failure limit)."""
+    import uvicorn
+
+    proxies = settings.forwarded_allow_ips.strip()
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
