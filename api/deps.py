@@ -95,11 +95,25 @@ def verify_guarded(state: AppState, request: Request, token: str | None) -> Prin
     return principal
 
 
+#: counters kept before the ones idle for a minute are dropped (one per address or key)
+MAX_COUNTERS = 4096
+
+
 def _recent(state: AppState, key: str, now: float) -> deque[float]:
+    if key not in state.hits and len(state.hits) >= MAX_COUNTERS:
+        _forget_idle(state, now)
     hits = state.hits.setdefault(key, deque())
     while hits and now - hits[0] > 60:
         hits.popleft()
     return hits
+
+
+def _forget_idle(state: AppState, now: float) -> None:
+    """Drop the counters with no hit this minute: every address that ever called would
+    otherwise keep one for the life of the server."""
+    idle = [key for key, hits in state.hits.items() if not hits or now - hits[-1] > 60]
+    for key in idle:
+        del state.hits[key]
 
 
 def _refuse_guessing(state: AppState, client: str) -> None:
@@ -126,9 +140,7 @@ def _rate_limit(state: AppState, principal: Principal) -> None:
     limit = state.settings.rate_limit_per_minute
     now = time.monotonic()
     with state.lock:
-        hits = state.hits.setdefault(principal.key_id, deque())
-        while hits and now - hits[0] > 60:
-            hits.popleft()
+        hits = _recent(state, principal.key_id, now)
         if len(hits) >= limit:
             retry = max(1, int(60 - (now - hits[0])) + 1)
             raise ProblemError(

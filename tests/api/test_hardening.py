@@ -7,6 +7,8 @@ from __future__ import annotations
 import socket
 import stat
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from api import deps
 from api.app import create_app
 from api.cli.commands.serve import server_config
 from api.keys import KeyStore
@@ -206,6 +209,22 @@ def test_a_named_proxy_is_believed(tmp_path: Path) -> None:
     """Behind a proxy the operator names, each forwarded client has its own limit."""
     answers = _wrong_keys_from_new_addresses(tmp_path, forwarded_allow_ips="127.0.0.1")
     assert answers == [401] * 5
+
+
+def test_idle_address_counters_are_forgotten(api: Api) -> None:
+    """Each address that ever failed keeps a counter; idle ones go once there are many,
+    so a stream of new addresses cannot grow the server's memory without end."""
+    state = api.client.app.state.ag  # type: ignore[attr-defined]
+    now = time.monotonic()
+    with state.lock:
+        for i in range(deps.MAX_COUNTERS):
+            state.hits[f"failed:idle-{i}"] = deque([now - 120])
+        state.hits["failed:busy"] = deque([now])
+    api.client.get("/stats", headers={"Authorization": "Bearer ag_x_wrong"})
+    with state.lock:
+        assert not any(key.startswith("failed:idle-") for key in state.hits)
+        assert "failed:busy" in state.hits
+        state.hits.clear()
 
 
 def test_the_key_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
