@@ -99,6 +99,14 @@ def verify_guarded(state: AppState, request: Request, token: str | None) -> Prin
 MAX_COUNTERS = 4096
 
 
+def count_failure(state: AppState, request: Request) -> None:
+    """Count a failed authentication that presented no key (an unknown browser session)
+    toward the client address's limit: 429 once it is reached."""
+    client = f"failed:{request.client.host if request.client else '-'}"
+    _refuse_guessing(state, client)
+    _count_failure(state, client)
+
+
 def _recent(state: AppState, key: str, now: float) -> deque[float]:
     if key not in state.hits and len(state.hits) >= MAX_COUNTERS:
         _forget_idle(state, now)

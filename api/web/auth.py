@@ -1,5 +1,6 @@
-"""Who is using the browser app: an API key kept in an HttpOnly cookie (served mode) or the
-local demo principal (loopback demo mode, no keys), and the sharing view of that key.
+"""Who is using the browser app: the API key a sign-in session holds (served mode; the
+HttpOnly cookie carries the session's token, :mod:`api.web.sessions`) or the local demo
+principal (loopback demo mode, no keys), and the sharing view of that key.
 
 The app uses the very same keys, roles and :class:`~api.access.Access` view as the API:
 ``get_access`` is called with the principal found here, so a page never holds more than
@@ -17,10 +18,20 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.access import Access
-from api.deps import LOCAL, AppState, StateDep, _rate_limit, get_access, verify_guarded
+from api.deps import (
+    LOCAL,
+    AppState,
+    StateDep,
+    _rate_limit,
+    count_failure,
+    get_access,
+    verify_guarded,
+)
 from api.keys import Principal, Role
+from api.web.sessions import Sessions
 
-COOKIE = "ag_key"
+#: the session cookie (an earlier ``ag_key`` cookie, which held the key itself, is ignored)
+COOKIE = "ag_session"
 
 
 class SignInRequired(Exception):
@@ -54,6 +65,15 @@ def _secret(request: Request) -> bytes:
     return secret
 
 
+def sessions(request: Request) -> Sessions:
+    """This server's sign-in sessions."""
+    app_state = request.app.state
+    if not hasattr(app_state, "web_sessions"):
+        app_state.web_sessions = Sessions()
+    found: Sessions = app_state.web_sessions
+    return found
+
+
 def verify_key(state: AppState, request: Request, token: str | None) -> Principal | None:
     """The principal of an API key, ``None`` if it is missing, unknown or revoked (failures
     count toward the API's limit on wrong keys per address: 429 beyond it)."""
@@ -68,7 +88,11 @@ async def web_principal(request: Request, state: StateDep) -> Principal:
         return LOCAL
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    principal = verify_key(state, request, token or request.cookies.get(COOKIE))
+    if token is None and (cookie := request.cookies.get(COOKIE)):
+        token = sessions(request).key_of(cookie)
+        if token is None:  # an ended or made-up session counts as a wrong key
+            count_failure(state, request)
+    principal = verify_key(state, request, token)
     if principal is None:
         raise SignInRequired(
             str(request.url.path) + ("?" + request.url.query if request.url.query else "")

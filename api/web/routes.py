@@ -38,9 +38,11 @@ from api.web.auth import (
     check_form_token,
     form_token,
     need,
+    sessions,
     verify_key,
 )
 from api.web.search import index_for
+from api.web.sessions import LIFETIME_S
 from loaders.pipeline import FORMATS, load_bytes
 from loaders.report import ImportReport
 from loaders.review import StoredReviewQueue, decide
@@ -148,18 +150,20 @@ def signin(
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(
         COOKIE,
-        key.strip(),
+        sessions(request).start(key.strip()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
         path="/",
-        max_age=12 * 3600,
+        max_age=LIFETIME_S,
     )
     return response
 
 
 @router.post("/signout")
-def signout() -> Response:
+def signout(request: Request) -> Response:
+    """End the session on the server too: a copy of the cookie signs nobody in."""
+    sessions(request).end(request.cookies.get(COOKIE))
     response = RedirectResponse("/app/signin", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

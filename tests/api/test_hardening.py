@@ -23,6 +23,7 @@ from api.app import create_app
 from api.cli.commands.serve import server_config
 from api.keys import KeyStore
 from api.settings import Settings
+from api.web.auth import COOKIE
 from api.work import jobs_running, run_bounded
 from graph.sqlite_store import SQLiteStore
 from tests.api.conftest import Api, make_api
@@ -297,7 +298,7 @@ def test_failed_sign_ins_and_cookies_count_toward_the_same_limit(tmp_path: Path)
         for attempt in range(2):
             bad = client.post("/app/signin", data={"key": f"ag_x_wrong{attempt}"}, headers=origin)
             assert bad.status_code == 401
-        client.cookies.set("ag_key", "ag_x_wrong-cookie")
+        client.cookies.set(COOKIE, "made-up-session")
         stale = client.get("/app/search", follow_redirects=False)
         assert stale.status_code == 303
         client.cookies.clear()

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from api.web.auth import COOKIE
 from tests.support.chromium import ARGS, CHROMIUM
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -149,18 +150,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def sign_in(context: Any, served: Served, role: str) -> None:
-    """Give a browser context the role's key, as the sign-in page would (HttpOnly cookie)."""
-    context.add_cookies(
-        [
-            {
-                "name": "ag_key",
-                "value": served.keys[role],
-                "url": served.url,
-                "httpOnly": True,
-                "sameSite": "Strict",
-            }
-        ]
+    """Sign a browser context in with the role's key, through the sign-in form's own request
+    (the context keeps the session cookie it sets)."""
+    response = context.request.post(
+        served.url + "/app/signin",
+        form={"key": served.keys[role], "next": "/app"},
+        headers={"Origin": served.url},
+        max_redirects=0,
     )
+    assert response.status == 303, response.status
+    assert any(c["name"] == COOKIE for c in context.cookies())
 
 
 def axe_violations(

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from api.web.auth import COOKIE
 from tests.browser.conftest import SCREENSHOTS, Served, axe_violations, sign_in
 
 PAGES: dict[str, tuple[str | None, str]] = {
@@ -91,7 +92,8 @@ def test_served_mode_asks_for_a_key_and_signs_in_with_one(browser: Any, served: 
         page.wait_for_selector("h1")
         assert urlparse(page.url).path == "/app/entity/org-focal"
         assert "Northwind" in page.locator("h1").inner_text()
-        cookie = next(c for c in context.cookies() if c["name"] == "ag_key")
+        cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
+        assert served.keys["viewer"].split("_")[-1] not in cookie["value"]
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
         page.click("text=Sign out")
         page.goto(served.url + "/app")
