@@ -152,7 +152,10 @@ def row_errors(exc: ValidationError, row: int, data: Mapping[str, Any]) -> list[
         if not loc:  # a check of the whole row ("until (...) is before since (...)")
             loc = _named_field(reason, data) or "(row)"
         first = loc.split(".")[0]
-        value = data.get(first) if first in data else err.get("input")
+        if err["type"] == "missing":  # (pydantic's input is then the whole row)
+            value = None
+        else:
+            value = data.get(first) if first in data else err.get("input")
         out.append(RowError(row, loc, value, reason))
     return out
 

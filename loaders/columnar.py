@@ -202,6 +202,10 @@ class TablePlan:
                             for it, v in zip(items, col, strict=True)
                         ]
             per_entry.append(items)
+        for items in per_entry:  # an entry the quick checks refused: its line takes the row
+            for i, it in enumerate(items):  # path whole (a bad entry refuses the whole line)
+                if it is not None and it is not REPEAT and it[1] is None:
+                    bad[i] = True
         for index, items in enumerate(per_entry):  # repeats: counted (on lines read), not decided
             if REPEAT in items:
                 read = [it for it, b in zip(items, bad, strict=True) if not b] if True in bad else items

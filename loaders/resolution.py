@@ -239,6 +239,8 @@ class Resolver:
 
     def _group(self, group: list[tuple[int, SourceRow]]) -> Iterator[Resolved]:
         """The node records of one source row (its relationships wait in the spool)."""
+        if len(group) > 1 and self._refused_whole(group):
+            return
         employer: dict[str, str] = {}
         for _seq, row in group:
             if row.kind == "rel" and not row.error and row.what == RelType.WORKS_AT:
@@ -432,6 +434,45 @@ class Resolver:
         self.report.merges.append(
             Merge(incoming_id=node_id, incoming_name=name, into=into, into_name=into_name, rule=rule)
         )
+
+    def _refused_whole(self, group: list[tuple[int, SourceRow]]) -> bool:
+        """Whether a source row is refused whole: when one of its entries is bad (a cell
+        unread, a value invalid), none of them is written, so ``--skip-invalid`` skips the
+        row as the report lists it instead of writing its person without her job. Each
+        entry counts as rejected; the bad ones' problems are listed."""
+        found = [(row, self._problems_of(seq, row)) for seq, row in group]
+        if not any(problems for _, problems in found):
+            return False
+        for row, problems in found:
+            counts = self.tally(row.what or "(unreadable row)")
+            counts.read += 1
+            counts.rejected += 1
+            for reason, column, value in problems:
+                self._reject(row, reason, column, value)
+        return True
+
+    def _problems_of(self, seq: int, row: SourceRow) -> list[tuple[str, str | None, Any]]:
+        """What is wrong with one entry on its own (reason, column, value): what the row
+        path would reject it for before looking at the file or the store."""
+        if row.error:
+            return [(row.error, row.columns.get("(error)"), row.error_value)]
+        try:
+            if row.kind == "rel":
+                type_ = self._rel_types.get(row.what) or RelType(row.what)
+                self._fast_rel(type_, row.data) or validate_relationship(type_, row.data, seq)
+            else:
+                label = self._node_labels.get(row.what) or NodeLabel(row.what)
+                self._fast_node(label, row.data) or validate_node(label, row.data, seq)
+        except BatchValidationError as exc:
+            return [
+                (e.reason, row.columns.get(e.field.split(".")[0], e.field), e.value)
+                for e in exc.errors
+            ]
+        except ValueError:
+            kinds = RelType if row.kind == "rel" else NodeLabel
+            kind = "relationship type" if row.kind == "rel" else "node label"
+            return [(f"unknown {kind} {row.what!r}; expected one of {', '.join(kinds)}", None, None)]
+        return []
 
     def _node_or_defer(self, seq: int, row: SourceRow, employer: dict[str, str]) -> Resolved | None:
         counts = self.tally(row.what or "(unreadable row)")

@@ -1,0 +1,43 @@
+"""A source row is written whole or not at all: with ``skip_invalid`` a row with one bad
+entry is skipped with every other entry it holds (its person, her employer, her job), as
+the report lists it, on the chunked path and the row-by-row path alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.sqlite_store import SQLiteStore
+from loaders.pipeline import load_path
+
+CONTACTS = Path(__file__).resolve().parents[2] / "loaders" / "mappings" / "contacts.yaml"
+CSV = (
+    "Contact ID,Full Name,Email,Company,Job Title,Since\n"
+    "1,Ann One,ann@x.org,Alpha Ltd,CEO,2020-01-01\n"
+    "2,Bob Two,bob@x.org,Beta Ltd,CTO,2020-13-45\n"  # a date that cannot be read
+    "3,,cy@x.org,Gamma Ltd,CFO,2021-02-02\n"  # no name: the person is invalid
+    "4,Di Four,di@x.org,Beta Ltd,CFO,2021-02-02\n"  # Beta again, on a good row
+)
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["chunked", "row-by-row"])
+def test_a_bad_entry_skips_its_whole_row(tmp_path: Path, columnar: bool) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(CSV, encoding="utf-8")
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS, skip_invalid=True, columnar=columnar)
+    assert report.written
+    problems = [(p.row, p.column) for p in report.rejections]
+    assert problems == [(3, "Since"), (4, "Full Name")]  # each bad row's own problem, once
+    assert report.rejections[1].value is None  # a missing value, not the whole row's dict
+    nodes, _ = store.fetch(["person-1", "person-2", "person-3", "person-4"], [])
+    assert sorted(n.id for n in nodes) == ["person-1", "person-4"]
+    graph = store.projection()
+    orgs = sorted(d["name"] for _, d in graph.nodes(data=True) if d["label"] == "Organization")
+    assert orgs == ["Alpha Ltd", "Beta Ltd"]  # Gamma was only on the skipped row
+    counts = report.counts
+    assert (counts["Person"].created, counts["Person"].rejected) == (2, 2)
+    assert (counts["WORKS_AT"].created, counts["WORKS_AT"].rejected) == (2, 2)
+    assert counts["Organization"].rejected == 2
+    store.close()
