@@ -41,7 +41,7 @@ from api.web.auth import (
     sessions,
     verify_key,
 )
-from api.web.search import index_for
+from api.web.search import describe, index_for
 from api.web.sessions import LIFETIME_S
 from loaders.pipeline import FORMATS, load_bytes
 from loaders.report import ImportReport
@@ -195,6 +195,7 @@ def search_json(
                 "id": h.id,
                 "name": h.name,
                 "label": h.label,
+                "detail": describe(access.graph, h.id, access.can_see),
                 "url": f"/app/entity/{quote(h.id, safe='')}",
             }
             for h in hits
@@ -208,7 +209,8 @@ def search(
     request: Request, access: WebAccess, q: Annotated[str, Query(max_length=200)] = ""
 ) -> HTMLResponse:
     hits = index_for(access.graph).search(q, limit=50, allowed=access.can_see)
-    return page(request, access, "search.html", q=q, hits=hits)
+    details = {h.id: describe(access.graph, h.id, access.can_see) for h in hits}
+    return page(request, access, "search.html", q=q, hits=hits, details=details)
 
 
 @router.get("/entity/{node_id}")

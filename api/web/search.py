@@ -16,6 +16,7 @@ import weakref
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import networkx as nx
 
@@ -36,6 +37,33 @@ class Hit:
     id: str
     name: str
     label: str
+
+
+def describe(graph: nx.MultiDiGraph, node: str, allowed: Callable[[str], bool]) -> str:
+    """A few words that tell namesakes apart: where a person works ("at Acme, Beta"), or
+    worked when no job is current ("formerly at Acme"); an organization's country. Only
+    what ``allowed`` lets the key see is named."""
+    data = graph.nodes[node]
+    if data.get("label") == "Organization":
+        return str(data.get("country") or "")
+    if data.get("label") != "Person":
+        return ""
+    today = date.today().isoformat()
+    now: dict[str, str] = {}
+    before: dict[str, str] = {}
+    for _, org, tie in graph.out_edges(node, data=True):
+        if tie.get("type") != "WORKS_AT" or not allowed(org):
+            continue
+        name = str(graph.nodes[org].get("name") or org)
+        until = str(tie.get("until") or "")
+        (before if until and until[: len(today)] < today[: len(until)] else now)[org] = name
+    names = sorted(set((now or before).values()))
+    if not names:
+        return ""
+    shown = ", ".join(names if len(names) <= 3 else names[:2])
+    if len(names) > 3:
+        shown += f" and {len(names) - 2} more"
+    return ("at " if now else "formerly at ") + shown
 
 
 class SearchIndex:

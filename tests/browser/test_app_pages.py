@@ -135,5 +135,9 @@ def test_search_as_you_type_works_from_the_keyboard(browser: Any, served: Served
         page.wait_for_selector("body[data-ready='1']", state="attached")
         page.fill("#q", "petra plan")
         page.wait_for_selector("#suggestions li[data-id='person-planted']")
+        # with where she works, which tells namesakes apart
+        detail = page.inner_text("#suggestions li[data-id='person-planted'] .detail")
+        employer = served.store.get_node("org-00500").node.props["name"]
+        assert detail == f"at {employer}"
     finally:
         context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from api.web.search import SCAN_LIMIT, SearchIndex, index_for
+from api.web.search import SCAN_LIMIT, SearchIndex, describe, index_for
 
 
 def _graph() -> nx.MultiDiGraph:
@@ -72,3 +72,26 @@ def test_accents_and_former_names_find_the_entity_as_it_is_now() -> None:
     assert [h.id for h in index.search("zoe lef")] == ["p-2"]
     assert [h.id for h in index.search("ile reseau")] == ["net-1"]
     assert [(h.id, h.name) for h in index.search("faceb")] == [("org-3", "Meta Platforms")]
+
+
+def test_namesakes_are_told_apart_by_where_they_work() -> None:
+    g = nx.MultiDiGraph()
+    g.add_node("o-a", label="Organization", name="Acme", country="Germany")
+    g.add_node("o-b", label="Organization", name="Beta")
+    g.add_node("o-c", label="Organization", name="Hidden Co")
+    g.add_node("p-1", label="Person", name="John Smith")
+    g.add_node("p-2", label="Person", name="John Smith")
+    g.add_node("p-3", label="Person", name="John Smith")
+    g.add_edge("p-1", "o-a", key="WORKS_AT", type="WORKS_AT", since="2019")
+    g.add_edge("p-2", "o-b", key="WORKS_AT", type="WORKS_AT", until="2015-06")
+    g.add_edge("p-2", "o-c", key="WORKS_AT", type="WORKS_AT")
+    g.add_edge("p-3", "o-a", key="WORKS_AT", type="WORKS_AT", until="2099")
+    g.add_edge("p-3", "o-b", key="WORKS_AT", type="WORKS_AT")
+    visible = lambda n: n != "o-c"  # noqa: E731
+    found = {h.id: describe(g, h.id, visible) for h in SearchIndex(g).search("john smith")}
+    assert found == {
+        "p-1": "at Acme",
+        "p-2": "formerly at Beta",  # her current employer is not one the key may see
+        "p-3": "at Acme, Beta",  # a job ending in the future is current
+    }
+    assert describe(g, "o-a", visible) == "Germany" and describe(g, "o-b", visible) == ""

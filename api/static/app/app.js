@@ -24,6 +24,7 @@
         var name = document.createElement("span"); name.textContent = h.name;
         var tag = document.createElement("span"); tag.className = "tag"; tag.textContent = h.label;
         li.appendChild(name); li.appendChild(tag); li.setAttribute("data-id", h.id);
+        if (h.detail) { var more = document.createElement("span"); more.className = "detail"; more.textContent = h.detail; li.appendChild(more); }
         li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(h); });
         list.appendChild(li);
       });
