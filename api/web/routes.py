@@ -569,7 +569,14 @@ async def import_upload(
 def review_queue(request: Request, access: WebAccess, done: str = "") -> HTMLResponse:
     need(access, Role.ADMIN)
     queue = StoredReviewQueue(request.app.state.ag.store)
-    return page(request, access, "review.html", items=queue.open_items(), done=done[:200])
+    return page(
+        request,
+        access,
+        "review.html",
+        items=queue.open_items(),
+        origins=queue.origin,
+        done=done[:200],
+    )
 
 
 @router.post("/admin/review/{review_id}")

@@ -152,6 +152,12 @@ def test_import_a_spreadsheet(browser: Any, served: Served, tmp_path: Path) -> N
         page.click("#to-review")
         item = page.locator("section.review-item", has_text="Brightwater Analytic")
         assert item.count() == 1
+        assert "partners.xlsx" in item.locator(".origin").inner_text()  # where it came from
+        # nothing is chosen for the admin: Decide without a choice sends nothing
+        assert item.locator("input[name=decision]:checked").count() == 0
+        item.locator("button[type=submit]").click()
+        assert item.locator("input[name=decision]").first.evaluate("e => !e.validity.valid")
+        assert page.locator("#decided").count() == 0
         item.locator("input[value='accept:org-bright-2']").check()
         item.locator("button[type=submit]").click()
         page.wait_for_selector("#decided")
