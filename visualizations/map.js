@@ -74,10 +74,18 @@
       var font = n.h ? FONT_HI : FONT; ctx.font = font;
       var key = (n.h ? "b" : "n") + n.l, w = widths[key];
       if (w === undefined) { w = ctx.measureText(n.l).width; widths[key] = w; }
-      var r = { x: d.x - w / 2 - 2, y: d.y + radius + 2, w: w + 4, h: 16, id: n.i, text: n.l, bold: !!n.h };
-      var cells = cellsOf(r);
-      for (var c = 0; c < cells.length; c++) { var near = grid[cells[c]] || [];
-        for (var k = 0; k < near.length; k++) if (hits(r, near[k])) return; }
+      // below the node, else above, right or left of it: the first place no label holds
+      var spots = [[d.x - w / 2 - 2, d.y + radius + 2], [d.x - w / 2 - 2, d.y - radius - 18],
+                   [d.x + radius + 2, d.y - 8], [d.x - radius - w - 6, d.y - 8]];
+      var r = null, cells = null;
+      for (var t = 0; t < spots.length && !r; t++) {
+        var cand = { x: spots[t][0], y: spots[t][1], w: w + 4, h: 16, id: n.i, text: n.l, bold: !!n.h };
+        var cc = cellsOf(cand), free = true;
+        for (var c = 0; c < cc.length && free; c++) { var near = grid[cc[c]] || [];
+          for (var k = 0; k < near.length; k++) if (hits(cand, near[k])) { free = false; break; } }
+        if (free) { r = cand; cells = cc; }
+      }
+      if (!r) return;
       cells.forEach(function (c) { (grid[c] = grid[c] || []).push(r); });
       placed.push(r);
       ctx.fillStyle = "rgba(255,255,255,0.8)"; ctx.fillRect(r.x, r.y, r.w, r.h);

@@ -102,22 +102,14 @@ def to_svg(spec: MapSpec, *, width: int = 900, height: int = 560, legend: bool =
     for n in ordered:
         x, y = at(n.i)
         w = CHAR_WIDTH * len(n.l) + 4
-        box = (x - w / 2, y + 6, w, 15.0)
-        if any(
-            box[0] < b[0] + b[2]
-            and b[0] < box[0] + box[2]
-            and box[1] < b[1] + b[3]
-            and b[1] < box[1] + box[3]
-            for b in boxes
-        ):
-            continue
-        if box[0] < 0 or box[0] + box[2] > width or box[1] + box[3] > height:
+        box = _label_box(x, y, w, boxes, width, height)
+        if box is None:
             continue
         boxes.append(box)
         weight = ' font-weight="bold"' if n.h else ""
         out.append(
-            f'<text x="{x:.1f}" y="{y + 18:.1f}" text-anchor="middle" font-size="12" '
-            f'font-family="sans-serif" fill="#1d2733"{weight}>{escape(n.l)}</text>'
+            f'<text x="{box[0] + w / 2:.1f}" y="{box[1] + 12:.1f}" text-anchor="middle" '
+            f'font-size="12" font-family="sans-serif" fill="#1d2733"{weight}>{escape(n.l)}</text>'
         )
     if legend:
         x = 8.0
@@ -140,3 +132,30 @@ def to_svg(spec: MapSpec, *, width: int = 900, height: int = 560, legend: bool =
             x += 30 + CHAR_WIDTH * len(label)
     out.append("</svg>")
     return "\n".join(out)
+
+
+Box = tuple[float, float, float, float]
+
+
+def _label_box(
+    x: float, y: float, w: float, boxes: list[Box], width: float, height: float
+) -> Box | None:
+    """Where a label of width ``w`` for the node at (x, y) goes: below it, else above,
+    right or left, the first place inside the picture that no placed label holds."""
+    for box in (
+        (x - w / 2, y + 6, w, 15.0),
+        (x - w / 2, y - 21, w, 15.0),
+        (x + 8, y - 6, w, 12.0),
+        (x - 8 - w, y - 6, w, 12.0),
+    ):
+        if box[0] < 0 or box[0] + box[2] > width or box[1] < 0 or box[1] + box[3] > height:
+            continue
+        if not any(
+            box[0] < b[0] + b[2]
+            and b[0] < box[0] + box[2]
+            and box[1] < b[1] + b[3]
+            and b[1] < box[1] + box[3]
+            for b in boxes
+        ):
+            return box
+    return None

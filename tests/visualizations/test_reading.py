@@ -89,3 +89,18 @@ def test_standalone_page_allows_exactly_its_own_inline_scripts() -> None:
     served = render(ego_map(_g(), "org-1"))
     assert '<script src="/maps/assets/map.js"></script>' in served
     assert "<script>" not in served
+
+
+def test_a_label_moves_round_its_node_before_it_is_dropped() -> None:
+    from visualizations.svg import _label_box
+
+    below = _label_box(100, 100, 40, [], 400, 300)
+    assert below == (80, 106, 40, 15.0)
+    above = _label_box(100, 100, 40, [below], 400, 300)  # a neighbour's label is below
+    assert above is not None and above[1] + above[3] <= 100
+    right = _label_box(100, 100, 40, [below, above], 400, 300)
+    assert right is not None and right[0] > 100
+    left = _label_box(100, 100, 40, [below, above, right], 400, 300)
+    assert left is not None and left[0] + left[2] < 100
+    assert _label_box(100, 100, 40, [below, above, right, left], 400, 300) is None
+    assert _label_box(5, 100, 40, [], 400, 300) == (13, 94, 40, 12.0)  # kept inside
