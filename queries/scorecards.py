@@ -59,6 +59,12 @@ class Contributions(BaseModel):
     programme_funding: Totals
     management_funding: Totals
     by_member: dict[str, MemberContribution]
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="totals not given to this key (cash, in_kind, programme_funding, "
+        "management_funding): with the amounts it is shown, each would reveal the amount of "
+        "the one partner or funder it may only count",
+    )
 
 
 UNSPECIFIED = "unspecified"  # a contribution recorded without its currency

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from api.access import Access
 from api.deps import AccessDep, AnalystDep, AppState, StateDep
+from api.disclosure import withhold_single_hidden
 from api.models import IsoDate
 from api.problems import ProblemError, not_found
 from api.work import run_bounded
@@ -113,6 +114,7 @@ def _report(
     report = build_report(access.view(), org, as_of, settings)
     if not access.counts_only:
         return report
+    withhold_single_hidden(report.contributions, access.view(), access.counts_only)
     return PortfolioReport.model_validate(access.scrub(report.model_dump(mode="json")))
 
 

@@ -322,12 +322,15 @@ def report_xlsx(g: nx.MultiDiGraph, report: PortfolioReport, *, money: bool) -> 
                 "in kind",
                 "programme funding",
                 "management funding",
+                "withheld",
             ]
         )
         for m in report.contributions:
             totals = (m.cash, m.in_kind, m.programme_funding, m.management_funding)
+            withheld = ", ".join(m.withheld)
             # one row per currency: amounts in different currencies are never added up
-            for currency in sorted({c for t in totals for c in t}):
+            currencies = sorted({c for t in totals for c in t}) or ([""] if withheld else [])
+            for currency in currencies:
                 money_sheet.append(
                     [
                         _safe_cell(m.alliance),
@@ -335,6 +338,7 @@ def report_xlsx(g: nx.MultiDiGraph, report: PortfolioReport, *, money: bool) -> 
                         m.funding_model,
                         currency,
                         *(t.get(currency) for t in totals),
+                        withheld,
                     ]
                 )
     out = io.BytesIO()
