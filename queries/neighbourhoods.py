@@ -113,6 +113,10 @@ def brokers(
     paths, then their summed probability (the product of the two tie strengths), then id.
     """
     side_a, side_b = people_of(g, a, as_of), people_of(g, b, as_of)
+    # over all of history a side holds its former people too; the reason says who still is
+    today = date.today()
+    now_a = side_a if as_of is not None else people_of(g, a, today)
+    now_b = side_b if as_of is not None else people_of(g, b, today)
     cg = CACHE.get(g, as_of, None, ties)
     net = person_network(cg, max_group).graph
     candidates = sorted({x for p in side_a | side_b if p in net for x in (p, *net[p])})
@@ -133,13 +137,8 @@ def brokers(
         score = sum(ra.values()) * sum(rb.values()) - sum(ra[c] * rb[c] for c in both)
         kinds = {k for y in (*ra, *rb) if y != x for k in strengths[y]["kinds"]}
         sides = [s for s, side in (("a", side_a), ("b", side_b)) if x in side]
-        where = (
-            "is on both sides"
-            if len(sides) == 2
-            else f"is on side {sides[0].upper()}"
-            if sides
-            else "is on neither side"
-        )
+        current = [s for s, side in (("a", now_a), ("b", now_b)) if x in side]
+        where = _where(sides, current)
         contacts_a = len(ra) - (x in ra)
         contacts_b = len(rb) - (x in rb)
         out.append(
@@ -167,6 +166,19 @@ def brokers(
         "ranked by the paths they carry, then their strength",
         ties=[t for t in TIE_KINDS if t in cg.kinds],
     )
+
+
+def _where(sides: list[str], current: list[str]) -> str:
+    """Which sides a broker is on, in the tense of her ties ("was on side A": a former
+    director of A is no longer one of its people, though she still knows them)."""
+    if not sides:
+        return "is on neither side"
+    if len(sides) == 2 and len(current) != 1:
+        return "is on both sides" if current else "was on both sides"
+    if len(sides) == 2:
+        other = next(s for s in sides if s not in current)
+        return f"is on side {current[0].upper()} and was on side {other.upper()}"
+    return f"{'is' if current else 'was'} on side {sides[0].upper()}"
 
 
 def ego_network(

@@ -92,6 +92,17 @@ def test_brokers_rank_the_director_on_both_boards_first() -> None:
     assert "carries" in top.reason and top.kinds == ["board"]
 
 
+def test_a_former_director_is_said_to_have_been_on_her_old_board() -> None:
+    rows = interlock_rows()
+    for seat in rows["WORKS_AT"]:
+        if seat["source"] == "link-10" and seat["target"] == "co-10":
+            seat.update(since="2010", until="2015-06")
+    found = brokers(interlock_graph(rows), "co-10", "co-11")
+    former = next(b for b in found.brokers if b.id == "link-10")
+    assert former.sides == ["a", "b"]  # over all of history she was on both
+    assert former.reason.startswith("is on side B and was on side A")
+
+
 def test_profile_finds_directors_who_share_a_board_with_the_target() -> None:
     g = interlock_graph()
     prof = profile(g, "co-11", "co-10")
