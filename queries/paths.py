@@ -186,9 +186,13 @@ def _distinct_paths(
     cg: ContactGraph,
     raw: list[tuple[float, list[int]]],
     max_hops: int,
+    ends: tuple[set[str], set[str]] = (set(), set()),
 ) -> list[IntroPath]:
     """The search's paths as explained introductions, each sequence of introductions once
-    (the same people, kinds and affiliations through two time groups of one hub)."""
+    (the same people, kinds and affiliations through two time groups of one hub), without
+    a path whose first introduction is between two people of the source (``ends[0]``) or
+    whose last is between two of the target: the path from the second one is shorter."""
+    starts, finishes = ends
     ids, n = cg.csr.nodes, len(cg.csr.nodes)  # indices n and n + 1 are the virtual ends
     paths: list[IntroPath] = []
     seen: set[tuple[tuple[str, str, str, str | None], ...]] = set()
@@ -203,12 +207,32 @@ def _distinct_paths(
             continue
         seen.add(same)
         people = [hops[0].source] + [h.target for h in hops]
+        if len(people) > 2 and (people[1] in starts or people[-2] in finishes):
+            continue
         paths.append(
             IntroPath(
                 people=people, hops=hops, cost=round(cost, 9), probability=round(math.exp(-cost), 6)
             )
         )
     return paths
+
+
+def _no_introduction(projection: nx.MultiDiGraph, source: str, target: str, both: set[str]) -> str:
+    """Why two ends need no introduction: one person, a person at the other end's
+    organization, or people at both organizations."""
+    name = lambda n: str(projection.nodes[n].get("name", n))  # noqa: E731
+    person = {n: projection.nodes[n].get("label") == NodeLabel.PERSON for n in (source, target)}
+    if person[source] and person[target]:
+        return f"{name(source)} and {name(target)} are the same people"
+    if person[source] or person[target]:
+        who, where = (source, target) if person[source] else (target, source)
+        return f"{name(who)} is at {name(where)}"
+    shown = sorted(both, key=lambda n: (name(n), n))
+    who_all = ", ".join(name(p) for p in shown[:3])
+    if len(shown) > 3:
+        who_all += f" and {len(shown) - 3} more"
+    verb = "is" if len(shown) == 1 else "are"
+    return f"{who_all} {verb} at both {name(source)} and {name(target)}"
 
 
 def introduction_paths(
@@ -241,9 +265,11 @@ def introduction_paths(
     search = PathSearch(cg.csr, sources, targets, max_hops)
     paths: list[IntroPath] = []
     want = k
-    while sources and targets:
+    both = set(sources) & set(targets)
+    ends = (set(sources), set(targets))
+    while sources and targets and not both:
         raw = search.k_cheapest(want)
-        paths = _distinct_paths(projection, cg, raw, max_hops)[:k]
+        paths = _distinct_paths(projection, cg, raw, max_hops, ends)[:k]
         # an affiliation split by time (queries.contact_graph._split_by_time) has a hub per
         # group of people there together, and two people there for years share several:
         # the same introductions through each are one path to a reader, so when repeats
@@ -261,8 +287,8 @@ def introduction_paths(
         )
         if search.cut:
             text += f"; more probable paths of more than {max_hops} introductions exist" + more
-    elif set(sources) & set(targets):
-        text = f"{name(source)} and {name(target)} are the same people: no introduction needed"
+    elif both:
+        text = _no_introduction(projection, source, target, both) + ": no introduction needed"
     elif search.cut:
         text = (
             f"no path within {max_hops} introductions from {name(source)} to {name(target)}" + more

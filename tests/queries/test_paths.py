@@ -146,3 +146,43 @@ def test_each_person_is_named_with_their_employer_on_the_date_current_job_first(
 
     assert names(date(2019, 6, 1)) == ("A (Zeta)", "B")
     assert names(date(2021, 1, 1)) == ("A (Beta)", "B")
+
+
+def _office() -> nx.MultiDiGraph:
+    """Ann and Bo work at Acme; Bo knows Cy, who knows Di at Delta; Ed works at Acme too."""
+    from tests.queries.conftest import graph_of
+
+    people = [{"id": p, "name": p.title()} for p in ("ann", "bo", "cy", "di", "ed")]
+    return graph_of(
+        {
+            "Organization": [{"id": "acme", "name": "Acme"}, {"id": "delta", "name": "Delta"}],
+            "Person": people,
+        },
+        {
+            "WORKS_AT": [
+                {"source": "ann", "target": "acme"},
+                {"source": "bo", "target": "acme"},
+                {"source": "ed", "target": "acme"},
+                {"source": "di", "target": "delta"},
+            ],
+            "KNOWS": [
+                {"source": "bo", "target": "cy", "strength": 0.9},
+                {"source": "cy", "target": "di", "strength": 0.9},
+            ],
+        },
+    )
+
+
+def test_paths_from_an_organization_start_with_the_colleague_who_knows_someone() -> None:
+    result = introduction_paths(_office(), "acme", "delta", k=5)
+    assert [p.people for p in result.paths] == [["bo", "cy", "di"]]  # not Ann or Ed via Bo
+
+
+def test_a_target_at_the_source_organization_needs_no_introduction() -> None:
+    g = _office()
+    result = introduction_paths(g, "acme", "ed", k=3)
+    assert result.paths == [] and result.explanation == "Ed is at Acme: no introduction needed"
+    mine = introduction_paths(g, "ann", "acme")
+    assert mine.paths == [] and mine.explanation == "Ann is at Acme: no introduction needed"
+    same = introduction_paths(g, "ann", "ann")
+    assert same.explanation == "Ann and Ann are the same people: no introduction needed"
