@@ -110,6 +110,7 @@ def load_source(
         finally:
             read.close()  # now, even on an error or a cancel: a child parser is killed
             report.encoding = source.encoding
+            report.header_line = source.header_line
             resolver.fold()
             resolver.release()
         if report.rejections and not skip_invalid:

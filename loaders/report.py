@@ -118,6 +118,11 @@ class ImportReport(BaseModel):
         description="the text encoding a table was read in (detected, unless the mapping's "
         "reader or --encoding named it); none for other formats",
     )
+    header_line: int | None = Field(
+        None,
+        description="the line (or sheet row) a table's header was found on, when lines "
+        "above it were passed over (a title, an export date); none when it is the first",
+    )
 
     def reject(self, problem: RowProblem) -> None:
         """Count a problem, and list it while fewer than ``MAX_LISTED`` are."""
@@ -141,7 +146,8 @@ class ImportReport(BaseModel):
         """A readable summary for the terminal."""
         head = f"{'':<20}{'read':>9}{'created':>9}{'updated':>9}{'same':>9}{'merged':>8}{'rejected':>9}"
         lines = [
-            f"{self.source} ({self.format}{', read as ' + self.encoding if self.encoding else ''})"
+            f"{self.source} ({self.format}{', read as ' + self.encoding if self.encoding else ''}"
+            f"{f', header on line {self.header_line}' if self.header_line else ''})"
             f"{' — dry run, nothing written' if self.dry_run else ''}",
             head,
             "-" * len(head),

@@ -56,6 +56,8 @@ class Source:
     isolated: bool = False
     #: the text encoding a table was read in, once it has been opened (for the report)
     encoding: str | None = None
+    #: the line of a table's header when lines above it were passed over (for the report)
+    header_line: int | None = None
 
     @property
     def tabular(self) -> bool:
@@ -81,6 +83,7 @@ class Source:
             for item in read:
                 if isinstance(item, TableStart):
                     self.encoding = item.encoding
+                    self.header_line = item.header_line
                 yield item
 
     def rows(self) -> Generator[SourceRow, None, None]:

@@ -172,6 +172,28 @@ class TableStart:
     #: the text encoding the table was read in (detected, or the reader's ``encoding``;
     #: ``None`` for a worksheet)
     encoding: str | None = None
+    #: the file line (or sheet row) of the header when lines above it were passed over
+    #: (a title, an export date): see :func:`header_at`
+    header_line: int | None = None
+
+
+#: how many lines from the top a header is looked for when the first is not it
+HEADER_SEARCH_LINES = 20
+
+
+def header_at(mapping: Mapping, rows: Sequence[Sequence[str]]) -> int | None:
+    """Where the header is among a table's first ``rows`` when the first is not it: the
+    first row holding every column the mapping reads (exports put a title, a date or a
+    blank line above it). ``None`` when the first row is the header, or no row has them
+    all (the caller then reports the first row's columns as missing)."""
+    if mapping.reader.columns or not rows:
+        return None
+    if not mapping.missing_columns(distinct_header([c.strip() for c in rows[0]])):
+        return None
+    for i, row in enumerate(rows[1:HEADER_SEARCH_LINES], 1):
+        if not mapping.missing_columns(distinct_header([c.strip() for c in row])):
+            return i
+    return None
 
 
 #: One data line of a table: its line number and its cells, or why it cannot be read.
@@ -228,6 +250,12 @@ def table_start(mapping: Mapping, read: list[str] | None, name: str) -> TableSta
         raise LoadError(
             f"{name}: the mapping needs column(s) {', '.join(map(repr, missing))}; "
             f"the file has {', '.join(map(repr, header))}"
+            + (
+                ""
+                if columns or read is None
+                else f" (no line among the first {HEADER_SEARCH_LINES} has them all; set "
+                "the mapping's reader: skip_rows, or --skip-rows, for a header further down)"
+            )
         )
     return TableStart(mapping, header)
 
@@ -272,6 +300,15 @@ def table_cells(
         raise LoadError(
             f"{name}: a LinkedIn export needs --owner PERSON_ID (whose connections these are)"
         )
+    found: int | None = None
+    if options.header and options.delimiter != WHITESPACE:
+        top = lines[skip : skip + HEADER_SEARCH_LINES]
+        found = header_at(
+            mapping,
+            [next(csv.reader([t], delimiter=options.delimiter or sniff_delimiter(t)), []) for t in top],
+        )
+        if found is not None:
+            skip += found
     text.seek(0)
     for _ in range(skip):
         text.readline()
@@ -304,6 +341,7 @@ def table_cells(
             read = [h.strip() for h in first]
         start = table_start(mapping, read, name)
         start.encoding = encoding
+        start.header_line = skip + 1 if found else None
         yield start
         width = len(start.header)
         for values, line in rows:  # (a line is blank when its joined cells are: one C call)

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from io import BytesIO
+from itertools import chain, islice
 from typing import IO, Any
 
 from loaders.documents import check_zip
 from loaders.mapping import Mapping
 from loaders.rows import LoadError
-from loaders.tabular import Cells, TableStart, table_start
+from loaders.tabular import HEADER_SEARCH_LINES, Cells, TableStart, header_at, table_start
 
 
 def cell_text(value: Any) -> str:
@@ -60,18 +61,25 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
             )
         sheet = book[options.sheet] if options.sheet else book.worksheets[0]
         where = f"{name} (sheet {sheet.title!r})"
-        rows = enumerate(sheet.iter_rows(values_only=True), 1)
+        rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(
+            sheet.iter_rows(values_only=True), 1
+        )
         for _ in range(options.skip_rows):
             next(rows, None)
         read = None
+        found: int | None = None
         if options.header:
-            first = next(rows, None)
-            if first is None:
+            top = list(islice(rows, HEADER_SEARCH_LINES))
+            if not top:
                 raise LoadError(f"{where}: the sheet is empty")
+            found = header_at(mapping, [[cell_text(v) for v in r] for _, r in top])
+            first = top[found or 0]
+            rows = chain(top[(found or 0) + 1 :], rows)
             read = [cell_text(h) for h in first[1]]
             while read and not read[-1]:  # formatted but empty columns on the right
                 read.pop()
         start = table_start(mapping, read, where)
+        start.header_line = first[0] if found else None
         yield start
         width = len(start.header)
         for line, values in rows:
