@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -65,11 +66,16 @@ def _secret(request: Request) -> bytes:
     return secret
 
 
+_sessions_made = threading.Lock()
+
+
 def sessions(request: Request) -> Sessions:
-    """This server's sign-in sessions."""
+    """This server's sign-in sessions (made once: two first sign-ins at the same moment
+    must not each get a store of their own)."""
     app_state = request.app.state
-    if not hasattr(app_state, "web_sessions"):
-        app_state.web_sessions = Sessions()
+    with _sessions_made:
+        if not hasattr(app_state, "web_sessions"):
+            app_state.web_sessions = Sessions()
     found: Sessions = app_state.web_sessions
     return found
 
