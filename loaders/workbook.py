@@ -60,6 +60,9 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
                 f"{', '.join(map(repr, names))}"
             )
         sheet = book[options.sheet] if options.sheet else book.worksheets[0]
+        # the sheet's own claim of its size (<dimension>) is stale in files some tools
+        # write: trusted, it cut the rows below it off without a word; read to the end
+        sheet.reset_dimensions()
         where = f"{name} (sheet {sheet.title!r})"
         rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(
             sheet.iter_rows(values_only=True), 1

@@ -117,3 +117,25 @@ def test_the_load_command_takes_the_sheet_and_rows_to_skip_as_flags(tmp_path: Pa
     assert "WORKS_AT" in done.stdout and "rejected" in done.stdout
     g = SQLiteStore(tmp_path / "g.db").projection()
     assert g.number_of_edges() == 4
+
+
+def test_a_stale_sheet_size_does_not_cut_rows_off(tmp_path: Path, store: GraphStore) -> None:
+    """Some tools write a <dimension> smaller than the sheet: every row is read anyway."""
+    import zipfile
+
+    made = _workbook(tmp_path / "made.xlsx", ROWS)
+    path = tmp_path / "boards.xlsx"
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode("utf-8")
+                assert '<dimension ref="' in text
+                start = text.index('<dimension ref="')
+                end = text.index("/>", start)
+                data = (text[:start] + '<dimension ref="A1:G5"' + text[end:]).encode("utf-8")
+            out.writestr(item, data)
+    report = load_path(store, path, parse_mapping(MAPPING))
+    assert not report.rejections, report.table()
+    people = {n for n in store.projection() if n.startswith("dir-")}
+    assert people == {"dir-101", "dir-102", "dir-103"}  # dir-103 is on row 8
