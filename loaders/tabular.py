@@ -177,6 +177,8 @@ class TableStart:
     header_line: int | None = None
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 #: how many lines from the top a header is looked for when the first is not it
 HEADER_SEARCH_LINES = 20
 
@@ -283,7 +285,7 @@ def table_cells(
         head = text.read(64 * 1024)
     except UnicodeDecodeError as exc:
         raise LoadError(f"{name}: mixed or wrong text encoding near byte {exc.start}") from None
-    lines = head.splitlines()
+    lines = _LINE_BREAK.split(head)  # as readline() splits them (not at a form feed)
     skip = options.skip_rows
     if mapping is None:
         for i, text_line in enumerate(lines[:20]):
@@ -344,13 +346,14 @@ def table_cells(
         start.header_line = skip + 1 if found else None
         yield start
         width = len(start.header)
+        again = first if options.header else None  # the header repeated by a paged export
         for values, line in rows:  # (a line is blank when its joined cells are: one C call)
             if isinstance(values, str):
                 yield line, values
             elif len(values) != width:
                 if "".join(values).strip():
                     yield line, f"{len(values)} cells for {width} columns"
-            elif "".join(values).strip():
+            elif "".join(values).strip() and values != again:
                 yield line, values
     except csv.Error as exc:
         if options.header and line == skip:

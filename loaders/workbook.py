@@ -89,7 +89,7 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
             cells = [cell_text(v) for v in values]
             if len(cells) > width and not "".join(cells[width:]).strip():
                 del cells[width:]
-            if not "".join(cells).strip():
+            if not "".join(cells).strip() or cells == read:  # blank, or the header again
                 continue
             if len(cells) < width:
                 cells += [""] * (width - len(cells))  # the sheet's trailing cells are empty

@@ -63,3 +63,37 @@ def test_a_worksheet_header_below_a_title_is_found_without_skip_rows(tmp_path: P
     (ref,) = store.sources_of(rel=("WORKS_AT", "dir-103", "co-7003", ""))
     assert ref.row == 8  # numbered as Excel numbers its rows, as with skip_rows
     store.close()
+
+
+def test_a_form_feed_above_the_header_does_not_shift_it(tmp_path: Path) -> None:
+    """Lines are counted as the reader reads them: a page break (\\f) or a Unicode line
+    separator inside the title is no line of its own."""
+    path = tmp_path / "contacts.csv"
+    path.write_text("\fCONTACTS\u2028REPORT\n" + TABLE, encoding="utf-8")
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS, dry_run=True)
+    assert report.header_line == 2 and report.counts["Person"].read == 2
+    store.close()
+
+
+def test_a_header_repeated_down_the_file_is_not_data(tmp_path: Path) -> None:
+    """Exports stitched from pages repeat the header: it is passed over, never loaded as a
+    person called "Full Name" at a company called "Company"."""
+    header, *data = TABLE.replace("someday", "2021-01-01").splitlines()
+    path = tmp_path / "contacts.csv"
+    path.write_text("\n".join([header, data[0], header, data[1]]) + "\n", encoding="utf-8")
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS)
+    assert not report.rejections and report.counts["Person"].created == 2
+    assert "person-contact-id" not in store.projection() and store.counts().nodes == 4
+    store.close()
+
+
+def test_a_worksheet_header_repeated_down_the_sheet_is_not_data(tmp_path: Path) -> None:
+    head = ["Director ID", "Director", "Company code", "Company", "Role", "Appointed"]
+    path = _workbook(tmp_path / "boards.xlsx", [ROWS[0], head, ROWS[2]])
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, parse_mapping(MAPPING))
+    assert not report.rejections, report.table()
+    assert {n for n in store.projection() if n.startswith("dir-")} == {"dir-101", "dir-102"}
+    store.close()
