@@ -108,6 +108,8 @@ class TablePlan:
 
     def __init__(self, mapping: Mapping, header: list[str], owner: str | None, file: str) -> None:
         self.mapping, self.header, self.owner, self.file = mapping, header, owner, file
+        #: the worksheet the lines come from (``None`` for a text table)
+        self.sheet: str | None = None
         self.index = {h: i for i, h in enumerate(header)}  # (names made distinct: table_start)
         self.missing = mapping.reader.missing_cells
         self.entries: list[EntryPlan] = []
@@ -283,7 +285,9 @@ class TablePlan:
     def apply(self, cells: list[str], file: str, line: int) -> Iterator[SourceRow]:
         """The row-by-row path's rows for one line (:meth:`Mapping.apply`)."""
         row = dict(zip(self.header, blank_missing(cells, self.missing), strict=True))
-        return self.mapping.apply(row, file, line, owner=self.owner)
+        for out in self.mapping.apply(row, file, line, owner=self.owner):
+            out.sheet = self.sheet
+            yield out
 
     def row(self, ep: EntryPlan, data: dict[str, Any], line: int) -> SourceRow:
         """The :class:`SourceRow` :meth:`Mapping.apply` makes for ``ep`` on a good line."""
@@ -293,7 +297,7 @@ class TablePlan:
             e.what,
             data,
             self.file,
-            None,
+            self.sheet,
             line,
             e.columns,
             e.resolve,

@@ -116,6 +116,7 @@ class Resolver:
         self._plan: TablePlan | None = None
         self._sink: RecordSink | None = None
         self._file = ""
+        self._sheet: str | None = None
 
     # ------------------------------------------------------------------ the store's side
 
@@ -277,6 +278,7 @@ class Resolver:
         start = next(cells)
         assert isinstance(start, TableStart)
         plan = TablePlan(start.mapping, start.header, owner, file)
+        plan.sheet = self._sheet = start.sheet
         chunk = chunk or columnar.CHUNK_ROWS
         self._plan, self._sink, self._file = plan, sink, file
         while batch := typing.cast(list[Cells], list(islice(cells, chunk))):
@@ -309,14 +311,14 @@ class Resolver:
             items = values[pos] if values is not None else None
             if items is None:  # the row-by-row path
                 if isinstance(cells, str):
-                    rows = [SourceRow("node", "", {}, file, row=line, error=cells)]
+                    rows = [SourceRow("node", "", {}, file, plan.sheet, line, error=cells)]
                 else:
                     rows = list(plan.apply(cells, file, line))
                 pending.extend(waiting)
                 waiting = []
                 yield from self._group([(line, row) for row in rows])
                 continue
-            ref = (import_id, file, None, line)
+            ref = (import_id, file, plan.sheet, line)
             for ep, index, node, id_at, general, person, what in entries:
                 item = items[index]
                 if item is None:
@@ -765,7 +767,7 @@ class Resolver:
         vals: tuple[Any, ...],
         props: dict[str, Any],
         counts: Tally | None = None,
-        ref: tuple[str, str, None, int] | None = None,
+        ref: tuple[str, str, str | None, int] | None = None,
     ) -> tuple[Any, ...] | None:
         """A table line's checked relationship decided in a few dict operations when it is
         plain (no end remapped, both ends known with allowed labels, new to the file): the
@@ -804,7 +806,7 @@ class Resolver:
         except TypeError:  # a list value
             digest = _digest(props)
         self._seen_rels[ident] = _row_digest(line, digest)
-        ref = ref or (self.import_id, self._file, None, line)
+        ref = ref or (self.import_id, self._file, self._sheet, line)
         return (_REL, ep.what, ident[1], ident[2], key, props, ref)
 
     def _relationships(self) -> Iterator[Resolved]:

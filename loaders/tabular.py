@@ -175,6 +175,9 @@ class TableStart:
     #: the file line (or sheet row) of the header when lines above it were passed over
     #: (a title, an export date): see :func:`header_at`
     header_line: int | None = None
+    #: the worksheet the rows come from (``None`` for a text table): named in provenance
+    #: and problems
+    sheet: str | None = None
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -381,10 +384,12 @@ def mapped_rows(
         assert not isinstance(item, TableStart)
         line, values = item
         if isinstance(values, str):
-            yield SourceRow("node", "", {}, name, row=line, error=values)
+            yield SourceRow("node", "", {}, name, start.sheet, line, error=values)
         else:
             row = dict(zip(header, blank_missing(values, missing), strict=True))
-            yield from apply(row, name, line, owner=owner)
+            for out in apply(row, name, line, owner=owner):
+                out.sheet = start.sheet
+                yield out
 
 
 def add_reader_flags(parser: Any) -> None:

@@ -83,6 +83,7 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
                 read.pop()
         start = table_start(mapping, read, where)
         start.header_line = first[0] if found else None
+        start.sheet = sheet.title
         yield start
         width = len(start.header)
         for line, values in rows:

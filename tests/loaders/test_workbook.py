@@ -139,3 +139,20 @@ def test_a_stale_sheet_size_does_not_cut_rows_off(tmp_path: Path, store: GraphSt
     assert not report.rejections, report.table()
     people = {n for n in store.projection() if n.startswith("dir-")}
     assert people == {"dir-101", "dir-102", "dir-103"}  # dir-103 is on row 8
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["chunked", "row-by-row"])
+def test_provenance_and_problems_name_the_sheet(
+    tmp_path: Path, store: GraphStore, columnar: bool
+) -> None:
+    path = _workbook(
+        tmp_path / "boards.xlsx", [*ROWS, [104, "Li Wei", 7004, "CNOOC", "CFO", "soon"]]
+    )
+    report = load_path(store, path, parse_mapping(MAPPING), skip_invalid=True, columnar=columnar)
+    (problem,) = report.rejections
+    assert (problem.file, problem.sheet, problem.row) == ("boards.xlsx", "Boards", 9)
+    assert "sheet 'Boards'" in report.table()
+    (ref,) = store.sources_of(rel=("WORKS_AT", "dir-103", "co-7003", ""))
+    assert (ref.file, ref.sheet, ref.row) == ("boards.xlsx", "Boards", 8)
+    (person,) = store.sources_of("dir-103")
+    assert person.sheet == "Boards"
