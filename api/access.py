@@ -94,19 +94,17 @@ class Access:
         self.counts_only = frozenset(n for n in counts_only if keep(n))
         self.graph = self._build(source, keep, nothing_hidden=not hidden and universe is None)
         self._named: nx.MultiDiGraph | None = None
-        # what names a counts-only node in text: its id, and its name when long enough to
-        # be a name rather than a common word
+        # what names a counts-only node in text: its id and its name; a short name ("Qx7",
+        # "3M") only as a word of its own, so that it does not match inside other words
         words = set(self.counts_only)
-        words |= {
-            str(source.nodes[n].get("name"))
-            for n in self.counts_only
-            if len(str(source.nodes[n].get("name") or "")) >= 4
-        }
-        self._naming = (
-            re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
-            if words
-            else None
-        )
+        short: set[str] = set()
+        for n in self.counts_only:
+            name = str(source.nodes[n].get("name") or "")
+            (words if len(name) >= 4 else short).add(name)
+        short.discard("")
+        parts = [re.escape(w) for w in sorted(words, key=len, reverse=True)]
+        parts += [rf"(?<!\w){re.escape(w)}(?!\w)" for w in sorted(short, key=len, reverse=True)]
+        self._naming = re.compile("|".join(parts)) if parts else None
 
     def _build(
         self, source: nx.MultiDiGraph, keep: Any, *, nothing_hidden: bool

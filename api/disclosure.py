@@ -1,54 +1,48 @@
 """Totals that would give away one counted-only amount by subtraction are withheld.
 
 A key may count an organization it may not name (sharing ``counts_only``): its amounts
-stay in an alliance's totals while its own line is dropped. When it is the only such
-contributor to a total, that total minus the lines shown is its amount, so the total is
-withheld instead (``Contributions.withheld`` says which); with two or more the sum of
-theirs is all a subtraction gives.
+stay in an alliance's totals while its own line is dropped. When, in some currency, it is
+the only such contributor to a total, that total minus the lines shown (or the total
+alone) is its amount, so the total is withheld instead (``Contributions.withheld`` says
+which); with two or more the sum of theirs is all a subtraction gives. A zero gives
+nothing away and hides nothing, so it does not count as a contribution.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-import networkx as nx
-
-from graph.schema import RelType
-from queries.scorecards import Contributions
+from queries.scorecards import UNSPECIFIED, Contributions
 
 
-def withhold_single_hidden(
-    blocks: Iterable[Contributions], graph: nx.MultiDiGraph, counted_only: frozenset[str]
-) -> None:
-    """Empty, in place, each total of ``blocks`` to which exactly one of ``counted_only``
-    contributes, and name it in the block's ``withheld``."""
+def withhold_single_hidden(blocks: Iterable[Contributions], counted_only: frozenset[str]) -> None:
+    """Empty, in place, each total of ``blocks`` to which, in some currency, exactly one of
+    ``counted_only`` contributes, and name it in the block's ``withheld``."""
     if not counted_only:
         return
     for block in blocks:
-        hidden = {m: c for m, c in block.by_member.items() if m in counted_only}
         for total in ("cash", "in_kind"):
-            givers = [m for m, c in hidden.items() if getattr(c, total) is not None]
-            if len(givers) == 1 and getattr(block, total):
-                setattr(block, total, {})
-                block.withheld.append(total)
+            givers: dict[str, dict[str, float]] = {}
+            for member, given in block.by_member.items():
+                amount = getattr(given, total)
+                if amount:
+                    givers.setdefault(given.currency or UNSPECIFIED, {})[member] = amount
+            _withhold(block, total, givers.values(), counted_only)
         for purpose in ("programme", "management"):
-            funders = _hidden_funders(graph, block.alliance, purpose, counted_only)
-            total = f"{purpose}_funding"
-            if len(funders) == 1 and getattr(block, total):
-                setattr(block, total, {})
-                block.withheld.append(total)
+            funded = [f for (p, _), f in block._funders.items() if p == purpose]
+            _withhold(block, f"{purpose}_funding", funded, counted_only)
 
 
-def _hidden_funders(
-    graph: nx.MultiDiGraph, alliance: str, purpose: str, counted_only: frozenset[str]
-) -> set[str]:
-    """The counted-only funders of ``alliance`` for ``purpose``."""
-    if alliance not in graph:
-        return set()
-    return {
-        funder
-        for funder, _, data in graph.in_edges(alliance, data=True)
-        if funder in counted_only
-        and data.get("type") == RelType.FUNDS
-        and str(data.get("purpose") or "programme") == purpose  # (the report's default)
-    }
+def _withhold(
+    block: Contributions,
+    total: str,
+    per_currency: Iterable[Mapping[str, float]],
+    counted_only: frozenset[str],
+) -> None:
+    """Withhold ``total`` when a currency's givers hold exactly one counted-only one."""
+    for givers in per_currency:
+        hidden = [g for g, amount in givers.items() if amount and g in counted_only]
+        if len(hidden) == 1 and getattr(block, total):
+            setattr(block, total, {})
+            block.withheld.append(total)
+            return

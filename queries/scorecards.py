@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from graph.dates import period_start
 from graph.projection import edge_evidence_id
@@ -65,6 +65,9 @@ class Contributions(BaseModel):
         "management_funding): with the amounts it is shown, each would reveal the amount of "
         "the one partner or funder it may only count",
     )
+    #: who gave what to each funding total, per currency ((purpose, currency) -> funder ->
+    #: amount): what :mod:`api.disclosure` needs to tell whether a total gives one away
+    _funders: dict[tuple[str, str], dict[str, float]] = PrivateAttr(default_factory=dict)
 
 
 UNSPECIFIED = "unspecified"  # a contribution recorded without its currency
@@ -143,11 +146,16 @@ def contributions(p: Portfolio) -> list[Contributions]:
                 in_kind = add(in_kind, m.in_kind, currency)
         programme: Totals = {}
         management: Totals = {}
+        funders: dict[tuple[str, str], dict[str, float]] = {}
         for f in p.funds[a]:
             if f.purpose == "programme":
                 programme = add(programme, f.amount, f.currency)
             elif f.purpose == "management":
                 management = add(management, f.amount, f.currency)
+            else:
+                continue
+            given = funders.setdefault((f.purpose, f.currency), {})
+            given[f.funder] = given.get(f.funder, 0.0) + f.amount
         out.append(
             Contributions(
                 alliance=a,
@@ -160,4 +168,5 @@ def contributions(p: Portfolio) -> list[Contributions]:
                 by_member=by_member,
             )
         )
+        out[-1]._funders = funders
     return out

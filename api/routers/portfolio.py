@@ -114,7 +114,7 @@ def _report(
     report = build_report(access.view(), org, as_of, settings)
     if not access.counts_only:
         return report
-    withhold_single_hidden(report.contributions, access.view(), access.counts_only)
+    withhold_single_hidden(report.contributions, access.counts_only)
     return PortfolioReport.model_validate(access.scrub(report.model_dump(mode="json")))
 
 
