@@ -188,6 +188,33 @@ def parse_currency(text: str) -> str | None:
     return _code(written) if written else None
 
 
+#: Signs several currencies write, and the currencies each may be: a currency column
+#: beside such a cell says which one it is (``$`` with CAD is Canadian dollars).
+SHARED_SIGNS: dict[str, frozenset[str]] = {
+    "$": frozenset(
+        ["USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU", "BSD", "BBD", "BZD", "BMD", "BND", "FJD", "GYD", "JMD", "KYD", "LRD", "NAD", "SBD", "SRD", "TTD", "XCD"]
+    ),
+    "¥": frozenset({"JPY", "CNY"}),
+    "£": frozenset({"GBP", "EGP", "GIP", "FKP", "SHP", "SSP", "SYP", "LBP"}),
+    "fr.": frozenset({"CHF", "XOF", "XAF", "XPF", "CDF", "GNF", "RWF", "BIF", "DJF", "KMF"}),
+    "sfr.": frozenset({"CHF"}),
+}
+
+
+def currencies_named(text: str) -> frozenset[str] | None:
+    """The currencies a money cell may be in by what it writes: its code, or every
+    currency of a shared sign; ``None`` when it writes none.
+
+    >>> sorted(currencies_named("¥8.850.000")), currencies_named("JPY 1"), currencies_named("1m")
+    (['CNY', 'JPY'], frozenset({'JPY'}), None)
+    """
+    match = _parts(text.translate(_SPACES).strip())
+    written = match["before"] or match["after"]
+    if not written:
+        return None
+    return SHARED_SIGNS.get(written.lower()) or frozenset({_code(written)})
+
+
 def _code(written: str) -> str:
     """The ISO 4217 code of a written sign (``us$``, ``Fr.``) or code (``eur``)."""
     sign = _SIGNS_ANY_CASE.get(written.lower())

@@ -34,7 +34,13 @@ import yaml
 
 from graph.dates import date_from_parts, normalize_partial_date
 from graph.schema import PROPERTY_KEY, RESERVED_KEYS
-from loaders.amounts import DECIMAL_MARKS, parse_amount, parse_currency, parse_number
+from loaders.amounts import (
+    DECIMAL_MARKS,
+    currencies_named,
+    parse_amount,
+    parse_currency,
+    parse_number,
+)
 from loaders.names import slug
 from loaders.rows import LoadError, SourceRow
 
@@ -84,6 +90,9 @@ class FieldSpec:
     parts: dict[str, str] | None = None  # a date from year/month/day columns
     unknown: list[Any] = field(default_factory=list)  # values that mean "no value"
     decimal: str | None = None  # a file's decimal mark, "." or "," (else read per cell)
+    #: the other column of an amount and its currency read from two (set by the entry:
+    #: :func:`_pair_money_and_currency`)
+    paired: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._unknown = {str(u).strip().casefold() for u in self.unknown}  # CURR is Curr
@@ -224,7 +233,7 @@ class FieldSpec:
             if self.slug:
                 return raw
         if raw == "":
-            return None
+            return self._from_amount(row) if self.paired and self.type == "currency" else None
         if self.lower:
             raw = raw.lower()
         if self.map:
@@ -234,7 +243,33 @@ class FieldSpec:
                 raw = self._lower_map[raw.lower()]
         if self.slug:
             raw = slug(raw)
-        return self._convert(raw)
+        value = self._convert(raw)
+        if self.paired and self.type == "money" and isinstance(raw, str):
+            self._agree(raw, row)
+        return value
+
+    def _agree(self, amount: str, row: dict[str, str]) -> None:
+        """Refuse an amount whose cell names another currency than its currency column
+        (a shared sign such as ``$`` or ``¥`` may be the column's: CAD, CNY)."""
+        assert self.paired is not None
+        written = currencies_named(amount)
+        try:
+            given = parse_currency(row.get(self.paired, "").strip())
+        except ValueError:  # the currency column's own problem, reported with it
+            return
+        if written and given and given not in written:
+            raise ValueError(
+                f"{amount!r} is in {' or '.join(sorted(written))}, but the currency column "
+                f"{self.paired!r} says {given}"
+            )
+
+    def _from_amount(self, row: dict[str, str]) -> str | None:
+        """An empty currency cell's code, from its amount cell (``£1.5m``: GBP)."""
+        assert self.paired is not None
+        try:
+            return parse_currency(row.get(self.paired, "").strip())
+        except ValueError:  # the amount's own problem, reported with it
+            return None
 
     def _from_parts(self, row: dict[str, str]) -> str | None:
         """A partial date from the year/month/day columns (blank or unknown parts dropped)."""
@@ -463,6 +498,16 @@ def _renames(raw: Any, fields: dict[str, FieldSpec], where: str) -> tuple[str, s
     return str(policy), dated_by
 
 
+def _pair_money_and_currency(fields: dict[str, FieldSpec]) -> None:
+    """An amount and its currency read from two columns of one entry check each other: a
+    currency written in the amount cell (``¥8.850.000``) must agree with the currency
+    column, which gives it when empty (``£1.5m`` with no code beside it)."""
+    money = [s for s in fields.values() if s.type == "money" and s.column]
+    codes = [s for s in fields.values() if s.type == "currency" and s.column]
+    if len(money) == 1 and len(codes) == 1 and money[0].column != codes[0].column:
+        money[0].paired, codes[0].paired = codes[0].column, money[0].column
+
+
 @dataclass
 class Entry:
     """One node or relationship produced from every row."""
@@ -481,6 +526,7 @@ class Entry:
     def __post_init__(self) -> None:
         self.key_fields = ("id",) if self.kind == "node" else ("source", "target")
         self.resolve, self.derived_id = resolve_flags(self.mode, self.what)
+        _pair_money_and_currency(self.fields)
 
     @property
     def columns(self) -> dict[str, str]:

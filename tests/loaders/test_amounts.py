@@ -189,3 +189,54 @@ def test_an_unreadable_amount_names_file_row_and_column_and_writes_nothing(
     assert problem.value == "EUR 1,5,00" and "group its digits by three" in problem.reason
     assert str(problem).startswith("funding.csv, row 6, column 'Budget' = 'EUR 1,5,00': ")
     assert store.counts().labels.get("Organization", 0) == 0  # validated before writing
+
+
+def test_an_amount_and_its_currency_column_check_each_other(tmp_path: Path) -> None:
+    """A currency the amount cell writes must agree with the currency column beside it (a
+    shared sign, $ or ¥, may be any of its currencies), and fills that column when empty."""
+    from graph.sqlite_store import SQLiteStore
+
+    path = tmp_path / "members.csv"
+    path.write_text(
+        "Member;Alliance;Amount;Currency\n"
+        "Yen KK;X;¥8.850.000;USD\n"  # yen or yuan, not dollars: refused
+        "Code AG;X;JPY 1.000;EUR\n"  # a code that disagrees: refused
+        "Maple Inc;X;$3.000,50;CAD\n"  # Canadian dollars
+        "Pound Ltd;X;£1.5m;\n"  # no code beside it: pounds
+        "Plain SA;X;1.000;EUR\n",
+        encoding="utf-8",
+    )
+    mapping = parse_mapping(
+        {
+            "nodes": [
+                {"label": "Organization", "id": {"template": "org-{Member}", "slug": True}, "name": "Member"},
+                {"label": "Alliance", "id": {"template": "all-{Alliance}", "slug": True}, "name": "Alliance"},
+            ],
+            "relationships": [
+                {
+                    "type": "MEMBER_OF",
+                    "source": {"template": "org-{Member}", "slug": True},
+                    "target": {"template": "all-{Alliance}", "slug": True},
+                    "properties": {
+                        "cash_contribution": {"column": "Amount", "type": "money"},
+                        "currency": {"column": "Currency", "type": "currency"},
+                    },
+                }
+            ],
+        }
+    )
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, mapping, skip_invalid=True)
+    problems = {(p.row, p.column): p.reason for p in report.rejections}
+    assert set(problems) == {(2, "Amount"), (3, "Amount")}
+    assert "is in CNY or JPY, but the currency column 'Currency' says USD" in problems[(2, "Amount")]
+    money = {
+        u: (d["cash_contribution"], d["currency"])
+        for u, _, d in store.projection().edges(data=True)
+    }
+    assert money == {
+        "org-maple-inc": (3000.5, "CAD"),
+        "org-pound-ltd": (1_500_000.0, "GBP"),
+        "org-plain-sa": (1000.0, "EUR"),
+    }
+    store.close()
