@@ -126,6 +126,7 @@ class FieldSpec:
         if self.column is not None and not self.slug and self.type in ("str", "date"):
             column, lower = self.column, self.lower
             fmt = self._formats
+            dated = self.type == "date"
 
             def from_column(row: dict[str, str], owner: str | None) -> Any:
                 raw = row.get(column, "").strip()
@@ -133,7 +134,9 @@ class FieldSpec:
                     return None
                 if lower:
                     raw = raw.lower()
-                return _parse_date(raw, fmt) if fmt else raw
+                if fmt:
+                    return _parse_date(raw, fmt)
+                return _iso_or_raw(raw) if dated else raw
 
             return from_column
         parts = list(string.Formatter().parse(self.template or ""))
@@ -177,6 +180,9 @@ class FieldSpec:
             if self._formats:
                 fmt = self._formats
                 values = [_safe_date(v, fmt) if v else v for v in values]
+            elif self.type == "date":  # each distinct date once: a column repeats them
+                iso = {v: _iso_or_raw(v) for v in set(values) if v}
+                values = list(map(iso.get, values))
             return values
         prefix, column = self._columns_prefix()
         stripped = list(map(str.strip, cells(column)))
@@ -302,7 +308,7 @@ class FieldSpec:
         if self.type == "date":
             if self._formats:
                 return _parse_date(raw, self._formats)
-            return raw
+            return _iso_or_raw(raw)
         if self.type == "list":
             return [p.strip() for p in raw.split(self.split or ";") if p.strip()]
         return raw
@@ -349,6 +355,16 @@ def _safe_date(raw: str, formats: tuple[str, ...]) -> Any:
         return _parse_date(raw, formats)
     except ValueError:
         return BAD
+
+
+def _iso_or_raw(raw: str) -> str:
+    """A date cell as an ISO partial date when it cannot be misread (``03/2019`` is
+    ``2019-03``), so that one date written two ways is one value (a relationship's key
+    above all); else as written, for the model to refuse or keep."""
+    try:
+        return normalize_partial_date(raw)
+    except ValueError:
+        return raw
 
 
 @lru_cache(maxsize=65_536)

@@ -288,3 +288,35 @@ def test_the_report_says_which_encoding_a_table_was_read_in(tmp_path: Path, colu
     store.close()
     assert report.encoding == "cp1252"
     assert report.table().splitlines()[0] == "contacts.csv (csv, read as cp1252)"
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["chunked", "row-by-row"])
+def test_a_date_written_two_ways_is_one_key(tmp_path: Path, columnar: bool) -> None:
+    """A board seat keyed by its start date: ``03/2019`` and ``2019-03`` are one seat, not
+    two, in one file and across files."""
+    mapping = parse_mapping(
+        {
+            "nodes": [
+                {"label": "Person", "id": {"template": "dir-{ID}"}, "name": "Name"},
+                {"label": "Organization", "id": {"template": "co-{Co}"}, "name": "Co"},
+            ],
+            "relationships": [
+                {
+                    "type": "WORKS_AT",
+                    "source": {"template": "dir-{ID}"},
+                    "target": {"template": "co-{Co}"},
+                    "key": {"column": "Start", "type": "date"},
+                    "properties": {"since": {"column": "Start", "type": "date"}},
+                }
+            ],
+        }
+    )
+    path = tmp_path / "seats.csv"
+    path.write_text("ID,Name,Co,Start\nD1,Ann,AAPL,03/2019\nD1,Ann,AAPL,2019-03\n", encoding="utf-8")
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, mapping, columnar=columnar)
+    assert not report.rejections, report.table()
+    seats = [(k, d["since"]) for _, _, k, d in store.projection().edges(keys=True, data=True)]
+    assert len(seats) == 1 and seats[0][1] == "2019-03"
+    assert report.counts["WORKS_AT"].created == 1
+    store.close()
