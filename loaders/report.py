@@ -162,7 +162,10 @@ class ImportReport(BaseModel):
         if self.problems > 20:
             lines.append(f"  ... {self.problems - 20:,} more rejections (use --json)")
         for m in self.merges[:10]:
-            lines.append(f"  merged: {m.incoming_name!r} -> {m.into_name!r} ({m.into}, {m.rule})")
+            lines.append(
+                f"  merged: {m.incoming_name!r} ({m.incoming_id}) -> {m.into_name!r} "
+                f"({m.into}, {m.rule})"
+            )
         for r in self.renames[:10]:
             lines.append(
                 f"  renamed: {r.id} {r.old_name!r} -> {r.new_name!r} (kept {r.kept!r}; "

@@ -9,6 +9,7 @@ seen, since a file may name an end before defining it.
 
 from __future__ import annotations
 
+import string
 import typing
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -432,7 +433,11 @@ class Resolver:
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
         """Note that an incoming person is a known one: remap her id, list the merge."""
         self.remap[node_id] = into
-        into_name = str(self.graph.nodes[into].get("name")) if into in self.graph else into
+        if into in self.graph:
+            into_name = str(self.graph.nodes[into].get("name"))
+        else:  # met earlier in this file
+            first = self._seen.get(into)
+            into_name = str(first[2]) if first is not None and first[2] else into
         self.report.merges.append(
             Merge(incoming_id=node_id, incoming_name=name, into=into, into_name=into_name, rule=rule)
         )
@@ -738,21 +743,7 @@ class Resolver:
         name = str(rec.props.get("name", ""))
         match = self._people_index().match(node_id, name, rec.props.get("email"), org)
         if match.into is not None and match.into != node_id:
-            self.remap[node_id] = match.into
-            into_name = (
-                str(self.graph.nodes[match.into].get("name"))
-                if match.into in self.graph
-                else match.into
-            )
-            self.report.merges.append(
-                Merge(
-                    incoming_id=node_id,
-                    incoming_name=name,
-                    into=match.into,
-                    into_name=into_name,
-                    rule=match.rule,
-                )
-            )
+            self._merge_person(node_id, name, match.into, match.rule)
             counts.merged += 1
             return Resolved(rec, ref, "merged")
         self.people.add(node_id, name, rec.props.get("email"), [org] if org else [])
@@ -1002,6 +993,14 @@ def _employer(items: Sequence[Any], works_at: list[tuple[int, int, int]]) -> dic
 
 
 def _problem(row: SourceRow, reason: str, column: str | None = None, value: Any = None) -> RowProblem:
+    """A problem as a reader of the file says it: a value made from a template names the
+    columns it reads (``Contact ID``, not ``person-{Contact ID}``), and a required value
+    left empty says so rather than the validator's "Field required"."""
+    if column and "{" in column:
+        names = [f for _, f, _, _ in string.Formatter().parse(column) if f]
+        column = ", ".join(dict.fromkeys(names)) or column
+    if reason == "Field required":
+        reason = "required, but empty or missing"
     return RowProblem(
         file=row.file, sheet=row.sheet, row=row.row, column=column, value=value, reason=reason
     )

@@ -145,7 +145,7 @@ def test_import_a_spreadsheet(browser: Any, served: Served, tmp_path: Path) -> N
         rows = page.locator("#report table").first.locator("tbody tr").all_inner_texts()
         assert any(r.startswith("Organization") for r in rows)
         rejected = page.locator("#report table").nth(1).inner_text()
-        assert "4" in rejected and "id" in rejected and "Field required" in rejected  # row, field, reason
+        assert "4" in rejected and "id" in rejected and "required, but empty or missing" in rejected  # row, field, reason
         assert "Brightwater Analytic" in page.locator("#ambiguities").inner_text()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "journey-import-report.png"), full_page=True)

@@ -33,7 +33,7 @@ ROOT = Path(__file__).parents[2]
             {},
             2,
             "id",
-            "Field required",
+            "required, but empty or missing",
         ),
         ({"Alliance": [{"id": "a9", "name": "X", "form": "JV"}]}, {}, 1, "form", "joint_venture"),
         (

@@ -41,3 +41,37 @@ def test_a_bad_entry_skips_its_whole_row(tmp_path: Path, columnar: bool) -> None
     assert (counts["WORKS_AT"].created, counts["WORKS_AT"].rejected) == (2, 2)
     assert counts["Organization"].rejected == 2
     store.close()
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["chunked", "row-by-row"])
+def test_a_person_merged_within_the_file_is_named_on_both_sides(
+    tmp_path: Path, columnar: bool
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "Contact ID,Full Name,Email,Company,Job Title,Since\n"
+        "1,Anna Smith,anna@x.org,Alpha Ltd,CEO,2020-01-01\n"
+        "7,A. Smith,anna@x.org,Alpha Ltd,CEO,2020-01-01\n",
+        encoding="utf-8",
+    )
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS, dry_run=True, columnar=columnar)
+    (merge,) = report.merges
+    assert (merge.incoming_id, merge.into, merge.into_name) == ("person-7", "person-1", "Anna Smith")
+    assert "merged: 'A. Smith' (person-7) -> 'Anna Smith' (person-1, email)" in report.table()
+    store.close()
+
+
+def test_an_empty_key_cell_names_its_column_not_the_template(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "Contact ID,Full Name,Email,Company,Job Title,Since\n"
+        ",Anna Smith,anna@x.org,Alpha Ltd,CEO,2020-01-01\n",
+        encoding="utf-8",
+    )
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS, dry_run=True)
+    problem = report.rejections[0]
+    assert (problem.row, problem.column) == (2, "Contact ID")
+    assert problem.reason == "required, but empty or missing"
+    store.close()
