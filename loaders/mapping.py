@@ -382,7 +382,9 @@ def _parse_date(raw: str, formats: tuple[str, ...]) -> str:
         return day[: _precision(fmt)]
     try:
         return normalize_partial_date(raw)
-    except ValueError:
+    except ValueError as exc:
+        if "out of range" in str(exc):  # written right, but no such day: say that
+            raise ValueError(f"no such date: {exc}") from None
         like = " or ".join(map(repr, formats))
         raise ValueError(
             f"expected a date like {like}, or one that cannot be misread such as 2021, "

@@ -215,6 +215,12 @@ def test_a_date_neither_the_format_nor_the_built_in_reading_fits_is_rejected_wit
     assert second.value == "05/03/2020"  # day or month first: the format must say
 
 
+def test_a_date_written_right_that_is_no_day_says_so() -> None:
+    spec = FieldSpec(column="When", type="date", format="%Y-%m-%d")
+    with pytest.raises(ValueError, match=r"no such date: day 30 out of range in '2021-02-30'"):
+        spec.getter({"When": "2021-02-30"}, None)
+
+
 @pytest.mark.parametrize("fmt", [[], 5, ["%Y", ""]])
 def test_a_format_that_is_no_strptime_format_or_list_of_them_is_refused(fmt: Any) -> None:
     with pytest.raises(MappingError, match=r"properties\.started\.format"):
