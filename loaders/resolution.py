@@ -251,10 +251,22 @@ class Resolver:
                     employer[src] = dst
         # organizations first: a person in the same row is matched at the resolved one
         ordered = sorted(group, key=lambda p: p[1].what != NodeLabel.ORGANIZATION)
+        problems = self.report.problems
         for seq, row in ordered:
+            if row.kind == "rel" and self.report.problems != problems:
+                self._dropped_with_its_row(row.what)
+                continue
             out = self._node_or_defer(seq, row, employer)
             if out is not None:
                 yield out
+
+    def _dropped_with_its_row(self, what: str) -> None:
+        """A relationship of a row whose node was rejected against the file or the store
+        (an id already met with other values): not written either, or the row's job would
+        go to the person met first under that id."""
+        counts = self.tally(what)
+        counts.read += 1
+        counts.rejected += 1
 
     # ------------------------------------------------------------------ tables, by chunks
 
@@ -289,7 +301,7 @@ class Resolver:
     def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
         """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
         values, repeats = self._columns(plan, batch) if plan.ok else (None, [])
-        seen, sink, import_id = self._seen, self._sink, self.import_id
+        seen, sink, import_id, report = self._seen, self._sink, self.import_id, self.report
         graph = _node_ids(self.graph)
         assert sink is not None
         counts_of: list[Tally | None] = [None] * len(plan.entries)
@@ -320,6 +332,7 @@ class Resolver:
                 yield from self._group([(line, row) for row in rows])
                 continue
             ref = (import_id, file, plan.sheet, line)
+            problems = report.problems
             for ep, index, node, id_at, general, person, what in entries:
                 item = items[index]
                 if item is None:
@@ -328,6 +341,10 @@ class Resolver:
                 counts = counts_of[index]
                 if counts is None:  # the report lists kinds in the order they are met
                     counts = counts_of[index] = self.tally(what)
+                if not node and report.problems != problems:
+                    counts.read += 1  # a node of its line was rejected: see _group
+                    counts.rejected += 1
+                    continue
                 if not node:
                     # while no relationship waits, a plain one is decided at once (the same
                     # decision as at the end: its ends are known and cannot be remapped

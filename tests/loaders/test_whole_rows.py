@@ -75,3 +75,25 @@ def test_an_empty_key_cell_names_its_column_not_the_template(tmp_path: Path) -> 
     assert (problem.row, problem.column) == (2, "Contact ID")
     assert problem.reason == "required, but empty or missing"
     store.close()
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["chunked", "row-by-row"])
+def test_a_row_whose_person_clashes_does_not_give_her_its_job(tmp_path: Path, columnar: bool) -> None:
+    """Row 3 reuses Alice's id with other values: it is rejected, and its job is not
+    written for the Alice of row 2 (it would put her at a company she never named)."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "Contact ID,Full Name,Email,Company,Job Title,Since\n"
+        "1,Alice,alice@a.org,GoodCo,CEO,2020-01-01\n"
+        "1,Alice,alice@other.org,OnlyHereCo,CEO,2020-01-01\n",
+        encoding="utf-8",
+    )
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS, skip_invalid=True, columnar=columnar)
+    assert [(p.row, p.column) for p in report.rejections] == [(3, "id")]
+    jobs = [(u, v) for u, v, d in store.projection().edges(data=True) if d["type"] == "WORKS_AT"]
+    assert jobs == [("person-1", "org-goodco")]
+    counts = report.counts["WORKS_AT"]
+    assert (counts.read, counts.created, counts.rejected) == (2, 1, 1)
+    assert report.balanced
+    store.close()
