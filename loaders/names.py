@@ -155,7 +155,12 @@ def same_spelling(a: str, b: str, person: bool = False) -> bool:
     differ only in case, accents, punctuation or spacing (for people, also in word order,
     as :func:`normalize_person` reads them: "Ruiz, Ana" is "Ana Ruiz").
 
+    For organizations a legal form written out or abbreviated is one spelling too
+    ("Microsoft Corp" is "Microsoft Corporation"), but not another legal form or none.
+
     >>> same_spelling("Pfizer Inc.", "PFIZER INC"), same_spelling("Acme", "Acme Group")
+    (True, False)
+    >>> same_spelling("Microsoft Corp", "Microsoft Corporation"), same_spelling("Bayer", "Bayer AG")
     (True, False)
     """
     if a == b:
@@ -163,7 +168,21 @@ def same_spelling(a: str, b: str, person: bool = False) -> bool:
     key = spelling_key(a)
     if key and key == spelling_key(b):
         return True
-    return person and normalize_person(a) == normalize_person(b)
+    if person:
+        return normalize_person(a) == normalize_person(b)
+    form_a, form_b = legal_form(a), legal_form(b)
+    return bool(form_a and form_b) and (
+        _short_form(form_a) == _short_form(form_b) and normalize_org(a) == normalize_org(b)
+    )
+
+
+#: legal forms written out, and their abbreviation
+_WRITTEN_OUT = {"incorporated": "inc", "corporation": "corp", "company": "co", "limited": "ltd"}
+
+
+def _short_form(form: str) -> str:
+    """A legal form with every word abbreviated ("corporation" -> "corp")."""
+    return " ".join(_WRITTEN_OUT.get(w, w) for w in form.split(" "))
 
 
 def normalize_person(name: str) -> str:

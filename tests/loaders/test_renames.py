@@ -101,3 +101,14 @@ def test_an_unknown_rename_policy_names_the_entry() -> None:
     doc = {"nodes": [{"label": "Organization", "id": "ID", "name": "N", "renames": "newest"}]}
     with pytest.raises(MappingError, match=r"nodes\[0\]\.renames: expected one of latest"):
         parse_mapping(doc, "m.yaml")
+
+
+def test_a_legal_form_written_out_is_no_rename(tmp_path: Path, store: GraphStore) -> None:
+    """"Microsoft Corp" and "Microsoft Corporation" are one name; "Bayer" and "Bayer AG"
+    (a legal form added) and another legal form stay renames."""
+    rows = "L1,Microsoft Corp,\nL1,Microsoft Corporation,\nL2,Bayer,\nL2,Bayer AG,\n"
+    data, mapping = _files(tmp_path, rows)
+    report = load_path(store, data, mapping)
+    assert report.written and report.balanced and not report.rejections
+    assert [r.id for r in report.renames] == ["lei-L2"]
+    assert _node(store, "lei-L1")["name"] == "Microsoft Corp"
