@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -69,11 +69,16 @@ def _normalize_text(value: str) -> str:
         text = re.split(r"[T ]", text, maxsplit=1)[0]
     match = _PARTIAL.match(text) or _YEAR_FIRST.match(text)
     if not match:
-        hint = " (a day or month first: give the column a format such as '%d/%m/%Y')"
-        ambiguous = _DAY_OR_MONTH_FIRST.match(text)
+        hint = ""
+        if _DAY_OR_MONTH_FIRST.match(text):
+            hint = " (a day or month first: give the column a format such as '%d/%m/%Y')"
+        elif text.isdigit() and 20_000 <= int(text) <= 80_000:
+            hint = (
+                f" (Excel's day number for {_EXCEL_EPOCH + timedelta(days=int(text))}? "
+                "format the column as dates in the workbook)"
+            )
         raise ValueError(
-            f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}"
-            + (hint if ambiguous else "")
+            f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}" + hint
         )
     year, month, day = match.groups()
     if month is None:
@@ -87,6 +92,11 @@ def _normalize_text(value: str) -> str:
     if not 1 <= d <= calendar.monthrange(int(year), m)[1]:
         raise ValueError(f"day {d} out of range in {value!r}")
     return f"{year}-{m:02d}-{d:02d}"
+
+
+#: the day before Excel's day 1 as dates count (its day 60 is the 29 February 1900 that
+#: never was, so from day 61 on this gives the right date)
+_EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def period_start(value: str) -> date:

@@ -102,3 +102,11 @@ def test_snapshot_drops_what_had_ended_or_not_started() -> None:
     assert set(mid.edges()) == {("o1", "a1")}
     assert "a1" not in snapshot(g, date(2023, 1, 1))
     assert set(snapshot(g, date(2020, 3, 1)).edges()) == {("o1", "a1"), ("o2", "a1")}
+
+
+def test_an_excel_day_number_is_refused_with_the_date_it_would_be() -> None:
+    with pytest.raises(ValueError, match=r"Excel's day number for 2020-03-01\?"):
+        normalize_partial_date("43891")
+    with pytest.raises(ValueError) as plain:
+        normalize_partial_date("123")  # no date number of this century: no hint
+    assert "Excel" not in str(plain.value)
