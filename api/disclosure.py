@@ -29,8 +29,7 @@ def withhold_single_hidden(blocks: Iterable[Contributions], counted_only: frozen
                     givers.setdefault(given.currency or UNSPECIFIED, {})[member] = amount
             _withhold(block, total, givers.values(), counted_only)
         for purpose in ("programme", "management"):
-            funded = [f for (p, _), f in block._funders.items() if p == purpose]
-            _withhold(block, f"{purpose}_funding", funded, counted_only)
+            _withhold(block, f"{purpose}_funding", block.funders(purpose), counted_only)
 
 
 def _withhold(

@@ -548,11 +548,12 @@ class Entry:
 
     @property
     def columns(self) -> dict[str, str]:
-        """Field name -> the column (or template) it comes from, for error messages."""
+        """Field name -> the column(s) it comes from, for error messages (a template's
+        columns: ``Contact ID``, not ``person-{Contact ID}``)."""
         if not hasattr(self, "_columns"):
             self._columns = {
                 name: spec.column
-                or spec.template
+                or (", ".join(spec.columns()) or spec.template if spec.template else None)
                 or ("/".join(spec.columns()) if spec.parts else "(constant)")
                 for name, spec in self.fields.items()
             }

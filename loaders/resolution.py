@@ -9,7 +9,6 @@ seen, since a file may name an end before defining it.
 
 from __future__ import annotations
 
-import string
 import typing
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -341,9 +340,8 @@ class Resolver:
                 counts = counts_of[index]
                 if counts is None:  # the report lists kinds in the order they are met
                     counts = counts_of[index] = self.tally(what)
-                if not node and report.problems != problems:
-                    counts.read += 1  # a node of its line was rejected: see _group
-                    counts.rejected += 1
+                if not node and report.problems != problems:  # a node of its line was rejected
+                    self._dropped_with_its_row(what)
                     continue
                 if not node:
                     # while no relationship waits, a plain one is decided at once (the same
@@ -1010,12 +1008,8 @@ def _employer(items: Sequence[Any], works_at: list[tuple[int, int, int]]) -> dic
 
 
 def _problem(row: SourceRow, reason: str, column: str | None = None, value: Any = None) -> RowProblem:
-    """A problem as a reader of the file says it: a value made from a template names the
-    columns it reads (``Contact ID``, not ``person-{Contact ID}``), and a required value
-    left empty says so rather than the validator's "Field required"."""
-    if column and "{" in column:
-        names = [f for _, f, _, _ in string.Formatter().parse(column) if f]
-        column = ", ".join(dict.fromkeys(names)) or column
+    """A problem as a reader of the file says it: a required value left empty says so
+    rather than the validator's "Field required"."""
     if reason == "Field required":
         reason = "required, but empty or missing"
     return RowProblem(

@@ -265,8 +265,8 @@ def introduction_paths(
     search = PathSearch(cg.csr, sources, targets, max_hops)
     paths: list[IntroPath] = []
     want = k
-    both = set(sources) & set(targets)
     ends = (set(sources), set(targets))
+    both = ends[0] & ends[1]
     while sources and targets and not both:
         raw = search.k_cheapest(want)
         paths = _distinct_paths(projection, cg, raw, max_hops, ends)[:k]

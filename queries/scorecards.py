@@ -69,6 +69,10 @@ class Contributions(BaseModel):
     #: amount): what :mod:`api.disclosure` needs to tell whether a total gives one away
     _funders: dict[tuple[str, str], dict[str, float]] = PrivateAttr(default_factory=dict)
 
+    def funders(self, purpose: str) -> list[dict[str, float]]:
+        """Who gave what to the ``purpose`` funding total, one dict per currency."""
+        return [given for (p, _), given in self._funders.items() if p == purpose]
+
 
 UNSPECIFIED = "unspecified"  # a contribution recorded without its currency
 

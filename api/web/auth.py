@@ -73,9 +73,10 @@ def sessions(request: Request) -> Sessions:
     """This server's sign-in sessions (made once: two first sign-ins at the same moment
     must not each get a store of their own)."""
     app_state = request.app.state
-    with _sessions_made:
-        if not hasattr(app_state, "web_sessions"):
-            app_state.web_sessions = Sessions()
+    if not hasattr(app_state, "web_sessions"):
+        with _sessions_made:
+            if not hasattr(app_state, "web_sessions"):
+                app_state.web_sessions = Sessions()
     found: Sessions = app_state.web_sessions
     return found
 

@@ -20,6 +20,7 @@ from datetime import date
 
 import networkx as nx
 
+from graph.dates import period_end
 from loaders.names import aliases_of, fold
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -48,7 +49,7 @@ def describe(graph: nx.MultiDiGraph, node: str, allowed: Callable[[str], bool]) 
         return str(data.get("country") or "")
     if data.get("label") != "Person":
         return ""
-    today = date.today().isoformat()
+    today = date.today()
     now: dict[str, str] = {}
     before: dict[str, str] = {}
     for _, org, tie in graph.out_edges(node, data=True):
@@ -56,7 +57,7 @@ def describe(graph: nx.MultiDiGraph, node: str, allowed: Callable[[str], bool]) 
             continue
         name = str(graph.nodes[org].get("name") or org)
         until = str(tie.get("until") or "")
-        (before if until and until[: len(today)] < today[: len(until)] else now)[org] = name
+        (before if until and period_end(until) < today else now)[org] = name
     names = sorted(set((now or before).values()))
     if not names:
         return ""
