@@ -278,19 +278,30 @@ class SQLiteStore:
         """``id -> (nk, label)`` for the ids that exist (from the key cache when known)."""
         self._check_key_cache()
         cache = self._key_cache
-        found: dict[str, tuple[int, str]] = {}
-        missing = []
-        for i in ids:
-            hit = cache.get(i)
-            if hit is None:
-                missing.append(i)
-            else:
-                found[i] = hit
+        wanted = set(ids)
+        missing = list(wanted.difference(cache))  # set passes in C, no Python step per id
+        hits = wanted.difference(missing) if missing else wanted
+        found = dict(zip(hits, map(cache.__getitem__, hits), strict=True))
         for part in _chunks(missing, _LOOKUP_CHUNK):
-            for nk, nid, label in self._conn.execute(
+            for nk, nid, label in self._all_at_once(
                 f"SELECT nk, id, label FROM nodes WHERE id IN ({_marks(len(part))})", part
             ):
                 found[nid] = (nk, label)
+        return found
+
+    def _all_at_once(self, select: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        """The rows of ``select`` (of ``nk, id, label``) fetched in one step rather than one
+        step per row. Why: a step releases the interpreter lock and must take it back, and
+        with pass 1 busy beside the writing thread, each row waited for it (2,000 keys
+        took 0.4 s instead of 4 ms). Text holding U+0000 is fetched the usual way."""
+        if any("\x00" in p for p in params if isinstance(p, str)):
+            return self._conn.execute(select, params).fetchall()
+        columns = select[len("SELECT ") : select.index(" FROM ")]
+        (rows,) = self._conn.execute(
+            f"SELECT json_group_array(json_array({columns})) {select[select.index('FROM '):]}",
+            params,
+        ).fetchone()
+        found: list[Sequence[Any]] = json.loads(rows)
         return found
 
     def _check_key_cache(self) -> None:
@@ -1020,12 +1031,12 @@ def _holds_nul(values: list[tuple[str, Any]]) -> bool:
     for kind, column in values:
         if kind != "row":
             continue
-        try:
-            if "\x00" in "".join(column):
-                return True
-        except TypeError:  # not all text (row numbers, absent sheets)
-            if any("\x00" in v for v in column if isinstance(v, str)):
-                return True
+        kinds = set(map(type, column))  # (in C: no Python step per value)
+        if str not in kinds:  # integer keys, row numbers: no text
+            continue
+        text = column if len(kinds) == 1 else [v for v in column if type(v) is str]
+        if "\x00" in "".join(text):
+            return True
     return False
 
 

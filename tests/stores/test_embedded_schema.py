@@ -173,3 +173,30 @@ def test_ids_keys_and_file_names_holding_nul_come_back_whole(
     assert g.has_edge("p-\x00a", "p-b", "KNOWS#k\x00z")
     assert store.sources_of("p-\x00a") == [ref]
     store.close()
+
+
+@pytest.mark.parametrize("in_session", [False, True], ids=["upsert", "import-session"])
+def test_relationship_ends_are_found_by_a_connection_that_never_saw_them(
+    tmp_path: Path, in_session: bool
+) -> None:
+    """Ends no key cache holds are looked up in the file (in one step per part, as JSON;
+    an id holding U+0000 the row-by-row way): every tie lands on its own nodes, whatever
+    the id holds (quotes, backslashes, non-ASCII text, U+0000)."""
+    ids = ['p-"q"', "p-\\b", "p-zoë", "p-\x00n", *(f"p-{i}" for i in range(6_000))]
+    first = SQLiteStore(tmp_path / "s.db")
+    first.upsert_nodes("Person", [{"id": i, "name": i.upper()} for i in ids])
+    first.close()
+    store = SQLiteStore(tmp_path / "s.db")  # a new connection: an empty key cache
+    session = store.import_session() if in_session else None
+    w: Any = session or store
+    ties = [{"source": a, "target": b} for a, b in zip(ids, ids[1:] + ids[:1], strict=True)]
+    w.upsert_relationships("KNOWS", ties)
+    if session is not None:
+        session.commit()
+    g = store.projection()
+    assert g.number_of_edges() == len(ids)
+    assert all(g.has_edge(t["source"], t["target"], "KNOWS") for t in ties)
+    with pytest.raises(Exception, match="p-missing"):
+        w2: Any = store.import_session() if in_session else store
+        w2.upsert_relationships("KNOWS", [{"source": "p-1", "target": "p-missing"}])
+    store.close()
