@@ -10,9 +10,10 @@ seen, since a file may name an end before defining it.
 from __future__ import annotations
 
 import typing
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, repeat
+from operator import itemgetter
 from sys import intern
 from typing import Any, Literal, Protocol
 
@@ -63,6 +64,24 @@ class Resolved:
     source: SourceRef
     outcome: Outcome
     review_id: str | None = None
+
+
+@dataclass(slots=True)
+class _Clean:
+    """One entry's part of a clean chunk (:meth:`Resolver._clean_chunk`): the lines of its
+    new records (by place in the chunk) with their items and checked properties; for nodes
+    their ids, every line naming the entry (new or a repeat) and, for people, what the
+    person index learns (email -> id, name at employer -> id); for relationships their
+    identities."""
+
+    ep: EntryPlan
+    lines: list[int]
+    items: list[Any]
+    props: list[dict[str, Any]]
+    ids: list[str] = field(default_factory=list)
+    named: list[int] = field(default_factory=list)
+    people: tuple[dict[str, str], dict[str, str]] | None = None
+    idents: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -309,6 +328,8 @@ class Resolver:
                 tally = counts_of[index] = self.tally(plan.entries[index].what)
                 tally.read += count
                 tally.merged += count
+        if values is not None and self._clean_chunk(plan, batch, values, counts_of):
+            return
         waiting: list[tuple[Any, ...]] = []  # relationships for the spool, in line order
         new_nodes: list[tuple[Any, ...]] = []
         new_rels: list[tuple[Any, ...]] = []
@@ -420,6 +441,228 @@ class Resolver:
         self._pending.extend(waiting)
         sink.add_nodes(new_nodes)
         sink.add_rels(new_rels)
+
+    def _clean_chunk(
+        self,
+        plan: TablePlan,
+        batch: list[Cells],
+        values: columnar.ChunkValues,
+        counts_of: list[Tally | None],
+    ) -> bool:
+        """Decide a clean chunk a column at a time, with the outcome the line-by-line loop
+        of :meth:`_table_chunk` gives; ``False`` (and nothing changed: everything is checked
+        before anything is changed) when the chunk is not clean. Clean: every line good; no
+        organization to decide by name (each a repeat of a known one); every node new to
+        the file and the store, or a repeat of the very same cells as a line before it; no
+        person matching another by email or by name at her employer; every relationship
+        plain (new to the file, its ends known or made earlier on its line or on an earlier
+        line, with labels its type allows, none remapped). On a large clean file that is
+        every chunk after the first few, at a fraction of the loop's dict operations."""
+        n = len(values)
+        if not n or self._pending.size or None in values:
+            return False
+        by_entry: list[tuple[Any, ...]] = list(zip(*values, strict=True))
+        place = {ep.index: k for k, ep in enumerate(plan.ordered)}  # an entry's place on a line
+        named = [ep for ep in plan.ordered if by_entry[ep.index].count(None) != n]
+        if any(ep.general and ep.node for ep in named):
+            return False  # an organization to resolve, or a name dated for renames
+        nodes: list[_Clean] = []
+        made: dict[str, tuple[int, str]] = {}  # new id -> (where it is made, its label)
+        for ep in (e for e in named if e.node):
+            clean = self._fresh_nodes(ep, by_entry[ep.index])
+            if clean is None:
+                return False
+            before = len(made)
+            where = [i * len(place) + place[ep.index] for i in clean.lines]
+            made.update(zip(clean.ids, zip(where, repeat(ep.what)), strict=True))
+            if len(made) != before + len(clean.ids):
+                return False  # two entries make one id
+            nodes.append(clean)
+        if made and _any_in(_node_ids(self.graph), made):
+            return False
+        for clean in nodes:
+            if clean.ep.person and not self._new_people(plan, by_entry, clean):
+                return False
+        rels: list[_Clean] = []
+        idents: set[tuple[str, str, str, str]] = set()
+        for ep in (e for e in named if not e.node):
+            clean = self._plain_rels(ep, by_entry[ep.index], made, len(place), place[ep.index])
+            if clean is None:
+                return False
+            before = len(idents)
+            idents.update(clean.idents)
+            if len(idents) != before + len(clean.idents):
+                return False  # one relationship twice
+            rels.append(clean)
+        self._decide_clean(plan, batch, nodes, rels, counts_of, place)
+        return True
+
+    def _new_people(
+        self, plan: TablePlan, by_entry: list[tuple[Any, ...]], clean: _Clean
+    ) -> bool:
+        """Whether none of a clean chunk's new people matches another by email or by name
+        at her employer (known, or another line of the chunk); if so, ``clean.people``
+        holds what the person index learns of them."""
+        people = self._people_index()
+        if not people.ids.isdisjoint(clean.ids):
+            return False
+        employers = _employers(plan, by_entry, clean.lines, clean.ids)
+        remap = self.remap
+        if remap:
+            employers = [remap.get(o, o) if o else o for o in employers]
+        emails = [
+            e.strip().casefold() if e else None for e in map(dict.get, clean.props, repeat("email"))
+        ]
+        ats = [
+            f"{k}\x00{o}" if o else None
+            for k, o in zip(map(_THIRD, clean.items), employers, strict=True)
+        ]
+        by_email = [(e, i) for e, i in zip(emails, clean.ids, strict=True) if e is not None]
+        by_name = [(a, i) for a, i in zip(ats, clean.ids, strict=True) if a is not None]
+        given_emails = dict(by_email)
+        given_names = dict(by_name)
+        if (
+            len(given_emails) != len(by_email)
+            or not people.emails.keys().isdisjoint(given_emails)
+            or len(given_names) != len(by_name)
+            or not people.names.keys().isdisjoint(given_names)
+        ):
+            return False
+        clean.people = (given_emails, given_names)
+        return True
+
+    def _plain_rels(
+        self,
+        ep: EntryPlan,
+        column: tuple[Any, ...],
+        made: dict[str, tuple[int, str]],
+        width: int,
+        here: int,
+    ) -> _Clean | None:
+        """A relationship entry's lines in a clean chunk (see :meth:`_clean_chunk`), or
+        ``None`` when one of them is not plain (:meth:`_plain_rel`); ``made``: the chunk's
+        new nodes, where each is made (line times ``width`` plus its entry's place) and its
+        label; ``here``: this entry's place on a line."""
+        lines = [i for i, it in enumerate(column) if it is not None]
+        items = list(column) if len(lines) == len(column) else [column[i] for i in lines]
+        if self.remap and _remapped(self.remap, items, ep):
+            return None  # checked before its ends were remapped
+        props = list(map(_SECOND, items))
+        sources = list(map(intern, map(_SOURCE_OF, props)))
+        targets = list(map(intern, map(_TARGET_OF, props)))
+        for ends, allowed in zip((sources, targets), ep.ends, strict=True):
+            for i, end in zip(lines, ends, strict=True):
+                new = made.get(end)
+                if new is None:
+                    if self._label(end) not in allowed:
+                        return None
+                elif new[0] > i * width + here or new[1] not in allowed:
+                    return None  # made later: the loop lets it wait
+        keys = list(map(dict.get, props, repeat("key"), repeat("")))
+        idents = list(zip(repeat(ep.what), sources, targets, keys))
+        if not self._seen_rels.keys().isdisjoint(idents):
+            return None
+        return _Clean(ep, lines, items, props, idents=idents)
+
+    def _decide_clean(
+        self,
+        plan: TablePlan,
+        batch: list[Cells],
+        nodes: list[_Clean],
+        rels: list[_Clean],
+        counts_of: list[Tally | None],
+        place: dict[int, int],
+    ) -> None:
+        """Apply a clean chunk's outcome (see :meth:`_clean_chunk`): what the loop would
+        count, note and hand to the sink, in the same order."""
+        met = {c.ep.index: (c.named[0], place[c.ep.index]) for c in nodes}
+        met.update((c.ep.index, (c.lines[0], place[c.ep.index])) for c in rels)
+        for index in sorted(met, key=met.__getitem__):  # the report lists kinds as met
+            if counts_of[index] is None:
+                counts_of[index] = self.tally(plan.entries[index].what)
+        line_of = list(map(_LINE, batch))
+        refs = list(zip(repeat(self.import_id), repeat(self._file), repeat(plan.sheet), line_of))
+        width, seen = len(place), self._seen
+        node_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = []
+        rel_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = []
+        for c in nodes:
+            rows = [line_of[i] for i in c.lines]
+            list(map(dict.pop, c.props, repeat("id")))
+            names = list(map(str, map(dict.get, c.props, repeat("name"), repeat(""))))
+            rests = list(map(dict.copy, c.props))
+            list(map(dict.pop, rests, repeat("name"), repeat(None)))
+            firsts = [
+                (((1 << 64) if r is None else r & _MASK) << _RAW_AT) | ((d & _MASK) << 40) | w
+                for r, d, w in zip(map(_FOURTH, c.items), _digests(rests), rows, strict=True)
+            ]
+            ids = list(map(intern, c.ids))
+            seen.update(zip(ids, zip(repeat(c.ep.what), firsts, names, repeat(None)), strict=False))
+            counts = counts_of[c.ep.index]
+            assert counts is not None
+            counts.read += len(c.named)
+            counts.merged += len(c.named) - len(ids)  # repeats of the very same cells
+            if c.people is not None:
+                self.people.emails.update(c.people[0])
+                self.people.names.update(c.people[1])
+            out = zip(repeat(_NODE), repeat(c.ep.what), ids, c.props, map(refs.__getitem__, c.lines))
+            node_out.append(([i * width + place[c.ep.index] for i in c.lines], out))
+        for c in rels:
+            rows = [line_of[i] for i in c.lines]
+            list(map(dict.pop, c.props, repeat("source")))
+            list(map(dict.pop, c.props, repeat("target")))
+            list(map(dict.pop, c.props, repeat("key"), repeat(None)))
+            firsts = [(w << 64) | (d & _MASK) for w, d in zip(rows, _digests(c.props), strict=True)]
+            self._seen_rels.update(zip(c.idents, firsts, strict=True))
+            counts = counts_of[c.ep.index]
+            assert counts is not None
+            counts.read += len(c.idents)
+            ties = (
+                (_REL, *ident, props, ref)
+                for ident, props, ref in zip(
+                    c.idents, c.props, map(refs.__getitem__, c.lines), strict=True
+                )
+            )
+            rel_out.append(([i * width + place[c.ep.index] for i in c.lines], ties))
+        assert self._sink is not None
+        self._sink.add_nodes(_in_line_order(node_out))
+        self._sink.add_rels(_in_line_order(rel_out))
+
+    def _fresh_nodes(self, ep: EntryPlan, column: tuple[Any, ...]) -> _Clean | None:
+        """A node entry's lines in a chunk for :meth:`_clean_chunk`: its new nodes (each
+        id's first line), every other line repeating the very same cells as a line before
+        it (the loop counts those merged); ``None`` when a line names a node of the store,
+        repeats an id with other cells, or gives an id other than it was checked."""
+        named = [i for i, it in enumerate(column) if it is not None]
+        items = list(column) if len(named) == len(column) else [column[i] for i in named]
+        props = list(map(_SECOND, items))
+        ids = list(map(_ID_OF, props))
+        if [v[ep.id_at] for v in map(_FIRST, items)] != ids:
+            return None
+        raws = list(map(_FOURTH, items))
+        first_of = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+        seen = self._seen
+        # (asked of each id of the chunk: `seen.keys() & ...` would copy all of `seen`)
+        known = set() if seen.keys().isdisjoint(first_of) else set(filter(seen.__contains__, first_of))
+        if len(first_of) == len(ids) and not known:
+            return _Clean(ep, named, items, props, ids=ids, named=named)
+        for k, node_id in enumerate(ids):
+            raw = raws[k]
+            if node_id in known:
+                same = raw is not None and seen[node_id][1] >> _RAW_AT == raw & _MASK
+            else:
+                first = first_of[node_id]
+                same = first == k or (raw is not None and raws[first] == raw)
+            if not same:
+                return None
+        keep = sorted(k for node_id, k in first_of.items() if node_id not in known)
+        return _Clean(
+            ep,
+            [named[k] for k in keep],
+            [items[k] for k in keep],
+            [props[k] for k in keep],
+            ids=[ids[k] for k in keep],
+            named=named,
+        )
 
     def _columns(
         self, plan: TablePlan, batch: list[Cells]
@@ -971,6 +1214,60 @@ def _row_and_digest(packed: int) -> tuple[int, int]:
     """The row and the (signed) digest of :func:`_row_digest`."""
     digest = packed & _MASK
     return packed >> 64, digest - (1 << 64) if digest >> 63 else digest
+
+
+_FIRST, _SECOND, _THIRD, _FOURTH = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+_LINE = itemgetter(0)
+_ID_OF, _SOURCE_OF, _TARGET_OF = itemgetter("id"), itemgetter("source"), itemgetter("target")
+
+
+def _any_in(graph: Container[Any], ids: dict[str, Any]) -> bool:
+    """Whether any of ``ids`` is a node of ``graph`` (:func:`_node_ids`), in C for a dict."""
+    if type(graph) is dict:
+        return not graph.keys().isdisjoint(ids)
+    return any(map(graph.__contains__, ids))
+
+
+def _remapped(remap: dict[str, str], items: Sequence[Any], ep: EntryPlan) -> bool:
+    """Whether a relationship entry's end, as read, is an id remapped onto another."""
+    raw = list(map(_FIRST, items))
+    ends = [v[ep.source_at] for v in raw] + [v[ep.target_at] for v in raw]
+    return not remap.keys().isdisjoint(e for e in ends if isinstance(e, str))
+
+
+def _employers(
+    plan: TablePlan, by_entry: list[tuple[Any, ...]], lines: list[int], ids: list[str]
+) -> list[str | None]:
+    """Each person's employer on her line (the line's last WORKS_AT item naming her), as
+    :meth:`Resolver._table_chunk` finds it: ``lines`` her lines, ``ids`` her ids."""
+    employers: list[str | None] = [None] * len(ids)
+    for ep in plan.works_at:
+        ties = by_entry[ep.index]
+        s, t = ep.source_at, ep.target_at
+        employers = [
+            tie[0][t]
+            if tie is not None and tie[0][s] == node_id and isinstance(tie[0][t], str)
+            else org
+            for tie, node_id, org in zip(map(ties.__getitem__, lines), ids, employers, strict=True)
+        ]
+    return employers
+
+
+def _digests(props: list[dict[str, Any]]) -> list[int]:
+    """:func:`_digest` of each, every step in C when no value is a list."""
+    try:
+        return list(map(hash, map(tuple, map(sorted, map(dict.items, props)))))
+    except TypeError:
+        return list(map(_digest, props))
+
+
+def _in_line_order(parts: list[tuple[list[int], Iterable[tuple[Any, ...]]]]) -> list[tuple[Any, ...]]:
+    """The spool tuples of several entries merged in the order the lines meet them (each
+    part: every tuple's place, and the tuples)."""
+    if len(parts) == 1:
+        return list(parts[0][1])
+    placed = [pair for where, made in parts for pair in zip(where, made, strict=True)]
+    return [t for _, t in sorted(placed, key=_FIRST)]
 
 
 def _dated(row: SourceRow, data: dict[str, Any]) -> str | None:
