@@ -317,11 +317,12 @@ def table_cells(
     text.seek(0)
     for _ in range(skip):
         text.readline()
-    # (cells, line number) pairs; for a CSV made in C: the reader's line count is read
-    # after each of its rows (zip asks the reader first), with no Python frame per line
-    rows: Iterator[tuple[list[str] | str, int]]
+    # (line number, cells) pairs, a record numbered by the line it starts on (a quoted cell
+    # may hold line breaks); for a CSV made in C: the reader's line count is read before
+    # each of its records (zip asks the count first), with no Python frame per line
+    rows: Iterator[tuple[int, list[str] | str]]
     if options.delimiter == WHITESPACE:
-        rows = ((v, n + skip) for n, v in _whitespace_rows(text, options.quotechar))
+        rows = ((n + skip, v) for n, v in _whitespace_rows(text, options.quotechar))
     else:
         delimiter = (
             options.delimiter
@@ -331,14 +332,14 @@ def table_cells(
         reader = csv.reader(
             text, delimiter=delimiter, quotechar=options.quotechar, doublequote=True, strict=True
         )
-        line_nums = map(skip.__add__, map(attrgetter("line_num"), repeat(reader)))
-        rows = zip(reader, line_nums, strict=False)  # (the line numbers never end)
+        starts = map((skip + 1).__add__, map(attrgetter("line_num"), repeat(reader)))
+        rows = zip(starts, reader, strict=False)  # (the line numbers never end)
     line = skip
     try:
         read = None
         if options.header:
             try:
-                first, line = next(rows)
+                line, first = next(rows)
             except StopIteration:
                 raise LoadError(f"{name}: the file is empty") from None
             if isinstance(first, str):
@@ -350,7 +351,7 @@ def table_cells(
         yield start
         width = len(start.header)
         again = first if options.header else None  # the header repeated by a paged export
-        for values, line in rows:  # (a line is blank when its joined cells are: one C call)
+        for line, values in rows:  # (a line is blank when its joined cells are: one C call)
             if isinstance(values, str):
                 yield line, values
             elif len(values) != width:

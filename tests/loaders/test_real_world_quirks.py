@@ -326,3 +326,27 @@ def test_a_date_written_two_ways_is_one_key(tmp_path: Path, columnar: bool) -> N
     assert len(seats) == 1 and seats[0][1] == "2019-03"
     assert report.counts["WORKS_AT"].created == 1
     store.close()
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["chunked", "row-by-row"])
+def test_a_record_with_line_breaks_in_a_quoted_cell_is_named_by_its_first_line(
+    tmp_path: Path, columnar: bool
+) -> None:
+    """A quoted cell may hold line breaks (an address, a note): the record is told by the
+    line it starts on, in a problem and in its provenance, as an editor shows the file;
+    the records after it keep their own lines."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "Contact ID,Full Name,Email,Company,Job Title,Since\n"  # line 1
+        '1,"Ana\nRuiz",ana@x.example,Acme,"Head of\nsales\n(EMEA)",2020-01-01\n'  # lines 2-5
+        '2,Bo Lin,bo@x.example,Acme,"Analyst,\nrisk",2020-13-01\n'  # lines 6-7: a bad date
+        "3,Cy Ng,cy@x.example,Acme,Analyst,2020-02-01\n",  # line 8
+        encoding="utf-8",
+    )
+    store = SQLiteStore(tmp_path / "s.db")
+    report = load_path(store, path, CONTACTS_MAPPING, columnar=columnar, skip_invalid=True)
+    assert [(p.row, p.column) for p in report.rejections] == [(6, "Since")]
+    assert [s.row for s in store.sources_of("person-1")] == [2]
+    assert [s.row for s in store.sources_of("person-3")] == [8]
+    assert store.projection().nodes["person-1"]["title"] == "Head of\nsales\n(EMEA)"
+    store.close()
