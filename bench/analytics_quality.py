@@ -26,6 +26,7 @@ import re
 from bench._common import emit_json, print_table, timer
 from graph.projection import build_projection, edge_evidence_id
 from graph.records import validate_nodes, validate_relationships
+from queries.money import UNSPECIFIED
 from queries.portfolio import PortfolioReport, build_report
 from samples import SamplePortfolio, generate_portfolio
 
@@ -82,7 +83,7 @@ def must_not_report(
     return out
 
 
-_MONEY = re.compile(r"([\d,]+(?:\.\d+)?) ([A-Z]{3})\b")
+_MONEY = re.compile(r"([\d,]+(?:\.\d+)?) ([A-Z]{3}|unspecified)\b")
 
 
 def cross_currency_sums(graph: Any, report: PortfolioReport) -> int:
@@ -90,7 +91,7 @@ def cross_currency_sums(graph: Any, report: PortfolioReport) -> int:
     funds: dict[str, tuple[float, str]] = {}
     for u, v, d in graph.edges(data=True):
         if d.get("type") == "FUNDS":
-            funds[edge_evidence_id(u, v, d)] = (float(d["amount"]), str(d.get("currency", "USD")))
+            funds[edge_evidence_id(u, v, d)] = (float(d["amount"]), str(d.get("currency") or UNSPECIFIED))
     bad = 0
     for f in report.findings():
         if f.kind != "shared_donor":
@@ -106,7 +107,7 @@ def cross_currency_sums(graph: Any, report: PortfolioReport) -> int:
         per = {}
         for _, _, d in graph.in_edges(c.alliance, data=True):
             if d.get("type") == "FUNDS" and d.get("purpose", "programme") == "programme":
-                cur = str(d.get("currency", "USD"))
+                cur = str(d.get("currency") or UNSPECIFIED)
                 per[cur] = per.get(cur, 0.0) + float(d["amount"])
         if set(per) != set(c.programme_funding) or any(
             abs(per[k] - c.programme_funding[k]) > 0.5 for k in per

@@ -241,7 +241,9 @@ class Knows(_Dated):
 class Funds(Relationship):
     type: ClassVar[RelType] = RelType.FUNDS
     amount: Money
-    currency: Currency = "USD"
+    # no assumed currency: an amount recorded without one is kept apart ("unspecified"),
+    # never added to dollars
+    currency: Currency | None = None
     year: Year | None = None
     purpose: FundingPurpose = FundingPurpose.PROGRAMME
 

@@ -19,6 +19,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+#: the currency of an amount recorded without one: kept apart, never added to another
+UNSPECIFIED = "unspecified"
+
 Totals = dict[str, float]  # currency -> amount
 
 

@@ -16,6 +16,7 @@ import networkx as nx
 
 from graph.projection import TIME_FIELDS, edge_active, edge_evidence_id, node_active, snapshot
 from graph.vocabulary import NodeLabel, RelType
+from queries.money import UNSPECIFIED
 
 Edge = tuple[str, str, dict[str, Any]]
 
@@ -234,7 +235,7 @@ def _funding(src: str, data: dict[str, Any], rid: str) -> Funding:
     return Funding(
         funder=src,
         amount=float(data.get("amount", 0.0)),
-        currency=str(data.get("currency") or "USD"),
+        currency=str(data.get("currency") or UNSPECIFIED),
         year=int(year) if isinstance(year, int | float | str) and str(year).isdigit() else None,
         purpose=str(data.get("purpose") or "programme"),
         rel=rid,

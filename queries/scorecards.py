@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from graph.dates import period_start
 from graph.projection import edge_evidence_id
-from queries.money import Totals, add
+from queries.money import UNSPECIFIED, Totals, add
 from queries.portfolio_context import SCORES, Portfolio
 
 
@@ -74,7 +74,6 @@ class Contributions(BaseModel):
         return [given for (p, _), given in self._funders.items() if p == purpose]
 
 
-UNSPECIFIED = "unspecified"  # a contribution recorded without its currency
 
 
 def _slope(xs: list[float], ys: list[float]) -> float:

@@ -50,6 +50,31 @@ def test_money_in_two_currencies_is_never_summed_as_one() -> None:
     assert cross_currency_sums(g, report) == 0
 
 
+def test_an_amount_recorded_without_a_currency_is_kept_apart_not_counted_as_dollars() -> None:
+    """A FUNDS row without its currency is no dollar amount: it stays apart ("unspecified")
+    in the totals, the donor findings and the concentration pools, and is never converted."""
+    g = _two_currency_portfolio()
+    for _, _, d in g.in_edges("a1", data=True):
+        if d.get("type") == "FUNDS" and d["currency"] == "JPY":
+            del d["currency"]  # recorded without one: 500,000 of what?
+    report = build_report(g, "focal", REFERENCE)
+    money = {c.alliance: c for c in report.contributions}
+    assert money["a1"].programme_funding == {"USD": 5_000.0, "unspecified": 500_000.0}
+    donor = next(f for f in report.synergies if f.subject == ["jpy"])
+    assert "500,000 JPY and 500,000 unspecified" in donor.explanation
+    assert "USD" not in donor.explanation
+    assert not [f for f in report.constraints if f.kind == "donor_concentration"]
+    assert cross_currency_sums(g, report) == 0
+    converted = build_report(
+        g,
+        "focal",
+        REFERENCE,
+        settings=parse_settings(["currency=USD", "rates=JPY@2025-01-01=0.001"]),
+    )
+    money = {c.alliance: c for c in converted.contributions}
+    assert "unspecified" in money["a1"].programme_funding  # no rate can convert it
+
+
 def test_money_is_converted_only_with_dated_rates() -> None:
     g = _two_currency_portfolio()
     # 1 JPY = 0.001 USD from 2025: the JPY donor gives 1,000 USD of 11,000 (9 %), USD 91 %
