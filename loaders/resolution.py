@@ -910,6 +910,8 @@ class Resolver:
             policy == "latest" and (old_date is None or new_date is None or new_date >= old_date)
         )
         kept = name if later else old
+        if not later and self._former_name(node_id, name, label == NodeLabel.PERSON):
+            return None  # a former name the store knows, dated before the kept one: old news
         extra = {row.dated_by: row.data[row.dated_by]} if later and new_date and row.dated_by else None
         self._rename(node_id, label, old, name, kept, row, extra)
         if later:
@@ -929,7 +931,7 @@ class Resolver:
         if policy == "error":
             return None
         name = str(rec.props["name"])
-        stored_date = None
+        stored_date, value = None, None
         if row.dated_by and rec.id in self.graph:
             value = self.graph.nodes[rec.id].get(row.dated_by)
             stored_date = str(value) if value is not None else None
@@ -938,10 +940,22 @@ class Resolver:
             policy == "latest" and stored_date and new_date and new_date < stored_date
         )
         kept = name if later else stored
-        self._rename(rec.id, str(rec.label), stored, name, kept, row)
+        if later or not self._former_name(rec.id, name, person):
+            self._rename(rec.id, str(rec.label), stored, name, kept, row)  # (else: old news)
         if later:
             return rec
-        return NodeRecord(rec.label, rec.id, {**rec.props, "name": stored})
+        props = {**rec.props, "name": stored}
+        if row.dated_by and value is not None:  # an earlier name's date is not the name's
+            props[row.dated_by] = value
+        return NodeRecord(rec.label, rec.id, props)
+
+    def _former_name(self, node_id: str, name: str, person: bool) -> bool:
+        """Whether the store already knows ``name`` as one of the entity's former names (an
+        alias): a row naming it so, dated before the stored name, tells nothing new."""
+        aliases = self.graph.nodes[node_id].get("aliases") if node_id in self.graph else None
+        return isinstance(aliases, list) and any(
+            same_spelling(name, str(a), person) for a in aliases
+        )
 
     def _organization(
         self, row: SourceRow, rec: NodeRecord, ref: SourceRef, counts: Tally

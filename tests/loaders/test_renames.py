@@ -112,3 +112,25 @@ def test_a_legal_form_written_out_is_no_rename(tmp_path: Path, store: GraphStore
     assert report.written and report.balanced and not report.rejections
     assert [r.id for r in report.renames] == ["lei-L2"]
     assert _node(store, "lei-L1")["name"] == "Microsoft Corp"
+
+
+@pytest.mark.parametrize("order", ["oldest first", "newest first"])
+def test_loading_a_dated_rename_again_changes_nothing(
+    tmp_path: Path, store: GraphStore, order: str
+) -> None:
+    """Re-loading a file whose names are dated keeps the latest name with its own date: the
+    earlier name's row (an alias by now) neither writes its older date over the stored one
+    nor is listed as a rename again (a re-load flipped the date and listed renames)."""
+    rows = ["L1,Apple Computer Inc,2005-12-31", "L1,Apple Inc,2007-12-31"]
+    if order == "newest first":
+        rows.reverse()
+    data, mapping = _files(tmp_path, "\n".join(rows) + "\n", "{policy: latest, dated_by: registered}")
+    first = load_path(store, data, mapping)
+    assert len(first.renames) == 1
+    for _ in range(2):
+        again = load_path(store, data, mapping)
+        assert again.counts["Organization"].updated == 0, again.table()
+        assert not again.renames, again.table()
+        props = _node(store, "lei-L1")
+        assert props["name"] == "Apple Inc" and props["registered"] == "2007-12-31"
+        assert props["aliases"] == ["Apple Computer Inc"]
