@@ -16,6 +16,9 @@ from functools import lru_cache
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})(?:[/.](\d{1,2}))?$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{4})$")  # 03/2020: only a month fits first
+#: a year column written as decimals (1998.0: pandas writes a year column with blanks so;
+#: month 0 is no month, so this cannot be a year and a month as 2021.3 is)
+_DECIMAL_YEAR = re.compile(r"^(\d{4})\.0+$")
 #: "March 2020", "5 Mar 2020", "March 5, 2020", "Sep. 2019"
 _NAMED = re.compile(r"^(?:(\d{1,2})\.?\s+)?([A-Za-z]{3,9})\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
 _DAY_OR_MONTH_FIRST = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
@@ -38,6 +41,8 @@ def normalize_partial_date(value: object) -> str:
         return value.isoformat()
     if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
         return str(value)
+    if isinstance(value, float) and value.is_integer() and 1000 <= value <= 9999:
+        return str(int(value))  # a year read as a decimal number
     if not isinstance(value, str):
         raise ValueError(f"expected a date such as 2021, 2021-03 or 2021-03-05, got {value!r}")
     return _normalize_text(value)
@@ -55,6 +60,8 @@ def _normalize_text(value: str) -> str:
 
     >>> _normalize_text("March 5, 2020"), _normalize_text("Sep. 2019"), _normalize_text("2020/3")
     ('2020-03-05', '2019-09', '2020-03')
+    >>> _normalize_text("1998.0"), _normalize_text("1998.10"), _normalize_text("2020.03.05")
+    ('1998', '1998-10', '2020-03-05')
     """
     text = value.strip()
     named = _NAMED.match(text)
@@ -67,6 +74,9 @@ def _normalize_text(value: str) -> str:
         return date_from_parts(month_year[2], month_year[1]) or ""
     if "T" in text or " " in text:
         text = re.split(r"[T ]", text, maxsplit=1)[0]
+    decimal_year = _DECIMAL_YEAR.match(text)
+    if decimal_year:
+        return decimal_year[1]
     match = _PARTIAL.match(text) or _YEAR_FIRST.match(text)
     if not match:
         hint = ""

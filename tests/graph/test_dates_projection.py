@@ -110,3 +110,9 @@ def test_an_excel_day_number_is_refused_with_the_date_it_would_be() -> None:
     with pytest.raises(ValueError) as plain:
         normalize_partial_date("123")  # no date number of this century: no hint
     assert "Excel" not in str(plain.value)
+
+
+@pytest.mark.parametrize(("raw", "iso"), [("1998.0", "1998"), ("2017.00", "2017"), (1998.0, "1998")])
+def test_a_year_written_as_a_decimal_number_is_the_year(raw: object, iso: str) -> None:
+    """A year column with blanks comes out of pandas as 1998.0: the year, not 'month 0'."""
+    assert normalize_partial_date(raw) == iso
