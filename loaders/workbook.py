@@ -9,6 +9,7 @@ computed; nothing is evaluated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from io import BytesIO
@@ -20,17 +21,31 @@ from loaders.mapping import Mapping
 from loaders.rows import LoadError
 from loaders.tabular import HEADER_SEARCH_LINES, Cells, TableStart, header_at, table_start
 
+#: a number format of zeros only ("0000000000"): a code padded to its width, as Excel shows
+#: it and writes it to a CSV file (a CIK, a postcode, a zero-led registry number)
+_PADDED = re.compile(r"^0+$")
 
-def cell_text(value: Any) -> str:
+
+def cell_text(value: Any, number_format: str | None = None) -> str:
     """A cell's value as the text a CSV export of the sheet would hold.
 
     >>> cell_text(1234.0), cell_text(0.5), cell_text(datetime(2021, 3, 5)), cell_text(None)
     ('1234', '0.5', '2021-03-05', '')
+    >>> cell_text(320193, "0000000000"), cell_text(7.0, "000")
+    ('0000320193', '007')
     """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if (
+        number_format
+        and isinstance(value, int | float)
+        and _PADDED.match(number_format)
+        and float(value).is_integer()
+        and value >= 0
+    ):
+        return str(int(value)).zfill(len(number_format))
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, datetime):
@@ -64,9 +79,7 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
         # write: trusted, it cut the rows below it off without a word; read to the end
         sheet.reset_dimensions()
         where = f"{name} (sheet {sheet.title!r})"
-        rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(
-            sheet.iter_rows(values_only=True), 1
-        )
+        rows: Iterator[tuple[int, tuple[Any, ...]]] = enumerate(sheet.iter_rows(), 1)
         for _ in range(options.skip_rows):
             next(rows, None)
         read = None
@@ -75,10 +88,10 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
             top = list(islice(rows, HEADER_SEARCH_LINES))
             if not top:
                 raise LoadError(f"{where}: the sheet is empty")
-            found = header_at(mapping, [[cell_text(v) for v in r] for _, r in top])
+            found = header_at(mapping, [_texts(r) for _, r in top])
             first = top[found or 0]
             rows = chain(top[(found or 0) + 1 :], rows)
-            read = [cell_text(h) for h in first[1]]
+            read = _texts(first[1])
             while read and not read[-1]:  # formatted but empty columns on the right
                 read.pop()
         start = table_start(mapping, read, where)
@@ -87,7 +100,7 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
         yield start
         width = len(start.header)
         for line, values in rows:
-            cells = [cell_text(v) for v in values]
+            cells = _texts(values)
             if len(cells) > width and not "".join(cells[width:]).strip():
                 del cells[width:]
             if not "".join(cells).strip() or cells == read:  # blank, or the header again
@@ -100,3 +113,9 @@ def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[Tab
                 yield line, cells
     finally:
         book.close()
+
+
+def _texts(cells: tuple[Any, ...]) -> list[str]:
+    """:func:`cell_text` of a row's cells (read-only cells: a value and a number format;
+    an empty one has no format)."""
+    return [cell_text(c.value, getattr(c, "number_format", None)) for c in cells]

@@ -156,3 +156,30 @@ def test_provenance_and_problems_name_the_sheet(
     assert (ref.file, ref.sheet, ref.row) == ("boards.xlsx", "Boards", 8)
     (person,) = store.sources_of("dir-103")
     assert person.sheet == "Boards"
+
+
+def test_a_code_typed_as_a_number_with_leading_zeros_keeps_them(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    """A CIK typed as a number and shown padded (number format 0000000000) is the text
+    Excel shows and writes to CSV, ``0000320193``: the same id as the CSV export's and as
+    the code typed as text, not ``320193``."""
+    path = tmp_path / "ciks.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["CIK", "Company"])
+    sheet.append([320193, "Apple Inc"])
+    sheet.append(["0000789019", "Microsoft Corp"])
+    sheet.append([7, "Seven Ltd"])
+    sheet.append([1234.5, "Odd Plc"])  # a padded format on a fraction: no code, as it is
+    sheet["A2"].number_format = "0000000000"
+    sheet["A4"].number_format = "000"
+    sheet["A5"].number_format = "00000"
+    book.save(path)
+    mapping = parse_mapping(
+        {"nodes": [{"label": "Organization", "id": {"template": "cik-{CIK}"}, "name": "Company"}]}
+    )
+    report = load_path(store, path, mapping)
+    assert report.written, report.table()
+    ids = sorted(n for n in store.projection().nodes)
+    assert ids == ["cik-0000320193", "cik-0000789019", "cik-007", "cik-1234.5"]
