@@ -172,7 +172,13 @@ class Resolver:
                     employers = [
                         v for _, v, d in g.out_edges(node, data=True) if d["type"] == "WORKS_AT"
                     ]
-                    self.people.add(node, str(data.get("name", node)), data.get("email"), employers)
+                    self.people.add(
+                        node,
+                        str(data.get("name", node)),
+                        data.get("email"),
+                        employers,
+                        data.get("linkedin"),
+                    )
         return self.people
 
     # ------------------------------------------------------------------ validation
@@ -421,6 +427,10 @@ class Resolver:
                             into, rule = emails[email_key], "email"
                         elif at is not None:
                             into, rule = names_at.get(at), "name_and_organization"
+                            if into is not None and people.other_profile(
+                                into, props.get("linkedin")
+                            ):
+                                into = None  # two LinkedIn profiles: two people
                         if into is not None and into != node_id:
                             self._merge_person(node_id, name, into, rule)
                             counts.merged += 1
@@ -430,6 +440,8 @@ class Resolver:
                         emails.setdefault(email_key, node_id)
                     if at is not None:
                         names_at.setdefault(at, node_id)
+                    if "linkedin" in props:
+                        people.note_profile(node_id, props["linkedin"])
                 rest = props.copy()  # (C calls, not a comprehension per line)
                 rest.pop("name", None)
                 try:
@@ -604,6 +616,9 @@ class Resolver:
             if c.people is not None:
                 self.people.emails.update(c.people[0])
                 self.people.names.update(c.people[1])
+                if "linkedin" in c.ep.names:  # (a profile per person: a mapping says so)
+                    for node_id, props in zip(ids, c.props, strict=True):
+                        self.people.note_profile(node_id, props.get("linkedin"))
             out = zip(repeat(_NODE), repeat(c.ep.what), ids, c.props, map(refs.__getitem__, c.lines))
             node_out.append(([i * width + place[c.ep.index] for i in c.lines], out))
         for c in rels:
@@ -1013,12 +1028,13 @@ class Resolver:
     ) -> Resolved | None:
         node_id = rec.id
         name = str(rec.props.get("name", ""))
-        match = self._people_index().match(node_id, name, rec.props.get("email"), org)
+        profile = rec.props.get("linkedin")
+        match = self._people_index().match(node_id, name, rec.props.get("email"), org, profile)
         if match.into is not None and match.into != node_id:
             self._merge_person(node_id, name, match.into, match.rule)
             counts.merged += 1
             return Resolved(rec, ref, "merged")
-        self.people.add(node_id, name, rec.props.get("email"), [org] if org else [])
+        self.people.add(node_id, name, rec.props.get("email"), [org] if org else [], profile)
         return None
 
     # ------------------------------------------------------------------ relationships

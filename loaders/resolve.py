@@ -379,16 +379,43 @@ def name_at(name_key: str, org: str) -> str:
     return f"{name_key}\x00{org}"
 
 
+def profile_key(url: object) -> str | None:
+    """A LinkedIn profile URL as one person has one: without scheme, ``www.``, query or
+    trailing slash, in lower case (``https://www.linkedin.com/in/AnaRuiz/`` and
+    ``linkedin.com/in/anaruiz`` are one profile).
+
+    >>> profile_key("https://www.linkedin.com/in/AnaRuiz/?trk=x")
+    'linkedin.com/in/anaruiz'
+    """
+    if not isinstance(url, str) or not url.strip():
+        return None
+    text = url.strip().casefold().split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    for prefix in ("https://", "http://", "www."):
+        text = text.removeprefix(prefix)
+    return text or None
+
+
 @dataclass
 class PersonIndex:
-    """Known people by email and by (normalized name, organization)."""
+    """Known people by email and by (normalized name, organization), with the LinkedIn
+    profile of those who have one: namesakes at one employer with two different profiles
+    are two people, whatever their names say."""
 
     emails: dict[str, str] = field(default_factory=dict)
     #: :func:`name_at` (normalized name, organization) -> person id
     names: dict[str, str] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
+    #: person id -> :func:`profile_key` of her LinkedIn profile (only people with one)
+    profiles: dict[str, str] = field(default_factory=dict)
 
-    def add(self, person_id: str, name: str, email: str | None, orgs: list[str]) -> None:
+    def add(
+        self,
+        person_id: str,
+        name: str,
+        email: str | None,
+        orgs: list[str],
+        profile: object = None,
+    ) -> None:
         self.ids.add(person_id)
         if email:
             self.emails.setdefault(email.strip().casefold(), person_id)
@@ -396,14 +423,33 @@ class PersonIndex:
             key = normalize_person(name)
             for org in orgs:
                 self.names.setdefault(name_at(key, org), person_id)
+        self.note_profile(person_id, profile)
 
-    def match(self, person_id: str, name: str, email: str | None, org: str | None) -> Match:
+    def note_profile(self, person_id: str, profile: object) -> None:
+        """Remember a person's LinkedIn profile (a URL, or nothing)."""
+        key = profile_key(profile)
+        if key is not None:
+            self.profiles[person_id] = key
+
+    def other_profile(self, person_id: str, profile: object) -> bool:
+        """Whether ``person_id`` is known with a LinkedIn profile other than ``profile``."""
+        known = self.profiles.get(person_id) if self.profiles else None
+        return known is not None and profile_key(profile) not in (None, known)
+
+    def match(
+        self,
+        person_id: str,
+        name: str,
+        email: str | None,
+        org: str | None,
+        profile: object = None,
+    ) -> Match:
         if person_id in self.ids:
             return Match(person_id, "exact_id")
         if email and email.strip().casefold() in self.emails:
             return Match(self.emails[email.strip().casefold()], "email")
         if org:
             found = self.names.get(name_at(normalize_person(name), org))
-            if found is not None:
+            if found is not None and not self.other_profile(found, profile):
                 return Match(found, "name_and_organization")
         return Match(None, "new")

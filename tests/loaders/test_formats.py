@@ -175,3 +175,32 @@ def test_exports_keep_values_and_csv_neutralises_formulas(seeded: GraphStore) ->
     with zipfile.ZipFile(io.BytesIO(to_csv_zip(g))) as z:
         text = z.read("nodes.csv").decode()
     assert "'=cmd|' /C calc'!A0" in text
+
+
+@pytest.mark.parametrize("columnar", [True, False], ids=["chunked", "row-by-row"])
+def test_namesakes_at_one_employer_with_two_linkedin_profiles_stay_two_people(
+    tmp_path: Path, seeded: GraphStore, columnar: bool
+) -> None:
+    """Two connections called Ana Ruiz at Acme with two profile URLs are two people (they
+    were merged by name at the employer, then the second's tie refused as a conflict); a
+    stored Bo Lin at Acme without a profile still meets his LinkedIn self by name there."""
+    seeded.upsert_nodes("Person", [{"id": "p-bo", "name": "Bo Lin"}])
+    seeded.upsert_relationships("WORKS_AT", [{"source": "p-bo", "target": "org-acme"}])
+    path = tmp_path / "Connections.csv"
+    path.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ana,Ruiz,https://www.linkedin.com/in/anaruiz,,Acme Corporation,CTO,17 Jan 2019\n"
+        "Ana,Ruiz,https://www.linkedin.com/in/ana-ruiz-42,,Acme Corporation,Engineer,18 Jan 2019\n"
+        "Bo,Lin,https://www.linkedin.com/in/bolin,,Acme Corporation,CFO,18 Jan 2019\n",
+        encoding="utf-8",
+    )
+    report = load_path(seeded, path, owner="p-ana", columnar=columnar)
+    assert report.written and not report.rejections, report.table()
+    g = seeded.projection()
+    anas = [n for n, d in g.nodes(data=True) if d.get("name") == "Ana Ruiz" and n != "p-ana"]
+    assert len(anas) == 2
+    assert all(g.has_edge("p-ana", a, "KNOWS") and g.has_edge(a, "org-acme") for a in anas)
+    assert [(m.into, m.rule) for m in report.merges if m.incoming_name == "Bo Lin"] == [
+        ("p-bo", "name_and_organization")
+    ]
+    assert not [m for m in report.merges if m.incoming_name == "Ana Ruiz"]
