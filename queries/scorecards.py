@@ -28,7 +28,9 @@ class Scorecard(BaseModel):
     alliance: str
     name: str
     points: list[ScorePoint]
-    trend_per_year: dict[str, float]
+    #: least-squares change per year of each score; ``None`` (no trend, not a flat one) when
+    #: fewer than two assessments, on two dates, score it
+    trend_per_year: dict[str, float | None]
 
 
 class MemberContribution(BaseModel):
@@ -76,13 +78,16 @@ class Contributions(BaseModel):
 
 
 
-def _slope(xs: list[float], ys: list[float]) -> float:
+def _slope(xs: list[float], ys: list[float]) -> float | None:
+    """The least-squares slope; ``None`` when fewer than two distinct dates give none."""
     n = len(xs)
     if n < 2:
-        return 0.0
+        return None
     mx, my = sum(xs) / n, sum(ys) / n
     den = sum((x - mx) ** 2 for x in xs)
-    return 0.0 if den == 0 else sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
+    if den == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
 
 
 def scorecards(p: Portfolio) -> list[Scorecard]:
@@ -99,11 +104,12 @@ def scorecards(p: Portfolio) -> list[Scorecard]:
             )
             for x in p.assessments[a]
         ]
-        trend = {}
+        trend: dict[str, float | None] = {}
         for s in SCORES:
             xs = [period_start(pt.date).toordinal() / 365.25 for pt in points if s in pt.scores]
             ys = [pt.scores[s] for pt in points if s in pt.scores]
-            trend[s] = round(_slope(xs, ys), 4)
+            slope = _slope(xs, ys)
+            trend[s] = None if slope is None else round(slope, 4)
         out.append(Scorecard(alliance=a, name=p.name(a), points=points, trend_per_year=trend))
     return out
 

@@ -9,7 +9,7 @@ import pytest
 from bench.analytics_quality import SCORED, score
 from queries.portfolio import build_report
 from queries.portfolio_context import UnknownOrganization, load_portfolio
-from tests.queries.conftest import evidence_ids, sample_at
+from tests.queries.conftest import evidence_ids, graph_of, sample_at
 
 REFERENCE = date(2026, 6, 30)
 
@@ -105,3 +105,31 @@ def test_assessed_leaves_out_the_never_assessed_alliances_in_portfolio_order() -
     assert [a for a, _ in assessed] == [a for a in p.alliances if p.assessments[a]]
     assert 0 < len(assessed) < len(p.alliances), "the sample plants never-assessed alliances"
     assert all(history and history is p.assessments[a] for a, history in assessed)
+
+
+def test_a_score_with_fewer_than_two_dated_assessments_has_no_trend() -> None:
+    """No trend is not a flat one: an alliance never assessed, or scored once (or twice on
+    one day), has ``None`` for that score, not 0.0."""
+    orgs = [{"id": "focal", "name": "Focal"}]
+    alliances = [{"id": a, "name": a.upper()} for a in ("never", "once", "same-day", "twice")]
+    dated = [("once", "2025-01-01"), ("same-day", "2025-01-01"), ("same-day", "2025-01-01")]
+    dated += [("twice", "2024-01-01"), ("twice", "2025-01-01")]
+    assessments = [
+        {"id": f"as-{i}", "name": f"A{i}", "date": d, "trust": 3.0 + i % 2}
+        for i, (_, d) in enumerate(dated)
+    ]
+    g = graph_of(
+        {"Organization": orgs, "Alliance": alliances, "Assessment": assessments},
+        {
+            "MEMBER_OF": [{"source": "focal", "target": a["id"]} for a in alliances],
+            "ASSESSES": [
+                {"source": f"as-{i}", "target": a} for i, (a, _) in enumerate(dated)
+            ],
+        },
+    )
+    cards = {c.alliance: c for c in build_report(g, "focal", REFERENCE).scorecards}
+    assert cards["never"].trend_per_year["trust"] is None
+    assert cards["once"].trend_per_year["trust"] is None
+    assert cards["same-day"].trend_per_year["trust"] is None
+    assert cards["twice"].trend_per_year["trust"] == pytest.approx(-1.0, abs=0.01)
+    assert cards["twice"].trend_per_year["commitment"] is None  # never scored

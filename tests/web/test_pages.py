@@ -170,3 +170,32 @@ def test_the_brokers_page_counts_contacts_without_the_broker(
     assert "Paths carried" in page
     row = f"<td>{first['paths']}</td><td>{first['score']:.2f}</td><td>{knows_a}</td><td>{knows_b}</td>"
     assert row in page
+
+
+def test_the_dashboard_says_no_trend_for_a_score_assessed_once(tmp_path: object) -> None:
+    """A score with one dated assessment has no trend: the dashboard says so, not +0.00/yr."""
+    from pathlib import Path
+
+    from graph.sqlite_store import SQLiteStore
+
+    where = Path(str(tmp_path))
+    seeded = SQLiteStore(where / "api.db")
+    seeded.upsert_nodes("Organization", [{"id": "org-f", "name": "Focal F", "focal": True}])
+    seeded.upsert_nodes("Alliance", [{"id": "all-once", "name": "Assessed Once"}])
+    seeded.upsert_nodes(
+        "Assessment", [{"id": "as-1", "name": "Review", "date": "2025-03-01", "trust": 4}]
+    )
+    seeded.upsert_relationships("MEMBER_OF", [{"source": "org-f", "target": "all-once"}])
+    seeded.upsert_relationships("ASSESSES", [{"source": "as-1", "target": "all-once"}])
+    seeded.close()
+    client, keys, store = make_api(where)
+    with client:
+        r = client.get(
+            "/app/portfolio/org-f?as_of=all",
+            headers={"Authorization": f"Bearer {keys['analyst']}"},
+        )
+    store.close()
+    assert r.status_code == 200, r.text
+    page = r.text[r.text.index('id="scorecards"') :]
+    assert "Assessed Once" in page and "4.00" in page
+    assert "no trend" in page and "/yr" not in page.split("</section>")[0]
