@@ -16,6 +16,8 @@ from functools import lru_cache
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})(?:[/.](\d{1,2}))?$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{4})$")  # 03/2020: only a month fits first
+#: Wikidata's dates: a sign before the year, ``00`` for a month or day its precision leaves out
+_UNKNOWN_PARTS = re.compile(r"^\+?(\d{4})-(\d{2})(?:-(\d{2}))?$")
 #: a year column written as decimals (1998.0: pandas writes a year column with blanks so;
 #: month 0 is no month, so this cannot be a year and a month as 2021.3 is)
 _DECIMAL_YEAR = re.compile(r"^(\d{4})\.0+$")
@@ -77,6 +79,15 @@ def _normalize_text(value: str) -> str:
     decimal_year = _DECIMAL_YEAR.match(text)
     if decimal_year:
         return decimal_year[1]
+    wikidata = _UNKNOWN_PARTS.match(text)
+    if wikidata:  # +1994-00-00: a year; +1994-03-00: a month (Wikidata's precision)
+        year, month, day = wikidata.groups()
+        if month == "00" and day not in (None, "00"):
+            raise ValueError(f"a day without a month in {value!r}")
+        if month == "00":
+            text = year
+        else:
+            text = f"{year}-{month}" if day in (None, "00") else f"{year}-{month}-{day}"
     match = _PARTIAL.match(text) or _YEAR_FIRST.match(text)
     if not match:
         hint = ""

@@ -116,3 +116,23 @@ def test_an_excel_day_number_is_refused_with_the_date_it_would_be() -> None:
 def test_a_year_written_as_a_decimal_number_is_the_year(raw: object, iso: str) -> None:
     """A year column with blanks comes out of pandas as 1998.0: the year, not 'month 0'."""
     assert normalize_partial_date(raw) == iso
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("+1994-00-00T00:00:00Z", "1994"),
+        ("+1994-03-00T00:00:00Z", "1994-03"),
+        ("+1994-03-05T00:00:00Z", "1994-03-05"),
+        ("1994-00-00", "1994"),
+    ],
+)
+def test_wikidata_dates_keep_their_precision(raw: str, iso: str) -> None:
+    """Wikidata writes a year as +1994-00-00T00:00:00Z: the parts its precision leaves out
+    are 00, read as not known (a partial date), not as month 0."""
+    assert normalize_partial_date(raw) == iso
+
+
+def test_a_day_without_a_month_is_refused() -> None:
+    with pytest.raises(ValueError, match="a day without a month"):
+        normalize_partial_date("1994-00-05")
