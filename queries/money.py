@@ -77,9 +77,14 @@ class Conversion(BaseModel):
 
 
 def add(totals: Totals, amount: float, currency: str) -> Totals:
-    """``totals`` with ``amount`` added to its own currency (a new dict)."""
+    """``totals`` with ``amount`` added to its own currency (a new dict), without binary
+    float noise (``0.1 + 0.2`` is ``0.3``: a total reads as the amounts added by hand).
+
+    >>> add({"EUR": 0.1}, 0.2, "EUR")
+    {'EUR': 0.3}
+    """
     out = dict(totals)
-    out[currency] = out.get(currency, 0.0) + amount
+    out[currency] = round(out.get(currency, 0.0) + amount, 6)
     return out
 
 

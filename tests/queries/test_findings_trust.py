@@ -398,3 +398,14 @@ def test_partner_overlaps_are_capped_at_one_per_alliance_strongest_first() -> No
     kept = [f for f in capped.synergies if f.kind == "partner_overlap"]
     assert len(kept) == 6 and capped.omitted["partner_overlap"] == 6  # one per alliance
     assert min(f.score for f in kept) >= pairs[5].score
+
+
+def test_money_totals_read_as_the_amounts_added_by_hand() -> None:
+    """Cents add up to cents: 2,472,221.89 is not reported as 2472221.8899999997."""
+    from queries.money import add
+
+    total: dict[str, float] = {}
+    for amount in (1_000_000.11, 1_472_221.67, 0.11):
+        total = add(total, amount, "EUR")
+    assert total == {"EUR": 2_472_221.89}
+    assert repr(total["EUR"]) == "2472221.89"
