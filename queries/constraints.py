@@ -336,6 +336,24 @@ def network_constraint(
     if value is None or value <= max_focal_constraint:
         return []
     partners = sorted(tie, key=lambda o: (-tie[o], o))[:10]
+    groups = partner_groups(
+        p,
+        _tie_weights(p, tie_shared_alliance, tie_shared_network, tie_shared_project),
+    )
+    if len(groups) > 1:
+        means = (
+            f"its {sum(map(len, groups))} partners form {len(groups)} separate groups, each "
+            f"tied together inside (the largest has {max(map(len, groups))}): it brokers "
+            "between them, but within each the portfolio hears the same things, and so few "
+            "contacts each weigh heavily"
+        )
+        todo = "look for partners outside these groups"
+    else:
+        means = (
+            "its partners are tied to each other, so the portfolio hears the same things "
+            "and depends on one circle"
+        )
+        todo = "look for partners outside that circle"
     return [
         Finding(
             kind="network_constraint",
@@ -343,16 +361,51 @@ def network_constraint(
             subject=[p.focal],
             score=round(value, 4),
             explanation=f"{p.name(p.focal)}'s partner network is closed (Burt's constraint "
-            f"{value:.2f}, above {max_focal_constraint:g}). What it means: its partners are "
-            "tied to each other, so the portfolio hears the same things and depends on one "
-            "circle. What to do: look for partners outside that circle (see complementary "
-            "partners).",
+            f"{value:.2f}, above {max_focal_constraint:g}). What it means: {means}. "
+            f"What to do: {todo} (see complementary partners).",
             evidence_nodes=[p.focal, *partners],
             evidence_relationships=sorted(
                 p.members[a][o] for o in partners for a in p.alliances if o in p.members[a]
             ),
         )
     ]
+
+
+def _tie_weights(
+    p: Portfolio, shared_alliance: float, shared_network: float, shared_project: float
+) -> dict[tuple[str, str], float]:
+    """The weight of the tie between each pair of the portfolio's organizations (the focal
+    one and its current partners): summed over the portfolio alliances, boundary networks
+    and projects they share, with these weights."""
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+
+    def ties(orgs: list[str], w: float) -> None:
+        if w <= 0:
+            return
+        for i, u in enumerate(orgs):
+            for v in orgs[i + 1 :]:
+                weights[(u, v)] += w
+
+    for a in p.alliances:
+        ties(sorted(p.members[a]), shared_alliance)
+    partners = {o for m in p.members.values() for o in m} - {p.focal}
+    for type_, w in ((RelType.BELONGS_TO, shared_network), (RelType.PARTICIPATES_IN, shared_project)):
+        hubs: dict[str, set[str]] = defaultdict(set)
+        for u, v, _ in p.edges_of(type_):
+            if u in partners:
+                hubs[v].add(u)
+        for orgs in hubs.values():
+            ties(sorted(orgs), w)
+    return weights
+
+
+def partner_groups(p: Portfolio, weights: dict[tuple[str, str], float]) -> list[set[str]]:
+    """The focal organization's partners in groups tied together without it (the parts of
+    the partner network once the focal organization is taken out), largest first."""
+    graph = nx.Graph()
+    graph.add_nodes_from(o for m in p.members.values() for o in m if o != p.focal)
+    graph.add_edges_from(pair for pair in weights if p.focal not in pair)
+    return sorted(nx.connected_components(graph), key=lambda g: (-len(g), min(g)))
 
 
 def focal_constraint(
@@ -371,28 +424,8 @@ def focal_constraint(
     one sparse product (linear in the ties) rather than per-contact loops (quadratic in the
     focal organization's hundreds of partners).
     """
-    weights: dict[tuple[str, str], float] = defaultdict(float)
-
-    def ties(orgs: list[str], w: float) -> None:
-        if w <= 0:
-            return
-        for i, u in enumerate(orgs):
-            for v in orgs[i + 1 :]:
-                weights[(u, v)] += w
-
-    for a in p.alliances:
-        ties(sorted(p.members[a]), tie_shared_alliance)
+    weights = _tie_weights(p, tie_shared_alliance, tie_shared_network, tie_shared_project)
     partners = {o for m in p.members.values() for o in m} - {p.focal}
-    for type_, w in (
-        (RelType.BELONGS_TO, tie_shared_network),
-        (RelType.PARTICIPATES_IN, tie_shared_project),
-    ):
-        hubs: dict[str, set[str]] = defaultdict(set)
-        for u, v, _ in p.edges_of(type_):
-            if u in partners:
-                hubs[v].add(u)
-        for orgs in hubs.values():
-            ties(sorted(orgs), w)
     if not partners or not weights:
         return None, {}
     nodes = sorted({x for pair in weights for x in pair})

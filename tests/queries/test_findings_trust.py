@@ -221,6 +221,31 @@ def test_a_closed_partner_network_is_a_constraint_finding() -> None:
     assert not [f for f in relaxed.constraints if f.kind == "network_constraint"]
 
 
+def test_a_constrained_focal_in_separate_partner_groups_is_not_called_one_circle() -> None:
+    """Three partners in one alliance and two in another: two groups each closed inside,
+    not "one circle" (the constraint is high from few contacts in closed groups)."""
+    orgs = [{"id": i, "name": i} for i in ("focal", "m1", "m2", "m3", "n1", "n2")]
+    alliances = [{"id": "a1", "name": "A1"}, {"id": "a2", "name": "A2"}]
+    members = [{"source": o, "target": "a1"} for o in ("focal", "m1", "m2", "m3")]
+    members += [{"source": o, "target": "a2"} for o in ("focal", "n1", "n2")]
+    g = graph_of({"Organization": orgs, "Alliance": alliances}, {"MEMBER_OF": members})
+    report = build_report(g, "focal", REFERENCE, max_focal_constraint=0.3)
+    (found,) = [f for f in report.constraints if f.kind == "network_constraint"]
+    assert "5 partners form 2 separate groups" in found.explanation
+    assert "the largest has 3" in found.explanation
+    assert "one circle" not in found.explanation
+    whole = build_report(
+        graph_of(
+            {"Organization": orgs[:4], "Alliance": alliances},
+            {"MEMBER_OF": [m for m in members if m["source"] in {"focal", "m1", "m2", "m3"}]},
+        ),
+        "focal",
+        REFERENCE,
+    )
+    (closed,) = [f for f in whole.constraints if f.kind == "network_constraint"]
+    assert "one circle" in closed.explanation
+
+
 def test_settings_are_validated_and_echoed() -> None:
     _, g = sample_at(1)
     settings = parse_settings(["donor_share=0.9", "roles=alliance_manager"])
