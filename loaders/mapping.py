@@ -554,7 +554,8 @@ class Entry:
             self._columns = {
                 name: spec.column
                 or (", ".join(spec.columns()) or spec.template if spec.template else None)
-                or ("/".join(spec.columns()) if spec.parts else "(constant)")
+                or ("/".join(spec.columns()) if spec.parts else None)
+                or ("(--owner)" if spec.owner else "(constant)")
                 for name, spec in self.fields.items()
             }
         return self._columns

@@ -204,3 +204,19 @@ def test_namesakes_at_one_employer_with_two_linkedin_profiles_stay_two_people(
         ("p-bo", "name_and_organization")
     ]
     assert not [m for m in report.merges if m.incoming_name == "Ana Ruiz"]
+
+
+def test_an_owner_who_is_nobody_is_named_as_the_owner_flag(
+    tmp_path: Path, seeded: GraphStore
+) -> None:
+    """--owner naming no Person: each tie's problem points at the flag, not at a column."""
+    path = tmp_path / "Connections.csv"
+    path.write_text(
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Kwame,Mensah,https://www.linkedin.com/in/kwame-mensah,,Beta Labs,CTO,12 Mar 2024\n",
+        encoding="utf-8",
+    )
+    report = load_path(seeded, path, owner="person-nobody")
+    (problem,) = report.rejections
+    assert (problem.row, problem.column, problem.value) == (2, "(--owner)", "person-nobody")
+    assert "no Person with this id" in problem.reason
