@@ -192,7 +192,11 @@ def parse_currency(text: str) -> str | None:
 #: beside such a cell says which one it is (``$`` with CAD is Canadian dollars).
 SHARED_SIGNS: dict[str, frozenset[str]] = {
     "$": frozenset(
-        ["USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN", "ARS", "CLP", "COP", "CUP", "DOP", "UYU", "BSD", "BBD", "BZD", "BMD", "BND", "FJD", "GYD", "JMD", "KYD", "LRD", "NAD", "SBD", "SRD", "TTD", "XCD"]
+        {
+            "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN", "ARS", "CLP", "COP", "CUP",
+            "DOP", "UYU", "BSD", "BBD", "BZD", "BMD", "BND", "FJD", "GYD", "JMD", "KYD", "LRD",
+            "NAD", "SBD", "SRD", "TTD", "XCD",
+        }
     ),
     "¥": frozenset({"JPY", "CNY"}),
     "£": frozenset({"GBP", "EGP", "GIP", "FKP", "SHP", "SSP", "SYP", "LBP"}),

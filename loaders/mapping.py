@@ -177,12 +177,10 @@ class FieldSpec:
                 values = [v or None for v in values]
             if self.lower:
                 values = [v.lower() if v else v for v in values]
-            if self._formats:
-                fmt = self._formats
-                values = [_safe_date(v, fmt) if v else v for v in values]
-            elif self.type == "date":  # each distinct date once: a column repeats them
-                iso = {v: _iso_or_raw(v) for v in set(values) if v}
-                values = list(map(iso.get, values))
+            if self._formats or self.type == "date":
+                fmt = self._formats  # each distinct date read once: a column repeats them
+                read = {v: _safe_date(v, fmt) if fmt else _iso_or_raw(v) for v in set(values) if v}
+                values = list(map(read.get, values))
             return values
         prefix, column = self._columns_prefix()
         stripped = list(map(str.strip, cells(column)))

@@ -592,7 +592,7 @@ class Resolver:
         for index in sorted(met, key=met.__getitem__):  # the report lists kinds as met
             if counts_of[index] is None:
                 counts_of[index] = self.tally(plan.entries[index].what)
-        line_of = list(map(_LINE, batch))
+        line_of = list(map(_FIRST, batch))
         refs = list(zip(repeat(self.import_id), repeat(self._file), repeat(plan.sheet), line_of))
         width, seen = len(place), self._seen
         node_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = []
@@ -1247,7 +1247,6 @@ def _row_and_digest(packed: int) -> tuple[int, int]:
 
 
 _FIRST, _SECOND, _THIRD, _FOURTH = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
-_LINE = itemgetter(0)
 _ID_OF, _SOURCE_OF, _TARGET_OF = itemgetter("id"), itemgetter("source"), itemgetter("target")
 
 

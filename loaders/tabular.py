@@ -291,7 +291,7 @@ def table_cells(
     lines = _LINE_BREAK.split(head)  # as readline() splits them (not at a form feed)
     skip = options.skip_rows
     if mapping is None:
-        for i, text_line in enumerate(lines[:20]):
+        for i, text_line in enumerate(lines[:HEADER_SEARCH_LINES]):
             if text_line.startswith("First Name,Last Name,"):
                 skip = i
                 mapping = load_mapping(MAPPINGS / "linkedin.yaml")

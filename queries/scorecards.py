@@ -76,8 +76,6 @@ class Contributions(BaseModel):
         return [given for (p, _), given in self._funders.items() if p == purpose]
 
 
-
-
 def _slope(xs: list[float], ys: list[float]) -> float | None:
     """The least-squares slope; ``None`` when fewer than two distinct dates give none."""
     n = len(xs)
