@@ -142,6 +142,10 @@ class BatchValidationError(ValueError):
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"{what}: batch refused, nothing written: {head}{more}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled by its parts (a writing process reports it to its parent)."""
+        return (type(self), (self.what, self.errors))
+
 
 def row_errors(exc: ValidationError, row: int, data: Mapping[str, Any]) -> list[RowError]:
     """Turn a pydantic error into ``RowError`` items for row ``row``."""

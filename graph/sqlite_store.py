@@ -54,6 +54,7 @@ from graph.store import (
     StoreUnavailable,
 )
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
+from graph.write_process import ProcessStream, Progress
 
 SCHEMA_VERSION = 2
 
@@ -929,13 +930,23 @@ class SQLiteStore:
         with self._lock:
             self._conn.close()
 
-    def import_session(self) -> ImportSession | None:
+    def import_session(self, *, threaded: bool = True) -> ImportSession | None:
         """One import's writes as ONE transaction on a connection of its own (see
         :class:`ImportSession`); ``None`` for an in-memory store, which a second connection
-        would not see."""
+        would not see. ``threaded``: written on a thread beside pass 1 (bulk statements
+        that hold the interpreter lock less: :meth:`_insert`), not in a process of its own."""
         if str(self.path) == ":memory:":
             return None
-        return ImportSession(self)
+        return ImportSession(self, threaded=threaded)
+
+    def import_process(
+        self, batch_size: int, progress: Progress | None = None
+    ) -> ProcessStream | None:
+        """One import's writes as ONE transaction in a process of its own, fed records as
+        pass 1 makes them (:mod:`graph.write_process`); ``None`` for an in-memory store."""
+        if str(self.path) == ":memory:":
+            return None
+        return ProcessStream(self.path, self.change_log_keep, batch_size, progress)
 
 
 class ImportSession:
@@ -947,10 +958,10 @@ class ImportSession:
     connection's 30 s timeout). Use it from one thread at a time.
     """
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: SQLiteStore, *, threaded: bool = True) -> None:
         self._store = SQLiteStore(store.path, change_log_keep=store.change_log_keep)
         self._store._key_cache_max = _SESSION_KEY_CACHE_MAX
-        self._store._bulk = True
+        self._store._bulk = threaded
         try:
             self._store._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:

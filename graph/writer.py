@@ -24,14 +24,26 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from itertools import islice
-from operator import itemgetter
-from typing import Any, Literal, Protocol
+from itertools import islice, repeat
+from typing import Any, Literal
 
+from graph.batching import (
+    _ID,
+    _NODE,
+    _NODE_PROPS,
+    _REL,
+    _REL_IDENT,
+    _REL_PROPS,
+    Batcher,
+    Session,
+    column_block,
+    write_columns,
+)
 from graph.heap import collector_paused
 from graph.records import HistoryEvent, NodeRecord, RelRecord, SourceRef, UpsertResult
 from graph.store import GraphStore
 from graph.vocabulary import NodeLabel, RelType
+from graph.write_process import ProcessStream
 
 Outcome = Literal["created", "updated", "unchanged"]
 Progress = Callable[[str, int], None]
@@ -81,10 +93,6 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli:unknown"
-
-
-_NODE = 0
-_REL = 1
 
 
 class TupleSpool:
@@ -156,36 +164,6 @@ class Spool(TupleSpool):
                 yield RelRecord(types[item[1]], item[2], item[3], item[4], item[5]), src
 
 
-class Session(Protocol):
-    """A store's writes of one import in one transaction (the embedded store's
-    :class:`graph.sqlite_store.ImportSession`)."""
-
-    def upsert_node_columns(
-        self, label: NodeLabel | str, ids: list[str], props: list[Any], sources: Any = None
-    ) -> UpsertResult: ...
-
-    def upsert_rel_columns(
-        self,
-        type_: RelType | str,
-        sources_: list[str],
-        targets: list[str],
-        keys: list[str],
-        props: list[Any],
-        sources: Any = None,
-    ) -> UpsertResult: ...
-
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...
-
-
-_LAST = itemgetter(-1)
-_KIND_WHAT = itemgetter(0, 1)
-_REL_IDENT = itemgetter(2, 3, 4)
-_ID, _TARGET, _KEY = itemgetter(2), itemgetter(3), itemgetter(4)
-_NODE_PROPS, _REL_PROPS = itemgetter(3), itemgetter(5)
-_ORIGIN, _ROW = itemgetter(0, 1, 2), itemgetter(3)
-
 #: records per message to the writing thread (one queue operation per this many)
 STREAM_CHUNK = 10_000
 #: messages that may wait for the writing thread: pass 1 waits beyond that (memory stays flat)
@@ -195,82 +173,6 @@ _DONE, _ABORT = "done", "abort"
 #: server already runs at 0.001): the writing thread takes the interpreter lock back after
 #: each bulk statement, and waits up to this long for pass 1 to hand it over
 STREAM_SWITCH_S = 0.001
-
-
-class _Batcher:
-    """Spooled tuples gathered into per-label batches, a later record of an entity already
-    in its batch folded into the first (one upsert); a relationship batch is written only
-    after every node batch (its ends are written first)."""
-
-    def __init__(self, batch_size: int, write: Callable[[str, list[list[Any]]], None]) -> None:
-        self.batch_size = batch_size
-        self.write = write
-        self.nodes: dict[str, dict[Any, Any]] = {}
-        self.rels: dict[str, dict[Any, Any]] = {}
-
-    def add(self, items: list[tuple[Any, ...]]) -> None:
-        """Gather ``items`` (spooled tuples), writing each batch as it fills."""
-        if items and len(set(map(_KIND_WHAT, items))) == 1 and self._add_run(items):
-            return
-        nodes, rels, size = self.nodes, self.rels, self.batch_size
-        for item in items:
-            what = item[1]
-            node = item[0] == _NODE
-            ident = item[2] if node else (item[2], item[3], item[4])
-            batches = nodes if node else rels
-            batch = batches.get(what)
-            if batch is None:
-                batch = batches[what] = {}
-            first = batch.get(ident)
-            if first is not None:  # props are the item's next to last value
-                if isinstance(first, tuple):
-                    first = batch[ident] = list(first)
-                first[-2] = {**first[-2], **item[-2]}
-                continue
-            batch[ident] = item
-            if len(batch) >= size:
-                if not node:
-                    self.flush(nodes)
-                del batches[what]
-                self._write(what, batch)
-
-    def _add_run(self, items: list[tuple[Any, ...]]) -> bool:
-        """:meth:`add` of items of one kind and label, none of them in the batch yet nor
-        twice among themselves (the common message: a chunk's new people), with no step
-        per item in Python; ``False`` (nothing done) otherwise."""
-        kind, what = items[0][0], items[0][1]
-        node = kind == _NODE
-        batches = self.nodes if node else self.rels
-        idents = list(map(_ID if node else _REL_IDENT, items))
-        batch = batches.get(what, {})
-        if len(set(idents)) != len(idents) or not batch.keys().isdisjoint(idents):
-            return False
-        at, size = 0, self.batch_size
-        while at < len(items):
-            room = size - len(batch)
-            batch.update(zip(idents[at : at + room], items[at : at + room], strict=True))
-            at += room
-            if len(batch) >= size:
-                if not node:
-                    self.flush(self.nodes)
-                batches.pop(what, None)
-                self._write(what, batch)
-                batch = {}
-        if batch:
-            batches[what] = batch
-        return True
-
-    def flush(self, batches: dict[str, dict[Any, list[Any]]]) -> None:
-        for what in list(batches):
-            self._write(what, batches.pop(what))
-
-    def finish(self) -> None:
-        """Write what is left: every node batch, then every relationship batch."""
-        self.flush(self.nodes)
-        self.flush(self.rels)
-
-    def _write(self, what: str, batch: dict[Any, list[Any]]) -> None:
-        self.write(what, list(batch.values()))
 
 
 class _Stream:
@@ -315,7 +217,7 @@ class _Stream:
         """The thread: write what comes until the last word; every batch written (and
         :attr:`complete` set) only if it was ``done`` and nothing failed."""
         try:
-            batcher = _Batcher(self.writer.batch_size, self._write)
+            batcher = Batcher(self.writer.batch_size, self._write)
             with collector_paused():
                 while True:
                     msg = self.queue.get()
@@ -334,31 +236,8 @@ class _Stream:
             self.error = self.error or exc
 
     def _write(self, what: str, items: list[list[Any]]) -> None:
-        """One batch of spooled items, as columns (no record object per row)."""
-        srcs = list(map(_LAST, items))
-        parts = [(items, srcs)]
-        if None in srcs:  # rows the writer made itself (no source row) apart
-            parts = [
-                ([it for it in items if it[-1] is not None], [s for s in srcs if s is not None]),
-                ([it for it in items if it[-1] is None], []),
-            ]
-        for part, src in parts:
-            if not part:
-                continue
-            prov = (list(map(_ORIGIN, src)), list(map(_ROW, src))) if src else None
-            if part[0][0] == _NODE:
-                self.results[what] += self.session.upsert_node_columns(
-                    what, list(map(_ID, part)), list(map(_NODE_PROPS, part)), prov
-                )
-            else:
-                self.results[what] += self.session.upsert_rel_columns(
-                    what,
-                    list(map(_ID, part)),
-                    list(map(_TARGET, part)),
-                    list(map(_KEY, part)),
-                    list(map(_REL_PROPS, part)),
-                    prov,
-                )
+        """One batch of spooled items (:func:`graph.batching.write_columns`)."""
+        self.results[what] += write_columns(self.session, what, items)
         self.done += len(items)
         if self.writer.progress:
             self.writer.progress(what, self.done)
@@ -414,13 +293,13 @@ class Writer:
         self.progress = progress
         self._nodes = Spool()
         self._rels = Spool()
-        self._stream: _Stream | None = None
+        self._stream: _Stream | ProcessStream | None = None
         self._stop: Callable[[], bool] | None = None
         self._dropped = False
         self._pending: list[tuple[Any, ...]] = []
         self._queued = 0
 
-    def stream(self, stop: Callable[[], bool] | None = None) -> bool:
+    def stream(self, stop: Callable[[], bool] | None = None, *, process: bool = False) -> bool:
         """Write records as they are queued, on a thread, in one transaction of the store
         (an embedded store's :meth:`~graph.sqlite_store.SQLiteStore.import_session`) that
         :meth:`write` commits and :meth:`close` without it rolls back: an import's write
@@ -429,20 +308,27 @@ class Writer:
         records are handed over: once it says ``True`` (the import will not be written),
         what was written is rolled back and later records are dropped. ``False`` (nothing
         changed) for a store without sessions, or when records are queued already; then
-        :meth:`write` writes the spooled records as usual. Not for :meth:`preview`."""
+        :meth:`write` writes the spooled records as usual. Not for :meth:`preview`.
+
+        ``process``: write in a process of its own instead of a thread
+        (:mod:`graph.write_process`: on a second core, not sharing the interpreter lock
+        with pass 1; it costs a start of a fresh interpreter, so it pays on large files).
+        A store that cannot be written from another process streams on a thread."""
         start = getattr(self.store, "import_session", None)
         if start is None or self.queued or self._stream is not None:
             return False
+        spawn = getattr(self.store, "import_process", None) if process else None
         self.store.set_meta(WRITING_KEY, f"{self.import_id} {time.time():.0f}")
         try:
-            session = start()
+            stream = spawn(self.batch_size, self.progress) if spawn is not None else None
+            session = start() if stream is None else None
         except BaseException:
             self.store.set_meta(WRITING_KEY, None)
             raise
-        if session is None:
+        if stream is None and session is None:
             self.store.set_meta(WRITING_KEY, None)
             return False
-        self._stream = _Stream(self, session)
+        self._stream = stream or _Stream(self, session)  # type: ignore[arg-type]
         self._stop = stop
         return True
 
@@ -501,6 +387,38 @@ class Writer:
         if not self._diverted(items):
             self._rels.extend(items)
 
+    def add_columns(
+        self,
+        kind: int,
+        what: str,
+        ends: list[list[str]],
+        props: list[dict[str, Any]],
+        origin: tuple[str, str, str | None],
+        rows: list[int],
+    ) -> None:
+        """Queue validated records of one label or type given as parallel lists: ``ends``
+        the ids (``[ids]`` for nodes, ``[sources, targets, keys]`` for relationships), each
+        row's properties, the rows' common ``(import id, file, sheet)`` and their row
+        numbers. A writing process gets them as one block of columns
+        (:func:`graph.batching.column_block`: a fraction of the tuples' pickling);
+        elsewhere they are queued as :meth:`add_nodes` and :meth:`add_rels` queue tuples."""
+        if not isinstance(self._stream, ProcessStream):
+            srcs = zip(repeat(origin[0]), repeat(origin[1]), repeat(origin[2]), rows)
+            items = list(zip(repeat(kind), repeat(what), *ends, props, srcs))
+            (self.add_nodes if kind == _NODE else self.add_rels)(items)
+            return
+        self._queued += len(rows)
+        if self._pending:  # what came before goes first
+            pending, self._pending = self._pending, []
+            if self._stop is not None and self._stop():
+                self._drop()
+                return
+            self._stream.put(pending)
+        if self._stop is not None and self._stop():
+            self._drop()
+            return
+        self._stream.put(column_block(kind, what, ends, props, origin, rows))
+
     def _diverted(self, items: list[tuple[Any, ...]]) -> bool:
         """Whether ``items`` bypass the spools: sent to the writing thread while streaming,
         or ignored once the queue was dropped."""
@@ -520,7 +438,7 @@ class Writer:
         out: list[tuple[str, list[Any], list[SourceRef | None]]] = []
         labels = {str(x): x for x in NodeLabel}
         types = {str(x): x for x in RelType}
-        batcher = _Batcher(
+        batcher = Batcher(
             self.batch_size, lambda what, items: out.append(self._built(what, items, labels, types))
         )
         for spool in (self._nodes, self._rels):
@@ -619,7 +537,7 @@ class Writer:
             for ident, new in zip(idents, props, strict=True):
                 _count(result, diff(stored.get(ident), new)[0])
 
-        batcher = _Batcher(self.batch_size, count)
+        batcher = Batcher(self.batch_size, count)
         for spool in (self._nodes, self._rels):
             items = iter(spool)
             while chunk := list(islice(items, STREAM_CHUNK)):
@@ -721,4 +639,3 @@ def _by_provenance(
         yield [r for r, _ in with_src], [s for _, s in with_src]
     if bare:
         yield bare, None
-

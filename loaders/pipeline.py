@@ -33,6 +33,10 @@ from loaders.sources import FORMATS, Source, bytes_source, file_source
 
 Progress = Callable[[str, int], None]
 
+#: a source this large (bytes) is written in a process of its own on the embedded store
+#: (about 100,000 lines of a contacts CSV; smaller, the interpreter's start is not repaid)
+WRITE_PROCESS_MIN_BYTES = 8_000_000
+
 __all__ = ["FORMATS", "load_bytes", "load_path", "load_source"]
 
 
@@ -65,6 +69,7 @@ def load_source(
     graph: nx.MultiDiGraph | None = None,
     org_index: OrgIndexCache | None = None,
     columnar: bool = True,
+    write_process: bool | None = None,
 ) -> ImportReport:
     """Validate, resolve and (unless ``dry_run`` or errors) write one source.
 
@@ -76,6 +81,10 @@ def load_source(
     ``columnar``: read a table a chunk of lines at a time (:meth:`Resolver.resolve_table`);
     ``False`` takes the row-by-row path, which gives the same result (the tests hold the
     two equal).
+    ``write_process``: on the embedded store, write in a process of its own
+    (:mod:`graph.write_process`) rather than on a thread; by default for sources of
+    :data:`WRITE_PROCESS_MIN_BYTES` or more, where the second core pays for the
+    interpreter's start.
     """
     actor = actor or cli_actor()
     import_id = new_import_id()
@@ -98,7 +107,11 @@ def load_source(
         Writer(store, import_id=import_id, batch_size=batch_size, progress=progress) as writer,
     ):
         if not dry_run:  # written while pass 1 reads, in one transaction (if the store can)
-            writer.stream(stop=lambda: bool(report.rejections) and not skip_invalid)
+            if write_process is None:
+                write_process = (source.size or 0) >= WRITE_PROCESS_MIN_BYTES
+            writer.stream(
+                stop=lambda: bool(report.rejections) and not skip_invalid, process=write_process
+            )
         chunked = source.tabular and columnar
         read = source.cells() if chunked else source.rows()
         try:

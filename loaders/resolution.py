@@ -13,7 +13,7 @@ import typing
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice, repeat
-from operator import itemgetter
+from operator import gt, itemgetter
 from sys import intern
 from typing import Any, Literal, Protocol
 
@@ -562,14 +562,21 @@ class Resolver:
         props = list(map(_SECOND, items))
         sources = list(map(intern, map(_SOURCE_OF, props)))
         targets = list(map(intern, map(_TARGET_OF, props)))
+        at = [i * width + here for i in lines]  # where each of these ties is on its line
         for ends, allowed in zip((sources, targets), ep.ends, strict=True):
-            for i, end in zip(lines, ends, strict=True):
-                new = made.get(end)
-                if new is None:
-                    if self._label(end) not in allowed:
-                        return None
-                elif new[0] > i * width + here or new[1] not in allowed:
-                    return None  # made later: the loop lets it wait
+            news: list[Any] = list(map(made.get, ends))  # (where it is made, label) if new
+            places = at
+            if None in news:  # ends known before the chunk: each distinct one asked once
+                others = {e for e, new in zip(ends, news, strict=True) if new is None}
+                if not set(map(self._label, others)) <= allowed:
+                    return None
+                kept = [(new, p) for new, p in zip(news, at, strict=True) if new is not None]
+                news, places = list(map(_FIRST, kept)), list(map(_SECOND, kept))
+            if news and (
+                not set(map(_SECOND, news)) <= allowed
+                or any(map(gt, map(_FIRST, news), places))
+            ):
+                return None  # an end of another label, or made later: the loop lets it wait
         keys = list(map(dict.get, props, repeat("key"), repeat("")))
         idents = list(zip(repeat(ep.what), sources, targets, keys))
         if not self._seen_rels.keys().isdisjoint(idents):
@@ -586,17 +593,18 @@ class Resolver:
         place: dict[int, int],
     ) -> None:
         """Apply a clean chunk's outcome (see :meth:`_clean_chunk`): what the loop would
-        count, note and hand to the sink, in the same order."""
+        count, note and hand to the sink, in the same order; to a sink that takes columns
+        (:meth:`graph.writer.Writer.add_columns`) each entry's records as one block when
+        no two entries make one label or type (the same batches either way)."""
         met = {c.ep.index: (c.named[0], place[c.ep.index]) for c in nodes}
         met.update((c.ep.index, (c.lines[0], place[c.ep.index])) for c in rels)
         for index in sorted(met, key=met.__getitem__):  # the report lists kinds as met
             if counts_of[index] is None:
                 counts_of[index] = self.tally(plan.entries[index].what)
         line_of = list(map(_FIRST, batch))
-        refs = list(zip(repeat(self.import_id), repeat(self._file), repeat(plan.sheet), line_of))
         width, seen = len(place), self._seen
-        node_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = []
-        rel_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = []
+        node_blocks: list[tuple[_Clean, list[list[str]], list[int]]] = []
+        rel_blocks: list[tuple[_Clean, list[list[str]], list[int]]] = []
         for c in nodes:
             rows = [line_of[i] for i in c.lines]
             list(map(dict.pop, c.props, repeat("id")))
@@ -619,8 +627,7 @@ class Resolver:
                 if "linkedin" in c.ep.names:  # (a profile per person: a mapping says so)
                     for node_id, props in zip(ids, c.props, strict=True):
                         self.people.note_profile(node_id, props.get("linkedin"))
-            out = zip(repeat(_NODE), repeat(c.ep.what), ids, c.props, map(refs.__getitem__, c.lines))
-            node_out.append(([i * width + place[c.ep.index] for i in c.lines], out))
+            node_blocks.append((c, [ids], rows))
         for c in rels:
             rows = [line_of[i] for i in c.lines]
             list(map(dict.pop, c.props, repeat("source")))
@@ -631,16 +638,45 @@ class Resolver:
             counts = counts_of[c.ep.index]
             assert counts is not None
             counts.read += len(c.idents)
-            ties = (
-                (_REL, *ident, props, ref)
-                for ident, props, ref in zip(
-                    c.idents, c.props, map(refs.__getitem__, c.lines), strict=True
-                )
+            ends = [list(map(get, c.idents)) for get in (_SECOND, _THIRD, _FOURTH)]
+            rel_blocks.append((c, ends, rows))
+        sink = self._sink
+        assert sink is not None
+        add_columns = getattr(sink, "add_columns", None)
+        if (
+            add_columns is not None
+            and len({c.ep.what for c, _, _ in node_blocks}) == len(node_blocks)
+            and len({c.ep.what for c, _, _ in rel_blocks}) == len(rel_blocks)
+        ):  # an entry's records apart from another's: the same batches (one per label)
+            origin = (self.import_id, self._file, plan.sheet)
+            for kind, blocks in ((_NODE, node_blocks), (_REL, rel_blocks)):
+                for c, ends, rows in blocks:
+                    add_columns(kind, c.ep.what, ends, c.props, origin, rows)
+            return
+        refs = list(zip(repeat(self.import_id), repeat(self._file), repeat(plan.sheet), line_of))
+        node_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = [
+            (
+                [i * width + place[c.ep.index] for i in c.lines],
+                zip(
+                    repeat(_NODE), repeat(c.ep.what), ends[0], c.props, map(refs.__getitem__, c.lines)
+                ),
             )
-            rel_out.append(([i * width + place[c.ep.index] for i in c.lines], ties))
-        assert self._sink is not None
-        self._sink.add_nodes(_in_line_order(node_out))
-        self._sink.add_rels(_in_line_order(rel_out))
+            for c, ends, _ in node_blocks
+        ]
+        rel_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = [
+            (
+                [i * width + place[c.ep.index] for i in c.lines],
+                (
+                    (_REL, *ident, props, ref)
+                    for ident, props, ref in zip(
+                        c.idents, c.props, map(refs.__getitem__, c.lines), strict=True
+                    )
+                ),
+            )
+            for c, _, _ in rel_blocks
+        ]
+        sink.add_nodes(_in_line_order(node_out))
+        sink.add_rels(_in_line_order(rel_out))
 
     def _fresh_nodes(self, ep: EntryPlan, column: tuple[Any, ...]) -> _Clean | None:
         """A node entry's lines in a chunk for :meth:`_clean_chunk`: its new nodes (each

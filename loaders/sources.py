@@ -58,6 +58,8 @@ class Source:
     encoding: str | None = None
     #: the line of a table's header when lines above it were passed over (for the report)
     header_line: int | None = None
+    #: the file's or upload's size in bytes, when known
+    size: int | None = None
 
     @property
     def tabular(self) -> bool:
@@ -80,11 +82,14 @@ class Source:
                 read = worksheet_cells(raw, self.name, self.mapping)
             else:
                 read = table_cells(raw, self.name, self.mapping, owner=self.owner)
-            for item in read:
-                if isinstance(item, TableStart):
-                    self.encoding = item.encoding
-                    self.header_line = item.header_line
-                yield item
+            start = next(read, None)
+            if start is None:
+                return
+            if isinstance(start, TableStart):  # (always first)
+                self.encoding = start.encoding
+                self.header_line = start.header_line
+            yield start
+            yield from read  # the lines, with no step per line here
 
     def rows(self) -> Generator[SourceRow, None, None]:
         """Every node and relationship row of the source, in file order (close the
@@ -140,6 +145,7 @@ def file_source(
         load_mapping(mapping) if mapping else None,
         owner,
         _mapping_name(mapping),
+        size=path.stat().st_size,
     )
 
 
@@ -180,4 +186,5 @@ def bytes_source(
         owner,
         mapping.source if mapping else None,
         isolated=should_isolate(fmt, data),
+        size=len(data),
     )

@@ -1,0 +1,254 @@
+"""An import's write in a process of its own, while pass 1 reads on: the embedded store's
+write of a large file (:meth:`graph.writer.Writer.stream` with ``process=True``).
+
+On a thread the write and pass 1 share one interpreter lock, and each waits for the other's
+Python work; a second process runs on a second core instead. Pass 1 hands over the spool's
+tuples pickled (cheap: strings and small dicts) through the child's standard input; the
+child batches and writes them (:mod:`graph.batching`) in ONE transaction of the store
+(:class:`graph.sqlite_store.ImportSession`), committed only when the parent says ``done``.
+Any other end (``abort``, the parent gone, an error) rolls it back: nothing is visible or
+kept unless the import is written whole, as on the thread.
+
+The child's words back, on its standard output: ``("ready", None)`` once its transaction is
+open, then one ``("done", results, peak_mb)`` or ``("error", exception)`` at the end. It reads
+everything it is sent, even after an error, so the parent never waits on a full pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import IO, Any
+
+from graph.batching import Batcher, Block, block_items, write_columns
+from graph.heap import collector_paused
+from graph.records import UpsertResult
+
+Progress = Callable[[str, int], None]
+
+DONE, ABORT = "done", "abort"
+#: pickled messages that may wait for the pipe: pass 1 waits beyond that (memory stays flat)
+PIPE_DEPTH = 8
+_ROOT = str(Path(__file__).resolve().parents[1])
+#: the child's program: this module's :func:`main` (imported by name, so that what it pickles
+#: names ``graph.write_process``, not ``__main__``)
+_CHILD = "from graph.write_process import main; main()"
+
+
+class WriteProcessError(RuntimeError):
+    """The writing process ended without a word (killed, or it crashed)."""
+
+
+class ProcessStream:
+    """The parent's end of a writing process: :meth:`put` hands over records, :meth:`finish`
+    commits and returns the counts, :meth:`abort` rolls back. The same interface as the
+    writer's thread (``graph.writer._Stream``)."""
+
+    def __init__(
+        self, path: str | Path, change_log_keep: int, batch_size: int, progress: Progress | None
+    ) -> None:
+        path_env = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, path_env]))}
+        self.proc = subprocess.Popen(  # noqa: S603 - this interpreter, this module, no shell
+            [sys.executable, "-c", _CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._to: IO[bytes] = self.proc.stdin
+        self._from: IO[bytes] = self.proc.stdout
+        self.progress = progress
+        self.error: BaseException | None = None
+        self.handed = 0
+        self.peak_mb: float | None = None
+        self._started = False
+        self._last: tuple[Any, ...] | None = None
+        self._out: queue.Queue[bytes | None] = queue.Queue(PIPE_DEPTH)
+        self._pump = threading.Thread(target=self._pumping, name="alliancegraph-pipe", daemon=True)
+        self._pump.start()
+        self._send((str(path), change_log_keep, batch_size))
+
+    def _send(self, message: Any) -> None:
+        """One message for the child, pickled here and written by the pump thread: pass 1
+        goes on while the child is busy with a batch (a pipe holds 64 KB; a message is
+        about 1 MB). Waits while :data:`PIPE_DEPTH` messages wait."""
+        if self.error is None:
+            self._out.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _pumping(self) -> None:
+        """The pump thread: write each message to the child's input, in order; a child that
+        has gone is noted, not raised here (its own word, read at the end, says why)."""
+        while (data := self._out.get()) is not None:
+            if self.error is not None:
+                continue  # drained, so that pass 1 never waits on a full queue
+            try:
+                self._to.write(data)
+                self._to.flush()
+            except (ValueError, OSError):
+                self.error = WriteProcessError("the writing process has stopped")
+        with suppress(OSError):
+            self._to.close()
+
+    def _reply(self) -> tuple[Any, ...]:
+        """The child's next word, or an error word if it ended without one."""
+        try:
+            reply: tuple[Any, ...] = pickle.load(self._from)  # our own child's pipe
+            return reply
+        except (EOFError, OSError, pickle.UnpicklingError):
+            code = self.proc.wait()
+            return ("error", WriteProcessError(f"the writing process ended (exit code {code})"))
+
+    def _ready(self) -> None:
+        """Wait (once) until the child's transaction is open; raise why it could not be."""
+        if self._started:
+            return
+        self._started = True
+        reply = self._reply()
+        if reply[0] != "ready":
+            self._end()
+            raise reply[1]
+
+    def put(self, items: list[tuple[Any, ...]] | Block | str) -> None:
+        """Hand ``items`` (spooled tuples, a :data:`~graph.batching.Block`, or a last word)
+        to the child; waits while :data:`PIPE_DEPTH` messages wait."""
+        self._ready()
+        self._send(items)
+        if isinstance(items, str) or not items:
+            return
+        if isinstance(items, tuple):  # a block: (kind, what, ..., rows)
+            self.handed += len(items[-1])
+            what = items[1]
+        else:
+            self.handed += len(items)
+            what = items[-1][1]
+        if self.progress:
+            self.progress(str(what), self.handed)
+
+    def finish(self) -> dict[str, UpsertResult]:
+        """Say ``done`` and wait for the commit; the child's error is raised here (and
+        nothing is kept)."""
+        self.put(DONE)
+        reply = self._end()
+        if reply[0] != "done":
+            raise reply[1]
+        self.peak_mb = reply[2]
+        results: dict[str, UpsertResult] = reply[1]
+        return results
+
+    def abort(self) -> None:
+        """Stop writing and forget everything written (nothing was visible)."""
+        if self._last is not None:
+            return
+        if not self._started:
+            self._started = True
+            self._reply()  # ready or not, it rolls back on the word below
+        self._send(ABORT)
+        self._end()
+
+    def _end(self) -> tuple[Any, ...]:
+        """Close the child's input, read its last word and wait for it to exit (once)."""
+        if self._last is None:
+            self._out.put(None)  # the pump's last word: it closes the child's input
+            self._pump.join()
+            self._last = self._reply()
+            self._from.close()
+            self.proc.wait()
+        return self._last
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a plain error saying the same."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return WriteProcessError(f"{type(exc).__name__}: {exc}")
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def serve(inp: IO[bytes], out: IO[bytes]) -> None:
+    """The child: open the session, write what comes, commit on ``done``."""
+    from graph.sqlite_store import SQLiteStore
+
+    def say(word: tuple[Any, ...]) -> None:
+        try:
+            out.write(pickle.dumps(word, protocol=pickle.HIGHEST_PROTOCOL))
+            out.flush()
+        except OSError:
+            pass  # the parent has gone: nothing to tell
+
+    path, keep, batch_size = pickle.load(inp)  # the parent's first word
+    try:
+        store = SQLiteStore(path, change_log_keep=keep)
+        try:
+            session = store.import_session(threaded=False)
+        finally:
+            store.close()
+        assert session is not None, "a file store has sessions"
+    except BaseException as exc:
+        say(("error", _portable(exc)))
+        return
+    say(("ready", None))
+    results: dict[str, UpsertResult] = defaultdict(UpsertResult)
+    error: BaseException | None = None
+
+    def write(what: str, items: list[list[Any]]) -> None:
+        results[what] += write_columns(session, what, items)
+
+    batcher = Batcher(batch_size, write)
+    last: Any = ABORT
+    with collector_paused():
+        while True:
+            try:
+                message = pickle.load(inp)  # our own parent's pipe
+            except (EOFError, OSError, pickle.UnpicklingError):
+                break  # the parent has gone: roll back
+            if isinstance(message, str):
+                last = message
+                break
+            if error is None:
+                try:
+                    batcher.add(block_items(message) if isinstance(message, tuple) else message)
+                except BaseException as exc:  # told at the end
+                    error = exc
+        if last == DONE and error is None:
+            try:
+                batcher.finish()
+                session.commit()
+            except BaseException as exc:
+                error = exc
+    if last != DONE or error is not None:
+        session.rollback()
+        say(("error", _portable(error) if error else WriteProcessError("aborted")))
+        return
+    say(("done", dict(results), _peak_mb()))
+
+
+def main() -> None:
+    """The child's entry point (started by :class:`ProcessStream`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to decide
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing else may write on the parent's channel
+    serve(inp, out)

@@ -1,0 +1,269 @@
+"""An import's write in a process of its own (graph/write_process.py): the same store as the
+write on a thread, one transaction that nobody sees before it commits, and nothing kept when
+it fails, is aborted, is killed, or loses its parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from graph.records import BatchValidationError, SourceRef
+from graph.sqlite_store import SQLiteStore
+from graph.write_process import ProcessStream, WriteProcessError
+from graph.writer import _NODE, _REL, STREAM_CHUNK, WRITING_KEY, Writer
+from loaders import pipeline
+from loaders.pipeline import load_path
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTACTS = ROOT / "loaders" / "mappings" / "contacts.yaml"
+
+
+def _people(n: int, imp: str = "imp-p") -> list[tuple[Any, ...]]:
+    return [
+        (_NODE, "Person", f"p-{i}", {"name": f"P {i}"}, (imp, "p.csv", None, i + 2))
+        for i in range(n)
+    ]
+
+
+def _contacts(path: Path, rows: int) -> Path:
+    """A contacts export with what resolution must see: a repeated line, a person met again
+    with an email (folded into her first row), people merged by email, two at one firm."""
+    with path.open("w", encoding="utf-8") as f:
+        f.write("Contact ID,Full Name,Email,Company,Job Title,Since\n")
+        for i in range(rows):
+            f.write(f"{i},Person {i},p{i}@x.example,Company {i % 40},Analyst,2020-01-{i % 28 + 1:02d}\n")
+        f.write("7,Person 7,p7@x.example,Company 7,Analyst,2020-01-08\n")  # the very same line
+        f.write(f"{rows},Anna Other,p3@x.example,Company 11,Lead,2021-05\n")  # p3's email
+        f.write(f"{rows + 1},Ben Two,,Company 9,,\n")
+    return path
+
+
+def _store_contents(db: Path) -> tuple[Any, ...]:
+    store = SQLiteStore(db)
+    g = store.projection()
+    nodes = sorted((n, sorted(a.items())) for n, a in g.nodes(data=True))
+    edges = sorted((u, v, k, sorted(a.items())) for u, v, k, a in g.edges(keys=True, data=True))
+    sources = [(s.file, s.row) for s in store.sources_of("person-3")]
+    store.close()
+    return nodes, edges, sources
+
+
+def _write_lock_held(db: Path) -> bool:
+    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    else:
+        conn.execute("ROLLBACK")
+        return False
+    finally:
+        conn.close()
+
+
+def _wait_for_the_write_lock(db: Path) -> None:
+    """Block until nobody holds the file's write lock (SQLite's own busy wait)."""
+    conn = sqlite3.connect(db, timeout=120, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("ROLLBACK")
+    conn.close()
+
+
+def test_a_load_written_in_its_own_process_equals_the_load_written_on_a_thread(
+    tmp_path: Path,
+) -> None:
+    csv_path = _contacts(tmp_path / "contacts.csv", 3 * STREAM_CHUNK)
+    reports = []
+    for mode in (False, True):
+        db = tmp_path / f"{mode}.db"
+        store = SQLiteStore(db)
+        reports.append(
+            load_path(store, csv_path, CONTACTS, batch_size=1_000, write_process=mode)
+        )
+        store.close()
+    thread, process = reports
+    assert process.written and not process.rejections
+    assert process.table() == thread.table()
+    assert [m.model_dump() for m in process.merges] == [m.model_dump() for m in thread.merges]
+    assert _store_contents(tmp_path / "True.db") == _store_contents(tmp_path / "False.db")
+
+
+def test_large_sources_are_written_in_a_process_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+    real = SQLiteStore.import_process
+
+    def spy(self: SQLiteStore, *args: Any, **kwargs: Any) -> ProcessStream | None:
+        stream = real(self, *args, **kwargs)
+        started.append(stream.proc.pid if stream else 0)
+        return stream
+
+    monkeypatch.setattr(SQLiteStore, "import_process", spy)
+    csv_path = _contacts(tmp_path / "contacts.csv", 50)
+    store = SQLiteStore(tmp_path / "s.db")
+    load_path(store, csv_path, CONTACTS)  # small: on a thread
+    assert started == []
+    monkeypatch.setattr(pipeline, "WRITE_PROCESS_MIN_BYTES", csv_path.stat().st_size)
+    report = load_path(store, csv_path, CONTACTS)  # as large as the bar: in a process
+    assert len(started) == 1 and started[0] > 0
+    assert report.written and store.counts().labels["Person"] == 51  # Anna merged into p3
+    store.close()
+
+
+def test_a_process_write_is_invisible_until_it_commits(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    store = SQLiteStore(db)
+    reader = SQLiteStore(db)
+    writer = Writer(store, import_id="imp-p", batch_size=100)
+    assert writer.stream(process=True)
+    writer.add_nodes(_people(STREAM_CHUNK))  # handed over once the child's transaction is open
+    assert _write_lock_held(db)
+    assert reader.counts().labels["Person"] == 0
+    assert reader.get_meta(WRITING_KEY) is not None
+    ref = ("imp-p", "p.csv", None, 2)
+    writer.add_nodes([(_NODE, "Organization", "org-a", {"name": "A"}, ref)])
+    writer.add_rels([(_REL, "WORKS_AT", "p-0", "org-a", "", {"title": "CFO"}, ref)])
+    results = writer.write()
+    writer.close()
+    assert results["Person"].created == STREAM_CHUNK and results["WORKS_AT"].created == 1
+    assert reader.counts().labels["Person"] == STREAM_CHUNK
+    assert reader.sources_of("p-7") == [SourceRef("imp-p", "p.csv", None, 9)]
+    assert reader.get_meta(WRITING_KEY) is None
+    assert not _write_lock_held(db)
+    reader.close()
+    store.close()
+
+
+def test_a_process_write_closed_unwritten_keeps_nothing_and_frees_the_store(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    version = store.version()
+    writer = Writer(store, import_id="imp-p", batch_size=100)
+    assert writer.stream(process=True)
+    writer.add_nodes(_people(3 * STREAM_CHUNK))
+    writer.close()  # e.g. pass 1 found a bad row
+    assert store.counts().labels["Person"] == 0
+    assert store.version() == version
+    assert store.get_meta(WRITING_KEY) is None
+    store.upsert_nodes("Topic", [{"id": "t-1", "name": "Water"}])  # the write lock is free
+    assert store.counts().labels["Topic"] == 1
+    store.close()
+
+
+def test_a_failed_write_in_the_process_is_raised_by_write_and_keeps_nothing(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    writer = Writer(store, import_id="imp-p", batch_size=100)
+    assert writer.stream(process=True)
+    writer.add_nodes(_people(STREAM_CHUNK))
+    ref = ("imp-p", "p.csv", None, 2)
+    writer.add_rels([(_REL, "WORKS_AT", "p-0", "org-nowhere", "", {}, ref)])  # no such end
+    with pytest.raises(BatchValidationError, match="org-nowhere") as caught:
+        writer.write()
+    assert caught.value.errors and caught.value.what == "WORKS_AT batch"  # whole, across the pipe
+    writer.close()
+    assert store.counts().labels["Person"] == 0
+    assert store.get_meta(WRITING_KEY) is None
+    store.upsert_nodes("Topic", [{"id": "t-1", "name": "Water"}])
+    store.close()
+
+
+def test_a_killed_writing_process_is_an_error_and_keeps_nothing(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    writer = Writer(store, import_id="imp-p", batch_size=100)
+    assert writer.stream(process=True)
+    writer.add_nodes(_people(STREAM_CHUNK))
+    stream = writer._stream
+    assert isinstance(stream, ProcessStream)
+    stream.proc.kill()
+    stream.proc.wait()
+    writer.add_nodes(_people(STREAM_CHUNK))  # handed to nobody: noted, not raised here
+    with pytest.raises(WriteProcessError, match="writing process"):
+        writer.write()
+    writer.close()
+    assert store.counts().labels["Person"] == 0
+    assert store.get_meta(WRITING_KEY) is None
+    store.upsert_nodes("Topic", [{"id": "t-1", "name": "Water"}])
+    store.close()
+
+
+LOADER = """
+import sys
+from graph.sqlite_store import SQLiteStore
+from loaders.pipeline import load_path
+told = []
+def progress(what, n):
+    if not told:
+        told.append(n)
+        print("writing", flush=True)
+store = SQLiteStore(sys.argv[1])
+load_path(store, sys.argv[2], sys.argv[3], batch_size=1_000, write_process=True, progress=progress)
+print("done", flush=True)
+"""
+
+
+def test_the_writing_process_rolls_back_when_its_parent_is_killed(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    SQLiteStore(db).close()
+    csv_path = _contacts(tmp_path / "contacts.csv", 20 * STREAM_CHUNK)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", LOADER, str(db), str(csv_path), str(CONTACTS)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert parent.stdout is not None
+    assert parent.stdout.readline().strip() == "writing"
+    assert _write_lock_held(db)  # the child's transaction is open
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    _wait_for_the_write_lock(db)  # the orphaned child reads the end of its input, rolls back
+    check = SQLiteStore(db)
+    assert check.counts().labels["Person"] == 0
+    check.close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+
+
+def test_an_in_memory_store_cannot_be_written_from_another_process() -> None:
+    store = SQLiteStore(":memory:")
+    assert store.import_process(100) is None
+    writer = Writer(store, import_id="imp-p")
+    assert not writer.stream(process=True)  # spooled, then written in this process
+    writer.add_nodes(_people(3))
+    assert writer.write()["Person"].created == 3
+    assert isinstance(store.projection(), nx.MultiDiGraph)
+    store.close()
+
+
+def test_a_block_of_columns_gives_back_the_very_records_it_was_made_of() -> None:
+    from graph.batching import block_items, column_block
+
+    origin = ("imp-p", "p.csv", "Sheet1")
+    props = [{"name": "A", "email": "a@x.example"}, {"name": "B"}, {}, {"name": "D", "x": None}]
+    block = column_block(_NODE, "Person", [["p-1", "p-2", "p-3", "p-4"]], props, origin, [2, 3, 5, 9])
+    assert block_items(block) == [
+        (_NODE, "Person", "p-1", {"name": "A", "email": "a@x.example"}, (*origin, 2)),
+        (_NODE, "Person", "p-2", {"name": "B"}, (*origin, 3)),  # no email: none made up
+        (_NODE, "Person", "p-3", {}, (*origin, 5)),
+        (_NODE, "Person", "p-4", {"name": "D", "x": None}, (*origin, 9)),  # None kept
+    ]
+    ties = column_block(_REL, "WORKS_AT", [["p-1"], ["org-a"], [""]], [{"title": "CFO"}], origin, [2])
+    assert block_items(ties) == [
+        (_REL, "WORKS_AT", "p-1", "org-a", "", {"title": "CFO"}, (*origin, 2))
+    ]
+    assert block_items(column_block(_NODE, "Topic", [["t-1"]], [{}], origin, [4])) == [
+        (_NODE, "Topic", "t-1", {}, (*origin, 4))
+    ]
