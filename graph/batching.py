@@ -164,8 +164,11 @@ def write_columns(session: Session, what: str, items: list[list[Any]]) -> Upsert
 #: ``(kind, what, ends, names, values, origin, rows)``: ``ends`` the ids (``[ids]`` for
 #: nodes, ``[sources, targets, keys]`` for relationships), ``values`` a column per property
 #: name (``...`` where a row has none), ``origin`` the rows' ``(import id, file, sheet)``,
-#: ``rows`` their row numbers. Pickled, it is a fraction of the same records as tuples.
-Block = tuple[int, str, list[list[str]], list[str], list[list[Any]], tuple[Any, ...], list[Any]]
+#: ``rows`` their row numbers. A column of strings travels as one string (:func:`_packed`).
+#: Pickled, it is a fraction of the same records as tuples.
+Block = tuple[
+    int, str, list[list[str] | str], list[str], list[list[Any] | str], tuple[Any, ...], list[Any]
+]
 
 
 def column_block(
@@ -179,12 +182,30 @@ def column_block(
     """Records given as parallel lists (see :data:`Block`) made a block."""
     names = sorted(set().union(*props)) if props else []
     values = [list(map(dict.get, props, repeat(k), repeat(...))) for k in names]
-    return (kind, what, ends, names, values, origin, rows)
+    return (kind, what, list(map(_packed, ends)), names, list(map(_packed, values)), origin, rows)
+
+
+def _packed(column: list[Any]) -> list[Any] | str:
+    """A column of strings as one string, NUL between them (pickled as one copy, not a
+    step per value), when it can be split back the same; any other column as it is."""
+    if not column:
+        return column
+    try:
+        joined = "\x00".join(column)
+    except TypeError:  # a value that is not a string
+        return column
+    return joined if joined.count("\x00") == len(column) - 1 else column  # (else a NUL in one)
+
+
+def _unpacked(column: list[Any] | str) -> list[Any]:
+    """:func:`_packed` undone."""
+    return column.split("\x00") if isinstance(column, str) else column
 
 
 def block_items(block: Block) -> list[tuple[Any, ...]]:
     """A block's records as the spool's tuples, in order."""
-    kind, what, ends, names, values, origin, rows = block
+    kind, what, packed_ends, names, packed_values, origin, rows = block
+    ends, values = list(map(_unpacked, packed_ends)), list(map(_unpacked, packed_values))
     props: list[dict[str, Any]]
     if any(... in column for column in values):  # a row without one of the properties
         props = [

@@ -522,15 +522,22 @@ class Resolver:
         remap = self.remap
         if remap:
             employers = [remap.get(o, o) if o else o for o in employers]
-        emails = [
-            e.strip().casefold() if e else None for e in map(dict.get, clean.props, repeat("email"))
-        ]
-        ats = [
-            f"{k}\x00{o}" if o else None
-            for k, o in zip(map(_THIRD, clean.items), employers, strict=True)
-        ]
-        by_email = [(e, i) for e, i in zip(emails, clean.ids, strict=True) if e is not None]
-        by_name = [(a, i) for a, i in zip(ats, clean.ids, strict=True) if a is not None]
+        given: list[Any] = list(map(dict.get, clean.props, repeat("email")))
+        keys = list(map(_THIRD, clean.items))
+        if None in given or "" in given:
+            emails = [e.strip().casefold() if e else None for e in given]
+        else:  # every person with an email: in C
+            emails = list(map(str.casefold, map(str.strip, given)))
+        if None in employers or "" in employers:
+            ats = [f"{k}\x00{o}" if o else None for k, o in zip(keys, employers, strict=True)]
+        else:  # every person with an employer on her line
+            ats = list(map("{}\x00{}".format, keys, employers))
+        by_email: list[tuple[Any, str]] = list(zip(emails, clean.ids, strict=True))
+        if None in emails:
+            by_email = [(e, i) for e, i in by_email if e is not None]
+        by_name: list[tuple[Any, str]] = list(zip(ats, clean.ids, strict=True))
+        if None in ats:
+            by_name = [(a, i) for a, i in by_name if a is not None]
         given_emails = dict(by_email)
         given_names = dict(by_name)
         if (

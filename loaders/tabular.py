@@ -17,8 +17,8 @@ import re
 import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from operator import attrgetter
+from itertools import islice, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -184,6 +184,9 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: how many lines from the top a header is looked for when the first is not it
 HEADER_SEARCH_LINES = 20
+#: lines checked at a time by :func:`table_cells`
+BLOCK_LINES = 1_000
+_CELLS = itemgetter(1)
 
 
 def header_at(mapping: Mapping, rows: Sequence[Sequence[str]]) -> int | None:
@@ -207,16 +210,17 @@ Cells = tuple[int, list[str] | str]
 
 def blank_missing(cells: Sequence[str], missing: frozenset[str]) -> tuple[str, ...]:
     """``cells`` with each that means no value (``N/A``, ``NULL``, ``-`` ...: see
-    :attr:`loaders.mapping.ReaderOptions.missing_cells`) made empty. Checks the distinct
-    cells only: a column of a chunk repeats its values.
+    :attr:`loaders.mapping.ReaderOptions.missing_cells`) made empty. Every cell is looked
+    up once in C (cheaper than a set of a column's distinct cells first: most columns of
+    a chunk are all distinct); a column holding a marker is then rewritten by its
+    distinct cells.
 
     >>> blank_missing(["Acme", " N/A ", "-"], frozenset({"N/A", "-"}))
     ('Acme', '', '')
     """
-    distinct = set(cells)
-    if not missing or missing.isdisjoint(map(str.strip, distinct)):
+    if not missing or missing.isdisjoint(map(str.strip, cells)):
         return tuple(cells)
-    blank = {c for c in distinct if c.strip() in missing}
+    blank = {c for c in set(cells) if c.strip() in missing}
     return tuple("" if c in blank else c for c in cells)
 
 
@@ -351,14 +355,29 @@ def table_cells(
         yield start
         width = len(start.header)
         again = first if options.header else None  # the header repeated by a paged export
-        for line, values in rows:  # (a line is blank when its joined cells are: one C call)
-            if isinstance(values, str):
-                yield line, values
-            elif len(values) != width:
-                if "".join(values).strip():
-                    yield line, f"{len(values)} cells for {width} columns"
-            elif "".join(values).strip() and values != again:
-                yield line, values
+        # lines a block at a time: a block of plain lines (each read, of the header's width,
+        # not blank, not the header again: checked in C) is passed on whole; any other
+        # block line by line. A whitespace table's error names its line: one at a time.
+        size = 1 if options.delimiter == WHITESPACE else BLOCK_LINES
+        while block := list(islice(rows, size)):
+            cells = list(map(_CELLS, block))
+            if (
+                set(map(type, cells)) == {list}
+                and set(map(len, cells)) == {width}
+                and all(map(str.strip, map("".join, cells)))
+                and again not in cells
+            ):
+                line = block[-1][0]
+                yield from block
+                continue
+            for line, values in block:  # (a line is blank when its joined cells are)
+                if isinstance(values, str):
+                    yield line, values
+                elif len(values) != width:
+                    if "".join(values).strip():
+                        yield line, f"{len(values)} cells for {width} columns"
+                elif "".join(values).strip() and values != again:
+                    yield line, values
     except csv.Error as exc:
         if options.header and line == skip:
             raise LoadError(f"{name}: unreadable header: {exc}") from None
@@ -367,8 +386,10 @@ def table_cells(
     except UnicodeDecodeError as exc:
         if options.header and line == skip:
             raise LoadError(f"{name}: unreadable header: {exc}") from None
+        # (the line after the last one read whole: a block's lines are not numbered yet)
+        near = reader.line_num + skip + 1 if options.delimiter != WHITESPACE else line + 1
         raise LoadError(
-            f"{name}: mixed text encodings: cannot decode near line {line + 1} ({exc.reason})"
+            f"{name}: mixed text encodings: cannot decode near line {near} ({exc.reason})"
         ) from None
 
 

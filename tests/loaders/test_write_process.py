@@ -267,3 +267,16 @@ def test_a_block_of_columns_gives_back_the_very_records_it_was_made_of() -> None
     assert block_items(column_block(_NODE, "Topic", [["t-1"]], [{}], origin, [4])) == [
         (_NODE, "Topic", "t-1", {}, (*origin, 4))
     ]
+
+
+def test_a_block_keeps_strings_with_a_nul_empty_strings_and_other_values_as_they_were() -> None:
+    from graph.batching import block_items, column_block
+
+    origin = ("imp-p", "p.csv", None)
+    props = [{"name": "A\x00B", "n": 1}, {"name": "", "n": 2.5}, {"name": "C", "n": "3"}]
+    ids = ["p-1", "", "p\x003"]
+    items = block_items(column_block(_NODE, "Person", [ids], props, origin, [2, 3, 4]))
+    assert [it[2] for it in items] == ids
+    assert [it[3] for it in items] == props
+    one = block_items(column_block(_NODE, "Person", [[""]], [{"name": ""}], origin, [2]))
+    assert one == [(_NODE, "Person", "", {"name": ""}, (*origin, 2))]
