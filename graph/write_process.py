@@ -16,7 +16,6 @@ everything it is sent, even after an error, so the parent never waits on a full 
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 import queue
@@ -29,6 +28,11 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 from graph.batching import Batcher, Block, block_items, write_columns
 from graph.heap import collector_paused
@@ -73,8 +77,9 @@ class ProcessStream:
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._to: IO[bytes] = self.proc.stdin
-        with suppress(OSError, AttributeError):  # a message a write: not 64 KB at a time
-            fcntl.fcntl(self._to.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        if fcntl is not None:  # a message a write, not 64 KB at a time (Linux)
+            with suppress(OSError, AttributeError):
+                fcntl.fcntl(self._to.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self._from: IO[bytes] = self.proc.stdout
         self.progress = progress
         self.error: BaseException | None = None
