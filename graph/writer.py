@@ -1,7 +1,8 @@
 """The one writer: every import reaches a store through here.
 
 It owns what the stores should not each re-implement: writing accepted records while pass 1
-still reads, in one transaction of the store (:meth:`Writer.stream`, the embedded store), or
+still reads, in one transaction of the store (:meth:`Writer.stream`, the embedded store: on a
+thread, or for a large file in a process of its own, :mod:`graph.write_process`), or
 spooling them to disk to write afterwards (memory stays flat on million-row files),
 batching, writing every node before the relationships that need it, the created / updated
 / unchanged diff (:func:`diff`, also what the stores and ``--dry-run`` count with),

@@ -280,3 +280,24 @@ def test_a_block_keeps_strings_with_a_nul_empty_strings_and_other_values_as_they
     assert [it[3] for it in items] == props
     one = block_items(column_block(_NODE, "Person", [[""]], [{"name": ""}], origin, [2]))
     assert one == [(_NODE, "Person", "", {"name": ""}, (*origin, 2))]
+
+
+def test_a_bad_row_refuses_a_load_written_in_a_process_and_nothing_is_kept(
+    tmp_path: Path,
+) -> None:
+    csv_path = _contacts(tmp_path / "contacts.csv", 3 * STREAM_CHUNK)
+    with csv_path.open("a", encoding="utf-8") as f:
+        f.write(f"{10**6},Late Bad,late@x.example,Company 1,Analyst,2020-13-45\n")
+    db = tmp_path / "s.db"
+    store = SQLiteStore(db)
+    report = load_path(store, csv_path, CONTACTS, batch_size=1_000, write_process=True)
+    assert not report.written and [p.column for p in report.rejections] == ["Since"]
+    assert store.counts().labels["Person"] == 0 and store.counts().types["WORKS_AT"] == 0
+    assert store.get_meta(WRITING_KEY) is None and not _write_lock_held(db)
+    assert store.history()[0].detail["written"] is False
+    again = load_path(
+        store, csv_path, CONTACTS, batch_size=1_000, write_process=True, skip_invalid=True
+    )
+    assert again.written and again.counts["Person"].rejected == 1
+    assert store.counts().labels["Person"] == 3 * STREAM_CHUNK + 1  # + Ben; Anna merged
+    store.close()
