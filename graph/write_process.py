@@ -69,11 +69,14 @@ class ProcessStream:
     ) -> None:
         path_env = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, path_env]))}
+        # run from the folder holding this package: `-c` puts the working folder first on
+        # the import path, and another folder's `graph` must not be the one imported
         self.proc = subprocess.Popen(  # noqa: S603 - this interpreter, this module, no shell
             [sys.executable, "-c", _CHILD],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
+            cwd=_ROOT,
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._to: IO[bytes] = self.proc.stdin
@@ -90,12 +93,12 @@ class ProcessStream:
         self._out: queue.Queue[bytes | None] = queue.Queue(PIPE_DEPTH)
         self._pump = threading.Thread(target=self._pumping, name="alliancegraph-pipe", daemon=True)
         self._pump.start()
-        self._send((str(path), change_log_keep, batch_size))
+        self._send((os.path.abspath(path), change_log_keep, batch_size))
 
     def _send(self, message: Any) -> None:
         """One message for the child, pickled here and written by the pump thread: pass 1
-        goes on while the child is busy with a batch (a pipe holds 64 KB; a message is
-        about 1 MB). Waits while :data:`PIPE_DEPTH` messages wait."""
+        goes on while the child is busy with a batch (a pipe holds at most 1 MB, about one
+        message). Waits while :data:`PIPE_DEPTH` messages wait."""
         if self.error is None:
             self._out.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 

@@ -301,3 +301,19 @@ def test_a_bad_row_refuses_a_load_written_in_a_process_and_nothing_is_kept(
     assert again.written and again.counts["Person"].rejected == 1
     assert store.counts().labels["Person"] == 3 * STREAM_CHUNK + 1  # + Ben; Anna merged
     store.close()
+
+
+def test_a_relative_store_path_from_another_folder_with_its_own_graph_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "graph").mkdir()  # a folder of the user's that shadows our package name
+    (tmp_path / "graph" / "__init__.py").write_text("raise ImportError('not ours')\n")
+    monkeypatch.chdir(tmp_path)
+    store = SQLiteStore("rel.db")
+    writer = Writer(store, import_id="imp-p", batch_size=100)
+    assert writer.stream(process=True)
+    writer.add_nodes(_people(5))
+    assert writer.write()["Person"].created == 5
+    writer.close()
+    assert SQLiteStore(tmp_path / "rel.db").counts().labels["Person"] == 5
+    store.close()
