@@ -113,7 +113,7 @@ def load_source(
                 stop=lambda: bool(report.rejections) and not skip_invalid, process=write_process
             )
         chunked = source.tabular and columnar
-        read = source.cells() if chunked else source.rows()
+        read = source.cell_blocks() if chunked else source.rows()
         try:
             for item in _resolved(resolver, source, read, writer, chunked):
                 if item.outcome == "new":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import gt, itemgetter
 from sys import intern
 from typing import Any, Literal, Protocol
@@ -296,14 +296,15 @@ class Resolver:
 
     def resolve_table(
         self,
-        cells: Iterator[TableStart | Cells],
+        blocks: Iterator[TableStart | list[Cells]],
         sink: RecordSink,
         file: str,
         owner: str | None = None,
         chunk: int | None = None,
     ) -> Iterator[Resolved]:
-        """As :meth:`resolve`, for a CSV or text table (:func:`loaders.tabular.table_cells`),
-        a chunk of lines at a time, with the same outcomes, problems and report.
+        """As :meth:`resolve`, for a CSV or text table read in blocks of lines
+        (:func:`loaders.tabular.table_blocks`), a chunk of lines at a time, with the same
+        outcomes, problems and report.
 
         The mapping is applied a column at a time (:class:`loaders.columnar.TablePlan`);
         a line whose records are all plain (valid, new to the file and the store, no
@@ -312,13 +313,14 @@ class Resolver:
         every other line goes through the row-by-row path (:meth:`_group`) in its place.
         Records written through ``sink`` are not yielded.
         """
-        start = next(cells)
+        start = next(blocks)
         assert isinstance(start, TableStart)
         plan = TablePlan(start.mapping, start.header, owner, file)
         plan.sheet = self._sheet = start.sheet
         chunk = chunk or columnar.CHUNK_ROWS
         self._plan, self._sink, self._file = plan, sink, file
-        while batch := typing.cast(list[Cells], list(islice(cells, chunk))):
+        cells = chain.from_iterable(typing.cast(Iterator[list[Cells]], blocks))  # lines, in C
+        while batch := list(islice(cells, chunk)):
             yield from self._table_chunk(plan, batch, file)
         yield from self._relationships()
 

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from loaders.documents import bounded_yaml, read_graphml, read_json, read_xlsx, read_yaml
 from loaders.isolated import rows_in_child, should_isolate
 from loaders.mapping import Mapping, load_mapping, parse_mapping
 from loaders.rows import LoadError, SourceRow
 from loaders.tabular import (
+    BLOCK_LINES,
     GRAPH_READERS,
     Cells,
     TableStart,
     mapped_rows,
     read_graph_file,
-    table_cells,
+    table_blocks,
 )
 from loaders.workbook import worksheet_cells
 
@@ -76,12 +78,28 @@ class Source:
     def cells(self) -> Generator[TableStart | Cells, None, None]:
         """A table's :class:`~loaders.tabular.TableStart`, then its data lines' cells (see
         :func:`loaders.tabular.table_cells`); for :attr:`tabular` sources only."""
+        blocks = self.cell_blocks()
+        try:
+            start = next(blocks, None)
+            if start is None:
+                return
+            yield start  # type: ignore[misc]
+            yield from chain.from_iterable(blocks)  # type: ignore[arg-type]
+        finally:
+            blocks.close()
+
+    def cell_blocks(self) -> Generator[TableStart | list[Cells], None, None]:
+        """:meth:`cells` with the lines in lists (:func:`loaders.tabular.table_blocks`):
+        a reader that takes them a block at a time makes no step per line."""
         with self.opener() as raw:
+            read: Iterator[Any]
             if self._mapped_workbook:
                 assert self.mapping is not None
-                read = worksheet_cells(raw, self.name, self.mapping)
+                lines = worksheet_cells(raw, self.name, self.mapping)
+                start = next(lines, None)
+                read = chain([start], iter(lambda: list(islice(lines, BLOCK_LINES)), []))
             else:
-                read = table_cells(raw, self.name, self.mapping, owner=self.owner)
+                read = table_blocks(raw, self.name, self.mapping, owner=self.owner)
             start = next(read, None)
             if start is None:
                 return
@@ -89,7 +107,7 @@ class Source:
                 self.encoding = start.encoding
                 self.header_line = start.header_line
             yield start
-            yield from read  # the lines, with no step per line here
+            yield from read  # the blocks
 
     def rows(self) -> Generator[SourceRow, None, None]:
         """Every node and relationship row of the source, in file order (close the

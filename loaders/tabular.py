@@ -17,7 +17,7 @@ import re
 import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -274,7 +274,20 @@ def table_cells(
 ) -> Iterator[TableStart | Cells]:
     """A :class:`TableStart`, then ``(line, cells)`` of every non-blank data line of a CSV
     or text table; ``cells`` is the reason instead when the line cannot be used (it cannot
-    be split, or has the wrong number of cells).
+    be split, or has the wrong number of cells). See :func:`table_blocks`."""
+    blocks = table_blocks(raw, name, mapping, owner=owner)
+    start = next(blocks, None)
+    if start is not None:
+        assert isinstance(start, TableStart)
+        yield start
+        yield from chain.from_iterable(blocks)  # type: ignore[arg-type]
+
+
+def table_blocks(
+    raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
+) -> Iterator[TableStart | list[Cells]]:
+    """:func:`table_cells`'s lines a block at a time: a :class:`TableStart`, then lists of
+    ``(line, cells)`` (a reader that takes blocks makes no step per line in Python).
 
     The mapping's ``reader:`` options (see :class:`loaders.mapping.ReaderOptions`) set the
     delimiter (any character, or whitespace), quote character, encoding, header and rows
@@ -368,16 +381,19 @@ def table_cells(
                 and again not in cells
             ):
                 line = block[-1][0]
-                yield from block
+                yield block
                 continue
+            kept: list[Cells] = []
             for line, values in block:  # (a line is blank when its joined cells are)
                 if isinstance(values, str):
-                    yield line, values
+                    kept.append((line, values))
                 elif len(values) != width:
                     if "".join(values).strip():
-                        yield line, f"{len(values)} cells for {width} columns"
+                        kept.append((line, f"{len(values)} cells for {width} columns"))
                 elif "".join(values).strip() and values != again:
-                    yield line, values
+                    kept.append((line, values))
+            if kept:
+                yield kept
     except csv.Error as exc:
         if options.header and line == skip:
             raise LoadError(f"{name}: unreadable header: {exc}") from None
