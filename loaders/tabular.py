@@ -184,7 +184,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: how many lines from the top a header is looked for when the first is not it
 HEADER_SEARCH_LINES = 20
-#: lines checked at a time by :func:`table_cells`
+#: lines checked (and handed on) at a time by :func:`table_blocks`
 BLOCK_LINES = 1_000
 _CELLS = itemgetter(1)
 
