@@ -10,7 +10,7 @@ Any other end (``abort``, the parent gone, an error) rolls it back: nothing is v
 kept unless the import is written whole, as on the thread.
 
 The child's words back, on its standard output: ``("ready", None)`` once its transaction is
-open, then one ``("done", results, peak_mb)`` or ``("error", exception)`` at the end. It reads
+open, then one ``("done", results)`` or ``("error", exception)`` at the end. It reads
 everything it is sent, even after an error, so the parent never waits on a full pipe.
 """
 
@@ -87,7 +87,6 @@ class ProcessStream:
         self.progress = progress
         self.error: BaseException | None = None
         self.handed = 0
-        self.peak_mb: float | None = None
         self._started = False
         self._last: tuple[Any, ...] | None = None
         self._out: queue.Queue[bytes | None] = queue.Queue(PIPE_DEPTH)
@@ -158,7 +157,6 @@ class ProcessStream:
         reply = self._end()
         if reply[0] != "done":
             raise reply[1]
-        self.peak_mb = reply[2]
         results: dict[str, UpsertResult] = reply[1]
         return results
 
@@ -190,19 +188,6 @@ def _portable(exc: BaseException) -> BaseException:
         return exc
     except Exception:
         return WriteProcessError(f"{type(exc).__name__}: {exc}")
-
-
-def _peak_mb() -> float:
-    """This process's peak resident memory in MB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def serve(inp: IO[bytes], out: IO[bytes]) -> None:
@@ -261,7 +246,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         session.rollback()
         say(("error", _portable(error) if error else WriteProcessError("aborted")))
         return
-    say(("done", dict(results), _peak_mb()))
+    say(("done", dict(results)))
 
 
 def main() -> None:

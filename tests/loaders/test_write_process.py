@@ -21,6 +21,7 @@ from graph.write_process import ProcessStream, WriteProcessError
 from graph.writer import _NODE, _REL, STREAM_CHUNK, WRITING_KEY, Writer
 from loaders import pipeline
 from loaders.pipeline import load_path
+from tests.support.sqlite_locks import write_lock_held
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACTS = ROOT / "loaders" / "mappings" / "contacts.yaml"
@@ -54,19 +55,6 @@ def _store_contents(db: Path) -> tuple[Any, ...]:
     sources = [(s.file, s.row) for s in store.sources_of("person-3")]
     store.close()
     return nodes, edges, sources
-
-
-def _write_lock_held(db: Path) -> bool:
-    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:
-        return True
-    else:
-        conn.execute("ROLLBACK")
-        return False
-    finally:
-        conn.close()
 
 
 def _wait_for_the_write_lock(db: Path) -> None:
@@ -126,7 +114,7 @@ def test_a_process_write_is_invisible_until_it_commits(tmp_path: Path) -> None:
     writer = Writer(store, import_id="imp-p", batch_size=100)
     assert writer.stream(process=True)
     writer.add_nodes(_people(STREAM_CHUNK))  # handed over once the child's transaction is open
-    assert _write_lock_held(db)
+    assert write_lock_held(db)
     assert reader.counts().labels["Person"] == 0
     assert reader.get_meta(WRITING_KEY) is not None
     ref = ("imp-p", "p.csv", None, 2)
@@ -138,7 +126,7 @@ def test_a_process_write_is_invisible_until_it_commits(tmp_path: Path) -> None:
     assert reader.counts().labels["Person"] == STREAM_CHUNK
     assert reader.sources_of("p-7") == [SourceRef("imp-p", "p.csv", None, 9)]
     assert reader.get_meta(WRITING_KEY) is None
-    assert not _write_lock_held(db)
+    assert not write_lock_held(db)
     reader.close()
     store.close()
 
@@ -225,7 +213,7 @@ def test_the_writing_process_rolls_back_when_its_parent_is_killed(tmp_path: Path
     )
     assert parent.stdout is not None
     assert parent.stdout.readline().strip() == "writing"
-    assert _write_lock_held(db)  # the child's transaction is open
+    assert write_lock_held(db)  # the child's transaction is open
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     _wait_for_the_write_lock(db)  # the orphaned child reads the end of its input, rolls back
@@ -293,7 +281,7 @@ def test_a_bad_row_refuses_a_load_written_in_a_process_and_nothing_is_kept(
     report = load_path(store, csv_path, CONTACTS, batch_size=1_000, write_process=True)
     assert not report.written and [p.column for p in report.rejections] == ["Since"]
     assert store.counts().labels["Person"] == 0 and store.counts().types["WORKS_AT"] == 0
-    assert store.get_meta(WRITING_KEY) is None and not _write_lock_held(db)
+    assert store.get_meta(WRITING_KEY) is None and not write_lock_held(db)
     assert store.history()[0].detail["written"] is False
     again = load_path(
         store, csv_path, CONTACTS, batch_size=1_000, write_process=True, skip_invalid=True

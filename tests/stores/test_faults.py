@@ -21,6 +21,7 @@ from neo4j.exceptions import ClientError, CypherSyntaxError
 from graph.bolt_store import BoltStore
 from graph.sqlite_store import SQLiteStore
 from tests.support.arcadedb import BoltServer
+from tests.support.sqlite_locks import write_lock_held
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = """
@@ -33,20 +34,6 @@ store.upsert_nodes("Person", rows)
 print("done", flush=True)
 """
 PEOPLE_AFTER = 200_001
-
-
-def _write_lock_held(db: Path) -> bool:
-    """Whether another connection holds the file's write lock right now."""
-    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:
-        return True
-    else:
-        conn.execute("ROLLBACK")
-        return False
-    finally:
-        conn.close()
 
 
 def _people_and_integrity(db: Path) -> tuple[int, str]:
@@ -76,10 +63,10 @@ def test_killed_mid_upsert_leaves_the_file_before_or_after_never_between(tmp_pat
         )
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"
-        while not _write_lock_held(db):  # the upsert's transaction has begun
+        while not write_lock_held(db):  # the upsert's transaction has begun
             assert proc.poll() is None, "the writer ended before its transaction was seen"
         time.sleep(extra)  # a later point inside the transaction (not a wait for a state)
-        inside = _write_lock_held(db)
+        inside = write_lock_held(db)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         n, integrity = _people_and_integrity(db)
