@@ -216,3 +216,43 @@ def test_a_large_change_rebuilds_the_index_and_a_small_one_syncs_it(
     kept.release()
     assert (kept.builds, kept.syncs) == ((2, 0) if share_of_store else (1, 1))
     store.close()
+
+
+def test_a_large_upload_written_by_a_process_is_served_once_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders import pipeline
+
+    monkeypatch.setattr(pipeline, "WRITE_PROCESS_MIN_BYTES", 1)  # every upload is "large"
+    started: list[object] = []
+    real = SQLiteStore.import_process
+
+    def spy(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+        started.append(real(self, *args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(SQLiteStore, "import_process", spy)
+    store = SQLiteStore(tmp_path / "api.db")
+    app = create_app(Settings(db_path=tmp_path / "api.db", auth="none"), store=store)
+    headers = {"X-Requested-With": "test"}
+    rows = "".join(f"{i},Person {i},p{i}@x.example,Orbit Foods,CEO,2020-01-01\n" for i in range(300))
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 200  # the projection is built
+        res = client.post(
+            "/imports",
+            files={
+                "file": ("contacts.csv", (HEAD + rows).encode()),
+                "mapping": ("contacts.yaml", CONTACTS.read_bytes()),
+            },
+            headers=headers,
+        )
+        assert res.status_code == 200, res.text
+        assert res.json()["written"] is True
+        assert client.get("/organizations/org-orbit-foods").status_code == 200
+        graph = app.state.ag.cache.get()
+        assert graph.graph["version"] == store.version()
+        assert sum(1 for _, d in graph.nodes(data=True) if d["label"] == "Person") == 300
+        _same(graph, store.projection())
+        assert app.state.ag.cache.builds == 1  # followed, not rebuilt
+        assert len(started) == 1 and started[0] is not None  # written by a process
+    store.close()
