@@ -930,14 +930,17 @@ class SQLiteStore:
         with self._lock:
             self._conn.close()
 
-    def import_session(self, *, threaded: bool = True) -> ImportSession | None:
+    def import_session(
+        self, *, threaded: bool = True, cache_kb: int | None = None
+    ) -> ImportSession | None:
         """One import's writes as ONE transaction on a connection of its own (see
         :class:`ImportSession`); ``None`` for an in-memory store, which a second connection
         would not see. ``threaded``: written on a thread beside pass 1 (bulk statements
-        that hold the interpreter lock less: :meth:`_insert`), not in a process of its own."""
+        that hold the interpreter lock less: :meth:`_insert`), not in a process of its own;
+        ``cache_kb``: the connection's page cache, when not the store's own."""
         if str(self.path) == ":memory:":
             return None
-        return ImportSession(self, threaded=threaded)
+        return ImportSession(self, threaded=threaded, cache_kb=cache_kb)
 
     def import_process(
         self, batch_size: int, progress: Progress | None = None
@@ -958,10 +961,14 @@ class ImportSession:
     connection's 30 s timeout). Use it from one thread at a time.
     """
 
-    def __init__(self, store: SQLiteStore, *, threaded: bool = True) -> None:
+    def __init__(
+        self, store: SQLiteStore, *, threaded: bool = True, cache_kb: int | None = None
+    ) -> None:
         self._store = SQLiteStore(store.path, change_log_keep=store.change_log_keep)
         self._store._key_cache_max = _SESSION_KEY_CACHE_MAX
         self._store._bulk = threaded
+        if cache_kb is not None:
+            self._store._conn.execute(f"PRAGMA cache_size=-{int(cache_kb)}")
         try:
             self._store._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:

@@ -201,18 +201,20 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         except OSError:
             pass  # the parent has gone: nothing to tell
 
-    path, keep, batch_size = pickle.load(inp)  # the parent's first word
+    try:
+        path, keep, batch_size = pickle.load(inp)  # the parent's first word
+    except (EOFError, OSError, pickle.UnpicklingError):
+        return  # the parent has gone before it said anything
     try:
         store = SQLiteStore(path, change_log_keep=keep)
         try:
-            session = store.import_session(threaded=False)
+            session = store.import_session(threaded=False, cache_kb=CHILD_CACHE_KB)
         finally:
             store.close()
         assert session is not None, "a file store has sessions"
     except BaseException as exc:
         say(("error", _portable(exc)))
         return
-    session._store._conn.execute(f"PRAGMA cache_size=-{CHILD_CACHE_KB}")
     say(("ready", None))
     results: dict[str, UpsertResult] = defaultdict(UpsertResult)
     error: BaseException | None = None

@@ -305,3 +305,17 @@ def test_a_relative_store_path_from_another_folder_with_its_own_graph_package(
     writer.close()
     assert SQLiteStore(tmp_path / "rel.db").counts().labels["Person"] == 5
     store.close()
+
+
+def test_an_import_session_may_take_a_page_cache_of_its_own(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    own = store._conn.execute("PRAGMA cache_size").fetchone()[0]
+    session = store.import_session(threaded=False, cache_kb=2_048)
+    assert session is not None
+    assert session._store._conn.execute("PRAGMA cache_size").fetchone()[0] == -2_048 != own
+    session.rollback()
+    default = store.import_session()
+    assert default is not None
+    assert default._store._conn.execute("PRAGMA cache_size").fetchone()[0] == own
+    default.rollback()
+    store.close()
