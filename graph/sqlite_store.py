@@ -931,16 +931,24 @@ class SQLiteStore:
             self._conn.close()
 
     def import_session(
-        self, *, threaded: bool = True, cache_kb: int | None = None
+        self,
+        *,
+        threaded: bool = True,
+        cache_kb: int | None = None,
+        checkpoint_at_commit: bool = True,
     ) -> ImportSession | None:
         """One import's writes as ONE transaction on a connection of its own (see
         :class:`ImportSession`); ``None`` for an in-memory store, which a second connection
         would not see. ``threaded``: written on a thread beside pass 1 (bulk statements
         that hold the interpreter lock less: :meth:`_insert`), not in a process of its own;
-        ``cache_kb``: the connection's page cache, when not the store's own."""
+        ``cache_kb``: the connection's page cache, when not the store's own;
+        ``checkpoint_at_commit=False``: the commit leaves the write-ahead log for whoever
+        checkpoints next (a writing process does, after telling its parent)."""
         if str(self.path) == ":memory:":
             return None
-        return ImportSession(self, threaded=threaded, cache_kb=cache_kb)
+        return ImportSession(
+            self, threaded=threaded, cache_kb=cache_kb, checkpoint_at_commit=checkpoint_at_commit
+        )
 
     def import_process(
         self, batch_size: int, progress: Progress | None = None
@@ -962,13 +970,20 @@ class ImportSession:
     """
 
     def __init__(
-        self, store: SQLiteStore, *, threaded: bool = True, cache_kb: int | None = None
+        self,
+        store: SQLiteStore,
+        *,
+        threaded: bool = True,
+        cache_kb: int | None = None,
+        checkpoint_at_commit: bool = True,
     ) -> None:
         self._store = SQLiteStore(store.path, change_log_keep=store.change_log_keep)
         self._store._key_cache_max = _SESSION_KEY_CACHE_MAX
         self._store._bulk = threaded
         if cache_kb is not None:
             self._store._conn.execute(f"PRAGMA cache_size=-{int(cache_kb)}")
+        if not checkpoint_at_commit:
+            self._store._conn.execute("PRAGMA wal_autocheckpoint=0")
         try:
             self._store._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:

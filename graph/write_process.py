@@ -20,6 +20,7 @@ import os
 import pickle
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -49,6 +50,9 @@ PIPE_BYTES = 1 << 20
 #: the writing process's SQLite page cache (KB): it runs beside pass 1, whose indexes hold
 #: most of an import's memory; a quarter of a store connection's own, for ~5 % more CPU
 CHILD_CACHE_KB = 16_384
+#: writing processes that committed and are checkpointing (see :func:`wait_for_writers`)
+_checkpointing: list[subprocess.Popen[bytes]] = []
+_lock = threading.Lock()
 _ROOT = str(Path(__file__).resolve().parents[1])
 #: the child's program: this module's :func:`main` (imported by name, so that what it pickles
 #: names ``graph.write_process``, not ``__main__``)
@@ -67,6 +71,7 @@ class ProcessStream:
     def __init__(
         self, path: str | Path, change_log_keep: int, batch_size: int, progress: Progress | None
     ) -> None:
+        _reap()
         path_env = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, path_env]))}
         # run from the folder holding this package: `-c` puts the working folder first on
@@ -171,14 +176,47 @@ class ProcessStream:
         self._end()
 
     def _end(self) -> tuple[Any, ...]:
-        """Close the child's input, read its last word and wait for it to exit (once)."""
+        """Close the child's input, read its last word and wait for it to exit (once); a
+        child that committed is left to checkpoint on its own (:func:`wait_for_writers`)."""
         if self._last is None:
             self._out.put(None)  # the pump's last word: it closes the child's input
             self._pump.join()
             self._last = self._reply()
             self._from.close()
-            self.proc.wait()
+            if self._last[0] == "done":
+                with _lock:
+                    _checkpointing.append(self.proc)
+            else:
+                self.proc.wait()
         return self._last
+
+
+def wait_for_writers() -> None:
+    """Wait for every writing process still checkpointing an import it committed (the
+    bench does, to count their CPU; nothing else needs to: their work is on disk)."""
+    with _lock:
+        children, _checkpointing[:] = list(_checkpointing), []
+    for child in children:
+        child.wait()
+
+
+def _reap() -> None:
+    """Forget the writing processes that have ended (each a zombie until waited for)."""
+    with _lock:
+        _checkpointing[:] = [c for c in _checkpointing if c.poll() is None]
+
+
+def checkpoint(path: str) -> None:
+    """Copy the store's write-ahead log into the database file (a passive checkpoint: it
+    waits for nobody, and a reader or writer meanwhile is not held up)."""
+    try:
+        conn = sqlite3.connect(path, timeout=0)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # another connection checkpoints: its next commit will
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -208,7 +246,9 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     try:
         store = SQLiteStore(path, change_log_keep=keep)
         try:
-            session = store.import_session(threaded=False, cache_kb=CHILD_CACHE_KB)
+            session = store.import_session(
+                threaded=False, cache_kb=CHILD_CACHE_KB, checkpoint_at_commit=False
+            )
         finally:
             store.close()
         assert session is not None, "a file store has sessions"
@@ -249,6 +289,8 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         say(("error", _portable(error) if error else WriteProcessError("aborted")))
         return
     say(("done", dict(results)))
+    out.close()  # the parent goes on: the import is committed and visible
+    checkpoint(path)
 
 
 def main() -> None:

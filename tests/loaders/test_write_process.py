@@ -319,3 +319,29 @@ def test_an_import_session_may_take_a_page_cache_of_its_own(tmp_path: Path) -> N
     assert default._store._conn.execute("PRAGMA cache_size").fetchone()[0] == own
     default.rollback()
     store.close()
+
+
+def test_a_committed_process_write_is_checkpointed_into_the_database_file(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from graph.write_process import wait_for_writers
+
+    db = tmp_path / "s.db"
+    store = SQLiteStore(db)
+    reader = SQLiteStore(db)  # holds the log open: no checkpoint by closing the last one
+    writer = Writer(store, import_id="imp-p", batch_size=1_000)
+    assert writer.stream(process=True)
+    writer.add_nodes(_people(2 * STREAM_CHUNK))
+    writer.write()  # returns once committed: the child may still be checkpointing
+    writer.close()
+    assert reader.counts().labels["Person"] == 2 * STREAM_CHUNK  # visible at once
+    wait_for_writers()
+    shutil.copy(db, tmp_path / "file-only.db")  # the database file, without its log
+    conn = sqlite3.connect(tmp_path / "file-only.db")
+    (people,) = conn.execute("SELECT count(*) FROM nodes WHERE label = 'Person'").fetchone()
+    conn.close()
+    assert people == 2 * STREAM_CHUNK
+    reader.close()
+    store.close()
