@@ -3,15 +3,18 @@ write of a large file (:meth:`graph.writer.Writer.stream` with ``process=True``)
 
 On a thread the write and pass 1 share one interpreter lock, and each waits for the other's
 Python work; a second process runs on a second core instead. Pass 1 hands over the spool's
-tuples pickled (cheap: strings and small dicts) through the child's standard input; the
-child batches and writes them (:mod:`graph.batching`) in ONE transaction of the store
+tuples, or a clean chunk's records as blocks of columns (:func:`graph.batching.column_block`),
+pickled through the child's standard input; the child batches and writes them
+(:mod:`graph.batching`) in ONE transaction of the store
 (:class:`graph.sqlite_store.ImportSession`), committed only when the parent says ``done``.
 Any other end (``abort``, the parent gone, an error) rolls it back: nothing is visible or
 kept unless the import is written whole, as on the thread.
 
 The child's words back, on its standard output: ``("ready", None)`` once its transaction is
 open, then one ``("done", results)`` or ``("error", exception)`` at the end. It reads
-everything it is sent, even after an error, so the parent never waits on a full pipe.
+everything it is sent, even after an error, so the parent never waits on a full pipe. After
+``done`` it copies the write-ahead log into the database file (:func:`checkpoint`) while
+the parent goes on.
 """
 
 from __future__ import annotations
