@@ -409,15 +409,12 @@ class Writer:
             (self.add_nodes if kind == _NODE else self.add_rels)(items)
             return
         self._queued += len(rows)
-        if self._pending:  # what came before goes first
-            pending, self._pending = self._pending, []
-            if self._stop is not None and self._stop():
-                self._drop()
-                return
-            self._stream.put(pending)
         if self._stop is not None and self._stop():
             self._drop()
             return
+        if self._pending:  # what came before goes first
+            pending, self._pending = self._pending, []
+            self._stream.put(pending)
         self._stream.put(column_block(kind, what, ends, props, origin, rows))
 
     def _diverted(self, items: list[tuple[Any, ...]]) -> bool:

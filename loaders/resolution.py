@@ -49,11 +49,22 @@ HELD = "\x00held:"
 
 class RecordSink(Protocol):
     """Where :meth:`Resolver.resolve_table` puts new records (the writer's spools), as
-    the tuples :class:`graph.writer.Writer` spools, many at a time."""
+    the tuples :class:`graph.writer.Writer` spools, many at a time, or an entry's records
+    as columns (:meth:`graph.writer.Writer.add_columns`)."""
 
     def add_nodes(self, items: list[tuple[Any, ...]]) -> None: ...
 
     def add_rels(self, items: list[tuple[Any, ...]]) -> None: ...
+
+    def add_columns(
+        self,
+        kind: int,
+        what: str,
+        ends: list[list[str]],
+        props: list[dict[str, Any]],
+        origin: tuple[str, str, str | None],
+        rows: list[int],
+    ) -> None: ...
 
 
 @dataclass(slots=True)
@@ -602,9 +613,9 @@ class Resolver:
         place: dict[int, int],
     ) -> None:
         """Apply a clean chunk's outcome (see :meth:`_clean_chunk`): what the loop would
-        count, note and hand to the sink, in the same order; to a sink that takes columns
-        (:meth:`graph.writer.Writer.add_columns`) each entry's records as one block when
-        no two entries make one label or type (the same batches either way)."""
+        count, note and hand to the sink, in the same order: each entry's records as one
+        block of columns when no two entries make one label or type (the same batches
+        either way), else tuples in line order."""
         met = {c.ep.index: (c.named[0], place[c.ep.index]) for c in nodes}
         met.update((c.ep.index, (c.lines[0], place[c.ep.index])) for c in rels)
         for index in sorted(met, key=met.__getitem__):  # the report lists kinds as met
@@ -651,16 +662,14 @@ class Resolver:
             rel_blocks.append((c, ends, rows))
         sink = self._sink
         assert sink is not None
-        add_columns = getattr(sink, "add_columns", None)
         if (
-            add_columns is not None
-            and len({c.ep.what for c, _, _ in node_blocks}) == len(node_blocks)
+            len({c.ep.what for c, _, _ in node_blocks}) == len(node_blocks)
             and len({c.ep.what for c, _, _ in rel_blocks}) == len(rel_blocks)
         ):  # an entry's records apart from another's: the same batches (one per label)
             origin = (self.import_id, self._file, plan.sheet)
             for kind, blocks in ((_NODE, node_blocks), (_REL, rel_blocks)):
                 for c, ends, rows in blocks:
-                    add_columns(kind, c.ep.what, ends, c.props, origin, rows)
+                    sink.add_columns(kind, c.ep.what, ends, c.props, origin, rows)
             return
         refs = list(zip(repeat(self.import_id), repeat(self._file), repeat(plan.sheet), line_of))
         node_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = [

@@ -77,7 +77,7 @@ class Source:
 
     def cells(self) -> Generator[TableStart | Cells, None, None]:
         """A table's :class:`~loaders.tabular.TableStart`, then its data lines' cells (see
-        :func:`loaders.tabular.table_cells`); for :attr:`tabular` sources only."""
+        :func:`loaders.tabular.table_blocks`); for :attr:`tabular` sources only."""
         blocks = self.cell_blocks()
         try:
             start = next(blocks, None)

@@ -17,7 +17,7 @@ import re
 import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice, repeat
+from itertools import islice, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -164,7 +164,7 @@ def _whitespace_rows(text: IO[str], quotechar: str) -> Iterator[tuple[int, list[
 
 @dataclass
 class TableStart:
-    """What :func:`table_cells` yields first: the mapping in force (LinkedIn's own when the
+    """What :func:`table_blocks` yields first: the mapping in force (LinkedIn's own when the
     file is its export) and the header the cells are named by."""
 
     mapping: Mapping
@@ -269,25 +269,13 @@ def table_start(mapping: Mapping, read: list[str] | None, name: str) -> TableSta
     return TableStart(mapping, header)
 
 
-def table_cells(
-    raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
-) -> Iterator[TableStart | Cells]:
-    """A :class:`TableStart`, then ``(line, cells)`` of every non-blank data line of a CSV
-    or text table; ``cells`` is the reason instead when the line cannot be used (it cannot
-    be split, or has the wrong number of cells). See :func:`table_blocks`."""
-    blocks = table_blocks(raw, name, mapping, owner=owner)
-    start = next(blocks, None)
-    if start is not None:
-        assert isinstance(start, TableStart)
-        yield start
-        yield from chain.from_iterable(blocks)  # type: ignore[arg-type]
-
-
 def table_blocks(
     raw: IO[bytes], name: str, mapping: Mapping | None = None, *, owner: str | None = None
 ) -> Iterator[TableStart | list[Cells]]:
-    """:func:`table_cells`'s lines a block at a time: a :class:`TableStart`, then lists of
-    ``(line, cells)`` (a reader that takes blocks makes no step per line in Python).
+    """A :class:`TableStart`, then ``(line, cells)`` of every non-blank data line of a CSV
+    or text table, in lists (a reader that takes blocks makes no step per line in Python);
+    ``cells`` is the reason instead when the line cannot be used (it cannot be split, or
+    has the wrong number of cells).
 
     The mapping's ``reader:`` options (see :class:`loaders.mapping.ReaderOptions`) set the
     delimiter (any character, or whitespace), quote character, encoding, header and rows
@@ -412,7 +400,7 @@ def table_blocks(
 def mapped_rows(
     cells: Iterator[TableStart | Cells], name: str, owner: str | None = None
 ) -> Iterator[SourceRow]:
-    """The node and relationship rows of a table's cells (:func:`table_cells`, or a
+    """The node and relationship rows of a table's cells (:func:`table_blocks`, or a
     worksheet's) through the mapping its :class:`TableStart` carries."""
     start = next(cells)
     assert isinstance(start, TableStart)

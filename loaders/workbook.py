@@ -56,7 +56,7 @@ def cell_text(value: Any, number_format: str | None = None) -> str:
 
 
 def worksheet_cells(raw: IO[bytes], name: str, mapping: Mapping) -> Iterator[TableStart | Cells]:
-    """As :func:`loaders.tabular.table_cells`, for the worksheet the mapping's ``reader:
+    """As :func:`loaders.tabular.table_blocks` line by line, for the worksheet the mapping's ``reader:
     sheet:`` names (default: the first), after its ``skip_rows`` rows."""
     import openpyxl
 

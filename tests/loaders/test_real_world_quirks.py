@@ -17,7 +17,7 @@ from loaders.amounts import parse_amount
 from loaders.mapping import FieldSpec, MappingError, parse_mapping
 from loaders.pipeline import load_path
 from loaders.sources import file_source
-from loaders.tabular import TableStart, detect_encoding, table_cells
+from loaders.tabular import TableStart, detect_encoding, table_blocks
 
 CONTACTS_MAPPING = Path(__file__).parents[2] / "loaders" / "mappings" / "contacts.yaml"
 
@@ -84,7 +84,7 @@ def test_a_windows_1252_file_loads_with_its_exact_names(tmp_path: Path, empty: G
 
 def test_the_encoding_a_table_was_read_in_is_told(tmp_path: Path) -> None:
     path = _western_table(tmp_path / "boards.tsv")
-    start = next(table_cells(io.BytesIO(path.read_bytes()), path.name, parse_mapping(PEOPLE)))
+    start = next(table_blocks(io.BytesIO(path.read_bytes()), path.name, parse_mapping(PEOPLE)))
     assert isinstance(start, TableStart) and start.encoding == "cp1252"
 
 

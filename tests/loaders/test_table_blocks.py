@@ -1,25 +1,26 @@
-"""A CSV's lines checked a block at a time (loaders/tabular.py, ``table_cells``): the same
+"""A CSV's lines checked a block at a time (loaders/tabular.py, ``table_blocks``): the same
 lines, numbers and reasons as line by line, wherever in a long file the odd line is."""
 
 from __future__ import annotations
 
 import io
+from itertools import chain
 from pathlib import Path
 
 import pytest
 
 from loaders.mapping import load_mapping
 from loaders.rows import LoadError
-from loaders.tabular import BLOCK_LINES, SAMPLE, TableStart, table_cells
+from loaders.tabular import BLOCK_LINES, SAMPLE, TableStart, table_blocks
 
 CONTACTS = Path(__file__).resolve().parents[2] / "loaders" / "mappings" / "contacts.yaml"
 HEADER = "Contact ID,Full Name,Email,Company,Job Title,Since"
 
 
 def _cells(text: str) -> list[tuple[int, list[str] | str]]:
-    read = table_cells(io.BytesIO(text.encode("utf-8")), "c.csv", load_mapping(CONTACTS))
+    read = table_blocks(io.BytesIO(text.encode("utf-8")), "c.csv", load_mapping(CONTACTS))
     assert isinstance(next(read), TableStart)
-    return list(read)  # type: ignore[arg-type]
+    return list(chain.from_iterable(read))  # type: ignore[arg-type]
 
 
 def test_odd_lines_deep_in_a_long_file_keep_their_numbers_and_reasons() -> None:
@@ -53,7 +54,7 @@ def test_a_bad_byte_deep_in_a_long_file_is_named_near_its_line() -> None:
     assert len(data) > SAMPLE  # the bad byte below is past what detection reads
     at = data.index(b"P 14000,")
     data = data[:at] + b"\xff" + data[at + 1 :]  # line 14002 of the file
-    read = table_cells(io.BytesIO(data), "c.csv", load_mapping(CONTACTS))
+    read = table_blocks(io.BytesIO(data), "c.csv", load_mapping(CONTACTS))
     with pytest.raises(LoadError, match=r"cannot decode near line (\d+)") as caught:
         list(read)
     near = int(caught.value.args[0].split("near line ")[1].split()[0])
