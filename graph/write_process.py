@@ -13,8 +13,8 @@ kept unless the import is written whole, as on the thread.
 The child's words back, on its standard output: ``("ready", None)`` once its transaction is
 open, then one ``("done", results)`` or ``("error", exception)`` at the end. It reads
 everything it is sent, even after an error, so the parent never waits on a full pipe. After
-``done`` it copies the write-ahead log into the database file (:func:`checkpoint`) while
-the parent goes on.
+``done`` it copies the write-ahead log into the database file while the parent goes on.
+The child's side is :mod:`graph.write_child`.
 """
 
 from __future__ import annotations
@@ -22,12 +22,9 @@ from __future__ import annotations
 import os
 import pickle
 import queue
-import signal
-import sqlite3
 import subprocess
 import sys
 import threading
-from collections import defaultdict
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -38,8 +35,7 @@ try:
 except ImportError:  # not on Windows
     fcntl = None  # type: ignore[assignment]
 
-from graph.batching import Batcher, Block, block_items, write_columns
-from graph.heap import collector_paused
+from graph.batching import Block
 from graph.records import UpsertResult
 
 Progress = Callable[[str, int], None]
@@ -57,9 +53,9 @@ CHILD_CACHE_KB = 16_384
 _checkpointing: list[subprocess.Popen[bytes]] = []
 _lock = threading.Lock()
 _ROOT = str(Path(__file__).resolve().parents[1])
-#: the child's program: this module's :func:`main` (imported by name, so that what it pickles
-#: names ``graph.write_process``, not ``__main__``)
-_CHILD = "from graph.write_process import main; main()"
+#: the child's program: :func:`graph.write_child.main` (imported by name, so that what it
+#: pickles names its modules, not ``__main__``)
+_CHILD = "from graph.write_child import main; main()"
 
 
 class WriteProcessError(RuntimeError):
@@ -207,98 +203,3 @@ def _reap() -> None:
     """Forget the writing processes that have ended (each a zombie until waited for)."""
     with _lock:
         _checkpointing[:] = [c for c in _checkpointing if c.poll() is None]
-
-
-def checkpoint(path: str) -> None:
-    """Copy the store's write-ahead log into the database file (a passive checkpoint: it
-    waits for nobody, and a reader or writer meanwhile is not held up)."""
-    try:
-        conn = sqlite3.connect(path, timeout=0)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        pass  # another connection checkpoints: its next commit will
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """``exc`` if it survives pickling, else a plain error saying the same."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-        return exc
-    except Exception:
-        return WriteProcessError(f"{type(exc).__name__}: {exc}")
-
-
-def serve(inp: IO[bytes], out: IO[bytes]) -> None:
-    """The child: open the session, write what comes, commit on ``done``."""
-    from graph.sqlite_store import SQLiteStore
-
-    def say(word: tuple[Any, ...]) -> None:
-        try:
-            out.write(pickle.dumps(word, protocol=pickle.HIGHEST_PROTOCOL))
-            out.flush()
-        except OSError:
-            pass  # the parent has gone: nothing to tell
-
-    try:
-        path, keep, batch_size = pickle.load(inp)  # the parent's first word
-    except (EOFError, OSError, pickle.UnpicklingError):
-        return  # the parent has gone before it said anything
-    try:
-        store = SQLiteStore(path, change_log_keep=keep)
-        try:
-            session = store.import_session(
-                threaded=False, cache_kb=CHILD_CACHE_KB, checkpoint_at_commit=False
-            )
-        finally:
-            store.close()
-        assert session is not None, "a file store has sessions"
-    except BaseException as exc:
-        say(("error", _portable(exc)))
-        return
-    say(("ready", None))
-    results: dict[str, UpsertResult] = defaultdict(UpsertResult)
-    error: BaseException | None = None
-
-    def write(what: str, items: list[list[Any]]) -> None:
-        results[what] += write_columns(session, what, items)
-
-    batcher = Batcher(batch_size, write)
-    last: Any = ABORT
-    with collector_paused():
-        while True:
-            try:
-                message = pickle.load(inp)  # our own parent's pipe
-            except (EOFError, OSError, pickle.UnpicklingError):
-                break  # the parent has gone: roll back
-            if isinstance(message, str):
-                last = message
-                break
-            if error is None:
-                try:
-                    batcher.add(block_items(message) if isinstance(message, tuple) else message)
-                except BaseException as exc:  # told at the end
-                    error = exc
-        if last == DONE and error is None:
-            try:
-                batcher.finish()
-                session.commit()
-            except BaseException as exc:
-                error = exc
-    if last != DONE or error is not None:
-        session.rollback()
-        say(("error", _portable(error) if error else WriteProcessError("aborted")))
-        return
-    say(("done", dict(results)))
-    out.close()  # the parent goes on: the import is committed and visible
-    checkpoint(path)
-
-
-def main() -> None:
-    """The child's entry point (started by :class:`ProcessStream`)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to decide
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write on the parent's channel
-    serve(inp, out)
