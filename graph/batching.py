@@ -15,6 +15,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any, Protocol
 
+from graph.prop_columns import PropColumns
 from graph.records import UpsertResult
 from graph.vocabulary import NodeLabel, RelType
 
@@ -175,13 +176,13 @@ def column_block(
     kind: int,
     what: str,
     ends: list[list[str]],
-    props: list[dict[str, Any]],
+    props: PropColumns,
     origin: tuple[Any, ...],
     rows: list[Any],
 ) -> Block:
     """Records given as parallel lists (see :data:`Block`) made a block."""
-    names = sorted(set().union(*props)) if props else []
-    values = [list(map(dict.get, props, repeat(k), repeat(...))) for k in names]
+    names, columns = props.present()
+    values = [col if None not in col else [... if v is None else v for v in col] for col in columns]
     return (kind, what, list(map(_packed, ends)), names, list(map(_packed, values)), origin, rows)
 
 

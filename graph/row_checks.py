@@ -19,7 +19,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Sequence
-from functools import cache, partial
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic.functional_validators import BeforeValidator
 
+from graph.prop_columns import PropColumns
 from graph.schema import PROPERTY_KEY, RESERVED_KEYS
 
 Check = Callable[[Any], Any]
@@ -269,6 +270,9 @@ def row_check(model: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, An
 
 #: What :func:`column_check` gives: each row's properties, or ``None`` where pydantic decides.
 ColumnCheck = Callable[[list[str], Sequence[Sequence[Any]]], list[dict[str, Any] | None]]
+#: What :func:`column_table_check` gives: the rows' properties as columns, and the rows
+#: pydantic must decide (``True``; their properties are not to be used).
+TableCheck = Callable[[list[str], Sequence[Sequence[Any]]], tuple[PropColumns, list[bool]]]
 
 
 @cache
@@ -279,15 +283,36 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
     non-``None`` values (``tests/graph/test_row_checks.py`` holds the two equal); a column
     is checked in one pass, with no call per row for the row itself.
     """
+    table_check = column_table_check(model)
+    if table_check is None:
+        return None
+
+    def check_columns(
+        names: list[str], columns: Sequence[Sequence[Any]]
+    ) -> list[dict[str, Any] | None]:
+        props, failed = table_check(names, columns)
+        result: list[dict[str, Any] | None] = list(props.dicts())
+        if True in failed:
+            result = [None if bad else r for bad, r in zip(failed, result, strict=True)]
+        return result
+
+    return check_columns
+
+
+@cache
+def column_table_check(model: type[BaseModel]) -> TableCheck | None:
+    """:func:`column_check` with the properties left as columns (:class:`PropColumns`,
+    names in the order the row check's dicts have them) beside the failed rows: a caller
+    deciding the rows a column at a time makes no dict per row."""
     plan = _plan(model)
     if plan is None:
         return None
     checks, required, order, periods = plan
     rank = {n: i for i, n in enumerate(order)}
 
-    def check_columns(
+    def check_table(
         names: list[str], columns: Sequence[Sequence[Any]]
-    ) -> list[dict[str, Any] | None]:
+    ) -> tuple[PropColumns, list[bool]]:
         n = len(columns[0]) if columns else 0
         failed = [False] * n
         out: dict[str, list[Any]] = {}
@@ -312,7 +337,7 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
         for name in required:
             column = out.get(name)
             if column is None:
-                return [None] * n
+                return PropColumns([], [], n), [True] * n
             if None in column:
                 for i, v in enumerate(column):
                     if v is None:
@@ -324,25 +349,15 @@ def column_check(model: type[BaseModel]) -> ColumnCheck | None:
                         failed[i] = True
         known = sorted((n for n in out if n not in extras), key=rank.__getitem__)
         keys = [*known, *extras]
-        if not keys:
-            return [None if bad else {} for bad in failed]
         columns_out = [out[k] for k in keys]
-        if not any(None in c for c in columns_out):  # every value present: dicts made in C
-            result: list[dict[str, Any] | None] = list(
-                map(dict, map(partial(zip, keys), zip(*columns_out, strict=True)))
-            )
-            if True in failed:
-                result = [None if bad else r for bad, r in zip(failed, result, strict=True)]
-            return result
-        result = []
-        for bad, row in zip(failed, zip(*columns_out, strict=True), strict=True):
-            if bad:
-                result.append(None)
-            else:
-                result.append({k: v for k, v in zip(keys, row, strict=True) if v is not None})
-        return result
+        if True in failed:  # (a failed row's values may be the failure marker)
+            columns_out = [
+                [None if bad else v for bad, v in zip(failed, col, strict=True)]
+                for col in columns_out
+            ]
+        return PropColumns(keys, columns_out, n), failed
 
-    return check_columns
+    return check_table
 
 
 _STR_OR_NONE = {str, type(None)}

@@ -41,6 +41,7 @@ from graph.batching import (
     write_columns,
 )
 from graph.heap import collector_paused
+from graph.prop_columns import PropColumns
 from graph.records import HistoryEvent, NodeRecord, RelRecord, SourceRef, UpsertResult
 from graph.store import GraphStore
 from graph.vocabulary import NodeLabel, RelType
@@ -393,7 +394,7 @@ class Writer:
         kind: int,
         what: str,
         ends: list[list[str]],
-        props: list[dict[str, Any]],
+        props: PropColumns,
         origin: tuple[str, str, str | None],
         rows: list[int],
     ) -> None:
@@ -405,7 +406,7 @@ class Writer:
         elsewhere they are queued as :meth:`add_nodes` and :meth:`add_rels` queue tuples."""
         if not isinstance(self._stream, ProcessStream):
             srcs = zip(repeat(origin[0]), repeat(origin[1]), repeat(origin[2]), rows)
-            items = list(zip(repeat(kind), repeat(what), *ends, props, srcs))
+            items = list(zip(repeat(kind), repeat(what), *ends, props.dicts(), srcs))
             (self.add_nodes if kind == _NODE else self.add_rels)(items)
             return
         self._queued += len(rows)

@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import or_
 from typing import Any
 
-from graph.row_checks import ColumnCheck, column_check, row_check
+from graph.prop_columns import PropColumns
+from graph.row_checks import TableCheck, column_table_check, row_check
 from graph.schema import NODE_MODELS, REL_MODELS
 from graph.vocabulary import REL_ENDPOINTS, NodeLabel, RelType
 from loaders.mapping import BAD, Entry, FieldSpec, Mapping
@@ -57,7 +59,7 @@ class EntryPlan:
     label: NodeLabel | None = None
     type: RelType | None = None
     check: Callable[[dict[str, Any]], dict[str, Any] | None] = _never
-    check_columns: ColumnCheck | None = None
+    table_check: TableCheck | None = None
     ends: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
     names: list[str] = field(default_factory=list)
     specs: list[FieldSpec] = field(default_factory=list)
@@ -103,6 +105,97 @@ def cells_key(what: str, names: tuple[str, ...], values: tuple[Any, ...]) -> int
         return None
 
 
+@dataclass
+class EntryColumns:
+    """One mapping entry over a chunk's readable lines, a column per field: its values
+    (:attr:`EntryPlan.names`), checked properties, people's normalized names and nodes'
+    cell fingerprints; ``absent`` marks the lines an optional entry is absent from. An
+    entry whose lines repeat (:meth:`TablePlan._distinct_items`) has its items made
+    instead (``items``)."""
+
+    ep: EntryPlan
+    cols: list[list[Any]]
+    size: int
+    absent: list[bool] | None = None
+    items: list[Item | None] | None = None
+    props: PropColumns = field(default_factory=lambda: PropColumns([], [], 0))
+    failed: list[bool] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    raws: list[int | None] = field(default_factory=list)
+    #: the row checks' own dicts, for a model the column checks cannot check
+    checked: list[dict[str, Any] | None] | None = None
+    values: list[tuple[Any, ...]] | None = None
+
+    def rows_values(self) -> list[tuple[Any, ...]]:
+        """Each line's values, in the order of :attr:`EntryPlan.names`."""
+        if self.values is None:
+            self.values = list(zip(*self.cols, strict=True)) if self.cols else [()] * self.size
+        return self.values
+
+    def checked_dicts(self) -> list[dict[str, Any] | None]:
+        """Each line's checked properties as the row check gives them (``None``: failed)."""
+        if self.checked is not None:
+            return self.checked
+        dicts: list[dict[str, Any] | None] = list(self.props.dicts())
+        if True in self.failed:
+            dicts = [None if f else d for d, f in zip(dicts, self.failed, strict=True)]
+        return dicts
+
+    def line_items(self) -> list[Item | None]:
+        """Each line's :data:`Item` (``None``: the entry is absent from the line)."""
+        if self.items is not None:
+            return self.items
+        items: list[Item | None] = list(
+            zip(self.rows_values(), self.checked_dicts(), self.keys, self.raws, strict=True)
+        )
+        if self.absent is not None:
+            items = [None if a else it for it, a in zip(items, self.absent, strict=True)]
+        return items
+
+    def present(self) -> list[int]:
+        """The lines the entry is on (by place among the readable lines)."""
+        if self.items is not None:
+            return [i for i, it in enumerate(self.items) if it is not None]
+        if self.absent is None:
+            return list(range(self.size))
+        return [i for i, a in enumerate(self.absent) if not a]
+
+
+@dataclass
+class Chunk:
+    """A chunk of lines read by :meth:`TablePlan.chunk`: ``where`` the places of its
+    readable lines, ``bad`` those of them the row-by-row path must take, each entry's
+    :class:`EntryColumns` and the repeats of known nodes counted per entry."""
+
+    size: int
+    where: list[int]
+    bad: list[bool]
+    entries: list[EntryColumns]
+    repeats: list[int]
+
+    @property
+    def clean(self) -> bool:
+        """Whether every line is readable and good (none for the row-by-row path)."""
+        return bool(self.size) and len(self.where) == self.size and True not in self.bad
+
+    def lines(self) -> ChunkValues:
+        """Per line, ``None`` (the row-by-row path) or each entry's :data:`Item`."""
+        out: ChunkValues = [None] * self.size
+        if not self.where:
+            return out
+        per_entry = [entry.line_items() for entry in self.entries]
+        if True in self.bad:
+            for i, p in enumerate(self.where):
+                if not self.bad[i]:
+                    out[p] = tuple([items[i] for items in per_entry])
+        elif len(self.where) == self.size:  # every line good and read: the common chunk
+            out = list(zip(*per_entry, strict=True))
+        else:
+            for i, line_items in enumerate(zip(*per_entry, strict=True)):
+                out[self.where[i]] = line_items
+        return out
+
+
 class TablePlan:
     """A mapping compiled for one table's header (see the module docstring)."""
 
@@ -120,11 +213,11 @@ class TablePlan:
                 if entry.kind == "node":
                     ep.label = NodeLabel(entry.what)
                     ep.check = row_check(NODE_MODELS[ep.label]) or _never
-                    ep.check_columns = column_check(NODE_MODELS[ep.label])
+                    ep.table_check = column_table_check(NODE_MODELS[ep.label])
                 else:
                     ep.type = RelType(entry.what)
                     ep.check = row_check(REL_MODELS[ep.type]) or _never
-                    ep.check_columns = column_check(REL_MODELS[ep.type])
+                    ep.table_check = column_table_check(REL_MODELS[ep.type])
                     sources, targets = REL_ENDPOINTS[ep.type]
                     ep.ends = (frozenset(map(str, sources)), frozenset(map(str, targets)))
             except ValueError:  # an unknown label or type: every line is rejected row by row
@@ -140,17 +233,22 @@ class TablePlan:
         self, batch: list[tuple[int, list[str] | str]], known: Repeat | None = None
     ) -> tuple[ChunkValues, list[int]]:
         """Each line's data dict per entry, as :meth:`Mapping.apply` would make them; ``None``
-        for a line that cannot be read or has a value that cannot be computed.
+        for a line that cannot be read or has a value that cannot be computed; and the
+        repeats counted per entry (see :meth:`chunk`)."""
+        chunk = self.chunk(batch, known)
+        return chunk.lines(), chunk.repeats
+
+    def chunk(self, batch: list[tuple[int, list[str] | str]], known: Repeat | None = None) -> Chunk:
+        """The chunk's values, each entry's as columns (:class:`Chunk`).
 
         ``known(id, raw)``: whether a node with that id and fingerprint of its cells is
         known already (its lines are repeats whatever comes before them in the chunk). The
         lines of a repeating entry (:meth:`_distinct_items`) that are such repeats get
-        ``None`` for the entry, and are counted instead: the second list, per entry."""
-        out: ChunkValues = [None] * len(batch)
-        repeats = [0] * len(self.entries)
+        ``None`` for the entry, and are counted instead: :attr:`Chunk.repeats`, per entry."""
         where = [p for p, (_, cells) in enumerate(batch) if not isinstance(cells, str)]
+        chunk = Chunk(len(batch), where, [], [], [0] * len(self.entries))
         if not where:
-            return out, repeats
+            return chunk
         good: list[list[str]] = [batch[p][1] for p in where]  # type: ignore[misc]
         n = len(good)
         by_column: list[tuple[str, ...]] = list(zip(*good, strict=True))
@@ -171,8 +269,7 @@ class TablePlan:
                 dicts.extend(dict(zip(self.header, c, strict=True)) for c in lines)
             return dicts
 
-        bad = [False] * n
-        per_entry: list[list[Item | None]] = []
+        bad = chunk.bad = [False] * n
         made: dict[str, list[Any]] = {}  # a spec's values, shared by equal specs
 
         def values(spec: FieldSpec) -> list[Any]:
@@ -188,59 +285,79 @@ class TablePlan:
                     for i, v in enumerate(col):
                         if v is BAD:
                             bad[i] = True
-            names = ep.names
-            rows_values = list(zip(*cols, strict=True))
-            items: list[Item | None]
-            if ep.general and ep.node:  # organizations repeat down a file: each distinct line once
-                items = self._distinct_items(ep, cols, rows_values, known)
-            else:
-                items = list(zip(*self._items(ep, cols, rows_values), strict=True))
+            absent: list[bool] | None = None
             if ep.entry.optional:  # absent from a line that lacks a key field
                 for key in ep.entry.key_fields:
-                    col = cols[names.index(key)]
+                    col = cols[ep.names.index(key)]
                     if None in col:
-                        items = [
-                            it if v is not None else None
-                            for it, v in zip(items, col, strict=True)
-                        ]
-            per_entry.append(items)
-        for items in per_entry:  # an entry the quick checks refused: its line takes the row
-            for i, it in enumerate(items):  # path whole (a bad entry refuses the whole line)
-                if it is not None and it is not REPEAT and it[1] is None:
-                    bad[i] = True
-        for index, items in enumerate(per_entry):  # repeats: counted (on lines read), not decided
-            if REPEAT in items:
-                read = [it for it, b in zip(items, bad, strict=True) if not b] if True in bad else items
-                repeats[index] = read.count(REPEAT)
-                per_entry[index] = [None if it is REPEAT else it for it in items]
-        if True in bad:
-            for i, p in enumerate(where):
-                if not bad[i]:
-                    out[p] = tuple([items[i] for items in per_entry])
-        elif len(where) == len(batch):  # every line good and read: the common chunk
-            out = list(zip(*per_entry, strict=True))
+                        missing = [v is None for v in col]
+                        absent = missing if absent is None else list(map(or_, absent, missing))
+            if ep.general and ep.node:  # organizations repeat down a file: each distinct line once
+                rows_values = list(zip(*cols, strict=True))
+                items = self._distinct_items(ep, cols, rows_values, known)
+                if absent is not None:
+                    items = [None if a else it for it, a in zip(items, absent, strict=True)]
+                chunk.entries.append(EntryColumns(ep, cols, n, absent, items=items))
+                for i, it in enumerate(items):  # refused by the quick checks: the row path
+                    if it is not None and it is not REPEAT and it[1] is None:
+                        bad[i] = True
+                continue
+            entry = self._entry_columns(ep, cols, absent)
+            chunk.entries.append(entry)
+            if True in entry.failed:  # an entry the quick checks refused: its line takes
+                for i, failed in enumerate(entry.failed):  # the row path whole
+                    if failed and not (absent is not None and absent[i]):
+                        bad[i] = True
+        for index, entry in enumerate(chunk.entries):  # repeats: counted (on lines read)
+            line_items = entry.items
+            if line_items is not None and REPEAT in line_items:
+                read = (
+                    [it for it, b in zip(line_items, bad, strict=True) if not b]
+                    if True in bad
+                    else line_items
+                )
+                chunk.repeats[index] = read.count(REPEAT)
+                entry.items = [None if it is REPEAT else it for it in line_items]
+        return chunk
+
+    @staticmethod
+    def _entry_columns(
+        ep: EntryPlan,
+        cols: list[list[Any]],
+        absent: list[bool] | None,
+        rows_values: list[tuple[Any, ...]] | None = None,
+    ) -> EntryColumns:
+        """One entry's checked values over a chunk's lines, as columns."""
+        n = len(cols[0]) if cols else len(rows_values or ())
+        entry = EntryColumns(ep, cols, n, absent, values=rows_values)
+        if ep.table_check is not None:
+            entry.props, entry.failed = ep.table_check(ep.names, cols)
         else:
-            for i, line_items in enumerate(zip(*per_entry, strict=True)):
-                out[where[i]] = line_items
-        return out, repeats
+            checked = [ep.check(ep.data(vals)) for vals in entry.rows_values()]
+            entry.checked = checked
+            entry.props = PropColumns.from_dicts([c or {} for c in checked])
+            entry.failed = [c is None for c in checked]
+        if ep.person:
+            names = entry.props.get("name")
+            if None in names or True in entry.failed:
+                given = [
+                    "" if v is None or f else str(v) for v, f in zip(names, entry.failed, strict=True)
+                ]
+            else:
+                given = list(map(str, names))
+            entry.keys = normalize_people(given)
+        else:
+            entry.keys = [""] * n
+        entry.raws = TablePlan._raw_keys(ep, cols, entry.rows_values()) if ep.node else [None] * n
+        return entry
 
     @staticmethod
     def _items(
         ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
     ) -> tuple[list[Any], list[dict[str, Any] | None], list[str], list[int | None]]:
         """The four parts of each line's :data:`Item` for one entry, as columns."""
-        n = len(rows_values)
-        if ep.check_columns is not None:
-            checked = ep.check_columns(ep.names, cols)
-        else:
-            checked = [ep.check(ep.data(vals)) for vals in rows_values]
-        keys = [""] * n
-        if ep.person:
-            keys = normalize_people([str(p.get("name", "")) if p else "" for p in checked])
-        raws: list[int | None] = [None] * n
-        if ep.node:
-            raws = TablePlan._raw_keys(ep, cols, rows_values)
-        return rows_values, checked, keys, raws
+        entry = TablePlan._entry_columns(ep, cols, None, rows_values)
+        return rows_values, entry.checked_dicts(), entry.keys, entry.raws
 
     @staticmethod
     def _distinct_items(

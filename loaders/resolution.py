@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 
 import networkx as nx
 
+from graph.prop_columns import PropColumns
 from graph.records import (
     BatchValidationError,
     NodeRecord,
@@ -61,7 +62,7 @@ class RecordSink(Protocol):
         kind: int,
         what: str,
         ends: list[list[str]],
-        props: list[dict[str, Any]],
+        props: PropColumns,
         origin: tuple[str, str, str | None],
         rows: list[int],
     ) -> None: ...
@@ -80,15 +81,16 @@ class Resolved:
 @dataclass(slots=True)
 class _Clean:
     """One entry's part of a clean chunk (:meth:`Resolver._clean_chunk`): the lines of its
-    new records (by place in the chunk) with their items and checked properties; for nodes
-    their ids, every line naming the entry (new or a repeat) and, for people, what the
-    person index learns (email -> id, name at employer -> id); for relationships their
-    identities."""
+    new records (by place in the chunk) with their checked properties, cell fingerprints
+    and normalized names; for nodes their ids, every line naming the entry (new or a
+    repeat) and, for people, what the person index learns (email -> id, name at employer
+    -> id); for relationships their identities."""
 
     ep: EntryPlan
     lines: list[int]
-    items: list[Any]
-    props: list[dict[str, Any]]
+    props: PropColumns
+    raws: list[int | None] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     named: list[int] = field(default_factory=list)
     people: tuple[dict[str, str], dict[str, str]] | None = None
@@ -337,7 +339,8 @@ class Resolver:
 
     def _table_chunk(self, plan: TablePlan, batch: list[Cells], file: str) -> Iterator[Resolved]:
         """One chunk of a table's lines, in order (see :meth:`resolve_table`)."""
-        values, repeats = self._columns(plan, batch) if plan.ok else (None, [])
+        chunk = self._columns(plan, batch) if plan.ok else None
+        repeats = chunk.repeats if chunk is not None else []
         seen, sink, import_id, report = self._seen, self._sink, self.import_id, self.report
         graph = _node_ids(self.graph)
         assert sink is not None
@@ -347,8 +350,9 @@ class Resolver:
                 tally = counts_of[index] = self.tally(plan.entries[index].what)
                 tally.read += count
                 tally.merged += count
-        if values is not None and self._clean_chunk(plan, batch, values, counts_of):
+        if chunk is not None and self._clean_chunk(plan, batch, chunk, counts_of):
             return
+        values = chunk.lines() if chunk is not None else None
         waiting: list[tuple[Any, ...]] = []  # relationships for the spool, in line order
         new_nodes: list[tuple[Any, ...]] = []
         new_rels: list[tuple[Any, ...]] = []
@@ -471,7 +475,7 @@ class Resolver:
         self,
         plan: TablePlan,
         batch: list[Cells],
-        values: columnar.ChunkValues,
+        chunk: columnar.Chunk,
         counts_of: list[Tally | None],
     ) -> bool:
         """Decide a clean chunk a column at a time, with the outcome the line-by-line loop
@@ -483,12 +487,11 @@ class Resolver:
         plain (new to the file, its ends known or made earlier on its line or on an earlier
         line, with labels its type allows, none remapped). On a large clean file that is
         every chunk after the first few, at a fraction of the loop's dict operations."""
-        n = len(values)
-        if not n or self._pending.size or None in values:
+        if self._pending.size or not chunk.clean:
             return False
-        by_entry: list[tuple[Any, ...]] = list(zip(*values, strict=True))
+        by_entry = chunk.entries
         place = {ep.index: k for k, ep in enumerate(plan.ordered)}  # an entry's place on a line
-        named = [ep for ep in plan.ordered if by_entry[ep.index].count(None) != n]
+        named = [ep for ep in plan.ordered if by_entry[ep.index].present()]
         if any(ep.general and ep.node for ep in named):
             return False  # an organization to resolve, or a name dated for renames
         nodes: list[_Clean] = []
@@ -506,7 +509,7 @@ class Resolver:
         if made and _any_in(_node_ids(self.graph), made):
             return False
         for clean in nodes:
-            if clean.ep.person and not self._new_people(plan, by_entry, clean):
+            if clean.ep.person and not self._new_people(plan, chunk, clean):
                 return False
         rels: list[_Clean] = []
         idents: set[tuple[str, str, str, str]] = set()
@@ -522,21 +525,19 @@ class Resolver:
         self._decide_clean(plan, batch, nodes, rels, counts_of, place)
         return True
 
-    def _new_people(
-        self, plan: TablePlan, by_entry: list[tuple[Any, ...]], clean: _Clean
-    ) -> bool:
+    def _new_people(self, plan: TablePlan, chunk: columnar.Chunk, clean: _Clean) -> bool:
         """Whether none of a clean chunk's new people matches another by email or by name
         at her employer (known, or another line of the chunk); if so, ``clean.people``
         holds what the person index learns of them."""
         people = self._people_index()
         if not people.ids.isdisjoint(clean.ids):
             return False
-        employers = _employers(plan, by_entry, clean.lines, clean.ids)
+        employers = _employers(plan, chunk, clean.lines, clean.ids)
         remap = self.remap
         if remap:
             employers = [remap.get(o, o) if o else o for o in employers]
-        given: list[Any] = list(map(dict.get, clean.props, repeat("email")))
-        keys = list(map(_THIRD, clean.items))
+        given: list[Any] = clean.props.get("email")
+        keys = clean.keys
         if None in given or "" in given:
             emails = [e.strip().casefold() if e else None for e in given]
         else:  # every person with an email: in C
@@ -566,7 +567,7 @@ class Resolver:
     def _plain_rels(
         self,
         ep: EntryPlan,
-        column: tuple[Any, ...],
+        entry: columnar.EntryColumns,
         made: dict[str, tuple[int, str]],
         width: int,
         here: int,
@@ -575,13 +576,12 @@ class Resolver:
         ``None`` when one of them is not plain (:meth:`_plain_rel`); ``made``: the chunk's
         new nodes, where each is made (line times ``width`` plus its entry's place) and its
         label; ``here``: this entry's place on a line."""
-        lines = [i for i, it in enumerate(column) if it is not None]
-        items = list(column) if len(lines) == len(column) else [column[i] for i in lines]
-        if self.remap and _remapped(self.remap, items, ep):
+        lines = entry.present()
+        if self.remap and _remapped(self.remap, entry, lines):
             return None  # checked before its ends were remapped
-        props = list(map(_SECOND, items))
-        sources = list(map(intern, map(_SOURCE_OF, props)))
-        targets = list(map(intern, map(_TARGET_OF, props)))
+        props = entry.props.take(lines)
+        sources = list(map(intern, props.get("source")))
+        targets = list(map(intern, props.get("target")))
         at = [i * width + here for i in lines]  # where each of these ties is on its line
         for ends, allowed in zip((sources, targets), ep.ends, strict=True):
             news: list[Any] = list(map(made.get, ends))  # (where it is made, label) if new
@@ -597,11 +597,10 @@ class Resolver:
                 or any(map(gt, map(_FIRST, news), places))
             ):
                 return None  # an end of another label, or made later: the loop lets it wait
-        keys = list(map(dict.get, props, repeat("key"), repeat("")))
-        idents = list(zip(repeat(ep.what), sources, targets, keys))
+        idents = list(zip(repeat(ep.what), sources, targets, props.get("key", "")))
         if not self._seen_rels.keys().isdisjoint(idents):
             return None
-        return _Clean(ep, lines, items, props, idents=idents)
+        return _Clean(ep, lines, props, idents=idents)
 
     def _decide_clean(
         self,
@@ -623,17 +622,20 @@ class Resolver:
                 counts_of[index] = self.tally(plan.entries[index].what)
         line_of = list(map(_FIRST, batch))
         width, seen = len(place), self._seen
-        node_blocks: list[tuple[_Clean, list[list[str]], list[int]]] = []
-        rel_blocks: list[tuple[_Clean, list[list[str]], list[int]]] = []
+        node_blocks: list[tuple[_Clean, list[list[str]], list[int], PropColumns]] = []
+        rel_blocks: list[tuple[_Clean, list[list[str]], list[int], PropColumns]] = []
         for c in nodes:
             rows = [line_of[i] for i in c.lines]
-            list(map(dict.pop, c.props, repeat("id")))
-            names = list(map(str, map(dict.get, c.props, repeat("name"), repeat(""))))
-            rests = list(map(dict.copy, c.props))
-            list(map(dict.pop, rests, repeat("name"), repeat(None)))
+            props = c.props.without("id")
+            names = props.get("name")
+            names = (
+                list(map(str, names))
+                if None not in names
+                else ["" if v is None else str(v) for v in names]
+            )
             firsts = [
                 (((1 << 64) if r is None else r & _MASK) << _RAW_AT) | ((d & _MASK) << 40) | w
-                for r, d, w in zip(map(_FOURTH, c.items), _digests(rests), rows, strict=True)
+                for r, d, w in zip(c.raws, _column_digests(props.without("name")), rows, strict=True)
             ]
             ids = list(map(intern, c.ids))
             seen.update(zip(ids, zip(repeat(c.ep.what), firsts, names, repeat(None)), strict=False))
@@ -645,41 +647,44 @@ class Resolver:
                 self.people.emails.update(c.people[0])
                 self.people.names.update(c.people[1])
                 if "linkedin" in c.ep.names:  # (a profile per person: a mapping says so)
-                    for node_id, props in zip(ids, c.props, strict=True):
-                        self.people.note_profile(node_id, props.get("linkedin"))
-            node_blocks.append((c, [ids], rows))
+                    for node_id, profile in zip(ids, props.get("linkedin"), strict=True):
+                        self.people.note_profile(node_id, profile)
+            node_blocks.append((c, [ids], rows, props))
         for c in rels:
             rows = [line_of[i] for i in c.lines]
-            list(map(dict.pop, c.props, repeat("source")))
-            list(map(dict.pop, c.props, repeat("target")))
-            list(map(dict.pop, c.props, repeat("key"), repeat(None)))
-            firsts = [(w << 64) | (d & _MASK) for w, d in zip(rows, _digests(c.props), strict=True)]
+            props = c.props.without("source", "target", "key")
+            digests = _column_digests(props)
+            firsts = [(w << 64) | (d & _MASK) for w, d in zip(rows, digests, strict=True)]
             self._seen_rels.update(zip(c.idents, firsts, strict=True))
             counts = counts_of[c.ep.index]
             assert counts is not None
             counts.read += len(c.idents)
             ends = [list(map(get, c.idents)) for get in (_SECOND, _THIRD, _FOURTH)]
-            rel_blocks.append((c, ends, rows))
+            rel_blocks.append((c, ends, rows, props))
         sink = self._sink
         assert sink is not None
         if (
-            len({c.ep.what for c, _, _ in node_blocks}) == len(node_blocks)
-            and len({c.ep.what for c, _, _ in rel_blocks}) == len(rel_blocks)
+            len({c.ep.what for c, _, _, _ in node_blocks}) == len(node_blocks)
+            and len({c.ep.what for c, _, _, _ in rel_blocks}) == len(rel_blocks)
         ):  # an entry's records apart from another's: the same batches (one per label)
             origin = (self.import_id, self._file, plan.sheet)
             for kind, blocks in ((_NODE, node_blocks), (_REL, rel_blocks)):
-                for c, ends, rows in blocks:
-                    sink.add_columns(kind, c.ep.what, ends, c.props, origin, rows)
+                for c, ends, rows, props in blocks:
+                    sink.add_columns(kind, c.ep.what, ends, props, origin, rows)
             return
         refs = list(zip(repeat(self.import_id), repeat(self._file), repeat(plan.sheet), line_of))
         node_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = [
             (
                 [i * width + place[c.ep.index] for i in c.lines],
                 zip(
-                    repeat(_NODE), repeat(c.ep.what), ends[0], c.props, map(refs.__getitem__, c.lines)
+                    repeat(_NODE),
+                    repeat(c.ep.what),
+                    ends[0],
+                    props.dicts(),
+                    map(refs.__getitem__, c.lines),
                 ),
             )
-            for c, ends, _ in node_blocks
+            for c, ends, _, props in node_blocks
         ]
         rel_out: list[tuple[list[int], Iterable[tuple[Any, ...]]]] = [
             (
@@ -687,33 +692,35 @@ class Resolver:
                 (
                     (_REL, *ident, props, ref)
                     for ident, props, ref in zip(
-                        c.idents, c.props, map(refs.__getitem__, c.lines), strict=True
+                        c.idents, kept.dicts(), map(refs.__getitem__, c.lines), strict=True
                     )
                 ),
             )
-            for c, _, _ in rel_blocks
+            for c, _, _, kept in rel_blocks
         ]
         sink.add_nodes(_in_line_order(node_out))
         sink.add_rels(_in_line_order(rel_out))
 
-    def _fresh_nodes(self, ep: EntryPlan, column: tuple[Any, ...]) -> _Clean | None:
+    def _fresh_nodes(self, ep: EntryPlan, entry: columnar.EntryColumns) -> _Clean | None:
         """A node entry's lines in a chunk for :meth:`_clean_chunk`: its new nodes (each
         id's first line), every other line repeating the very same cells as a line before
         it (the loop counts those merged); ``None`` when a line names a node of the store,
         repeats an id with other cells, or gives an id other than it was checked."""
-        named = [i for i, it in enumerate(column) if it is not None]
-        items = list(column) if len(named) == len(column) else [column[i] for i in named]
-        props = list(map(_SECOND, items))
-        ids = list(map(_ID_OF, props))
-        if [v[ep.id_at] for v in map(_FIRST, items)] != ids:
+        named = entry.present()
+        whole = len(named) == entry.size
+        props = entry.props if whole else entry.props.take(named)
+        ids = props.get("id")
+        read = entry.cols[ep.id_at] if entry.cols else []
+        if (read if whole else [read[i] for i in named]) != ids:
             return None
-        raws = list(map(_FOURTH, items))
+        raws = entry.raws if whole else [entry.raws[i] for i in named]
+        keys = entry.keys if whole else [entry.keys[i] for i in named]
         first_of = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
         seen = self._seen
         # (asked of each id of the chunk: `seen.keys() & ...` would copy all of `seen`)
         known = set() if seen.keys().isdisjoint(first_of) else set(filter(seen.__contains__, first_of))
         if len(first_of) == len(ids) and not known:
-            return _Clean(ep, named, items, props, ids=ids, named=named)
+            return _Clean(ep, named, props, raws, keys, ids=ids, named=named)
         for k, node_id in enumerate(ids):
             raw = raws[k]
             if node_id in known:
@@ -727,16 +734,15 @@ class Resolver:
         return _Clean(
             ep,
             [named[k] for k in keep],
-            [items[k] for k in keep],
-            [props[k] for k in keep],
+            props.take(keep),
+            [raws[k] for k in keep],
+            [keys[k] for k in keep],
             ids=[ids[k] for k in keep],
             named=named,
         )
 
-    def _columns(
-        self, plan: TablePlan, batch: list[Cells]
-    ) -> tuple[columnar.ChunkValues, list[int]]:
-        """The chunk's values (:meth:`TablePlan.columns`), the lines that repeat a known
+    def _columns(self, plan: TablePlan, batch: list[Cells]) -> columnar.Chunk:
+        """The chunk's values (:meth:`TablePlan.chunk`), the lines that repeat a known
         node's kept row told ahead and only counted, unless another line of the chunk
         names that node with other cells: it may rename the node (a later name wins), after
         which a line repeating the old row is a rename back, not a repeat; then every line
@@ -752,10 +758,10 @@ class Resolver:
             (repeated if same else other).add(node_id)
             return same
 
-        values, repeats = plan.columns(batch, known)
+        chunk = plan.chunk(batch, known)
         if repeated & other:
-            return plan.columns(batch)
-        return values, repeats
+            return plan.chunk(batch)
+        return chunk
 
     def _merge_person(self, node_id: str, name: str, into: str, rule: str) -> None:
         """Note that an incoming person is a known one: remap her id, list the merge."""
@@ -1311,29 +1317,37 @@ def _any_in(graph: Container[Any], ids: dict[str, Any]) -> bool:
     return any(map(graph.__contains__, ids))
 
 
-def _remapped(remap: dict[str, str], items: Sequence[Any], ep: EntryPlan) -> bool:
-    """Whether a relationship entry's end, as read, is an id remapped onto another."""
-    raw = list(map(_FIRST, items))
-    ends = [v[ep.source_at] for v in raw] + [v[ep.target_at] for v in raw]
+def _remapped(remap: dict[str, str], entry: columnar.EntryColumns, lines: list[int]) -> bool:
+    """Whether a relationship entry's end on one of ``lines``, as read, is an id remapped
+    onto another."""
+    ep = entry.ep
+    ends = [entry.cols[ep.source_at][i] for i in lines] + [entry.cols[ep.target_at][i] for i in lines]
     return not remap.keys().isdisjoint(e for e in ends if isinstance(e, str))
 
 
 def _employers(
-    plan: TablePlan, by_entry: list[tuple[Any, ...]], lines: list[int], ids: list[str]
+    plan: TablePlan, chunk: columnar.Chunk, lines: list[int], ids: list[str]
 ) -> list[str | None]:
     """Each person's employer on her line (the line's last WORKS_AT item naming her), as
     :meth:`Resolver._table_chunk` finds it: ``lines`` her lines, ``ids`` her ids."""
     employers: list[str | None] = [None] * len(ids)
     for ep in plan.works_at:
-        ties = by_entry[ep.index]
-        s, t = ep.source_at, ep.target_at
+        entry = chunk.entries[ep.index]
+        on = [True] * entry.size if entry.absent is None else [not a for a in entry.absent]
+        sources, targets = entry.cols[ep.source_at], entry.cols[ep.target_at]
         employers = [
-            tie[0][t]
-            if tie is not None and tie[0][s] == node_id and isinstance(tie[0][t], str)
-            else org
-            for tie, node_id, org in zip(map(ties.__getitem__, lines), ids, employers, strict=True)
+            targets[i] if on[i] and sources[i] == node_id and isinstance(targets[i], str) else org
+            for i, node_id, org in zip(lines, ids, employers, strict=True)
         ]
     return employers
+
+
+def _column_digests(props: PropColumns) -> list[int]:
+    """:func:`_digest` of each record's properties, in C when every value hashes."""
+    try:
+        return props.digests()
+    except TypeError:
+        return _digests(props.dicts())
 
 
 def _digests(props: list[dict[str, Any]]) -> list[int]:

@@ -238,36 +238,45 @@ def test_an_in_memory_store_cannot_be_written_from_another_process() -> None:
 
 def test_a_block_of_columns_gives_back_the_very_records_it_was_made_of() -> None:
     from graph.batching import block_items, column_block
+    from graph.prop_columns import PropColumns
 
     origin = ("imp-p", "p.csv", "Sheet1")
-    props = [{"name": "A", "email": "a@x.example"}, {"name": "B"}, {}, {"name": "D", "x": None}]
+    props = PropColumns(
+        ["name", "email", "x"],
+        [["A", "B", None, "D"], ["a@x.example", None, None, None], [None, None, None, None]],
+        4,
+    )
     block = column_block(_NODE, "Person", [["p-1", "p-2", "p-3", "p-4"]], props, origin, [2, 3, 5, 9])
     assert block_items(block) == [
-        (_NODE, "Person", "p-1", {"name": "A", "email": "a@x.example"}, (*origin, 2)),
+        (_NODE, "Person", "p-1", {"email": "a@x.example", "name": "A"}, (*origin, 2)),
         (_NODE, "Person", "p-2", {"name": "B"}, (*origin, 3)),  # no email: none made up
         (_NODE, "Person", "p-3", {}, (*origin, 5)),
-        (_NODE, "Person", "p-4", {"name": "D", "x": None}, (*origin, 9)),  # None kept
+        (_NODE, "Person", "p-4", {"name": "D"}, (*origin, 9)),  # None: no such property
     ]
-    ties = column_block(_REL, "WORKS_AT", [["p-1"], ["org-a"], [""]], [{"title": "CFO"}], origin, [2])
+    title = PropColumns.from_dicts([{"title": "CFO"}])
+    ties = column_block(_REL, "WORKS_AT", [["p-1"], ["org-a"], [""]], title, origin, [2])
     assert block_items(ties) == [
         (_REL, "WORKS_AT", "p-1", "org-a", "", {"title": "CFO"}, (*origin, 2))
     ]
-    assert block_items(column_block(_NODE, "Topic", [["t-1"]], [{}], origin, [4])) == [
+    nothing = PropColumns.from_dicts([{}])
+    assert block_items(column_block(_NODE, "Topic", [["t-1"]], nothing, origin, [4])) == [
         (_NODE, "Topic", "t-1", {}, (*origin, 4))
     ]
 
 
 def test_a_block_keeps_strings_with_a_nul_empty_strings_and_other_values_as_they_were() -> None:
     from graph.batching import block_items, column_block
+    from graph.prop_columns import PropColumns
 
     origin = ("imp-p", "p.csv", None)
-    props = [{"name": "A\x00B", "n": 1}, {"name": "", "n": 2.5}, {"name": "C", "n": "3"}]
+    props = [{"n": 1, "name": "A\x00B"}, {"n": 2.5, "name": ""}, {"n": "3", "name": "C"}]
     ids = ["p-1", "", "p\x003"]
-    items = block_items(column_block(_NODE, "Person", [ids], props, origin, [2, 3, 4]))
+    block = column_block(_NODE, "Person", [ids], PropColumns.from_dicts(props), origin, [2, 3, 4])
+    items = block_items(block)
     assert [it[2] for it in items] == ids
     assert [it[3] for it in items] == props
-    one = block_items(column_block(_NODE, "Person", [[""]], [{"name": ""}], origin, [2]))
-    assert one == [(_NODE, "Person", "", {"name": ""}, (*origin, 2))]
+    one = column_block(_NODE, "Person", [[""]], PropColumns.from_dicts([{"name": ""}]), origin, [2])
+    assert block_items(one) == [(_NODE, "Person", "", {"name": ""}, (*origin, 2))]
 
 
 def test_a_bad_row_refuses_a_load_written_in_a_process_and_nothing_is_kept(
