@@ -58,7 +58,7 @@ class PropColumns:
         kept = sorted(
             (k, col)
             for k, col in zip(self.names, self.values, strict=True)
-            if col.count(None) != self.size
+            if (col and col[0] is not None) or col.count(None) != self.size
         )
         return [k for k, _ in kept], [col for _, col in kept]
 
