@@ -399,8 +399,8 @@ class Writer:
         rows: list[int],
     ) -> None:
         """Queue validated records of one label or type given as parallel lists: ``ends``
-        the ids (``[ids]`` for nodes, ``[sources, targets, keys]`` for relationships), each
-        row's properties, the rows' common ``(import id, file, sheet)`` and their row
+        the ids (``[ids]`` for nodes, ``[sources, targets, keys]`` for relationships), the
+        rows' properties as columns (:class:`~graph.prop_columns.PropColumns`), their common ``(import id, file, sheet)`` and their row
         numbers. A writing process gets them as one block of columns
         (:func:`graph.batching.column_block`: a fraction of the tuples' pickling);
         elsewhere they are queued as :meth:`add_nodes` and :meth:`add_rels` queue tuples."""

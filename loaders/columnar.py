@@ -4,9 +4,11 @@
 :class:`~loaders.rows.SourceRow` each; on a million-line file that is millions of objects
 and calls. :class:`TablePlan` computes each field of each mapping entry for a whole chunk
 of lines in one pass over the column (:meth:`loaders.mapping.FieldSpec.column_values`) and
-hands :meth:`loaders.resolution.Resolver.resolve_table` one plain dict per entry and line,
-the very dict ``apply`` would have put in the row. A line any of whose values cannot be
-computed is left to the row-by-row path, which words the error.
+checks them a column at a time too. :meth:`loaders.resolution.Resolver.resolve_table` gets
+each entry's values as columns (:class:`Chunk`): a clean chunk is decided on the columns,
+any other gets one plain dict per entry and line, the very dict ``apply`` would have put
+in the row. A line any of whose values cannot be computed is left to the row-by-row path,
+which words the error.
 """
 
 from __future__ import annotations

@@ -711,7 +711,7 @@ class Resolver:
         props = entry.props if whole else entry.props.take(named)
         ids = props.get("id")
         read = entry.cols[ep.id_at] if entry.cols else []
-        if (read if whole else [read[i] for i in named]) != ids:
+        if (list(read) if whole else [read[i] for i in named]) != ids:
             return None
         raws = entry.raws if whole else [entry.raws[i] for i in named]
         keys = entry.keys if whole else [entry.keys[i] for i in named]
