@@ -386,7 +386,9 @@ def _check_column(check: Check, col: Sequence[Any]) -> list[Any]:
                 lengths = list(map(len, out))
                 if min(lengths) < lo or max(lengths) > top:
                     out = [v if lo <= n <= top else _FAIL for v, n in zip(out, lengths, strict=True)]
-        if pattern is not None:
+        if pattern is not None and (
+            None in out or _FAIL in out or not all(map(pattern.search, out))
+        ):  # (every value a string that matches: the column as it is, asked in C)
             out = [v if v is None or v is _FAIL or pattern.search(v) else _FAIL for v in out]
         return out
     made = {v: check(v) for v in set(col) if v is not None}

@@ -371,7 +371,8 @@ class TablePlan:
         """Each line's :data:`Item` for an entry whose lines repeat (an organization on
         every contact of hers): computed once per distinct line and shared, so the lines
         of one value share one checked dict (:meth:`Resolver._table_chunk` copies it
-        before changing it); :data:`REPEAT` for a line that ``known`` says is known."""
+        before changing it); :data:`REPEAT` for a line that ``known`` says is known (its
+        values are not checked: the line is only counted)."""
         try:
             distinct = list(dict.fromkeys(rows_values))
         except TypeError:  # a list value
@@ -379,13 +380,21 @@ class TablePlan:
         if len(distinct) == len(rows_values):
             return list(zip(*TablePlan._items(ep, cols, rows_values), strict=True))
         columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
-        parts = TablePlan._items(ep, columns, distinct)
-        made: dict[tuple[Any, ...], Any] = dict(zip(distinct, zip(*parts, strict=True), strict=True))
+        made: dict[tuple[Any, ...], Any] = {}
         if known is not None:
             id_at = ep.id_at
-            for v, (_, _, _, raw) in made.items():
-                if raw is not None and isinstance(v[id_at], str) and known(v[id_at], raw):
-                    made[v] = REPEAT
+            raws = TablePlan._raw_keys(ep, columns, distinct)
+            made = {
+                v: REPEAT
+                for v, raw in zip(distinct, raws, strict=True)
+                if raw is not None and isinstance(v[id_at], str) and known(v[id_at], raw)
+            }
+        if made:  # the others checked
+            distinct = [v for v in distinct if v not in made]
+            columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
+        if distinct:
+            parts = TablePlan._items(ep, columns, distinct)
+            made.update(zip(distinct, zip(*parts, strict=True), strict=True))
         return list(map(made.__getitem__, rows_values))
 
     @staticmethod
