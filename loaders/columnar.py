@@ -42,9 +42,9 @@ Item = tuple[tuple[Any, ...], dict[str, Any] | None, str, int | None]
 ChunkValues = list[tuple[Item | None, ...] | None]
 
 
-#: ``known(id, raw)`` of :meth:`TablePlan.columns`.
+#: ``known(id, raw)`` of :meth:`TablePlan.chunk`.
 Repeat = Callable[[str, int], bool]
-#: A line of a repeating entry that repeats a known node (see :meth:`TablePlan.columns`).
+#: A line of a repeating entry that repeats a known node (see :meth:`TablePlan.chunk`).
 REPEAT: Any = object()
 
 
@@ -230,15 +230,6 @@ class TablePlan:
         # the order the row-by-row path meets a line's records in: organizations first
         self.ordered = sorted(self.entries, key=lambda e: e.what != NodeLabel.ORGANIZATION)
         self.works_at = [e for e in self.entries if e.what == RelType.WORKS_AT]
-
-    def columns(
-        self, batch: list[tuple[int, list[str] | str]], known: Repeat | None = None
-    ) -> tuple[ChunkValues, list[int]]:
-        """Each line's data dict per entry, as :meth:`Mapping.apply` would make them; ``None``
-        for a line that cannot be read or has a value that cannot be computed; and the
-        repeats counted per entry (see :meth:`chunk`)."""
-        chunk = self.chunk(batch, known)
-        return chunk.lines(), chunk.repeats
 
     def chunk(self, batch: list[tuple[int, list[str] | str]], known: Repeat | None = None) -> Chunk:
         """The chunk's values, each entry's as columns (:class:`Chunk`).

@@ -214,7 +214,7 @@ def test_the_fingerprint_of_a_lines_cells_is_the_same_on_both_paths() -> None:
     header = HEADER.strip().split(",")
     plan = TablePlan(load_mapping(CONTACTS), header, None, "f.csv")
     lines = [["1", "Ana", "a@x.example", "Acme", "CEO", "2020-01-01"], ["2", "Bo", "", "Acme", "", ""]]
-    values, _ = plan.columns([(2, lines[0]), (3, lines[1])])
+    values = plan.chunk([(2, lines[0]), (3, lines[1])]).lines()
     for cells, items in zip(lines, values, strict=True):
         assert items is not None
         rows = [r for r in plan.apply(cells, "f.csv", 2) if r.kind == "node"]
