@@ -319,8 +319,10 @@ class TablePlan:
         cols: list[list[Any]],
         absent: list[bool] | None,
         rows_values: list[tuple[Any, ...]] | None = None,
+        raws: list[int | None] | None = None,
     ) -> EntryColumns:
-        """One entry's checked values over a chunk's lines, as columns."""
+        """One entry's checked values over a chunk's lines, as columns (``raws``: the
+        lines' fingerprints, when known already)."""
         n = len(cols[0]) if cols else len(rows_values or ())
         entry = EntryColumns(ep, cols, n, absent, values=rows_values)
         if ep.table_check is not None:
@@ -341,15 +343,20 @@ class TablePlan:
             entry.keys = normalize_people(given)
         else:
             entry.keys = [""] * n
-        entry.raws = TablePlan._raw_keys(ep, cols, entry.rows_values()) if ep.node else [None] * n
+        if raws is None:
+            raws = TablePlan._raw_keys(ep, cols, entry.rows_values()) if ep.node else [None] * n
+        entry.raws = raws
         return entry
 
     @staticmethod
     def _items(
-        ep: EntryPlan, cols: list[list[Any]], rows_values: list[tuple[Any, ...]]
+        ep: EntryPlan,
+        cols: list[list[Any]],
+        rows_values: list[tuple[Any, ...]],
+        raws: list[int | None] | None = None,
     ) -> tuple[list[Any], list[dict[str, Any] | None], list[str], list[int | None]]:
         """The four parts of each line's :data:`Item` for one entry, as columns."""
-        entry = TablePlan._entry_columns(ep, cols, None, rows_values)
+        entry = TablePlan._entry_columns(ep, cols, None, rows_values, raws)
         return rows_values, entry.checked_dicts(), entry.keys, entry.raws
 
     @staticmethod
@@ -372,6 +379,7 @@ class TablePlan:
             return list(zip(*TablePlan._items(ep, cols, rows_values), strict=True))
         columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
         made: dict[tuple[Any, ...], Any] = {}
+        raws: list[int | None] | None = None
         if known is not None:
             id_at = ep.id_at
             raws = TablePlan._raw_keys(ep, columns, distinct)
@@ -380,11 +388,12 @@ class TablePlan:
                 for v, raw in zip(distinct, raws, strict=True)
                 if raw is not None and isinstance(v[id_at], str) and known(v[id_at], raw)
             }
-        if made:  # the others checked
-            distinct = [v for v in distinct if v not in made]
+        if made and raws is not None:  # the others checked
+            kept = [k for k, v in enumerate(distinct) if v not in made]
+            distinct, raws = [distinct[k] for k in kept], [raws[k] for k in kept]
             columns = [list(c) for c in zip(*distinct, strict=True)] or [[] for _ in cols]
         if distinct:
-            parts = TablePlan._items(ep, columns, distinct)
+            parts = TablePlan._items(ep, columns, distinct, raws)
             made.update(zip(distinct, zip(*parts, strict=True), strict=True))
         return list(map(made.__getitem__, rows_values))
 

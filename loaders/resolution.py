@@ -627,12 +627,7 @@ class Resolver:
         for c in nodes:
             rows = [line_of[i] for i in c.lines]
             props = c.props.without("id")
-            names = props.get("name")
-            names = (
-                list(map(str, names))
-                if None not in names
-                else ["" if v is None else str(v) for v in names]
-            )
+            names = list(map(str, props.get("name", "")))
             firsts = [
                 (((1 << 64) if r is None else r & _MASK) << _RAW_AT) | ((d & _MASK) << 40) | w
                 for r, d, w in zip(c.raws, _column_digests(props.without("name")), rows, strict=True)
