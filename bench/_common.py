@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +20,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def scratch_dir() -> Path:
+    """A new temporary folder for a run's files, removed when the script exits (a 1M-row
+    run leaves close to 1 GB of stores and CSV behind otherwise)."""
+    path = Path(tempfile.mkdtemp(prefix="alliancegraph-bench-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def peak_rss_mb() -> float:

@@ -22,7 +22,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import demo_server, emit_json, print_table  # noqa: E402
+from bench._common import demo_server, emit_json, print_table, scratch_dir  # noqa: E402
 
 HEAVY = [
     "/metrics",
@@ -98,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     megabytes = 5.0 if args.quick else args.import_mb
     timeout = 5.0 if args.quick else args.timeout
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir()
     env = {
         "ALLIANCEGRAPH_REQUEST_TIMEOUT_S": str(timeout),
         "ALLIANCEGRAPH_MAX_UPLOAD_MB": str(max(60.0, megabytes + 10)),

@@ -19,14 +19,13 @@ import multiprocessing as mp
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import demo_server, emit_json, print_table  # noqa: E402
+from bench._common import demo_server, emit_json, print_table, scratch_dir  # noqa: E402
 
 
 def _generate(url: str, paths: list[str], clients: int, limit_s: float, out: Any) -> None:
@@ -116,7 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     levels = [1, 10] if args.quick else [1, 10, 50]
     n = 60 if args.quick else args.requests
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir()
     with demo_server(tmp / "demo.db", "--scale", str(args.scale)) as (url, _):
         orgs, people = 1000 * args.scale, 5000 * args.scale
 

@@ -29,14 +29,13 @@ import multiprocessing as mp
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import emit_json, print_table  # noqa: E402
+from bench._common import emit_json, print_table, scratch_dir  # noqa: E402
 
 MAPPING = Path(__file__).resolve().parents[1] / "loaders" / "mappings" / "contacts.yaml"
 WARM_UP_ROWS = 50_000
@@ -195,7 +194,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rows = 20_000
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir()
     csv_path = tmp / "contacts.csv"
     write_csv(csv_path, args.rows)
     rows_table, figures = [], {"rows": args.rows}

@@ -28,7 +28,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import networkx as nx  # noqa: E402
 
-from bench._common import emit_json, print_table  # noqa: E402
+from bench._common import emit_json, print_table, scratch_dir  # noqa: E402
 from tests.support.chromium import ARGS, CHROMIUM  # noqa: E402
 from visualizations import ASSETS_DIR, build_spec, render  # noqa: E402
 from visualizations.layout import force_layout  # noqa: E402
@@ -208,7 +207,7 @@ def main() -> None:
         _probe_main(args.probe, args.cap)
     if args.quick:
         args.sizes, args.cap = [200, 2_000], 15.0
-    root = Path(tempfile.mkdtemp())
+    root = scratch_dir()
     for name in ("vis-network.min.js", "vis-network.css", *OWN_ASSETS):  # ours: map.js, map.css
         shutil.copy(asset_path(name) or ASSETS_DIR / name, root / name)
     url, server = serve(root)

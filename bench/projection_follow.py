@@ -19,14 +19,13 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import emit_json, print_table  # noqa: E402
+from bench._common import emit_json, print_table, scratch_dir  # noqa: E402
 
 
 def fill(store: Any, nodes: int, rels: int) -> None:
@@ -167,7 +166,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.nodes, args.rels, args.rounds = 10_000, 50_000, 3
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir()
     from graph.sqlite_store import SQLiteStore
 
     table: list[list[Any]] = []

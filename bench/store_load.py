@@ -23,7 +23,6 @@ import random
 import resource
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import emit_json, print_table  # noqa: E402
+from bench._common import emit_json, print_table, scratch_dir  # noqa: E402
 from graph.bolt_store import BoltStore  # noqa: E402
 from graph.records import (  # noqa: E402
     NodeRecord,
@@ -195,7 +194,7 @@ def main() -> None:
     total = len(nodes) + len(rels)
     figures: dict[str, Any] = {"nodes": len(nodes), "relationships": len(rels)}
     rows = []
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir()
 
     node_recs, rel_recs, validation_s = as_records(nodes, rels)
     batch = args.batch or 20_000

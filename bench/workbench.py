@@ -24,7 +24,6 @@ import random
 import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
-from bench._common import emit_json, print_table  # noqa: E402
+from bench._common import emit_json, print_table, scratch_dir  # noqa: E402
 from tests.support.chromium import ARGS, CHROMIUM  # noqa: E402
 
 WORDS = ["alpha", "amber", "andes", "aqua", "atlas", "aurora", "beacon", "birch", "blue", "boreal", "cedar", "civic", "clear", "coastal", "delta", "ember", "falcon", "fjord", "forest", "gamma", "granite", "green", "harbor", "helix", "horizon", "indigo", "iris", "juniper", "kestrel", "lumen", "maple", "meridian", "nimbus", "nordic", "north", "oak", "opal", "orbit", "pioneer", "quarry", "quantum", "river", "sierra", "solace", "summit", "tidal", "umbra", "unity", "verde", "vista", "willow", "yarrow", "zenith"]
@@ -95,7 +94,7 @@ def _p95(samples: list[float]) -> float:
 
 
 def bench_search(entities: int, queries: int) -> tuple[float, float, int]:
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir()
     names: list[str] = []
     app, store = _app(tmp / "big.db", lambda s: names.extend(_big(s, entities)))
     server, thread, url = _serve(app)
@@ -134,7 +133,7 @@ def bench_pages(browser: Any, quick: bool) -> dict[str, float]:
     from visualizations import ASSETS_DIR, build_spec, render
     from visualizations.render import OWN_ASSETS, asset_path
 
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir()
     app, store = _app(tmp / "sample.db", lambda s: load_sample(s, scale=1))
     server, thread, url = _serve(app)
     figures: dict[str, float] = {}
